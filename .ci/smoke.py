@@ -1,0 +1,71 @@
+"""CI smoke run: a scratch database, `yoyo apply`, `python -m app serve`, /health/ready.
+
+Usage: python .ci/smoke.py <postgresql://... URL of a server to create a scratch db on>
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+DB_NAME = "eb_ci_smoke"
+DEADLINE_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def drop_database(server_url: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        conn.execute(statement.format(sql.Identifier(DB_NAME)))
+
+
+def main(server_url: str) -> int:
+    drop_database(server_url)
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
+    parts = urlsplit(server_url)
+    db_url = urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", parts.query, ""))
+    yoyo_url = urlunsplit(("postgresql+psycopg", parts.netloc, f"/{DB_NAME}", parts.query, ""))
+    bin_dir = os.path.dirname(sys.executable)
+    subprocess.run([f"{bin_dir}/yoyo", "apply", "--batch", "--database", yoyo_url], check=True)
+
+    port = free_port()
+    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": db_url, "HTTP_PORT": str(port)}
+    server = subprocess.Popen([sys.executable, "-m", "app", "serve"], env=env)
+    try:
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                print(f"smoke: server exited with {server.returncode}", file=sys.stderr)
+                return 1
+            try:
+                url = f"http://127.0.0.1:{port}/health/ready"
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    print(f"smoke: /health/ready answered {r.status}: {r.read().decode()}")
+                    return 0 if r.status == 200 else 1
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.3)
+        print("smoke: /health/ready did not answer in time", file=sys.stderr)
+        return 1
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+        drop_database(server_url)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

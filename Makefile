@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint format migrate db-status clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=/path/to/python3.11)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: embedded PostgreSQL unless DATABASE_URL is set, migrate, demo data, serve.
+run: install
+	$(BIN)/python -m app migrate
+	$(BIN)/python -m app seed-demo
+	$(BIN)/python -m app serve
+
+## lint: ruff, mypy --strict, squawk (migrations), hadolint (Containerfile).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app
+	$(BIN)/squawk --reporter gcc migrations/*.sql
+	$(BIN)/hadolint Containerfile
+
+## test: lint, then the whole suite with coverage against real PostgreSQL
+## (embedded by default, or the server in TEST_DATABASE_URL).
+test: lint
+	$(BIN)/pytest --cov --cov-report=term
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: install
+	$(BIN)/python -m app migrate
+
+db-status: install
+	$(BIN)/python -m app db-status
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,1 @@
+"""Emotional Balance: the backend of a private psychology practice."""

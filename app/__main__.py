@@ -1,0 +1,128 @@
+"""The command line: ``python -m app <command>``; ``--help`` on each command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+import msgspec
+import structlog
+
+from app.adapters.observability.logging import configure_logging
+from app.adapters.postgres.embedded import EmbeddedDatabaseUnavailable
+from app.adapters.postgres.migrations import apply_migrations, migration_status
+from app.bootstrap import create_app, resolve_database_url
+from app.config import ConfigError, Settings, load_settings
+
+logger = structlog.get_logger("app.cli")
+
+EXIT_CONFIG = 2
+EXIT_PENDING = 1
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415 (only the serve command needs the server)
+
+    host = args.host or settings.http_host
+    port = args.port or settings.http_port
+    database_url = resolve_database_url(settings)
+    app = create_app(msgspec.structs.replace(settings, database_url=database_url))
+    base = f"http://{host}:{port}"
+    print(f"Emotional Balance API on {base}")
+    if settings.openapi_enabled:
+        print(f"  API docs:      {base}/schema")
+        print(f"  OpenAPI JSON:  {base}/schema/openapi.json")
+    print(f"  Readiness:     {base}/health/ready")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        access_log=False,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
+        server_header=False,
+    )
+    return 0
+
+
+def _migrate(settings: Settings, _: argparse.Namespace) -> int:
+    applied = apply_migrations(resolve_database_url(settings), settings.migrations_dir)
+    print(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
+    for migration_id in applied:
+        print(f"  + {migration_id}")
+    return 0
+
+
+def _db_status(settings: Settings, _: argparse.Namespace) -> int:
+    status = migration_status(resolve_database_url(settings), settings.migrations_dir)
+    for migration_id in status.applied:
+        print(f"A {migration_id}")
+    for migration_id in status.pending:
+        print(f"U {migration_id}")
+    print(f"{len(status.applied)} applied, {len(status.pending)} pending")
+    return EXIT_PENDING if status.pending else 0
+
+
+def _seed_demo(settings: Settings, _: argparse.Namespace) -> int:
+    resolve_database_url(settings)
+    print("no demo data to load yet")
+    return 0
+
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m app",
+        description="Emotional Balance backend. Configuration comes from the environment "
+        "(see README). Without DATABASE_URL, dev and test use an embedded PostgreSQL "
+        "under .data/.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", help="address to listen on (default HTTP_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default HTTP_PORT)")
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser(
+        "migrate", help="apply pending migrations (same as yoyo apply), under yoyo's lock"
+    )
+    migrate.set_defaults(handler=_migrate)
+
+    db_status = commands.add_parser(
+        "db-status", help="list applied (A) and pending (U) migrations; exit 1 if any pending"
+    )
+    db_status.set_defaults(handler=_db_status)
+
+    seed = commands.add_parser("seed-demo", help="load idempotent demo data for local runs")
+    seed.set_defaults(handler=_seed_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.log_level, settings.log_format)
+    handler: Command = args.handler
+    try:
+        return handler(settings, args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except EmbeddedDatabaseUnavailable as exc:
+        print(f"database error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

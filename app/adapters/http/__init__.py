@@ -1,0 +1,1 @@
+"""HTTP adapter: the Litestar application, controllers and the error mapping."""

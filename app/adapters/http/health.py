@@ -1,0 +1,53 @@
+"""Liveness and readiness probes for orchestrators and load balancers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+
+from app.adapters.postgres.database import Database
+
+
+class Liveness(msgspec.Struct, frozen=True):
+    status: Literal["ok"] = "ok"
+
+
+class ReadinessReport(msgspec.Struct, frozen=True, omit_defaults=True):
+    """``database``: ok | unreachable; ``migrations``: current | N pending | unknown."""
+
+    status: Literal["ready", "not_ready"]
+    database: str
+    migrations: str
+    reason: str | None = None
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["operations"]  # noqa: RUF012 (Litestar reads this class attribute)
+
+    @get("/live", summary="The process is up", cache_control=None)
+    async def live(self) -> Liveness:
+        return Liveness()
+
+    @get(
+        "/ready",
+        summary="The database is reachable and has every migration applied",
+        responses={503: ResponseSpec(data_container=ReadinessReport, description="Not ready")},
+    )
+    async def ready(
+        self,
+        database: NamedDependency[Database],
+        expected_migrations: NamedDependency[tuple[str, ...]],
+    ) -> Response[ReadinessReport]:
+        result = await database.readiness(expected_migrations)
+        report = ReadinessReport(
+            status="ready" if result.ready else "not_ready",
+            database=result.database,
+            migrations=result.migrations,
+            reason=result.reason,
+        )
+        return Response(report, status_code=200 if result.ready else 503)

@@ -1,0 +1,1 @@
+"""Observability: structured logs with redaction (metrics come with operations work)."""

@@ -1,0 +1,1 @@
+"""PostgreSQL adapter: pool, SQL loading, migrations, repositories."""

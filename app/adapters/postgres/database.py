@@ -1,0 +1,94 @@
+"""The database handle: the async connection pool plus the named SQL queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosql
+import psycopg
+import structlog
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+logger = structlog.get_logger(__name__)
+
+READINESS_TIMEOUT_SECONDS = 2.0
+
+
+def load_queries(sql_dir: Path) -> Any:
+    """Read every named query under ``sql/`` once; sub-folders become namespaces."""
+    return aiosql.from_path(sql_dir, "apsycopg")
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """What the readiness probe found; ``reason`` is set when not ready."""
+
+    ready: bool
+    database: str
+    migrations: str
+    reason: str | None = None
+
+
+class Database:
+    """Owns the pool for the life of the process; hands out connections and queries."""
+
+    def __init__(self, pool: AsyncConnectionPool, queries: Any) -> None:
+        self.pool = pool
+        self.queries = queries
+
+    @classmethod
+    def create(cls, database_url: str, *, min_size: int, max_size: int, sql_dir: Path) -> Database:
+        pool = AsyncConnectionPool(
+            database_url,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={"row_factory": dict_row},
+            open=False,
+            name="app",
+        )
+        return cls(pool, load_queries(sql_dir))
+
+    async def open(self) -> None:
+        # Do not wait for connections: a process whose database is down still starts,
+        # and /health/ready says why it is not ready.
+        await self.pool.open(wait=False)
+        logger.info(
+            "database_pool_opened", min_size=self.pool.min_size, max_size=self.pool.max_size
+        )
+
+    async def close(self) -> None:
+        await self.pool.close()
+        logger.info("database_pool_closed")
+
+    async def readiness(self, expected_migrations: tuple[str, ...]) -> Readiness:
+        """Is the database reachable, and has it applied every migration file?"""
+        try:
+            async with self.pool.connection(timeout=READINESS_TIMEOUT_SECONDS) as conn:
+                applied = await self._applied_migrations(conn)
+        except (PoolTimeout, psycopg.OperationalError):
+            return Readiness(
+                ready=False,
+                database="unreachable",
+                migrations="unknown",
+                reason="the database is unreachable",
+            )
+        pending = [m for m in expected_migrations if m not in applied]
+        if pending:
+            return Readiness(
+                ready=False,
+                database="ok",
+                migrations=f"{len(pending)} pending",
+                reason=f"{len(pending)} migration(s) pending, first {pending[0]}",
+            )
+        return Readiness(ready=True, database="ok", migrations="current")
+
+    async def _applied_migrations(self, conn: psycopg.AsyncConnection[Any]) -> set[str]:
+        try:
+            async with conn.transaction():
+                rows = [r async for r in self.queries.health.applied_migration_ids(conn)]
+        except psycopg.errors.UndefinedTable:
+            return set()
+        return {row["migration_id"] for row in rows}

@@ -1,0 +1,225 @@
+"""Settings: read once from the environment at startup into one frozen struct.
+
+Every variable name here is part of the operator contract (README, configuration table).
+A value that is missing or malformed stops the process with a message that names the
+variable, never its value (it may be a secret). Any variable may instead be given as
+``<NAME>_FILE`` holding a path whose content is the value (mounted secrets).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Literal, TypeVar, cast
+from urllib.parse import urlsplit
+
+import msgspec
+
+AppEnv = Literal["dev", "test", "prod"]
+LogFormat = Literal["json", "console"]
+EmailBackend = Literal["console", "smtp"]
+PaymentsProvider = Literal["yookassa", "sandbox"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the process is configured with. Built by :func:`load_settings`."""
+
+    app_env: AppEnv = "dev"
+    database_url: str | None = None
+    database_pool_min: int = 2
+    database_pool_max: int = 10
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    log_format: LogFormat = "json"
+    trusted_proxies: tuple[str, ...] = ()
+    cors_allow_origins: tuple[str, ...] = ()
+    openapi_enabled: bool = True
+    rate_limits_enabled: bool = True
+    email_backend: EmailBackend = "console"
+    payments_provider: PaymentsProvider = "sandbox"
+    data_dir: Path = PROJECT_ROOT / ".data"
+    sql_dir: Path = PROJECT_ROOT / "sql"
+    migrations_dir: Path = PROJECT_ROOT / "migrations"
+
+    @property
+    def is_prod(self) -> bool:
+        return self.app_env == "prod"
+
+    @property
+    def embedded_database_dir(self) -> Path:
+        return self.data_dir / "postgres"
+
+
+class _Reader:
+    """Reads raw values from an environment mapping, honouring ``<NAME>_FILE``."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def raw(self, name: str) -> str | None:
+        file_name = f"{name}_FILE"
+        if file_name in self._environ and name in self._environ:
+            raise ConfigError(name, f"set either {name} or {file_name}, not both")
+        if file_name in self._environ:
+            path = Path(self._environ[file_name])
+            try:
+                return path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(file_name, f"cannot read the file ({exc.strerror})") from None
+        value = self._environ.get(name)
+        if value is None or value.strip() == "":
+            return None
+        return value.strip()
+
+    def get(self, name: str, parse: Callable[[str], T], default: T) -> T:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise ConfigError(name, str(exc)) from None
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError("must be a whole number") from None
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return number
+
+    return parse
+
+
+def _bool(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    items = _csv(value)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError("must be comma-separated IP addresses or CIDR ranges") from None
+    return items
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL")
+    return value.rstrip("/")
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    items = _csv(value)
+    for item in items:
+        if item != "*":
+            _http_url(item)
+    return items
+
+
+def _postgres_url(value: str) -> str:
+    if urlsplit(value).scheme not in ("postgresql", "postgres"):
+        raise ValueError("must be a postgresql:// URL")
+    return value
+
+
+def _log_level(value: str) -> str:
+    upper = value.upper()
+    if upper not in _LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+    return upper
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from ``environ`` (the process environment by default)."""
+    env = _Reader(os.environ if environ is None else environ)
+    app_env = cast(AppEnv, env.get("APP_ENV", _choice("dev", "test", "prod"), "dev"))
+    is_prod = app_env == "prod"
+    pool_min = env.get("DATABASE_POOL_MIN", _int_between(0, 100), 2)
+    pool_max = env.get("DATABASE_POOL_MAX", _int_between(1, 100), 10)
+    if pool_max < pool_min:
+        raise ConfigError("DATABASE_POOL_MAX", "must not be smaller than DATABASE_POOL_MIN")
+    default_data_dir = PROJECT_ROOT / ".data"
+    email_default: str = "smtp" if is_prod else "console"
+    payments_default: str = "yookassa" if is_prod else "sandbox"
+    settings = Settings(
+        app_env=app_env,
+        database_url=env.get("DATABASE_URL", _postgres_url, None),
+        database_pool_min=pool_min,
+        database_pool_max=pool_max,
+        http_host=env.get("HTTP_HOST", str, "127.0.0.1"),
+        http_port=env.get("HTTP_PORT", _int_between(1, 65535), 8000),
+        public_base_url=env.get("PUBLIC_BASE_URL", _http_url, "http://127.0.0.1:8000"),
+        log_level=env.get("LOG_LEVEL", _log_level, "INFO"),
+        log_format=cast(LogFormat, env.get("LOG_FORMAT", _choice("json", "console"), "json")),
+        trusted_proxies=env.get("TRUSTED_PROXIES", _networks, ()),
+        cors_allow_origins=env.get("CORS_ALLOW_ORIGINS", _origins, ()),
+        openapi_enabled=env.get("OPENAPI_ENABLED", _bool, not is_prod),
+        rate_limits_enabled=env.get("RATE_LIMITS_ENABLED", _bool, True),
+        email_backend=cast(
+            EmailBackend, env.get("EMAIL_BACKEND", _choice("console", "smtp"), email_default)
+        ),
+        payments_provider=cast(
+            PaymentsProvider,
+            env.get("PAYMENTS_PROVIDER", _choice("yookassa", "sandbox"), payments_default),
+        ),
+        data_dir=env.get("DATA_DIR", Path, default_data_dir),
+    )
+    _refuse_dev_conveniences_in_prod(settings)
+    return settings
+
+
+def _refuse_dev_conveniences_in_prod(settings: Settings) -> None:
+    if not settings.is_prod:
+        return
+    if settings.database_url is None:
+        raise ConfigError("DATABASE_URL", "is required in prod (the embedded server is dev-only)")
+    if settings.email_backend == "console":
+        raise ConfigError("EMAIL_BACKEND", "console is dev-only; use smtp in prod")
+    if settings.payments_provider == "sandbox":
+        raise ConfigError("PAYMENTS_PROVIDER", "sandbox is dev-only; use yookassa in prod")

@@ -1,0 +1,1 @@
+"""The domain: entities, value objects and rules, one package per bounded context."""

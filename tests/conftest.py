@@ -1,0 +1,158 @@
+"""Test harness: real PostgreSQL for every database test.
+
+The server is the embedded one under ``.data/postgres`` (started once per session) or
+the one named by ``TEST_DATABASE_URL``. Migrations are applied once, through the same
+yoyo code the application uses, to a template database; each test that asks for
+``database_url`` gets a fresh database cloned from that template.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+import psycopg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from psycopg.conninfo import conninfo_to_dict
+from pytest_postgresql import factories
+from pytest_postgresql.executors import NoopExecutor
+from pytest_postgresql.janitor import DatabaseJanitor
+
+from app.adapters.postgres.embedded import start_embedded_postgres
+from app.adapters.postgres.migrations import apply_migrations
+from app.bootstrap import create_app
+from app.config import PROJECT_ROOT, Settings, load_settings
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+TEST_DB_NAME = "eb_test"
+
+
+@dataclass(frozen=True)
+class PgServer:
+    """Where the test server listens (a host name or a Unix socket directory)."""
+
+    host: str
+    port: int
+    user: str
+    password: str | None
+
+    def url(self, dbname: str) -> str:
+        auth = quote(self.user, safe="")
+        if self.password:
+            auth += ":" + quote(self.password, safe="")
+        host = quote(self.host, safe="/")
+        return f"postgresql://{auth}@/{quote(dbname, safe='')}?host={host}&port={self.port}"
+
+
+def _server_from_url(url: str) -> PgServer:
+    params = conninfo_to_dict(url)
+    return PgServer(
+        host=str(params.get("host") or "127.0.0.1"),
+        port=int(params.get("port") or 5432),
+        user=str(params.get("user") or "postgres"),
+        password=str(params["password"]) if params.get("password") else None,
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> PgServer:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return _server_from_url(url)
+    embedded = start_embedded_postgres(PROJECT_ROOT / ".data" / "postgres")
+    return PgServer(host=embedded.socket_dir, port=embedded.port, user="postgres", password=None)
+
+
+def _load_schema(pg: PgServer) -> Any:
+    def load(*, dbname: str, **_: Any) -> None:
+        apply_migrations(pg.url(dbname), MIGRATIONS_DIR)
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> Iterator[NoopExecutor]:
+    """The migrated template database every test database is cloned from."""
+    executor = NoopExecutor(
+        host=pg_server.host,
+        port=pg_server.port,
+        user=pg_server.user,
+        password=pg_server.password,
+        options="",
+        dbname=TEST_DB_NAME,
+    )
+    janitor = DatabaseJanitor(
+        user=pg_server.user,
+        host=pg_server.host,
+        port=pg_server.port,
+        password=pg_server.password,
+        dbname=executor.template_dbname,
+        as_template=True,
+    )
+    janitor.drop()  # a template left behind by an interrupted run
+    with janitor:
+        janitor.load(_load_schema(pg_server))
+        yield executor
+
+
+postgresql = factories.postgresql("pg_template")
+
+
+@pytest.fixture
+def database_url(postgresql: psycopg.Connection[Any], pg_server: PgServer) -> str:
+    """URL of this test's own freshly migrated database."""
+    return pg_server.url(postgresql.info.dbname)
+
+
+@pytest.fixture
+def empty_database_url(pg_server: PgServer, request: pytest.FixtureRequest) -> Iterator[str]:
+    """URL of a database with no migrations applied (for migration tests)."""
+    dbname = f"eb_empty_{abs(hash(request.node.nodeid)) % 10**8}"
+    janitor = DatabaseJanitor(
+        user=pg_server.user,
+        host=pg_server.host,
+        port=pg_server.port,
+        password=pg_server.password,
+        dbname=dbname,
+    )
+    janitor.drop()
+    with janitor:
+        yield pg_server.url(dbname)
+
+
+def make_settings(database_url: str, **environ: str) -> Settings:
+    """Settings for a test: the test database, a small pool, no rate limits."""
+    settings = load_settings(
+        {
+            "APP_ENV": "test",
+            "DATABASE_URL": database_url,
+            "DATABASE_POOL_MIN": "1",
+            "DATABASE_POOL_MAX": "4",
+            "RATE_LIMITS_ENABLED": "false",
+            **environ,
+        }
+    )
+    return msgspec.structs.replace(settings, data_dir=Path(PROJECT_ROOT / ".data"))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client

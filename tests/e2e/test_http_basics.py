@@ -1,0 +1,206 @@
+"""What any caller sees: health probes, request ids, problem details for every error."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import msgspec
+import pytest
+from litestar import Litestar, get, post
+from litestar.params import JSONBody
+from litestar.testing import AsyncTestClient
+
+from app.adapters.http.app import build_http_app
+from app.adapters.observability.logging import configure_logging
+from app.adapters.postgres.database import Database
+from app.adapters.postgres.migrations import migration_ids
+from app.bootstrap import create_app
+from app.config import PROJECT_ROOT
+from tests.conftest import make_settings
+
+PROBLEM = "application/problem+json"
+
+
+async def test_live(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_when_database_is_migrated(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "database": "ok", "migrations": "current"}
+
+
+async def test_not_ready_while_migrations_are_pending(empty_database_url: str) -> None:
+    app = create_app(make_settings(empty_database_url))
+    async with AsyncTestClient(app=app) as client:
+        response = await client.get("/health/ready")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "not_ready"
+    assert body["database"] == "ok"
+    assert body["migrations"] == f"{len(migration_ids(PROJECT_ROOT / 'migrations'))} pending"
+    assert "pending" in body["reason"]
+
+
+async def test_not_ready_when_database_is_unreachable() -> None:
+    app = create_app(make_settings("postgresql://postgres@127.0.0.1:1/nothing?connect_timeout=1"))
+    async with AsyncTestClient(app=app) as client:
+        response = await client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+async def test_unknown_route_is_a_404_problem_with_request_id(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    response = await client.get("/api/v1/nowhere")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["code"] == "not_found"
+    assert body["status"] == 404
+    assert body["type"] == "urn:emotional-balance:problem:not_found"
+    assert body["title"] == "Not Found"
+    assert body["request_id"] == response.headers["x-request-id"]
+
+
+async def test_wrong_method_is_a_405_problem_with_allow(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.delete("/health/live")
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.json()["code"] == "method_not_allowed"
+    assert "GET" in response.headers["allow"]
+
+
+async def test_caller_request_id_is_kept_when_plain(client: AsyncTestClient[Litestar]) -> None:
+    kept = await client.get("/health/live", headers={"X-Request-ID": "abc-12345678"})
+    assert kept.headers["x-request-id"] == "abc-12345678"
+    replaced = await client.get("/health/live", headers={"X-Request-ID": "<script>x</script>"})
+    assert replaced.headers["x-request-id"] != "<script>x</script>"
+    assert len(replaced.headers["x-request-id"]) == 32
+
+
+async def test_crash_is_a_500_problem_without_trace_and_is_logged(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    @get("/boom", sync_to_thread=False)
+    def boom() -> None:
+        secret = "client@example.org"
+        raise RuntimeError(f"exploded near {secret}")
+
+    configure_logging("INFO", "json")
+    settings = make_settings(database_url)
+    app = build_http_app(
+        settings,
+        database=Database.create(database_url, min_size=1, max_size=2, sql_dir=settings.sql_dir),
+        expected_migrations=(),
+        route_handlers=[boom],
+    )
+    async with AsyncTestClient(app=app) as client:
+        response = await client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["code"] == "internal_error"
+    assert "Traceback" not in response.text
+    assert "exploded" not in response.text
+    request_id = response.headers["x-request-id"]
+    assert body["request_id"] == request_id
+
+    logs = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    crash = next(line for line in logs if line["event"] == "unhandled_error")
+    assert crash["request_id"] == request_id
+    assert crash["error_type"] == "RuntimeError"
+    assert "RuntimeError" in crash["exception"]
+    assert "client@example.org" not in json.dumps(logs)
+    access = next(line for line in logs if line["event"] == "request_finished")
+    assert access["status"] == 500
+    assert access["request_id"] == request_id
+
+
+async def test_openapi_document_is_served(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["info"]["title"] == "Emotional Balance API"
+    assert "/health/ready" in document["paths"]
+
+
+async def test_openapi_can_be_switched_off(database_url: str) -> None:
+    app = create_app(make_settings(database_url, OPENAPI_ENABLED="false"))
+    async with AsyncTestClient(app=app) as client:
+        response = await client.get("/schema/openapi.json")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith(PROBLEM)
+
+
+class Greeting(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    times: int
+
+
+@post("/echo", sync_to_thread=False)
+def echo(data: JSONBody[Greeting]) -> Greeting:
+    return data
+
+
+@pytest.fixture
+async def echo_client(database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    settings = make_settings(database_url)
+    app = build_http_app(
+        settings,
+        database=Database.create(database_url, min_size=1, max_size=2, sql_dir=settings.sql_dir),
+        expected_migrations=(),
+        route_handlers=[echo],
+    )
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+async def test_invalid_body_is_a_422_problem_with_field_paths(
+    echo_client: AsyncTestClient[Litestar],
+) -> None:
+    response = await echo_client.post("/echo", json={"name": "Анна", "times": "many"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["code"] == "validation_failed"
+    assert body["errors"] == [
+        {"field": "times", "message": "Expected `int`, got `str`", "source": "body"}
+    ]
+    assert "Анна" not in response.text
+
+
+async def test_unknown_field_is_rejected(echo_client: AsyncTestClient[Litestar]) -> None:
+    response = await echo_client.post("/echo", json={"name": "a", "times": 1, "is_admin": True})
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    assert [error["field"] for error in response.json()["errors"]] == ["is_admin"]
+
+
+async def test_malformed_json_is_a_400_problem(echo_client: AsyncTestClient[Litestar]) -> None:
+    response = await echo_client.post(
+        "/echo", content=b'{"name": "a",', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.json()["code"] == "malformed_request"
+
+
+async def test_too_large_body_is_a_413_problem(echo_client: AsyncTestClient[Litestar]) -> None:
+    huge = b'{"name": "' + b"a" * (2 * 1024 * 1024) + b'", "times": 1}'
+    response = await echo_client.post(
+        "/echo", content=huge, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+async def test_valid_body_round_trips(echo_client: AsyncTestClient[Litestar]) -> None:
+    response = await echo_client.post("/echo", json={"name": "a", "times": 2})
+    assert response.status_code == 201
+    assert response.json() == {"name": "a", "times": 2}

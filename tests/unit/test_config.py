@@ -1,0 +1,119 @@
+"""Settings: defaults, validation that names the variable, *_FILE secrets, prod safety."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.config import ConfigError, load_settings
+
+PROD_OK = {
+    "APP_ENV": "prod",
+    "DATABASE_URL": "postgresql://app@db:5432/app",
+    "EMAIL_BACKEND": "smtp",
+    "PAYMENTS_PROVIDER": "yookassa",
+}
+
+
+def test_defaults_for_a_local_run() -> None:
+    settings = load_settings({})
+    assert settings.app_env == "dev"
+    assert settings.database_url is None
+    assert (settings.database_pool_min, settings.database_pool_max) == (2, 10)
+    assert (settings.http_host, settings.http_port) == ("127.0.0.1", 8000)
+    assert settings.openapi_enabled is True
+    assert settings.email_backend == "console"
+    assert settings.payments_provider == "sandbox"
+    assert settings.embedded_database_dir.name == "postgres"
+
+
+def test_lists_are_split_and_trimmed() -> None:
+    settings = load_settings(
+        {
+            "TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1",
+            "CORS_ALLOW_ORIGINS": "https://a.example,https://b.example/",
+        }
+    )
+    assert settings.trusted_proxies == ("10.0.0.0/8", "127.0.0.1")
+    assert settings.cors_allow_origins == ("https://a.example", "https://b.example/")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("APP_ENV", "staging", "must be one of dev, test, prod"),
+        ("HTTP_PORT", "eighty", "must be a whole number"),
+        ("HTTP_PORT", "70000", "must be between 1 and 65535"),
+        ("DATABASE_URL", "mysql://x/y", "postgresql://"),
+        ("LOG_LEVEL", "LOUD", "must be one of"),
+        ("LOG_FORMAT", "xml", "must be one of json, console"),
+        ("OPENAPI_ENABLED", "maybe", "must be true or false"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8,not-an-ip", "CIDR"),
+        ("PUBLIC_BASE_URL", "example.org", "absolute http(s) URL"),
+        ("CORS_ALLOW_ORIGINS", "ftp://x", "absolute http(s) URL"),
+        ("EMAIL_BACKEND", "pigeon", "console, smtp"),
+    ],
+)
+def test_invalid_value_names_the_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({variable: value})
+    assert error.value.variable == variable
+    assert str(error.value).startswith(f"{variable}: ")
+    assert message in str(error.value)
+
+
+def test_pool_max_below_min_is_refused() -> None:
+    with pytest.raises(ConfigError, match="DATABASE_POOL_MAX"):
+        load_settings({"DATABASE_POOL_MIN": "5", "DATABASE_POOL_MAX": "2"})
+
+
+def test_value_can_come_from_a_mounted_file(tmp_path: Path) -> None:
+    secret = tmp_path / "database_url"
+    secret.write_text("postgresql://app:s3cret@db/app\n", encoding="utf-8")
+    settings = load_settings({"DATABASE_URL_FILE": str(secret)})
+    assert settings.database_url == "postgresql://app:s3cret@db/app"
+
+
+def test_unreadable_file_names_the_file_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"DATABASE_URL_FILE": str(tmp_path / "missing")})
+    assert error.value.variable == "DATABASE_URL_FILE"
+
+
+def test_value_and_file_together_are_ambiguous(tmp_path: Path) -> None:
+    secret = tmp_path / "url"
+    secret.write_text("postgresql://a@b/c", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not both"):
+        load_settings({"DATABASE_URL": "postgresql://a@b/c", "DATABASE_URL_FILE": str(secret)})
+
+
+def test_error_message_never_echoes_the_value() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"DATABASE_URL": "mysql://user:hunter2@db/app"})
+    assert "hunter2" not in str(error.value)
+
+
+def test_prod_with_real_adapters_starts() -> None:
+    settings = load_settings(PROD_OK)
+    assert settings.is_prod
+    assert settings.openapi_enabled is False
+
+
+@pytest.mark.parametrize(
+    ("override", "variable"),
+    [
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),
+        ({"EMAIL_BACKEND": "console"}, "EMAIL_BACKEND"),
+        ({"PAYMENTS_PROVIDER": "sandbox"}, "PAYMENTS_PROVIDER"),
+    ],
+)
+def test_prod_refuses_dev_only_conveniences(override: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({**PROD_OK, **override})
+    assert error.value.variable == variable
+
+
+def test_prod_defaults_are_the_real_adapters() -> None:
+    settings = load_settings({"APP_ENV": "prod", "DATABASE_URL": "postgresql://a@b/c"})
+    assert (settings.email_backend, settings.payments_provider) == ("smtp", "yookassa")

@@ -1,0 +1,92 @@
+"""The container recipe and compose file hang together (no engine runs here to try them)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.config import PROJECT_ROOT
+
+COMPOSE = PROJECT_ROOT / "compose.yaml"
+CONTAINERFILE = PROJECT_ROOT / "Containerfile"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    document = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    assert isinstance(document, dict)
+    return document
+
+
+def test_containerfile_passes_hadolint() -> None:
+    hadolint = Path(sys.executable).parent / "hadolint"
+    result = subprocess.run(
+        [str(hadolint), str(CONTAINERFILE)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_runtime_stage_is_slim_and_unprivileged() -> None:
+    text = CONTAINERFILE.read_text(encoding="utf-8")
+    stages = re.split(r"^FROM ", text, flags=re.MULTILINE)[1:]
+    runtime = stages[-1]
+    assert runtime.startswith("python:3.11-slim")
+    assert re.search(r"^USER \d+", runtime, flags=re.MULTILINE), "runtime must not run as root"
+    for build_tool in ("apt-get", "gcc", "build-essential"):
+        assert build_tool not in runtime, "no build tools in the final stage"
+    for needed in ("app", "sql", "migrations", "yoyo.ini"):
+        assert re.search(rf"^COPY .*\b{re.escape(needed)}\b", runtime, flags=re.MULTILINE)
+
+
+def test_every_dependency_names_a_service_with_the_condition_it_can_meet(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    for name, service in services.items():
+        for dependency, rule in (service.get("depends_on") or {}).items():
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+            condition = rule["condition"]
+            if condition == "service_healthy":
+                assert "healthcheck" in services[dependency], f"{dependency} has no healthcheck"
+            if condition == "service_completed_successfully":
+                assert services[dependency].get("restart") == "no", f"{dependency} is not one-shot"
+
+
+def test_api_waits_for_a_healthy_database_and_a_finished_migration(
+    compose: dict[str, Any],
+) -> None:
+    api = compose["services"]["api"]
+    assert api["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "/health/ready" in " ".join(api["healthcheck"]["test"])
+    assert all(port.startswith("127.0.0.1:") for port in api["ports"])
+
+
+def test_migrate_runs_plain_yoyo_apply(compose: dict[str, Any]) -> None:
+    migrate = compose["services"]["migrate"]
+    assert migrate["entrypoint"][:3] == ["yoyo", "apply", "--batch"]
+    assert any(arg.startswith("postgresql+psycopg://") for arg in migrate["command"])
+
+
+def test_database_keeps_its_data_in_a_volume(compose: dict[str, Any]) -> None:
+    postgres = compose["services"]["postgres"]
+    volume = postgres["volumes"][0].split(":")[0]
+    assert volume in compose["volumes"]
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+
+
+def test_later_services_are_declared(compose: dict[str, Any]) -> None:
+    assert {"worker", "bot"} <= set(compose["services"])
+
+
+def test_app_environment_is_production(compose: dict[str, Any]) -> None:
+    env = compose["services"]["api"]["environment"]
+    assert env["APP_ENV"] == "prod"
+    assert env["EMAIL_BACKEND"] != "console"
+    assert env["PAYMENTS_PROVIDER"] != "sandbox"
