@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -13,7 +14,7 @@ import structlog
 from app.adapters.observability.logging import configure_logging
 from app.adapters.postgres.embedded import EmbeddedDatabaseUnavailable
 from app.adapters.postgres.migrations import apply_migrations, migration_status
-from app.bootstrap import create_app, resolve_database_url
+from app.bootstrap import create_app, load_demo, resolve_database_url
 from app.config import ConfigError, Settings, load_settings
 
 logger = structlog.get_logger("app.cli")
@@ -77,8 +78,11 @@ def _db_status(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _seed_demo(settings: Settings, _: argparse.Namespace) -> int:
-    resolve_database_url(settings)
-    print("no demo data to load yet")
+    if settings.is_prod:
+        raise ConfigError("APP_ENV", "demo data is for dev and test only")
+    database_url = resolve_database_url(settings)
+    asyncio.run(load_demo(msgspec.structs.replace(settings, database_url=database_url)))
+    print("demo data loaded (services, schedule, articles, glossary, a quiz)")
     return 0
 
 

@@ -11,6 +11,7 @@ from litestar import Litestar
 
 from app.adapters.http.app import build_http_app
 from app.adapters.postgres.database import Database
+from app.adapters.postgres.demo_data import load_demo_data
 from app.adapters.postgres.embedded import start_embedded_postgres
 from app.adapters.postgres.migrations import migration_ids
 from app.config import ConfigError, Settings
@@ -27,16 +28,30 @@ def resolve_database_url(settings: Settings) -> str:
     return start_embedded_postgres(settings.embedded_database_dir).url
 
 
-def create_app(settings: Settings) -> Litestar:
-    """Build the HTTP application for ``settings`` (whose database URL is resolved)."""
+def _database(settings: Settings) -> Database:
     if settings.database_url is None:
-        raise ConfigError("DATABASE_URL", "must be resolved before the app is built")
-    database = Database.create(
+        raise ConfigError("DATABASE_URL", "must be resolved before adapters are built")
+    return Database.create(
         settings.database_url,
         min_size=settings.database_pool_min,
         max_size=settings.database_pool_max,
         sql_dir=settings.sql_dir,
     )
+
+
+async def load_demo(settings: Settings) -> None:
+    """Load the idempotent demo data (dev and test only)."""
+    database = _database(settings)
+    await database.open()
+    try:
+        await load_demo_data(database)
+    finally:
+        await database.close()
+
+
+def create_app(settings: Settings) -> Litestar:
+    """Build the HTTP application for ``settings`` (whose database URL is resolved)."""
+    database = _database(settings)
     logger.info(
         "adapters_configured",
         app_env=settings.app_env,

@@ -1,0 +1,92 @@
+"""`seed-demo` fills a local database with usable demo data and is idempotent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from app.bootstrap import load_demo
+from app.config import PROJECT_ROOT
+from tests.conftest import make_settings
+
+TABLES = (
+    "services", "schedule_rules", "tags", "content_items", "content_item_topics",
+    "content_item_tags", "glossary_terms", "glossary_term_synonyms",
+    "interactive_definitions", "interactive_versions",
+)  # fmt: skip
+
+
+def _counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    return {
+        table: conn.execute(
+            sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+        ).fetchone()[0]  # type: ignore[index]
+        for table in TABLES
+    }
+
+
+async def test_demo_data_loads_once_and_is_usable(
+    database_url: str, postgresql: psycopg.Connection[Any]
+) -> None:
+    settings = make_settings(database_url)
+    await load_demo(settings)
+    postgresql.commit()
+    first = _counts(postgresql)
+    assert first["services"] == 2
+    assert first["schedule_rules"] == 6
+    assert first["content_items"] == 4
+
+    await load_demo(settings)
+    postgresql.commit()
+    assert _counts(postgresql) == first
+
+    found = postgresql.execute(
+        """SELECT slug FROM content_items
+           WHERE status = 'published'
+             AND search_vector @@ websearch_to_tsquery('russian', 'тревожных мыслей')
+           ORDER BY slug"""
+    ).fetchall()
+    assert [row[0] for row in found] == ["kak-uspokoitsya-kogda-trevozhno"]
+    quiz = postgresql.execute(
+        """SELECT d.status, v.version_no, v.config -> 'bands' -> 0 ->> 'level'
+           FROM interactive_definitions d
+           JOIN interactive_versions v ON v.id = d.published_version_id
+           WHERE d.slug = 'trevozhnost-samoproverka'"""
+    ).fetchone()
+    assert quiz == ("published", 1, "low")
+    synonym_term = postgresql.execute(
+        """SELECT t.slug FROM glossary_term_synonyms s JOIN glossary_terms t ON t.id = s.term_id
+           WHERE lower(s.synonym) = lower('беспокойство')"""
+    ).fetchone()
+    assert synonym_term == ("trevoga",)
+
+
+def test_seed_demo_command(database_url: str) -> None:
+    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "seed-demo"],
+        env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "demo data loaded" in result.stdout
+
+
+def test_seed_demo_refuses_prod(database_url: str) -> None:
+    env = {
+        **os.environ,
+        "APP_ENV": "prod",
+        "DATABASE_URL": database_url,
+        "EMAIL_BACKEND": "smtp",
+        "PAYMENTS_PROVIDER": "yookassa",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "seed-demo"],
+        env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "dev and test only" in result.stderr
