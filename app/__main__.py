@@ -6,15 +6,16 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
 import structlog
 
+from app.adapters.crypto.aesgcm import generate_key
 from app.adapters.observability.logging import configure_logging
 from app.adapters.postgres.embedded import EmbeddedDatabaseUnavailable
 from app.adapters.postgres.migrations import apply_migrations, migration_status
-from app.bootstrap import create_app, load_demo, resolve_database_url
+from app.bootstrap import create_app, load_demo, resolve_database_url, rotate_keys, serve_worker
 from app.config import ConfigError, Settings, load_settings
 
 logger = structlog.get_logger("app.cli")
@@ -86,6 +87,49 @@ def _seed_demo(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(settings: Settings, _: argparse.Namespace) -> int:
+    database_url = resolve_database_url(settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await serve_worker(msgspec.structs.replace(settings, database_url=database_url), stop)
+
+    asyncio.run(main())
+    return 0
+
+
+def _rotate_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from rich.progress import Progress  # noqa: PLC0415 (only this command draws progress)
+
+    database_url = resolve_database_url(settings)
+    with Progress(transient=False) as progress:
+        task = progress.add_task("re-encrypting", total=None)
+        report = asyncio.run(
+            rotate_keys(
+                msgspec.structs.replace(settings, database_url=database_url),
+                batch_size=args.batch_size,
+                total=lambda n: progress.update(task, total=n),
+                progress=lambda n: progress.advance(task, n),
+            )
+        )
+    print(f"re-encrypted {report.rotated} value(s); {report.failed} could not be decrypted")
+    print("values per key before: " + _counts(report.before))
+    print("values per key after:  " + _counts(report.after))
+    return 1 if report.failed else 0
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{key}={n}" for key, n in sorted(counts.items())) or "none"
+
+
+def _generate_key(_: Settings, args: argparse.Namespace) -> int:
+    print(f"{args.id}:{generate_key()}")
+    return 0
+
+
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
@@ -115,6 +159,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = commands.add_parser("seed-demo", help="load idempotent demo data for local runs")
     seed.set_defaults(handler=_seed_demo)
+
+    worker = commands.add_parser(
+        "worker",
+        help="deliver outbox events, send notifications and run periodic jobs until SIGTERM",
+    )
+    worker.set_defaults(handler=_worker)
+
+    rotate = commands.add_parser(
+        "rotate-keys",
+        help="re-encrypt every P2 value under the primary key (resumable); "
+        "exit 1 if some value could not be decrypted",
+    )
+    rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    rotate.set_defaults(handler=_rotate_keys)
+
+    generate = commands.add_parser(
+        "generate-key", help="print a new keyring entry id:base64key for ENCRYPTION_KEYS"
+    )
+    generate.add_argument("--id", default="k1", help="key id (default k1)")
+    generate.set_defaults(handler=_generate_key)
     return parser
 
 

@@ -6,17 +6,46 @@ settings.
 
 from __future__ import annotations
 
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
 import structlog
 from litestar import Litestar
 
+from app.adapters.clock import SystemClock
+from app.adapters.crypto.aesgcm import AesGcmCipher, Keyring, generate_key
+from app.adapters.email.console import ConsoleChannel
+from app.adapters.email.smtp import SmtpChannel
 from app.adapters.http.app import build_http_app
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
 from app.adapters.postgres.embedded import start_embedded_postgres
+from app.adapters.postgres.jobs import PostgresJobLock
+from app.adapters.postgres.key_rotation import KeyRotation, RotationReport
+from app.adapters.postgres.listener import OutboxWakeup
 from app.adapters.postgres.migrations import migration_ids
+from app.adapters.postgres.notifications import PostgresDeliveryQueue, PostgresTemplateStore
+from app.adapters.postgres.outbox import PostgresOutboxStore
+from app.adapters.postgres.session import Session
+from app.adapters.postgres.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
+from app.application.events import EventHandlers
+from app.application.notifications import MessageChannel, NotificationSender
+from app.application.outbox_relay import OutboxRelay
+from app.application.ports import Clock
+from app.application.scheduler import PeriodicJob, Scheduler
+from app.application.worker import run_worker
 from app.config import ConfigError, Settings
 
 logger = structlog.get_logger(__name__)
+
+R = TypeVar("R")
+
+OUTBOX_RETENTION = timedelta(days=7)
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -26,6 +55,65 @@ def resolve_database_url(settings: Settings) -> str:
     if settings.is_prod:
         raise ConfigError("DATABASE_URL", "is required in prod")
     return start_embedded_postgres(settings.embedded_database_dir).url
+
+
+def resolve_keyring(settings: Settings) -> Keyring:
+    """The configured keyring; in dev/test without one, a local key kept under DATA_DIR."""
+    if settings.encryption_keyring is not None:
+        return settings.encryption_keyring
+    if settings.is_prod:
+        raise ConfigError("ENCRYPTION_KEYS", "is required in prod")
+    path = settings.data_dir / "dev-encryption-keys"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"dev1:{generate_key()}\n")
+        logger.warning("dev_encryption_key_created", path=str(path))
+    return Keyring.parse(Path(path).read_text(encoding="utf-8"))
+
+
+def _email_channel(settings: Settings) -> MessageChannel:
+    if settings.email_backend == "console":
+        return ConsoleChannel()
+    if settings.smtp_host is None or settings.email_from is None:
+        raise ConfigError("SMTP_HOST", "is required when EMAIL_BACKEND is smtp")
+    return SmtpChannel(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.email_from,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+    )
+
+
+@dataclass
+class Core:
+    """The shared machinery every context builds on, wired once per process."""
+
+    settings: Settings
+    database: Database
+    clock: Clock
+    cipher: AesGcmCipher
+    handlers: EventHandlers
+    relay: OutboxRelay
+    sender: NotificationSender
+    scheduler: Scheduler
+
+    def unit_of_work(
+        self, make_repos: Callable[[Session], R]
+    ) -> Callable[[], PostgresUnitOfWork[R]]:
+        return unit_of_work_factory(self.database, make_repos, cipher=self.cipher, clock=self.clock)
+
+    async def run_worker(self, stop: asyncio.Event) -> None:
+        if self.settings.database_url is None:
+            raise ConfigError("DATABASE_URL", "must be resolved before the worker starts")
+        wakeup = OutboxWakeup(self.settings.database_url, self.database.queries)
+        try:
+            await run_worker(self.relay, self.sender, self.scheduler, wakeup, stop)
+        finally:
+            await wakeup.close()
 
 
 def _database(settings: Settings) -> Database:
@@ -39,28 +127,84 @@ def _database(settings: Settings) -> Database:
     )
 
 
-async def load_demo(settings: Settings) -> None:
-    """Load the idempotent demo data (dev and test only)."""
+def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     database = _database(settings)
-    await database.open()
-    try:
-        await load_demo_data(database)
-    finally:
-        await database.close()
+    clock = clock or SystemClock()
+    cipher = AesGcmCipher(resolve_keyring(settings))
+    handlers = EventHandlers()
+    outbox = PostgresOutboxStore(database)
+    scheduler = Scheduler(PostgresJobLock(database), clock)
 
+    async def purge_outbox(now: datetime) -> None:
+        await outbox.purge_processed(now - OUTBOX_RETENTION)
 
-def create_app(settings: Settings) -> Litestar:
-    """Build the HTTP application for ``settings`` (whose database URL is resolved)."""
-    database = _database(settings)
+    scheduler.register(PeriodicJob("outbox.purge_processed", timedelta(hours=1), purge_outbox))
+    core = Core(
+        settings=settings,
+        database=database,
+        clock=clock,
+        cipher=cipher,
+        handlers=handlers,
+        relay=OutboxRelay(outbox, handlers, clock),
+        sender=NotificationSender(
+            PostgresDeliveryQueue(database, cipher),
+            PostgresTemplateStore(database),
+            {"email": _email_channel(settings)},
+            clock,
+        ),
+        scheduler=scheduler,
+    )
     logger.info(
         "adapters_configured",
         app_env=settings.app_env,
         email=settings.email_backend,
         payments=settings.payments_provider,
         openapi=settings.openapi_enabled,
+        encryption_primary_key=cipher.primary_key_id,
+        worker_in_process=settings.worker_in_process,
     )
+    return core
+
+
+async def _with_database(settings: Settings, work: Callable[[Core], Awaitable[R]]) -> R:
+    core = build_core(settings)
+    await core.database.open()
+    try:
+        return await work(core)
+    finally:
+        await core.database.close()
+
+
+async def load_demo(settings: Settings) -> None:
+    """Load the idempotent demo data (dev and test only)."""
+    await _with_database(settings, lambda core: load_demo_data(core.database))
+
+
+async def rotate_keys(
+    settings: Settings, *, batch_size: int, progress: Callable[[int], None] | None = None,
+    total: Callable[[int], None] | None = None,
+) -> RotationReport:  # fmt: skip
+    async def work(core: Core) -> RotationReport:
+        rotation = KeyRotation(core.database, core.cipher)
+        if total is not None:
+            counts = await rotation.count_by_key()
+            total(sum(n for key, n in counts.items() if key != core.cipher.primary_key_id))
+        return await rotation.run(batch_size=batch_size, progress=progress)
+
+    return await _with_database(settings, work)
+
+
+async def serve_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """``python -m app worker``: the relay, the sender and the scheduler until stopped."""
+    await _with_database(settings, lambda core: core.run_worker(stop))
+
+
+def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
+    """Build the HTTP application for ``settings`` (whose database URL is resolved)."""
+    core = core or build_core(settings)
     return build_http_app(
         settings,
-        database=database,
+        database=core.database,
         expected_migrations=migration_ids(settings.migrations_dir),
+        background=core.run_worker if settings.worker_in_process else None,
     )

@@ -17,10 +17,13 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from app.adapters.crypto.aesgcm import Keyring
+
 AppEnv = Literal["dev", "test", "prod"]
 LogFormat = Literal["json", "console"]
 EmailBackend = Literal["console", "smtp"]
 PaymentsProvider = Literal["yookassa", "sandbox"]
+SmtpTls = Literal["none", "starttls", "tls"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,6 +61,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limits_enabled: bool = True
     email_backend: EmailBackend = "console"
     payments_provider: PaymentsProvider = "sandbox"
+    encryption_keyring: Keyring | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: SmtpTls = "starttls"
+    email_from: str | None = None
+    worker_in_process: bool = False
     data_dir: Path = PROJECT_ROOT / ".data"
     sql_dir: Path = PROJECT_ROOT / "sql"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
@@ -168,6 +179,16 @@ def _postgres_url(value: str) -> str:
     return value
 
 
+def _keyring(value: str) -> Keyring:
+    return Keyring.parse(value)
+
+
+def _sender(value: str) -> str:
+    if "@" not in value or "\n" in value:
+        raise ValueError("must be an address such as 'Эмоциональный баланс <hello@example.org>'")
+    return value
+
+
 def _log_level(value: str) -> str:
     upper = value.upper()
     if upper not in _LOG_LEVELS:
@@ -208,9 +229,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             PaymentsProvider,
             env.get("PAYMENTS_PROVIDER", _choice("yookassa", "sandbox"), payments_default),
         ),
+        encryption_keyring=env.get("ENCRYPTION_KEYS", _keyring, None),
+        smtp_host=env.get("SMTP_HOST", str, None),
+        smtp_port=env.get("SMTP_PORT", _int_between(1, 65535), 587),
+        smtp_username=env.get("SMTP_USERNAME", str, None),
+        smtp_password=env.get("SMTP_PASSWORD", str, None),
+        smtp_tls=cast(SmtpTls, env.get("SMTP_TLS", _choice("none", "starttls", "tls"), "starttls")),
+        email_from=env.get("EMAIL_FROM", _sender, None),
+        worker_in_process=env.get("WORKER_IN_PROCESS", _bool, app_env == "dev"),
         data_dir=env.get("DATA_DIR", Path, default_data_dir),
     )
     _refuse_dev_conveniences_in_prod(settings)
+    if settings.email_backend == "smtp":
+        if settings.smtp_host is None:
+            raise ConfigError("SMTP_HOST", "is required when EMAIL_BACKEND is smtp")
+        if settings.email_from is None:
+            raise ConfigError("EMAIL_FROM", "is required when EMAIL_BACKEND is smtp")
     return settings
 
 
@@ -219,6 +253,8 @@ def _refuse_dev_conveniences_in_prod(settings: Settings) -> None:
         return
     if settings.database_url is None:
         raise ConfigError("DATABASE_URL", "is required in prod (the embedded server is dev-only)")
+    if settings.encryption_keyring is None:
+        raise ConfigError("ENCRYPTION_KEYS", "is required in prod (or ENCRYPTION_KEYS_FILE)")
     if settings.email_backend == "console":
         raise ConfigError("EMAIL_BACKEND", "console is dev-only; use smtp in prod")
     if settings.payments_provider == "sandbox":

@@ -83,6 +83,9 @@ def test_seed_demo_refuses_prod(database_url: str) -> None:
         "DATABASE_URL": database_url,
         "EMAIL_BACKEND": "smtp",
         "PAYMENTS_PROVIDER": "yookassa",
+        "SMTP_HOST": "127.0.0.1",
+        "EMAIL_FROM": "test <test@example.org>",
+        "ENCRYPTION_KEYS": "k1:" + "A" * 43,
     }
     result = subprocess.run(
         [sys.executable, "-m", "app", "seed-demo"],

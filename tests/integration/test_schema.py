@@ -45,7 +45,7 @@ EXPECTED_TABLES = {
     # admin
     "audit_log_entries", "message_templates", "system_settings",
     # events, jobs, analytics
-    "outbox_events", "notification_deliveries", "analytics_events",
+    "outbox_events", "notification_deliveries", "analytics_events", "job_runs",
 }  # fmt: skip
 YOYO_TABLES = {"_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock"}
 
@@ -100,6 +100,7 @@ ENCRYPTED_COLUMNS = {
     ("lead_notes", "body_encrypted"),
     ("ugc_items", "text_encrypted"),
     ("ugc_answers", "body_encrypted"),
+    ("notification_deliveries", "payload_encrypted"),
 }
 
 P1_COLUMNS = {
@@ -333,6 +334,12 @@ def _plaintext_inserts(db: psycopg.Connection[Any]) -> dict[str, tuple[str, dict
         ),
         "ugc_items": (
             "INSERT INTO ugc_items (kind, text_encrypted, sla_due_at) VALUES ('question', %(v)s, now())",
+            {},
+        ),
+        "notification_deliveries": (
+            """INSERT INTO notification_deliveries (channel, template_code, recipient_kind,
+                   recipient_id, dedupe_key, payload_encrypted)
+               VALUES ('email', 'auth.login_code', 'login_code', 'x', 'k', %(v)s)""",
             {},
         ),
         "ugc_answers": (

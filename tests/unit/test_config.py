@@ -8,11 +8,15 @@ import pytest
 
 from app.config import ConfigError, load_settings
 
+KEYRING = "k2:" + "A" * 43 + ",k1:" + "B" * 43
+SMTP = {"SMTP_HOST": "smtp.example.org", "EMAIL_FROM": "Эмоциональный баланс <hi@example.org>"}
 PROD_OK = {
     "APP_ENV": "prod",
     "DATABASE_URL": "postgresql://app@db:5432/app",
     "EMAIL_BACKEND": "smtp",
     "PAYMENTS_PROVIDER": "yookassa",
+    "ENCRYPTION_KEYS": KEYRING,
+    **SMTP,
 }
 
 
@@ -53,6 +57,8 @@ def test_lists_are_split_and_trimmed() -> None:
         ("PUBLIC_BASE_URL", "example.org", "absolute http(s) URL"),
         ("CORS_ALLOW_ORIGINS", "ftp://x", "absolute http(s) URL"),
         ("EMAIL_BACKEND", "pigeon", "console, smtp"),
+        ("SMTP_TLS", "ssl3", "none, starttls, tls"),
+        ("EMAIL_FROM", "nobody", "must be an address"),
     ],
 )
 def test_invalid_value_names_the_variable(variable: str, value: str, message: str) -> None:
@@ -106,6 +112,7 @@ def test_prod_with_real_adapters_starts() -> None:
         ({"DATABASE_URL": ""}, "DATABASE_URL"),
         ({"EMAIL_BACKEND": "console"}, "EMAIL_BACKEND"),
         ({"PAYMENTS_PROVIDER": "sandbox"}, "PAYMENTS_PROVIDER"),
+        ({"ENCRYPTION_KEYS": ""}, "ENCRYPTION_KEYS"),
     ],
 )
 def test_prod_refuses_dev_only_conveniences(override: dict[str, str], variable: str) -> None:
@@ -115,5 +122,44 @@ def test_prod_refuses_dev_only_conveniences(override: dict[str, str], variable: 
 
 
 def test_prod_defaults_are_the_real_adapters() -> None:
-    settings = load_settings({"APP_ENV": "prod", "DATABASE_URL": "postgresql://a@b/c"})
+    settings = load_settings(
+        {
+            "APP_ENV": "prod",
+            "DATABASE_URL": "postgresql://a@b/c",
+            "ENCRYPTION_KEYS": KEYRING,
+            **SMTP,
+        }
+    )
     assert (settings.email_backend, settings.payments_provider) == ("smtp", "yookassa")
+    assert settings.worker_in_process is False
+
+
+def test_keyring_is_parsed_with_the_first_key_primary() -> None:
+    settings = load_settings({"ENCRYPTION_KEYS": KEYRING})
+    assert settings.encryption_keyring is not None
+    assert settings.encryption_keyring.primary == "k2"
+    assert set(settings.encryption_keyring.keys) == {"k1", "k2"}
+
+
+@pytest.mark.parametrize("value", ["k1", "k1:not-base64!!", "k1:" + "A" * 10, "bad id:" + "A" * 43])
+def test_malformed_keyring_names_the_variable_not_the_key(value: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"ENCRYPTION_KEYS": value})
+    assert error.value.variable == "ENCRYPTION_KEYS"
+    assert "A" * 10 not in str(error.value)
+
+
+def test_smtp_backend_needs_a_host_and_a_sender() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"EMAIL_BACKEND": "smtp"})
+    assert error.value.variable == "SMTP_HOST"
+    with pytest.raises(ConfigError) as error:
+        load_settings({"EMAIL_BACKEND": "smtp", "SMTP_HOST": "localhost"})
+    assert error.value.variable == "EMAIL_FROM"
+    settings = load_settings({"EMAIL_BACKEND": "smtp", **SMTP, "SMTP_TLS": "tls"})
+    assert (settings.smtp_port, settings.smtp_tls) == (587, "tls")
+
+
+def test_worker_runs_inside_serve_only_in_dev() -> None:
+    assert load_settings({}).worker_in_process is True
+    assert load_settings({"APP_ENV": "test"}).worker_in_process is False

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,6 +23,7 @@ from app.config import Settings
 API_TITLE = "Emotional Balance API"
 API_VERSION = "1.0.0"
 MAX_BODY_BYTES = 1024 * 1024
+SHUTDOWN_GRACE_SECONDS = 30
 
 
 def build_http_app(
@@ -30,15 +32,25 @@ def build_http_app(
     database: Database,
     expected_migrations: tuple[str, ...],
     route_handlers: Sequence[ControllerRouterHandler] = (),
+    background: Callable[[asyncio.Event], Awaitable[None]] | None = None,
 ) -> Litestar:
-    """Assemble the HTTP application from adapters built by the composition root."""
+    """Assemble the HTTP application from adapters built by the composition root.
+
+    ``background`` (the worker loop, in dev) runs beside the server and is asked to
+    stop, finishing its current round, when the server shuts down.
+    """
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
         await database.open()
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(background(stop)) if background is not None else None
         try:
             yield
         finally:
+            stop.set()
+            if task is not None:
+                await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_SECONDS)
             await database.close()
 
     def provide_database() -> Database:

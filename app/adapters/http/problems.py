@@ -20,7 +20,16 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from psycopg_pool import PoolTimeout
 
-from app.domain.errors import Conflict, DomainError, NotFound
+from app.domain.errors import (
+    Conflict,
+    ConsentRequired,
+    DomainError,
+    Forbidden,
+    InvalidState,
+    NotFound,
+    ValidationFailed,
+    VersionConflict,
+)
 
 logger = structlog.get_logger(__name__)
 
@@ -46,9 +55,15 @@ _HTTP_CODES: Mapping[int, str] = {
 }
 
 # Domain errors → HTTP status. Later contexts add their errors here, one line each.
+# A subclass takes the status of its nearest listed ancestor; unlisted errors are 422.
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
+    Forbidden: 403,
+    ConsentRequired: 403,
+    ValidationFailed: 422,
+    InvalidState: 409,
     Conflict: 409,
+    VersionConflict: 412,
 }
 
 

@@ -1,0 +1,1 @@
+"""Encryption of P2 data at rest."""

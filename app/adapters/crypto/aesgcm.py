@@ -1,0 +1,124 @@
+"""AES-256-GCM envelope encryption of P2 values, bound to where each value lives.
+
+Envelope: ``enc:v1:<key id>:<base64url(nonce || ciphertext || tag)>`` (no padding).
+Associated data: the ``context`` string ``"<table>.<column>:<row id>"``, so a
+ciphertext copied into another row or column does not decrypt. A fresh 96-bit nonce
+is drawn for every value. The key id in the envelope says which key to use, so keys
+rotate row by row (``python -m app rotate-keys``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+PREFIX = "enc:v1:"
+NONCE_BYTES = 12
+KEY_BYTES = 32
+_KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class DecryptionFailed(Exception):
+    """The value cannot be decrypted here: unknown key, wrong place, or tampered.
+
+    The message never contains the value, the key or the plaintext.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Keyring:
+    """Key id → 32-byte key; ``primary`` encrypts, every key decrypts."""
+
+    keys: Mapping[str, bytes]
+    primary: str
+
+    def __post_init__(self) -> None:
+        if self.primary not in self.keys:
+            raise ValueError("the primary key id is not in the keyring")
+        for key_id, key in self.keys.items():
+            if not _KEY_ID.match(key_id):
+                raise ValueError("key ids are 1-32 characters of A-Z a-z 0-9 _ -")
+            if len(key) != KEY_BYTES:
+                raise ValueError(f"key {key_id} is not {KEY_BYTES} bytes")
+
+    @classmethod
+    def parse(cls, text: str) -> Keyring:
+        """Read ``id1:base64key,id2:base64key`` (commas or new lines); the first is primary."""
+        entries = [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
+        if not entries:
+            raise ValueError("no keys given")
+        keys: dict[str, bytes] = {}
+        for entry in entries:
+            key_id, sep, encoded = entry.partition(":")
+            if not sep:
+                raise ValueError("each key is written id:base64key")
+            if key_id in keys:
+                raise ValueError(f"key id {key_id} appears twice")
+            keys[key_id] = _b64decode(encoded)
+        return cls(keys=keys, primary=entries[0].partition(":")[0])
+
+
+def _b64decode(encoded: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(encoded.replace("+", "-").replace("/", "_") + "==")
+    except (binascii.Error, ValueError):
+        raise ValueError("a key is not valid base64") from None
+
+
+def generate_key() -> str:
+    """A new random 256-bit key, base64url-encoded (for a keyring entry)."""
+    return base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode().rstrip("=")
+
+
+def key_id_of(token: str) -> str | None:
+    """The key id named by an envelope, or None if it is not one."""
+    if not token.startswith(PREFIX):
+        return None
+    key_id, sep, _ = token[len(PREFIX) :].partition(":")
+    return key_id if sep else None
+
+
+class AesGcmCipher:
+    """The ``Cipher`` port: ``encrypt(plaintext, context)`` / ``decrypt(token, context)``."""
+
+    def __init__(self, keyring: Keyring) -> None:
+        self._keyring = keyring
+        self._aead = {key_id: AESGCM(key) for key_id, key in keyring.keys.items()}
+
+    @property
+    def primary_key_id(self) -> str:
+        return self._keyring.primary
+
+    def encrypt(self, plaintext: str, context: str) -> str:
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._aead[self._keyring.primary].encrypt(
+            nonce, plaintext.encode("utf-8"), context.encode("utf-8")
+        )
+        data = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+        return f"{PREFIX}{self._keyring.primary}:{data}"
+
+    def decrypt(self, token: str, context: str) -> str:
+        key_id = key_id_of(token)
+        if key_id is None:
+            raise DecryptionFailed("not an enc:v1 envelope")
+        aead = self._aead.get(key_id)
+        if aead is None:
+            raise DecryptionFailed(f"key {key_id} is not in the keyring")
+        try:
+            raw = _b64decode(token[len(PREFIX) + len(key_id) + 1 :])
+            plaintext = aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode("utf-8"))
+        except (ValueError, InvalidTag):
+            raise DecryptionFailed(
+                "the value does not decrypt here (wrong key, moved, or altered)"
+            ) from None
+        return plaintext.decode("utf-8")
+
+    def needs_rotation(self, token: str) -> bool:
+        return key_id_of(token) != self._keyring.primary

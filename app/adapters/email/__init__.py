@@ -1,0 +1,1 @@
+"""E-mail channel: SMTP for real deliveries, the console for local runs."""

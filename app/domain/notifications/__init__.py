@@ -1,0 +1,1 @@
+"""Notifications: how a message template becomes the text somebody receives."""

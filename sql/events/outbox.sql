@@ -1,0 +1,51 @@
+-- The transactional outbox: written by the unit of work, drained by the relay.
+
+-- name: insert_event(event_id, event_type, aggregate_type, aggregate_id, payload, occurred_at)!
+-- Written in the same transaction as the change that raised the event.
+INSERT INTO outbox_events (event_id, event_type, aggregate_type, aggregate_id, payload,
+                           occurred_at, available_at)
+VALUES (:event_id, :event_type, :aggregate_type, :aggregate_id, :payload,
+        :occurred_at, :occurred_at)
+ON CONFLICT (event_id) DO NOTHING;
+
+-- name: notify_relay()^
+-- Wakes listening relays when the transaction commits (NOTIFY is transactional).
+SELECT pg_notify('outbox_events', '') AS notified;
+
+-- name: claim_due(now, lease_until, batch_size)
+-- Takes a batch of due events for this relay: other relays skip the locked rows, and
+-- the lease hides the claimed ones until it expires (a crashed relay's events return).
+UPDATE outbox_events o
+SET available_at = :lease_until, attempts = o.attempts + 1
+FROM (
+    SELECT id FROM outbox_events
+    WHERE processed_at IS NULL AND parked_at IS NULL AND available_at <= :now
+    ORDER BY available_at, id
+    LIMIT :batch_size
+    FOR UPDATE SKIP LOCKED
+) due
+WHERE o.id = due.id
+RETURNING o.id, o.event_id, o.event_type, o.aggregate_id, o.payload, o.occurred_at,
+          o.attempts, coalesce(o.handled_by, '{}') AS handled_by;
+
+-- name: mark_handled(id, handler)!
+UPDATE outbox_events
+SET handled_by = array_append(coalesce(handled_by, '{}'), :handler)
+WHERE id = :id AND NOT (:handler = ANY(coalesce(handled_by, '{}')));
+
+-- name: mark_processed(id, now)!
+UPDATE outbox_events SET processed_at = :now, last_error = NULL WHERE id = :id;
+
+-- name: reschedule(id, available_at, last_error)!
+UPDATE outbox_events SET available_at = :available_at, last_error = :last_error WHERE id = :id;
+
+-- name: park(id, now, last_error)!
+UPDATE outbox_events SET parked_at = :now, last_error = :last_error WHERE id = :id;
+
+-- name: purge_processed(before)!
+-- Retention: processed events are kept a while for investigation, then removed.
+DELETE FROM outbox_events WHERE processed_at < :before;
+
+-- name: listen()!
+-- Run on the relay's own autocommit connection; notify_relay() wakes it.
+LISTEN outbox_events;
