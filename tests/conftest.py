@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -27,11 +28,25 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from app.adapters.postgres.embedded import start_embedded_postgres
 from app.adapters.postgres.migrations import apply_migrations
-from app.bootstrap import create_app
+from app.bootstrap import Core, build_core, create_app
 from app.config import PROJECT_ROOT, Settings, load_settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 TEST_DB_NAME = "eb_test"
+TEST_KEYRING = "test1:" + "t" * 43
+
+
+class FixedClock:
+    """The ``Clock`` port for tests: time moves only when the test says so."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.current = now or datetime.now(UTC).replace(microsecond=0)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,7 @@ def make_settings(database_url: str, **environ: str) -> Settings:
             "DATABASE_POOL_MIN": "1",
             "DATABASE_POOL_MAX": "4",
             "RATE_LIMITS_ENABLED": "false",
+            "ENCRYPTION_KEYS": TEST_KEYRING,
             **environ,
         }
     )
@@ -145,6 +161,22 @@ def make_settings(database_url: str, **environ: str) -> Settings:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return make_settings(database_url)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+async def core(settings: Settings, clock: FixedClock) -> AsyncIterator[Core]:
+    """The shared machinery over this test's database, with a fixed clock."""
+    built = build_core(settings, clock=clock)
+    await built.database.open()
+    try:
+        yield built
+    finally:
+        await built.database.close()
 
 
 @pytest.fixture
