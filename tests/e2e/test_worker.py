@@ -1,0 +1,121 @@
+"""The whole event flow with the real worker: a use case raises an event, the relay
+hands it to a handler, the handler queues an e-mail, the sender delivers it over SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from email.message import Message
+from typing import Any, ClassVar
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message as MessageHandler
+
+from app.application.ports import NotificationRequest, UnitOfWork
+from app.application.transactions import in_transaction
+from app.bootstrap import build_core
+from app.config import PROJECT_ROOT
+from app.domain.shared.events import DomainEvent
+from tests.conftest import make_settings
+
+
+class CodeRequested(DomainEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "test.code_requested"
+    aggregate_type: ClassVar[str] = "login_code"
+
+
+class Inbox(MessageHandler):
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self.messages: list[Message] = []
+        self.arrived = asyncio.Event()
+        self._loop = loop
+
+    def handle_message(self, message: Message) -> None:
+        self.messages.append(message)
+        self._loop.call_soon_threadsafe(self.arrived.set)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_event_to_email_through_the_worker(database_url: str) -> None:
+    port = free_port()
+    inbox = Inbox(asyncio.get_running_loop())
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    settings = make_settings(
+        database_url, EMAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=str(port),
+        SMTP_TLS="none", EMAIL_FROM="Эмоциональный баланс <hello@example.org>",
+    )  # fmt: skip
+    core = build_core(settings)
+    uow = core.unit_of_work(lambda s: s)
+
+    async def send_code(event: CodeRequested) -> None:  # a context's event handler
+        async def work(w: UnitOfWork[Any]) -> None:
+            await w.notifications.enqueue(
+                NotificationRequest(
+                    channel="email",
+                    template_code="auth.login_code",
+                    recipient_kind="login_code",
+                    recipient_id=event.aggregate_id,
+                    dedupe_key=f"login_code:{event.aggregate_id}:email",
+                    to="anna@example.org",
+                    variables={"code": "271828"},
+                )
+            )
+
+        await in_transaction(uow, work)
+
+    core.handlers.subscribe(CodeRequested, "auth.send_code", send_code)
+    await core.database.open()
+    stop = asyncio.Event()
+    worker = asyncio.ensure_future(core.run_worker(stop))
+    try:
+
+        async def request_code(w: UnitOfWork[Any]) -> None:  # a context's use case
+            w.publish(CodeRequested(event_id=uuid.uuid4(), occurred_at=core.clock.now(),
+                                    aggregate_id=str(uuid.uuid4())))  # fmt: skip
+
+        await in_transaction(uow, request_code)
+        await asyncio.wait_for(inbox.arrived.wait(), timeout=20)
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, timeout=20)
+        await core.database.close()
+        smtp.stop()
+    assert len(inbox.messages) == 1
+    assert "271828" in inbox.messages[0].get_payload()[0].get_payload(decode=True).decode()
+
+
+def test_worker_process_stops_cleanly_on_sigterm(database_url: str) -> None:
+    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": database_url,
+           "ENCRYPTION_KEYS": "k1:" + "A" * 43}  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "app", "worker"],
+        env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        started = False
+        assert worker.stderr is not None
+        while time.monotonic() < deadline and not started:
+            line = worker.stderr.readline()
+            started = "worker_started" in line
+        assert started, "the worker did not start"
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, err
+    assert "worker_stopped" in err
