@@ -83,6 +83,16 @@ def test_database_keeps_its_data_in_a_volume(compose: dict[str, Any]) -> None:
 
 def test_later_services_are_declared(compose: dict[str, Any]) -> None:
     assert {"worker", "bot"} <= set(compose["services"])
+    assert compose["services"]["worker"]["command"] == ["worker"]
+
+
+def test_keyring_is_a_mounted_secret(compose: dict[str, Any]) -> None:
+    env = compose["services"]["api"]["environment"]
+    assert env["ENCRYPTION_KEYS_FILE"] == "/run/secrets/encryption_keys"
+    assert "ENCRYPTION_KEYS" not in env
+    for service in ("api", "worker"):
+        assert compose["services"][service]["secrets"] == ["encryption_keys"]
+    assert "encryption_keys" in compose["secrets"]
 
 
 def test_app_environment_is_production(compose: dict[str, Any]) -> None:
