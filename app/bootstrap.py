@@ -110,6 +110,7 @@ class Core:
         if self.settings.database_url is None:
             raise ConfigError("DATABASE_URL", "must be resolved before the worker starts")
         wakeup = OutboxWakeup(self.settings.database_url, self.database.queries)
+        await wakeup.start()
         try:
             await run_worker(self.relay, self.sender, self.scheduler, wakeup, stop)
         finally:

@@ -6,7 +6,7 @@ ports (payment gateway, calendar, ...) live with their context.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -34,6 +34,13 @@ class Cipher(Protocol):
     def encrypt(self, plaintext: str, context: str) -> str: ...
 
     def decrypt(self, token: str, context: str) -> str: ...
+
+
+class EventBus(Protocol):
+    """The seeds' IEventBus. In production it is the outbox (events are stored in the
+    transaction of the change and delivered by the relay); in unit tests, in memory."""
+
+    async def publish(self, events: Iterable[DomainEvent]) -> None: ...
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):

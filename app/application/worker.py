@@ -53,4 +53,5 @@ async def run_worker(
         await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         for task in (waiting, stopping):
             task.cancel()
+        await asyncio.gather(waiting, stopping, return_exceptions=True)
     logger.info("worker_stopped")

@@ -119,3 +119,41 @@ def test_worker_process_stops_cleanly_on_sigterm(database_url: str) -> None:
             worker.kill()
     assert worker.returncode == 0, err
     assert "worker_stopped" in err
+
+
+async def test_serve_runs_the_worker_in_process_in_dev(database_url: str, postgresql: Any) -> None:
+    from litestar.testing import AsyncTestClient  # noqa: PLC0415
+
+    from app.bootstrap import create_app  # noqa: PLC0415
+
+    settings = make_settings(database_url, WORKER_IN_PROCESS="true")
+    queuing = build_core(settings)  # the app below owns its own pool
+
+    async def queue(w: UnitOfWork[Any]) -> None:
+        await w.notifications.enqueue(
+            NotificationRequest(
+                channel="email",
+                template_code="auth.login_code",
+                recipient_kind="login_code",
+                recipient_id="1",
+                dedupe_key="dev:1",
+                to="dev@example.org",
+                variables={"code": "314159"},
+            )
+        )
+
+    await queuing.database.open()
+    try:
+        await in_transaction(queuing.unit_of_work(lambda s: s), queue)
+    finally:
+        await queuing.database.close()
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        assert (await client.get("/health/ready")).status_code == 200
+        status = None
+        for _ in range(100):
+            postgresql.commit()
+            status = postgresql.execute("SELECT status FROM notification_deliveries").fetchone()
+            if status == ("sent",):
+                break
+            await asyncio.sleep(0.1)
+    assert status == ("sent",)

@@ -24,6 +24,13 @@ class OutboxWakeup:
             await self._queries.events.listen(self._conn)
         return self._conn
 
+    async def start(self) -> None:
+        """Listen before the first round, so no event committed after start is missed."""
+        try:
+            await self._connection()
+        except psycopg.OperationalError:
+            logger.warning("outbox_listener_unavailable")
+
     async def wait(self, seconds: float) -> None:
         """Return on a notification or after ``seconds``, whichever is first."""
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ import msgspec
 from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.database import Database
+from app.adapters.postgres.session import Session
 from app.application.outbox_relay import StoredEvent
 from app.domain.shared.events import DomainEvent
 from app.domain.shared.privacy import ensure_p0
@@ -24,19 +26,28 @@ def event_payload(event: DomainEvent) -> dict[str, Any]:
     return payload
 
 
-async def write_events(session_conn: Any, queries: Any, events: list[DomainEvent]) -> None:
-    for event in events:
-        await queries.events.insert_event(
-            session_conn,
-            event_id=event.event_id,
-            event_type=event.event_type,
-            aggregate_type=event.aggregate_type,
-            aggregate_id=event.aggregate_id,
-            payload=Jsonb(event_payload(event)),
-            occurred_at=event.occurred_at,
-        )
-    if events:
-        await queries.events.notify_relay(session_conn)
+class OutboxEventBus:
+    """``EventBus`` that stores events in ``outbox_events`` in the session's transaction
+    and wakes listening relays when that transaction commits."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    async def publish(self, events: Iterable[DomainEvent]) -> None:
+        written = 0
+        for event in events:
+            await self._s.queries.events.insert_event(
+                self._s.conn,
+                event_id=event.event_id,
+                event_type=event.event_type,
+                aggregate_type=event.aggregate_type,
+                aggregate_id=event.aggregate_id,
+                payload=Jsonb(event_payload(event)),
+                occurred_at=event.occurred_at,
+            )
+            written += 1
+        if written:
+            await self._s.queries.events.notify_relay(self._s.conn)
 
 
 class PostgresOutboxStore:

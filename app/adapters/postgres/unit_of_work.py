@@ -22,7 +22,7 @@ from app.adapters.postgres.audit import PostgresAuditTrail
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.errors import translate
 from app.adapters.postgres.notifications import PostgresNotificationOutbox
-from app.adapters.postgres.outbox import write_events
+from app.adapters.postgres.outbox import OutboxEventBus
 from app.adapters.postgres.session import Session
 from app.application.ports import Cipher, Clock
 from app.domain.shared.events import Aggregate, DomainEvent
@@ -99,7 +99,7 @@ class PostgresUnitOfWork(Generic[R]):
         for aggregate in self._tracked:
             events.extend(aggregate.pull_events())
         try:
-            await write_events(session.conn, session.queries, events)
+            await OutboxEventBus(session).publish(events)
             await session.conn.commit()
         except psycopg.Error as exc:
             translated = translate(exc)
