@@ -158,10 +158,10 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     logger.info(
         "adapters_configured",
         app_env=settings.app_env,
-        email=settings.email_backend,
-        payments=settings.payments_provider,
+        email_backend=settings.email_backend,
+        payments_provider=settings.payments_provider,
         openapi=settings.openapi_enabled,
-        encryption_primary_key=cipher.primary_key_id,
+        encryption_key_id=cipher.primary_key_id,
         worker_in_process=settings.worker_in_process,
     )
     return core
