@@ -15,8 +15,16 @@ from app.adapters.crypto.aesgcm import generate_key
 from app.adapters.observability.logging import configure_logging
 from app.adapters.postgres.embedded import EmbeddedDatabaseUnavailable
 from app.adapters.postgres.migrations import apply_migrations, migration_status
-from app.bootstrap import create_app, load_demo, resolve_database_url, rotate_keys, serve_worker
+from app.bootstrap import (
+    create_app,
+    create_owner,
+    load_demo,
+    resolve_database_url,
+    rotate_keys,
+    serve_worker,
+)
 from app.config import ConfigError, Settings, load_settings
+from app.domain.errors import DomainError
 
 logger = structlog.get_logger("app.cli")
 
@@ -125,6 +133,15 @@ def _counts(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{key}={n}" for key, n in sorted(counts.items())) or "none"
 
 
+def _create_owner(settings: Settings, args: argparse.Namespace) -> int:
+    database_url = resolve_database_url(settings)
+    user_id = asyncio.run(
+        create_owner(msgspec.structs.replace(settings, database_url=database_url), args.email)
+    )
+    print(f"owner ready: user {user_id}; they log in with a code sent to that address")
+    return 0
+
+
 def _generate_key(_: Settings, args: argparse.Namespace) -> int:
     print(f"{args.id}:{generate_key()}")
     return 0
@@ -174,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
     rotate.set_defaults(handler=_rotate_keys)
 
+    owner = commands.add_parser(
+        "create-owner", help="create the first owner account (or make an account owner)"
+    )
+    owner.add_argument("--email", required=True, help="the owner's e-mail address")
+    owner.set_defaults(handler=_create_owner)
+
     generate = commands.add_parser(
         "generate-key", help="print a new keyring entry id:base64key for ENCRYPTION_KEYS"
     )
@@ -198,6 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except EmbeddedDatabaseUnavailable as exc:
         print(f"database error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
         return EXIT_CONFIG
 
 

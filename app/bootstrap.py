@@ -9,22 +9,25 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import structlog
 from litestar import Litestar
+from litestar.di import Provide
 
 from app.adapters.clock import SystemClock
-from app.adapters.crypto.aesgcm import AesGcmCipher, Keyring, generate_key
+from app.adapters.crypto.aesgcm import AesGcmCipher, KeyedHasher, Keyring, generate_key
 from app.adapters.email.console import ConsoleChannel
 from app.adapters.email.smtp import SmtpChannel
 from app.adapters.http.app import build_http_app
+from app.adapters.http.identity import IDENTITY_CONTROLLERS
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
 from app.adapters.postgres.embedded import start_embedded_postgres
+from app.adapters.postgres.identity import PostgresIdentityRepos
 from app.adapters.postgres.jobs import PostgresJobLock
 from app.adapters.postgres.key_rotation import KeyRotation, RotationReport
 from app.adapters.postgres.listener import OutboxWakeup
@@ -33,19 +36,24 @@ from app.adapters.postgres.notifications import PostgresDeliveryQueue, PostgresT
 from app.adapters.postgres.outbox import PostgresOutboxStore
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
+from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
 from app.application.events import EventHandlers
+from app.application.identity.service import IdentityConfig, IdentityService
 from app.application.notifications import MessageChannel, NotificationSender
 from app.application.outbox_relay import OutboxRelay
 from app.application.ports import Clock
 from app.application.scheduler import PeriodicJob, Scheduler
 from app.application.worker import run_worker
 from app.config import ConfigError, Settings
+from app.domain.identity.events import DataExportRequested, ErasureRequested
+from app.domain.identity.model import LoginCodePolicy, SessionPolicies, SessionPolicy
 
 logger = structlog.get_logger(__name__)
 
 R = TypeVar("R")
 
 OUTBOX_RETENTION = timedelta(days=7)
+AUTH_RETENTION = timedelta(days=1)
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -88,6 +96,50 @@ def _email_channel(settings: Settings) -> MessageChannel:
     )
 
 
+def _identity_service(settings: Settings, core: Core) -> IdentityService:
+    config = IdentityConfig(
+        sessions=SessionPolicies(
+            client=SessionPolicy(
+                idle=timedelta(minutes=settings.session_idle_timeout_minutes),
+                lifetime=timedelta(hours=settings.session_lifetime_hours),
+            ),
+            staff=SessionPolicy(
+                idle=timedelta(minutes=settings.staff_session_idle_timeout_minutes),
+                lifetime=timedelta(hours=settings.staff_session_lifetime_hours),
+            ),
+        ),
+        codes=LoginCodePolicy(),
+        public_base_url=settings.public_base_url,
+    )
+    telegram = (
+        TelegramLoginWidgetVerifier(settings.telegram_bot_token)
+        if settings.telegram_bot_token
+        else None
+    )
+    return IdentityService(
+        core.unit_of_work(PostgresIdentityRepos),
+        core.clock,
+        KeyedHasher(core.cipher.keyring),
+        config,
+        telegram,
+    )
+
+
+def _wire_identity(core: Core) -> None:
+    identity = core.identity
+    core.handlers.subscribe(DataExportRequested, "identity.build_export", identity.build_export)
+    core.handlers.subscribe(ErasureRequested, "identity.erase", identity.erase)
+    queries = core.database.queries.identity
+
+    async def purge_identity(now: datetime) -> None:
+        async with core.database.pool.connection() as conn:
+            await queries.purge_expired_login_codes(conn, before=now - AUTH_RETENTION)
+            await queries.purge_expired_sessions(conn, before=now - AUTH_RETENTION)
+            await queries.expire_ready_exports(conn, now=now)
+
+    core.scheduler.register(PeriodicJob("identity.retention", timedelta(hours=1), purge_identity))
+
+
 @dataclass
 class Core:
     """The shared machinery every context builds on, wired once per process."""
@@ -100,6 +152,7 @@ class Core:
     relay: OutboxRelay
     sender: NotificationSender
     scheduler: Scheduler
+    identity: IdentityService = field(init=False)
 
     def unit_of_work(
         self, make_repos: Callable[[Session], R]
@@ -155,6 +208,8 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         ),
         scheduler=scheduler,
     )
+    core.identity = _identity_service(settings, core)
+    _wire_identity(core)
     logger.info(
         "adapters_configured",
         app_env=settings.app_env,
@@ -163,6 +218,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         openapi=settings.openapi_enabled,
         encryption_key_id=cipher.primary_key_id,
         worker_in_process=settings.worker_in_process,
+        telegram_login=settings.telegram_bot_token is not None,
     )
     return core
 
@@ -207,5 +263,16 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
         settings,
         database=core.database,
         expected_migrations=migration_ids(settings.migrations_dir),
+        route_handlers=IDENTITY_CONTROLLERS,
+        dependencies={"identity": Provide(lambda: core.identity, sync_to_thread=False)},
         background=core.run_worker if settings.worker_in_process else None,
     )
+
+
+async def create_owner(settings: Settings, email: str) -> str:
+    """``python -m app create-owner``: the first owner (or the owner role for an account)."""
+
+    async def work(core: Core) -> str:
+        return str((await core.identity.create_owner(email)).id)
+
+    return await _with_database(settings, work)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal, TypeVar, cast
@@ -69,6 +70,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_tls: SmtpTls = "starttls"
     email_from: str | None = None
     worker_in_process: bool = False
+    session_idle_timeout_minutes: int = 14 * 24 * 60
+    session_lifetime_hours: int = 30 * 24
+    staff_session_idle_timeout_minutes: int = 30
+    staff_session_lifetime_hours: int = 12
+    telegram_bot_token: str | None = None
+    telegram_bot_username: str | None = None
     data_dir: Path = PROJECT_ROOT / ".data"
     sql_dir: Path = PROJECT_ROOT / "sql"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
@@ -189,6 +196,19 @@ def _sender(value: str) -> str:
     return value
 
 
+def _bot_token(value: str) -> str:
+    if not re.fullmatch(r"\d{5,16}:[A-Za-z0-9_-]{30,64}", value):
+        raise ValueError("must look like 123456789:AA... (the token BotFather gave)")
+    return value
+
+
+def _bot_username(value: str) -> str:
+    value = value.removeprefix("@")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", value):
+        raise ValueError("must be the bot's username, e.g. emotional_balance_bot")
+    return value
+
+
 def _log_level(value: str) -> str:
     upper = value.upper()
     if upper not in _LOG_LEVELS:
@@ -237,6 +257,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_tls=cast(SmtpTls, env.get("SMTP_TLS", _choice("none", "starttls", "tls"), "starttls")),
         email_from=env.get("EMAIL_FROM", _sender, None),
         worker_in_process=env.get("WORKER_IN_PROCESS", _bool, app_env == "dev"),
+        session_idle_timeout_minutes=env.get(
+            "SESSION_IDLE_TIMEOUT_MINUTES", _int_between(5, 90 * 24 * 60), 14 * 24 * 60
+        ),
+        session_lifetime_hours=env.get("SESSION_LIFETIME_HOURS", _int_between(1, 365 * 24), 720),
+        staff_session_idle_timeout_minutes=env.get(
+            "STAFF_SESSION_IDLE_TIMEOUT_MINUTES", _int_between(5, 24 * 60), 30
+        ),
+        staff_session_lifetime_hours=env.get(
+            "STAFF_SESSION_LIFETIME_HOURS", _int_between(1, 7 * 24), 12
+        ),
+        telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", _bot_token, None),
+        telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", _bot_username, None),
         data_dir=env.get("DATA_DIR", Path, default_data_dir),
     )
     _refuse_dev_conveniences_in_prod(settings)

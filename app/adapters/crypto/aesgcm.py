@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import re
 from collections.abc import Mapping
@@ -93,6 +95,10 @@ class AesGcmCipher:
         self._aead = {key_id: AESGCM(key) for key_id, key in keyring.keys.items()}
 
     @property
+    def keyring(self) -> Keyring:
+        return self._keyring
+
+    @property
     def primary_key_id(self) -> str:
         return self._keyring.primary
 
@@ -122,3 +128,19 @@ class AesGcmCipher:
 
     def needs_rotation(self, token: str) -> bool:
         return key_id_of(token) != self._keyring.primary
+
+
+class KeyedHasher:
+    """HMAC-SHA256 under a key derived (HKDF) from the keyring's primary key: for short
+    secrets such as login codes, which a plain hash would not protect."""
+
+    def __init__(self, keyring: Keyring) -> None:
+        from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: PLC0415
+
+        self._key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"emotional-balance:keyed-hash"
+        ).derive(keyring.keys[keyring.primary])
+
+    def keyed_hash(self, value: str) -> bytes:
+        return hmac.new(self._key, value.encode("utf-8"), hashlib.sha256).digest()

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
 
+from app.adapters.http.auth import AUTH_DEPENDENCIES
 from app.adapters.http.health import HealthController
 from app.adapters.http.problems import EXCEPTION_HANDLERS
 from app.adapters.http.request_context import RequestContextMiddleware
@@ -26,12 +29,28 @@ MAX_BODY_BYTES = 1024 * 1024
 SHUTDOWN_GRACE_SECONDS = 30
 
 
+# Paths whose abuse costs money, mail or moderation time; limited per client address
+# (the socket peer, or X-Forwarded-For from TRUSTED_PROXIES as uvicorn resolves it).
+THROTTLED_PREFIXES = ("/api/v1/auth/",)
+REQUESTS_PER_MINUTE = 10
+
+
+def _rate_limits(settings: Settings) -> DefineMiddleware:
+    def throttled(request: Request[Any, Any, Any]) -> bool:
+        return request.method == "POST" and request.url.path.startswith(THROTTLED_PREFIXES)
+
+    return RateLimitConfig(
+        rate_limit=("minute", REQUESTS_PER_MINUTE), check_throttle_handler=throttled
+    ).middleware
+
+
 def build_http_app(
     settings: Settings,
     *,
     database: Database,
     expected_migrations: tuple[str, ...],
     route_handlers: Sequence[ControllerRouterHandler] = (),
+    dependencies: Mapping[str, Provide] | None = None,
     background: Callable[[asyncio.Event], Awaitable[None]] | None = None,
 ) -> Litestar:
     """Assemble the HTTP application from adapters built by the composition root.
@@ -76,13 +95,16 @@ def build_http_app(
         if settings.cors_allow_origins
         else None
     )
-    dependencies: dict[str, Any] = {
+    all_dependencies: dict[str, Any] = {
         "database": Provide(provide_database, sync_to_thread=False),
         "expected_migrations": Provide(provide_expected_migrations, sync_to_thread=False),
+        **AUTH_DEPENDENCIES,
+        **(dependencies or {}),
     }
     app = Litestar(
         route_handlers=[HealthController, *route_handlers],
-        dependencies=dependencies,
+        dependencies=all_dependencies,
+        middleware=[_rate_limits(settings)] if settings.rate_limits_enabled else [],
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=[lifespan],
         openapi_config=openapi,

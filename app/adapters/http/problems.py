@@ -30,6 +30,7 @@ from app.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from app.domain.identity.errors import AccountBlocked, AuthenticationFailed, RateLimited
 
 logger = structlog.get_logger(__name__)
 
@@ -57,6 +58,9 @@ _HTTP_CODES: Mapping[int, str] = {
 # Domain errors → HTTP status. Later contexts add their errors here, one line each.
 # A subclass takes the status of its nearest listed ancestor; unlisted errors are 422.
 DOMAIN_STATUS: dict[type[DomainError], int] = {
+    AuthenticationFailed: 401,
+    AccountBlocked: 403,
+    RateLimited: 429,
     NotFound: 404,
     Forbidden: 403,
     ConsentRequired: 403,
@@ -160,6 +164,9 @@ def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Resp
     code = _HTTP_CODES.get(status, "http_error")
     passed_on = ("allow", "retry-after")
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in passed_on}
+    reset = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("ratelimit-reset")
+    if status == 429 and reset is not None:
+        headers["Retry-After"] = reset
     detail = exc.detail if status < 500 and exc.detail != HTTPStatus(status).phrase else None
     if status == 404:
         detail = "Nothing is here."
@@ -173,7 +180,12 @@ def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Resp
 def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
     status = next((DOMAIN_STATUS[cls] for cls in type(exc).__mro__ if cls in DOMAIN_STATUS), 422)
     logger.info("domain_error", error_code=exc.code, status=status)
-    return problem_response(status, exc.code, exc.detail, title=exc.title)
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after_seconds)
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem_response(status, exc.code, exc.detail, title=exc.title, headers=headers)
 
 
 def handle_integrity_error(

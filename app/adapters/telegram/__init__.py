@@ -1,0 +1,1 @@
+"""Telegram: the Login Widget check now; the bot comes with its own work."""

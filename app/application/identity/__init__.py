@@ -1,0 +1,1 @@
+"""Identity use cases: login, sessions, profile, consents, staff, export, erasure."""

@@ -1,0 +1,1 @@
+"""Identity: users, roles, sessions, login codes and consents."""
