@@ -37,12 +37,14 @@ TEST_KEYRING = "test1:" + "t" * 43
 
 
 class FixedClock:
-    """The ``Clock`` port for tests: time moves only when the test says so."""
+    """The ``Clock`` port for tests: time moves when the test says so (and by one
+    microsecond per reading, so two events never share an instant, as in real life)."""
 
     def __init__(self, now: datetime | None = None) -> None:
         self.current = now or datetime.now(UTC).replace(microsecond=0)
 
     def now(self) -> datetime:
+        self.current += timedelta(microseconds=1)
         return self.current
 
     def advance(self, **delta: float) -> None:

@@ -9,16 +9,16 @@ SELECT count(*) AS n FROM login_codes
 WHERE email_normalized = :email_normalized AND created_at >= :since;
 
 -- name: latest_usable_login_code(email_normalized, now, max_attempts)^
--- Only the newest code counts: requesting a new one retires the previous.
+-- Only the newest unused code counts: requesting a new one retires the previous.
 SELECT id, code_hash, attempts, expires_at FROM (
-    SELECT id, code_hash, attempts, expires_at, consumed_at
+    SELECT id, code_hash, attempts, expires_at
     FROM login_codes
-    WHERE email_normalized = :email_normalized
+    WHERE email_normalized = :email_normalized AND consumed_at IS NULL
     ORDER BY created_at DESC, id DESC
     LIMIT 1
+    FOR UPDATE
 ) newest
-WHERE consumed_at IS NULL AND expires_at > :now AND attempts < :max_attempts
-FOR UPDATE;
+WHERE expires_at > :now AND attempts < :max_attempts;
 
 -- name: register_login_code_failure(id)!
 UPDATE login_codes SET attempts = attempts + 1 WHERE id = :id;

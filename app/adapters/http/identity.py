@@ -12,7 +12,7 @@ from litestar import Controller, Response, get, patch, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from app.adapters.http.auth import requires
 from app.adapters.http.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -212,7 +212,7 @@ class AuthController(Controller):
         await identity.start_email_login(data.email)
         return Accepted("If this address can receive e-mail, a login code is on its way.")
 
-    @post("/email/verify", summary="Exchange the code for a bearer token")
+    @post("/email/verify", status_code=HTTP_200_OK, summary="Exchange the code for a bearer token")
     async def email_verify(
         self, data: JSONBody[EmailVerifyIn], identity: NamedDependency[IdentityService]
     ) -> LoginOut:
@@ -221,7 +221,7 @@ class AuthController(Controller):
         )
         return LoginOut.of(result)
 
-    @post("/telegram", summary="Log in with the Telegram Login Widget")
+    @post("/telegram", status_code=HTTP_200_OK, summary="Log in with the Telegram Login Widget")
     async def telegram(
         self, data: JSONBody[TelegramAuthIn], identity: NamedDependency[IdentityService]
     ) -> LoginOut:

@@ -36,6 +36,8 @@ class PostgresNotificationOutbox:
         payload = msgspec.json.encode(
             _Payload(to=request.to, variables=request.variables, locale=request.locale)
         ).decode()
+        # Wake the worker when this transaction commits (NOTIFY is transactional).
+        await self._s.queries.events.notify_relay(self._s.conn)
         row = await self._s.queries.notifications.enqueue(
             self._s.conn,
             id=delivery_id,
