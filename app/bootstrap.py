@@ -23,7 +23,9 @@ from app.adapters.crypto.aesgcm import AesGcmCipher, KeyedHasher, Keyring, gener
 from app.adapters.email.console import ConsoleChannel
 from app.adapters.email.smtp import SmtpChannel
 from app.adapters.http.app import build_http_app
+from app.adapters.http.content import CONTENT_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
+from app.adapters.postgres.content import PostgresContentRepos
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
 from app.adapters.postgres.embedded import start_embedded_postgres
@@ -37,6 +39,7 @@ from app.adapters.postgres.outbox import PostgresOutboxStore
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
 from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
+from app.application.content.service import ContentService
 from app.application.events import EventHandlers
 from app.application.identity.service import IdentityConfig, IdentityService
 from app.application.notifications import MessageChannel, NotificationSender
@@ -153,6 +156,7 @@ class Core:
     sender: NotificationSender
     scheduler: Scheduler
     identity: IdentityService = field(init=False)
+    content: ContentService = field(init=False)
 
     def unit_of_work(
         self, make_repos: Callable[[Session], R]
@@ -210,6 +214,9 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     )
     core.identity = _identity_service(settings, core)
     _wire_identity(core)
+    core.content = ContentService(
+        core.unit_of_work(PostgresContentRepos), core.clock, settings.content_max_body_chars
+    )
     logger.info(
         "adapters_configured",
         app_env=settings.app_env,
@@ -263,8 +270,11 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
         settings,
         database=core.database,
         expected_migrations=migration_ids(settings.migrations_dir),
-        route_handlers=IDENTITY_CONTROLLERS,
-        dependencies={"identity": Provide(lambda: core.identity, sync_to_thread=False)},
+        route_handlers=[*IDENTITY_CONTROLLERS, *CONTENT_CONTROLLERS],
+        dependencies={
+            "identity": Provide(lambda: core.identity, sync_to_thread=False),
+            "content": Provide(lambda: core.content, sync_to_thread=False),
+        },
         background=core.run_worker if settings.worker_in_process else None,
     )
 

@@ -74,6 +74,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_lifetime_hours: int = 30 * 24
     staff_session_idle_timeout_minutes: int = 30
     staff_session_lifetime_hours: int = 12
+    content_max_body_chars: int = 100_000
     telegram_bot_token: str | None = None
     telegram_bot_username: str | None = None
     data_dir: Path = PROJECT_ROOT / ".data"
@@ -266,6 +267,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         staff_session_lifetime_hours=env.get(
             "STAFF_SESSION_LIFETIME_HOURS", _int_between(1, 7 * 24), 12
+        ),
+        content_max_body_chars=env.get(
+            "CONTENT_MAX_BODY_CHARS", _int_between(1_000, 500_000), 100_000
         ),
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", _bot_token, None),
         telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", _bot_username, None),

@@ -26,6 +26,7 @@ from pytest_postgresql import factories
 from pytest_postgresql.executors import NoopExecutor
 from pytest_postgresql.janitor import DatabaseJanitor
 
+from app.adapters.observability.logging import configure_logging
 from app.adapters.postgres.embedded import start_embedded_postgres
 from app.adapters.postgres.migrations import apply_migrations
 from app.bootstrap import Core, build_core, create_app
@@ -76,6 +77,12 @@ def _server_from_url(url: str) -> PgServer:
         user=str(params.get("user") or "postgres"),
         password=str(params["password"]) if params.get("password") else None,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_logs() -> None:
+    """Tests log through the project's own configuration (never rich local-variable dumps)."""
+    configure_logging("INFO", "console")
 
 
 @pytest.fixture(scope="session")

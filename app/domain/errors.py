@@ -14,9 +14,10 @@ class DomainError(Exception):
     code: str = "domain_error"
     title: str = "The request breaks a business rule"
 
-    def __init__(self, detail: str | None = None) -> None:
+    def __init__(self, detail: str | None = None, *, field: str | None = None) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
+        self.field = field
 
 
 class NotFound(DomainError):
@@ -59,6 +60,16 @@ class AlreadyExists(Conflict):
 
     code = "already_exists"
     title = "Already exists"
+
+
+class SlugTaken(AlreadyExists):
+    """The slug is used by another item of the same kind."""
+
+    code = "slug_taken"
+    title = "This slug is already used"
+
+    def __init__(self, detail: str | None = None, *, field: str | None = "slug") -> None:
+        super().__init__(detail, field=field)
 
 
 class VersionConflict(Conflict):

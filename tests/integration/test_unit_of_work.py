@@ -11,12 +11,11 @@ from typing import Any, ClassVar
 import psycopg
 import pytest
 
-from app.adapters.postgres.errors import SlugTaken
 from app.adapters.postgres.session import Session, ensure_version_matched
 from app.application.ports import AuditEntry
 from app.application.transactions import in_transaction
 from app.bootstrap import Core
-from app.domain.errors import SlotUnavailable, ValidationFailed, VersionConflict
+from app.domain.errors import SlotUnavailable, SlugTaken, ValidationFailed, VersionConflict
 from app.domain.shared.events import Aggregate, DomainEvent
 
 

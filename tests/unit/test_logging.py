@@ -75,3 +75,20 @@ def test_debug_lines_are_dropped_at_info(capsys: pytest.CaptureFixture[str]) -> 
     configure_logging("INFO", "json")
     structlog.get_logger("test").debug("noisy")
     assert "noisy" not in capsys.readouterr().err
+
+
+def test_console_tracebacks_never_show_local_variables(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO", "console")
+
+    def fail() -> None:
+        diary_text = "сегодня было очень тяжело"  # noqa: F841 (a local that must not be printed)
+        raise RuntimeError("boom")
+
+    try:
+        fail()
+    except RuntimeError:
+        structlog.get_logger("test").exception("crashed")
+    err = capsys.readouterr().err
+    assert "RuntimeError: boom" in err
+    assert "очень тяжело" not in err
+    configure_logging("INFO", "json")

@@ -185,7 +185,10 @@ def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response
         headers["Retry-After"] = str(exc.retry_after_seconds)
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    return problem_response(status, exc.code, exc.detail, title=exc.title, headers=headers)
+    errors = [FieldError(field=exc.field, message=exc.detail)] if exc.field else None
+    return problem_response(
+        status, exc.code, exc.detail, title=exc.title, headers=headers, errors=errors
+    )
 
 
 def handle_integrity_error(

@@ -129,7 +129,10 @@ def configure_logging(level: str = "INFO", log_format: str = "json") -> None:
     """Route structlog and the standard library's logging through one JSON renderer."""
     renderer: Processor
     if log_format == "console":
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
+        # Plain tracebacks: the rich formatter would print local variables (personal data).
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     else:
         renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
     shared = shared_processors()

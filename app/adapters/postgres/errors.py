@@ -17,21 +17,13 @@ from app.domain.errors import (
     DomainError,
     InvalidState,
     SlotUnavailable,
+    SlugTaken,
     TransientConflict,
     ValidationFailed,
 )
+from app.domain.identity.errors import ContactInUse
 
 logger = structlog.get_logger(__name__)
-
-
-class SlugTaken(AlreadyExists):
-    code = "slug_taken"
-    title = "This slug is already used"
-
-
-class ContactInUse(AlreadyExists):
-    code = "contact_in_use"
-    title = "This contact is already used by another account"
 
 
 class VersionFrozen(InvalidState):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.domain.errors import DomainError
+from app.domain.errors import AlreadyExists, DomainError
 
 
 class AuthenticationFailed(DomainError):
@@ -19,6 +19,11 @@ class RateLimited(DomainError):
     def __init__(self, retry_after_seconds: int, detail: str | None = None) -> None:
         super().__init__(detail or "Too many attempts. Please try again later.")
         self.retry_after_seconds = retry_after_seconds
+
+
+class ContactInUse(AlreadyExists):
+    code = "contact_in_use"
+    title = "This contact is already used by another account"
 
 
 class AccountBlocked(DomainError):

@@ -1,0 +1,1 @@
+"""Content use cases: public reading and editorial work."""
