@@ -93,3 +93,20 @@ def test_seed_demo_refuses_prod(database_url: str) -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "dev and test only" in result.stderr
+
+
+async def test_demo_articles_are_readable_through_the_api(database_url: str) -> None:
+    from litestar.testing import AsyncTestClient  # noqa: PLC0415
+
+    from app.bootstrap import create_app  # noqa: PLC0415
+
+    settings = make_settings(database_url)
+    await load_demo(settings)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        listed = (await client.get("/api/v1/content?type=article")).json()["items"]
+        assert len(listed) == 4
+        one = await client.get(f"/api/v1/content/article/{listed[0]['slug']}")
+        assert one.status_code == 200
+        assert one.json()["body_markdown"]
+        term = await client.get("/api/v1/glossary/Тревожность")
+        assert term.json()["slug"] == "trevoga"
