@@ -1,0 +1,1 @@
+"""Booking: services, availability, appointments and their lifecycle, refunds."""
