@@ -46,6 +46,7 @@ EXPECTED_TABLES = {
     "audit_log_entries", "message_templates", "system_settings",
     # events, jobs, analytics
     "outbox_events", "notification_deliveries", "analytics_events", "job_runs",
+    "idempotency_records",
 }  # fmt: skip
 YOYO_TABLES = {"_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock"}
 
@@ -101,6 +102,7 @@ ENCRYPTED_COLUMNS = {
     ("ugc_items", "text_encrypted"),
     ("ugc_answers", "body_encrypted"),
     ("notification_deliveries", "payload_encrypted"),
+    ("idempotency_records", "response_encrypted"),
 }
 
 P1_COLUMNS = {
@@ -341,6 +343,11 @@ def _plaintext_inserts(db: psycopg.Connection[Any]) -> dict[str, tuple[str, dict
                    recipient_id, dedupe_key, payload_encrypted)
                VALUES ('email', 'auth.login_code', 'login_code', 'x', 'k', %(v)s)""",
             {},
+        ),
+        "idempotency_records": (
+            """INSERT INTO idempotency_records (scope, key, request_hash, response_encrypted,
+                   status_code) VALUES ('x', 'key-12345', %(h)s, %(v)s, 201)""",
+            {"h": b"h" * 32},
         ),
         "ugc_answers": (
             "INSERT INTO ugc_answers (ugc_item_id, author_id, body_encrypted) VALUES (%(u)s, %(a)s, %(v)s)",
