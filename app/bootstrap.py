@@ -23,8 +23,10 @@ from app.adapters.crypto.aesgcm import AesGcmCipher, KeyedHasher, Keyring, gener
 from app.adapters.email.console import ConsoleChannel
 from app.adapters.email.smtp import SmtpChannel
 from app.adapters.http.app import build_http_app
+from app.adapters.http.booking import BOOKING_CONTROLLERS, SandboxPaymentsController
 from app.adapters.http.content import CONTENT_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
+from app.adapters.postgres.booking import PostgresBookingRepos
 from app.adapters.postgres.content import PostgresContentRepos
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
@@ -39,6 +41,7 @@ from app.adapters.postgres.outbox import PostgresOutboxStore
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
 from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
+from app.application.booking.service import BookingConfig, BookingService
 from app.application.content.service import ContentService
 from app.application.events import EventHandlers
 from app.application.identity.service import IdentityConfig, IdentityService
@@ -56,6 +59,9 @@ logger = structlog.get_logger(__name__)
 R = TypeVar("R")
 
 OUTBOX_RETENTION = timedelta(days=7)
+# Defaults also seeded in system_settings (booking.hold_minutes, reminder offsets).
+HOLD_MINUTES = 15
+REMINDER_OFFSETS_HOURS = (24, 2)
 AUTH_RETENTION = timedelta(days=1)
 
 
@@ -143,6 +149,31 @@ def _wire_identity(core: Core) -> None:
     core.scheduler.register(PeriodicJob("identity.retention", timedelta(hours=1), purge_identity))
 
 
+def _wire_booking(settings: Settings, core: Core) -> None:
+    def repos(session: Session) -> PostgresBookingRepos:
+        return PostgresBookingRepos(session, settings.public_base_url, settings.payments_provider)
+
+    core.booking = BookingService(
+        core.unit_of_work(repos),
+        core.clock,
+        BookingConfig(
+            hold_minutes=HOLD_MINUTES,
+            reminder_offsets_hours=REMINDER_OFFSETS_HOURS,
+            public_base_url=settings.public_base_url,
+        ),
+    )
+    scheduler = core.scheduler
+
+    async def expire_holds(now: datetime) -> None:
+        await core.booking.expire_holds(now)
+
+    async def send_reminders(now: datetime) -> None:
+        await core.booking.send_reminders(now)
+
+    scheduler.register(PeriodicJob("booking.expire_holds", timedelta(minutes=1), expire_holds))
+    scheduler.register(PeriodicJob("booking.reminders", timedelta(minutes=5), send_reminders))
+
+
 @dataclass
 class Core:
     """The shared machinery every context builds on, wired once per process."""
@@ -157,6 +188,7 @@ class Core:
     scheduler: Scheduler
     identity: IdentityService = field(init=False)
     content: ContentService = field(init=False)
+    booking: BookingService = field(init=False)
 
     def unit_of_work(
         self, make_repos: Callable[[Session], R]
@@ -217,6 +249,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     core.content = ContentService(
         core.unit_of_work(PostgresContentRepos), core.clock, settings.content_max_body_chars
     )
+    _wire_booking(settings, core)
     logger.info(
         "adapters_configured",
         app_env=settings.app_env,
@@ -270,10 +303,16 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
         settings,
         database=core.database,
         expected_migrations=migration_ids(settings.migrations_dir),
-        route_handlers=[*IDENTITY_CONTROLLERS, *CONTENT_CONTROLLERS],
+        route_handlers=[
+            *IDENTITY_CONTROLLERS,
+            *CONTENT_CONTROLLERS,
+            *BOOKING_CONTROLLERS,
+            *([SandboxPaymentsController] if settings.payments_provider == "sandbox" else []),
+        ],
         dependencies={
             "identity": Provide(lambda: core.identity, sync_to_thread=False),
             "content": Provide(lambda: core.content, sync_to_thread=False),
+            "booking": Provide(lambda: core.booking, sync_to_thread=False),
         },
         background=core.run_worker if settings.worker_in_process else None,
     )

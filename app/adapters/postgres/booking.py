@@ -1,0 +1,404 @@
+"""Booking repositories over PostgreSQL (queries in sql/booking/, sql/payments/, sql/crm/)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timedelta
+
+from psycopg.types.json import Jsonb
+
+from app.adapters.postgres.session import Session
+from app.application.booking.ports import GuestContact, PaymentStart, Row, Service
+from app.domain.booking.appointment import Appointment, AppointmentStatus
+from app.domain.booking.availability import ScheduleException, WeeklyRule
+from app.domain.errors import VersionConflict
+from app.domain.shared.contact import Email, Phone
+from app.domain.shared.ids import new_id
+from app.domain.shared.money import Money
+from app.domain.shared.time_range import TimeRange
+
+
+def _service(row: Row) -> Service:
+    return Service(**{k: row[k] for k in Service.__dataclass_fields__})
+
+
+class PostgresServiceRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.booking
+
+    async def list(self, include_unpublished: bool) -> list[Service]:
+        rows = self._q.list_services(self._s.conn, include_unpublished=include_unpublished)
+        return [_service(r) async for r in rows]
+
+    async def by_slug(self, slug: str) -> Service | None:
+        row = await self._q.get_service_by_slug(self._s.conn, slug=slug)
+        return _service(row) if row else None
+
+    async def get(self, service_id: uuid.UUID) -> Service | None:
+        row = await self._q.get_service(self._s.conn, id=service_id)
+        return _service(row) if row else None
+
+    async def add(self, service: Service) -> None:
+        fields = asdict(service)
+        fields.pop("version")
+        await self._q.insert_service(self._s.conn, now=self._s.clock.now(), **fields)
+
+    async def update(self, service: Service, expected_version: int) -> Service:
+        fields = asdict(service)
+        fields["version"] = expected_version
+        row = await self._q.update_service(self._s.conn, now=self._s.clock.now(), **fields)
+        if row is None:
+            raise VersionConflict()
+        return Service(**{**asdict(service), "version": row["version"]})
+
+
+class PostgresScheduleRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.booking
+
+    async def rules_for(self, service_id: uuid.UUID) -> list[WeeklyRule]:
+        return [
+            WeeklyRule(
+                weekday=r["weekday"],
+                start=r["start_time"],
+                end=r["end_time"],
+                timezone=r["timezone"],
+                valid_from=r["valid_from"],
+                valid_to=r["valid_to"],
+                service_id=r["service_id"],
+            )
+            async for r in self._q.rules_for_service(self._s.conn, service_id=service_id)
+        ]
+
+    async def list_rules(self) -> list[Row]:
+        return [dict(r) async for r in self._q.list_rules(self._s.conn)]
+
+    async def add_rule(self, rule: WeeklyRule) -> uuid.UUID:
+        rule_id = new_id()
+        await self._q.insert_rule(
+            self._s.conn, id=rule_id, weekday=rule.weekday, start_time=rule.start,
+            end_time=rule.end, timezone=rule.timezone, valid_from=rule.valid_from,
+            valid_to=rule.valid_to, service_id=rule.service_id, now=self._s.clock.now(),
+        )  # fmt: skip
+        return rule_id
+
+    async def delete_rule(self, rule_id: uuid.UUID) -> bool:
+        return int(await self._q.delete_rule(self._s.conn, id=rule_id)) == 1
+
+    async def exceptions_in(self, window: TimeRange) -> list[ScheduleException]:
+        rows = self._q.exceptions_between(self._s.conn, start_at=window.start, end_at=window.end)
+        return [
+            ScheduleException(TimeRange(r["start_at"], r["end_at"]), r["kind"]) async for r in rows
+        ]
+
+    async def add_exception(self, exception: ScheduleException, reason: str | None) -> uuid.UUID:
+        exception_id = new_id()
+        await self._q.insert_exception(
+            self._s.conn, id=exception_id, start_at=exception.period.start,
+            end_at=exception.period.end, kind=exception.kind, reason=reason,
+            now=self._s.clock.now(),
+        )  # fmt: skip
+        return exception_id
+
+    async def delete_exception(self, exception_id: uuid.UUID) -> bool:
+        return int(await self._q.delete_exception(self._s.conn, id=exception_id)) == 1
+
+
+def _appointment(row: Row) -> Appointment:
+    return Appointment(
+        id=row["id"], service_id=row["service_id"], client_user_id=row["client_user_id"],
+        lead_id=row["lead_id"], session=TimeRange(row["start_at"], row["end_at"]),
+        blocked=TimeRange(row["blocked_start"], row["blocked_end"]), timezone=row["timezone"],
+        format=row["format"], status=AppointmentStatus(row["status"]),
+        created_at=row["created_at"], hold_expires_at=row["hold_expires_at"],
+        metadata=row["metadata"],
+        manage_token_hash=bytes(row["manage_token_hash"]) if row["manage_token_hash"] else None,
+        cancel_reason=row["cancel_reason"], canceled_at=row["canceled_at"],
+        canceled_by=row["canceled_by"], rescheduled_from_id=row["rescheduled_from_id"],
+        reminders_sent=tuple(row["reminders_sent"]),
+        external_calendar_event_id=row["external_calendar_event_id"],
+        meeting_url=row["meeting_url"], version=row["version"],
+    )  # fmt: skip
+
+
+class PostgresAppointmentRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.booking
+
+    async def busy_in(self, window: TimeRange) -> list[TimeRange]:
+        rows = self._q.busy_between(self._s.conn, start_at=window.start, end_at=window.end)
+        return [TimeRange(r["start_at"], r["end_at"]) async for r in rows]
+
+    async def add(self, appointment: Appointment) -> None:
+        a = appointment
+        await self._q.insert_appointment(
+            self._s.conn, id=a.id, service_id=a.service_id, client_user_id=a.client_user_id,
+            lead_id=a.lead_id, start_at=a.session.start, end_at=a.session.end,
+            blocked_start=a.blocked.start, blocked_end=a.blocked.end, timezone=a.timezone,
+            status=a.status.value, format=a.format, metadata=Jsonb(a.metadata),
+            hold_expires_at=a.hold_expires_at, manage_token_hash=a.manage_token_hash,
+            rescheduled_from_id=a.rescheduled_from_id, now=self._s.clock.now(),
+        )  # fmt: skip
+        self._s.track(appointment)
+
+    async def get(self, appointment_id: uuid.UUID) -> Appointment | None:
+        row = await self._q.get_appointment(self._s.conn, id=appointment_id)
+        return _appointment(row) if row else None
+
+    async def save(self, appointment: Appointment) -> None:
+        a = appointment
+        row = await self._q.update_appointment(
+            self._s.conn, id=a.id, version=a.version, status=a.status.value,
+            hold_expires_at=a.hold_expires_at, cancel_reason=a.cancel_reason,
+            canceled_at=a.canceled_at, canceled_by=a.canceled_by,
+            reminders_sent=list(a.reminders_sent), now=self._s.clock.now(),
+        )  # fmt: skip
+        if row is None:
+            raise VersionConflict()
+        a.version = row["version"]
+        self._s.track(appointment)
+
+    async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]:
+        return [r["id"] async for r in self._q.expired_holds(self._s.conn, now=now, limit=limit)]
+
+    async def due_for_reminder(
+        self, now: datetime, label: str, lead_hours: int, limit: int
+    ) -> list[uuid.UUID]:
+        rows = self._q.due_for_reminder(
+            self._s.conn, now=now, offset_label=label, lead_time=timedelta(hours=lead_hours),
+            limit=limit,
+        )  # fmt: skip
+        return [r["id"] async for r in rows]
+
+    async def list_for_client(self, user_id: uuid.UUID, upcoming: bool, now: datetime) -> list[Row]:
+        rows = self._q.list_for_client(
+            self._s.conn, client_user_id=user_id, upcoming=upcoming, now=now
+        )
+        return [dict(r) async for r in rows]
+
+    async def list_between(self, window: TimeRange, status: str | None) -> list[Row]:
+        rows = self._q.list_between(
+            self._s.conn, start_at=window.start, end_at=window.end, status=status
+        )
+        return [dict(r) async for r in rows]
+
+
+class SandboxPayments:
+    """The dev/test payment provider: a payment row and a link to the sandbox page,
+    where a test (or a developer) declares the payment succeeded."""
+
+    def __init__(self, session: Session, public_base_url: str, provider: str = "sandbox") -> None:
+        self._s = session
+        self._q = session.queries.payments
+        self._base = public_base_url
+        self._provider = provider
+
+    async def start(
+        self, appointment: Appointment, amount: Money, description: str
+    ) -> PaymentStart:
+        payment_id = new_id()
+        url = f"{self._base}/api/v1/sandbox/payments/{payment_id}"
+        await self._q.insert_payment(
+            self._s.conn, id=payment_id, appointment_id=appointment.id, kind="full",
+            amount=amount.amount, currency=amount.currency, provider=self._provider,
+            idempotence_key=new_id(), status="pending", confirmation_url=url,
+            now=self._s.clock.now(),
+        )  # fmt: skip
+        return PaymentStart(payment_id, url)
+
+    async def paid_amount(self, appointment_id: uuid.UUID) -> Money | None:
+        row = await self._q.succeeded_payment_for(self._s.conn, appointment_id=appointment_id)
+        return Money(row["amount"], row["currency"]) if row else None
+
+    async def refund(self, appointment_id: uuid.UUID, amount: Money, reason: str) -> None:
+        row = await self._q.succeeded_payment_for(self._s.conn, appointment_id=appointment_id)
+        if row is None:
+            return
+        await self._q.insert_refund(
+            self._s.conn, id=new_id(), payment_id=row["id"], amount=amount.amount,
+            currency=amount.currency, idempotence_key=new_id(), reason=reason,
+            now=self._s.clock.now(),
+        )  # fmt: skip
+
+    async def move(self, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
+        await self._q.move_payments(
+            self._s.conn, from_appointment_id=from_id, to_appointment_id=to_id,
+            now=self._s.clock.now(),
+        )  # fmt: skip
+
+    async def mark_succeeded(
+        self, payment_id: uuid.UUID, provider_payment_id: str
+    ) -> uuid.UUID | None:
+        row = await self._q.mark_payment_succeeded(
+            self._s.conn, id=payment_id, provider_payment_id=provider_payment_id,
+            now=self._s.clock.now(),
+        )  # fmt: skip
+        return row["appointment_id"] if row else None
+
+
+class PostgresLeadDirectory:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.crm
+
+    async def find_or_create(
+        self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: Row
+    ) -> uuid.UUID:
+        identities = []
+        if contact.email:
+            email = Email(contact.email)
+            identities.append(("email", email.value, email.normalized))
+        if contact.phone:
+            phone = Phone(contact.phone)
+            identities.append(("phone", contact.phone, phone.normalized))
+        now = self._s.clock.now()
+        lead_id: uuid.UUID | None = None
+        for kind, _, normalized in identities:
+            row = await self._q.find_lead_by_identity(
+                self._s.conn, kind=kind, value_normalized=normalized
+            )
+            if row is not None:
+                lead_id = row["id"]
+                break
+        if lead_id is None:
+            lead_id = new_id()
+            await self._q.insert_lead(
+                self._s.conn, id=lead_id, source="booking", display_name=contact.name,
+                first_touch=Jsonb(first_touch), now=now,
+            )  # fmt: skip
+        for kind, value, normalized in identities:
+            await self._q.insert_lead_identity(
+                self._s.conn, id=new_id(), lead_id=lead_id, kind=kind, value=value,
+                value_normalized=normalized, now=now,
+            )  # fmt: skip
+        for consent_type, granted, version in consents:
+            await self._q.insert_lead_consent(
+                self._s.conn, id=new_id(), lead_id=lead_id, consent_type=consent_type,
+                granted=granted, document_version=version, now=now,
+            )  # fmt: skip
+        await self._q.add_timeline_event(
+            self._s.conn, id=new_id(), lead_id=lead_id, event_type="booking.held",
+            props=Jsonb({}), now=now,
+        )  # fmt: skip
+        return lead_id
+
+    async def contact(self, lead_id: uuid.UUID) -> tuple[str | None, str | None]:
+        row = await self._q.lead_contact(self._s.conn, lead_id=lead_id)
+        return (row["display_name"], row["email"]) if row else (None, None)
+
+
+class PostgresIntakeRepository:
+    TABLE, COLUMN = "intake_forms", "payload_encrypted"
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.booking
+
+    def _out(self, row: Row) -> Row:
+        answers = json.loads(
+            self._s.decrypt(row["payload_encrypted"], self.TABLE, self.COLUMN, row["id"])
+        )
+        return {"status": row["status"], "answers": answers, "submitted_at": row["submitted_at"],
+                "updated_at": row["updated_at"], "version": row["version"]}  # fmt: skip
+
+    async def get(self, appointment_id: uuid.UUID) -> Row | None:
+        row = await self._q.get_intake(self._s.conn, appointment_id=appointment_id)
+        return self._out(row) if row else None
+
+    async def save(self, appointment_id: uuid.UUID, answers: Row, submit: bool) -> Row:
+        from app.domain.errors import InvalidState  # noqa: PLC0415
+
+        now = self._s.clock.now()
+        status = "submitted" if submit else "draft"
+        submitted_at = now if submit else None
+        payload = json.dumps(answers, ensure_ascii=False)
+        existing = await self._q.get_intake(self._s.conn, appointment_id=appointment_id)
+        if existing is None:
+            form_id = new_id()
+            await self._q.insert_intake(
+                self._s.conn, id=form_id, appointment_id=appointment_id,
+                payload_encrypted=self._s.encrypt(payload, self.TABLE, self.COLUMN, form_id),
+                status=status, submitted_at=submitted_at, now=now,
+            )  # fmt: skip
+        else:
+            if existing["status"] == "submitted":
+                raise InvalidState("The intake form was already submitted.")
+            row = await self._q.update_intake(
+                self._s.conn, id=existing["id"], version=existing["version"],
+                payload_encrypted=self._s.encrypt(payload, self.TABLE, self.COLUMN, existing["id"]),
+                status=status, submitted_at=submitted_at, now=now,
+            )  # fmt: skip
+            if row is None:
+                raise VersionConflict()
+        saved = await self.get(appointment_id)
+        assert saved is not None  # noqa: S101 (just written in this transaction)
+        return saved
+
+
+class PostgresIdempotencyStore:
+    TABLE, COLUMN = "idempotency_records", "response_encrypted"
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.events
+
+    async def find(self, scope: str, key: str) -> tuple[bytes, Row, int] | None:
+        row = await self._q.find_idempotency_record(self._s.conn, scope=scope, key=key)
+        if row is None:
+            return None
+        body = json.loads(
+            self._s.decrypt(row["response_encrypted"], self.TABLE, self.COLUMN, row["id"])
+        )
+        return bytes(row["request_hash"]), body, row["status_code"]
+
+    async def remember(
+        self, scope: str, key: str, request_hash: bytes, resource_id: uuid.UUID | None,
+        response: Row, status_code: int,
+    ) -> None:  # fmt: skip
+        record_id = new_id()
+        await self._q.insert_idempotency_record(
+            self._s.conn, id=record_id, scope=scope, key=key, request_hash=request_hash,
+            resource_id=resource_id, status_code=status_code, now=self._s.clock.now(),
+            response_encrypted=self._s.encrypt(
+                json.dumps(response, default=str), self.TABLE, self.COLUMN, record_id
+            ),
+        )  # fmt: skip
+
+
+class PostgresConsentReader:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    async def has(self, user_id: uuid.UUID, consent_type: str) -> bool:
+        history = self._s.queries.identity.consent_history(self._s.conn, user_id=user_id)
+        state: dict[str, bool] = {}
+        async for row in history:
+            state[row["consent_type"]] = row["granted"]
+        return state.get(consent_type, False)
+
+
+class PostgresContactReader:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    async def user_contact(self, user_id: uuid.UUID) -> tuple[str | None, str | None]:
+        row = await self._s.queries.identity.get_user(self._s.conn, id=user_id)
+        return (row["display_name"], row["email"]) if row else (None, None)
+
+
+class PostgresBookingRepos:
+    def __init__(self, session: Session, public_base_url: str, provider: str = "sandbox") -> None:
+        self.services = PostgresServiceRepository(session)
+        self.schedule = PostgresScheduleRepository(session)
+        self.appointments = PostgresAppointmentRepository(session)
+        self.payments = SandboxPayments(session, public_base_url, provider)
+        self.leads = PostgresLeadDirectory(session)
+        self.intake = PostgresIntakeRepository(session)
+        self.idempotency = PostgresIdempotencyStore(session)
+        self.consents = PostgresConsentReader(session)
+        self.contacts = PostgresContactReader(session)

@@ -1,0 +1,1 @@
+"""Booking use cases: services, slots, holds, the appointment lifecycle, intake forms."""

@@ -1,0 +1,193 @@
+"""What booking use cases need: storage, payments, guests (leads), calendar busy time."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from app.domain.booking.appointment import Appointment
+from app.domain.booking.availability import ScheduleException, WeeklyRule
+from app.domain.shared.money import Money
+from app.domain.shared.time_range import TimeRange
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    id: uuid.UUID
+    slug: str
+    title: str
+    description_markdown: str
+    format: str
+    duration_minutes: int
+    price_amount: Decimal
+    deposit_amount: Decimal | None
+    currency: str
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    min_notice_minutes: int
+    horizon_days: int
+    cancel_free_hours: int
+    cancel_partial_hours: int
+    cancel_partial_refund_percent: int
+    reschedule_min_hours: int
+    status: str
+    version: int = 1
+
+    @property
+    def charge(self) -> Money:
+        """What a booking takes now: the deposit when there is one, else the price."""
+        return Money(self.deposit_amount or self.price_amount, self.currency)
+
+
+class ServiceRepository(Protocol):
+    async def list(self, include_unpublished: bool) -> list[Service]: ...
+
+    async def by_slug(self, slug: str) -> Service | None: ...
+
+    async def get(self, service_id: uuid.UUID) -> Service | None: ...
+
+    async def add(self, service: Service) -> None: ...
+
+    async def update(self, service: Service, expected_version: int) -> Service: ...
+
+
+class ScheduleRepository(Protocol):
+    async def rules_for(self, service_id: uuid.UUID) -> list[WeeklyRule]: ...
+
+    async def list_rules(self) -> list[Row]: ...
+
+    async def add_rule(self, rule: WeeklyRule) -> uuid.UUID: ...
+
+    async def delete_rule(self, rule_id: uuid.UUID) -> bool: ...
+
+    async def exceptions_in(self, window: TimeRange) -> list[ScheduleException]: ...
+
+    async def add_exception(
+        self, exception: ScheduleException, reason: str | None
+    ) -> uuid.UUID: ...
+
+    async def delete_exception(self, exception_id: uuid.UUID) -> bool: ...
+
+
+class AppointmentRepository(Protocol):
+    async def busy_in(self, window: TimeRange) -> list[TimeRange]: ...
+
+    async def add(self, appointment: Appointment) -> None: ...
+
+    async def get(self, appointment_id: uuid.UUID) -> Appointment | None: ...
+
+    async def save(self, appointment: Appointment) -> None: ...
+
+    async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]: ...
+
+    async def due_for_reminder(
+        self, now: datetime, label: str, lead_hours: int, limit: int
+    ) -> list[uuid.UUID]: ...
+
+    async def list_for_client(
+        self, user_id: uuid.UUID, upcoming: bool, now: datetime
+    ) -> list[Row]: ...
+
+    async def list_between(self, window: TimeRange, status: str | None) -> list[Row]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentStart:
+    payment_id: uuid.UUID
+    confirmation_url: str
+
+
+class PaymentPort(Protocol):
+    """The payments context as booking sees it (in the booking's transaction)."""
+
+    async def start(
+        self, appointment: Appointment, amount: Money, description: str
+    ) -> PaymentStart: ...
+
+    async def paid_amount(self, appointment_id: uuid.UUID) -> Money | None: ...
+
+    async def refund(self, appointment_id: uuid.UUID, amount: Money, reason: str) -> None: ...
+
+    async def move(self, from_id: uuid.UUID, to_id: uuid.UUID) -> None: ...
+
+    async def mark_succeeded(
+        self, payment_id: uuid.UUID, provider_payment_id: str
+    ) -> uuid.UUID | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class GuestContact:
+    name: str
+    email: str | None
+    phone: str | None
+
+
+class LeadDirectory(Protocol):
+    async def find_or_create(
+        self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: Row
+    ) -> uuid.UUID: ...
+
+    async def contact(self, lead_id: uuid.UUID) -> tuple[str | None, str | None]: ...
+
+
+class IntakeRepository(Protocol):
+    async def get(self, appointment_id: uuid.UUID) -> Row | None: ...
+
+    async def save(self, appointment_id: uuid.UUID, answers: Row, submit: bool) -> Row: ...
+
+
+class IdempotencyStore(Protocol):
+    async def find(self, scope: str, key: str) -> tuple[bytes, Row, int] | None: ...
+
+    async def remember(
+        self, scope: str, key: str, request_hash: bytes, resource_id: uuid.UUID | None,
+        response: Row, status_code: int,
+    ) -> None: ...  # fmt: skip
+
+
+class CalendarBusy(Protocol):
+    async def busy(self, window: TimeRange) -> list[TimeRange]:
+        """External busy time; an outage returns [] (and is reported elsewhere)."""
+        ...
+
+
+class ConsentReader(Protocol):
+    async def has(self, user_id: uuid.UUID, consent_type: str) -> bool: ...
+
+
+class ContactReader(Protocol):
+    async def user_contact(self, user_id: uuid.UUID) -> tuple[str | None, str | None]: ...
+
+
+class BookingRepos(Protocol):
+    @property
+    def services(self) -> ServiceRepository: ...
+
+    @property
+    def schedule(self) -> ScheduleRepository: ...
+
+    @property
+    def appointments(self) -> AppointmentRepository: ...
+
+    @property
+    def payments(self) -> PaymentPort: ...
+
+    @property
+    def leads(self) -> LeadDirectory: ...
+
+    @property
+    def intake(self) -> IntakeRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def consents(self) -> ConsentReader: ...
+
+    @property
+    def contacts(self) -> ContactReader: ...

@@ -1,0 +1,63 @@
+-- Appointments.
+
+-- name: busy_between(start_at, end_at)
+-- The blocked periods of live appointments (the exclusion constraint uses the same rule).
+SELECT lower(blocked_period) AS start_at, upper(blocked_period) AS end_at
+FROM appointments
+WHERE status IN ('pending_payment', 'confirmed') AND blocked_period && tstzrange(:start_at, :end_at);
+
+-- name: insert_appointment(id, service_id, client_user_id, lead_id, start_at, end_at, blocked_start, blocked_end, timezone, status, format, metadata, hold_expires_at, manage_token_hash, rescheduled_from_id, now)!
+INSERT INTO appointments (id, service_id, client_user_id, lead_id, start_at, end_at,
+                          blocked_period, timezone, status, format, metadata, hold_expires_at,
+                          manage_token_hash, rescheduled_from_id, created_at, updated_at)
+VALUES (:id, :service_id, :client_user_id, :lead_id, :start_at, :end_at,
+        tstzrange(:blocked_start, :blocked_end, '[)'), :timezone, :status, :format, :metadata,
+        :hold_expires_at, :manage_token_hash, :rescheduled_from_id, :now, :now);
+
+-- name: get_appointment(id)^
+SELECT id, service_id, client_user_id, lead_id, start_at, end_at,
+       lower(blocked_period) AS blocked_start, upper(blocked_period) AS blocked_end, timezone,
+       status, format, metadata, hold_expires_at, manage_token_hash, cancel_reason, canceled_at,
+       canceled_by, rescheduled_from_id, reminders_sent, external_calendar_event_id, meeting_url,
+       created_at, version
+FROM appointments WHERE id = :id;
+
+-- name: update_appointment(id, version, status, hold_expires_at, cancel_reason, canceled_at, canceled_by, reminders_sent, now)<!
+UPDATE appointments
+SET status = :status, hold_expires_at = :hold_expires_at, cancel_reason = :cancel_reason,
+    canceled_at = :canceled_at, canceled_by = :canceled_by, reminders_sent = :reminders_sent,
+    updated_at = :now, version = version + 1
+WHERE id = :id AND version = :version
+RETURNING version;
+
+-- name: expired_holds(now, limit)
+SELECT id FROM appointments
+WHERE status = 'pending_payment' AND hold_expires_at <= :now
+ORDER BY hold_expires_at
+LIMIT :limit;
+
+-- name: due_for_reminder(now, offset_label, lead_time, limit)
+-- Confirmed sessions starting within the reminder's lead time that did not get it yet.
+SELECT id FROM appointments
+WHERE status = 'confirmed' AND start_at > :now AND start_at <= :now + :lead_time
+  AND NOT (:offset_label = ANY(reminders_sent))
+ORDER BY start_at
+LIMIT :limit;
+
+-- name: list_for_client(client_user_id, upcoming, now)
+SELECT a.id, a.start_at, a.end_at, a.status, a.format, a.timezone, s.slug AS service_slug,
+       s.title AS service_title
+FROM appointments a JOIN services s ON s.id = a.service_id
+WHERE a.client_user_id = :client_user_id
+  AND ((:upcoming AND a.end_at > :now) OR (NOT :upcoming AND a.end_at <= :now))
+ORDER BY CASE WHEN :upcoming THEN a.start_at END ASC, a.start_at DESC
+LIMIT 200;
+
+-- name: list_between(start_at, end_at, status)
+SELECT a.id, a.start_at, a.end_at, a.status, a.format, a.timezone, a.client_user_id, a.lead_id,
+       s.slug AS service_slug, s.title AS service_title
+FROM appointments a JOIN services s ON s.id = a.service_id
+WHERE a.start_at >= :start_at AND a.start_at < :end_at
+  AND (CAST(:status AS text) IS NULL OR a.status = :status)
+ORDER BY a.start_at
+LIMIT 500;

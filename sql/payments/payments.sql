@@ -1,0 +1,38 @@
+-- Payments and refunds (the provider adapters decide how they reach the provider).
+
+-- name: insert_payment(id, appointment_id, kind, amount, currency, provider, idempotence_key, status, confirmation_url, now)!
+INSERT INTO payments (id, appointment_id, kind, amount, currency, provider, idempotence_key,
+                      status, confirmation_url, created_at, updated_at)
+VALUES (:id, :appointment_id, :kind, :amount, :currency, :provider, :idempotence_key, :status,
+        :confirmation_url, :now, :now);
+
+-- name: get_payment(id)^
+SELECT id, appointment_id, kind, amount, currency, provider, provider_payment_id, status,
+       confirmation_url, confirmed_at, version
+FROM payments WHERE id = :id;
+
+-- name: succeeded_payment_for(appointment_id)^
+SELECT id, amount, currency FROM payments
+WHERE appointment_id = :appointment_id AND status = 'succeeded'
+ORDER BY confirmed_at DESC LIMIT 1;
+
+-- name: mark_payment_succeeded(id, provider_payment_id, now)<!
+UPDATE payments
+SET status = 'succeeded', provider_payment_id = :provider_payment_id, confirmed_at = :now,
+    updated_at = :now, version = version + 1
+WHERE id = :id AND status IN ('intent', 'pending', 'waiting_for_capture')
+RETURNING appointment_id;
+
+-- name: move_payments(from_appointment_id, to_appointment_id, now)!
+-- A reschedule keeps the payment (made or still open): it follows the new appointment.
+UPDATE payments SET appointment_id = :to_appointment_id, updated_at = :now
+WHERE appointment_id = :from_appointment_id;
+
+-- name: insert_refund(id, payment_id, amount, currency, idempotence_key, reason, now)!
+INSERT INTO refunds (id, payment_id, amount, currency, idempotence_key, status, reason,
+                     created_at, updated_at)
+VALUES (:id, :payment_id, :amount, :currency, :idempotence_key, 'pending', :reason, :now, :now);
+
+-- name: refunds_for(appointment_id)
+SELECT r.amount, r.currency, r.status, r.reason FROM refunds r
+JOIN payments p ON p.id = r.payment_id WHERE p.appointment_id = :appointment_id;
