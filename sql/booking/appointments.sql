@@ -22,9 +22,10 @@ SELECT id, service_id, client_user_id, lead_id, start_at, end_at,
        created_at, version
 FROM appointments WHERE id = :id;
 
--- name: update_appointment(id, version, status, hold_expires_at, cancel_reason, canceled_at, canceled_by, reminders_sent, now)<!
+-- name: update_appointment(id, version, status, hold_expires_at, cancel_reason, canceled_at, canceled_by, reminders_sent, manage_token_hash, now)<!
 UPDATE appointments
 SET status = :status, hold_expires_at = :hold_expires_at, cancel_reason = :cancel_reason,
+    manage_token_hash = :manage_token_hash,
     canceled_at = :canceled_at, canceled_by = :canceled_by, reminders_sent = :reminders_sent,
     updated_at = :now, version = version + 1
 WHERE id = :id AND version = :version

@@ -10,7 +10,9 @@ from typing import Any
 import psycopg
 
 
-def signed_in(db: psycopg.Connection[Any], role: str, email: str | None = None) -> str:
+def signed_in(
+    db: psycopg.Connection[Any], role: str, email: str | None = None, now: datetime | None = None
+) -> str:
     """Create a user with ``role`` and an open session; return its bearer token."""
     token = secrets.token_urlsafe(32)
     db.commit()
@@ -22,7 +24,7 @@ def signed_in(db: psycopg.Connection[Any], role: str, email: str | None = None) 
         "INSERT INTO user_roles (user_id, role_code) VALUES (%(u)s, %(r)s)",
         {"u": user_id, "r": role},
     )
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     db.execute(
         """INSERT INTO auth_sessions (user_id, token_hash, created_at, expires_at, last_seen_at)
            VALUES (%(u)s, %(h)s, %(now)s, %(exp)s, %(now)s)""",

@@ -156,7 +156,8 @@ class PostgresAppointmentRepository:
             self._s.conn, id=a.id, version=a.version, status=a.status.value,
             hold_expires_at=a.hold_expires_at, cancel_reason=a.cancel_reason,
             canceled_at=a.canceled_at, canceled_by=a.canceled_by,
-            reminders_sent=list(a.reminders_sent), now=self._s.clock.now(),
+            reminders_sent=list(a.reminders_sent), manage_token_hash=a.manage_token_hash,
+            now=self._s.clock.now(),
         )  # fmt: skip
         if row is None:
             raise VersionConflict()

@@ -344,6 +344,7 @@ class BookingService:
             rescheduled_from_id=old.id,
         )  # fmt: skip
         old.mark_rescheduled(now, new.id)
+        old.manage_token_hash = None  # a guest's link now manages the new appointment
         await uow.repos.appointments.save(old)  # frees the old slot in this transaction
         window = rules.blocked(start_at).expanded(rules.duration, rules.duration)
         if not is_bookable(

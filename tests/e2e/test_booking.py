@@ -1,0 +1,325 @@
+"""Booking end to end: a guest books, pays, reschedules and cancels with the policy's
+refund; holds expire; 100 people racing for one slot get one booking; IDOR; intake."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.bootstrap import build_core, create_app
+from app.config import Settings
+from tests.conftest import FixedClock, make_settings
+from tests.e2e.identity_helpers import bearer
+from tests.e2e.staff import signed_in
+
+# A Monday at 06:00 UTC (09:00 in Moscow): the practice opens in three hours.
+NOW = datetime(2030, 6, 3, 6, 0, tzinfo=UTC)
+PERSONAL = {"consent_type": "personal_data", "granted": True, "document_version": "2026-01"}
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url, DATABASE_POOL_MAX="20")
+
+
+@pytest.fixture
+async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    app = create_app(settings, core=build_core(settings, clock=clock))
+    async with AsyncTestClient(app=app, timeout=60) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def service(client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any]) -> str:
+    owner = bearer(signed_in(postgresql, "owner", now=NOW))
+    created = await client.post(
+        "/api/v1/admin/services",
+        json={"slug": "konsultatsiya", "title": "Консультация", "format": "online",
+              "duration_minutes": 60, "price": "3500.00", "buffer_after_minutes": 10,
+              "cancel_free_hours": 24, "cancel_partial_hours": 6,
+              "cancel_partial_refund_percent": 50, "reschedule_min_hours": 12,
+              "status": "published"},
+        headers=owner,
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    for weekday in range(1, 8):
+        rule = await client.post(
+            "/api/v1/admin/schedule-rules",
+            json={"weekday": weekday, "start_time": "09:00:00", "end_time": "18:00:00",
+                  "timezone": "Europe/Moscow"},
+            headers=owner,
+        )  # fmt: skip
+        assert rule.status_code == 201, rule.text
+    return "konsultatsiya"
+
+
+def guest(n: int = 1) -> dict[str, Any]:
+    return {"contact": {"name": f"Гость {n}", "email": f"guest{n}@example.org"},
+            "consents": [PERSONAL]}  # fmt: skip
+
+
+async def hold(client: AsyncTestClient[Litestar], start: datetime, **extra: Any) -> Any:
+    body = {"service_slug": "konsultatsiya", "start_at": start.isoformat(), "format": "online",
+            **guest(), **extra}  # fmt: skip
+    return await client.post("/api/v1/appointments", json=body)
+
+
+async def test_guest_books_pays_reschedules_and_cancels_with_the_policy_refund(
+    client: AsyncTestClient[Litestar], service: str, clock: FixedClock,
+    postgresql: psycopg.Connection[Any],
+) -> None:  # fmt: skip
+    slots = await client.get(
+        f"/api/v1/services/{service}/slots",
+        params={"from": "2030-06-04T00:00:00+00:00", "to": "2030-06-05T00:00:00+00:00",
+                "tz": "Asia/Yekaterinburg"},
+    )  # fmt: skip
+    assert slots.status_code == 200
+    local = slots.json()["slots"]
+    assert local[0] == "2030-06-04T11:00:00+05:00"  # 09:00 Moscow shown in Yekaterinburg time
+    start = datetime.fromisoformat(local[0])
+
+    first = await client.post(
+        "/api/v1/appointments",
+        json={
+            "service_slug": service,
+            "start_at": start.isoformat(),
+            "format": "online",
+            **guest(),
+        },
+        headers={"Idempotency-Key": "booking-attempt-0001"},
+    )
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["appointment"]["status"] == "pending_payment"
+    assert body["appointment"]["hold_expires_at"] is not None
+    token = body["manage_token"]
+    retried = await client.post(
+        "/api/v1/appointments",
+        json={
+            "service_slug": service,
+            "start_at": start.isoformat(),
+            "format": "online",
+            **guest(),
+        },
+        headers={"Idempotency-Key": "booking-attempt-0001"},
+    )
+    assert retried.status_code == 201
+    assert retried.json()["appointment"]["id"] == body["appointment"]["id"]
+    assert retried.json()["manage_token"] == token
+
+    appointment_id = body["appointment"]["id"]
+    assert (await client.get(f"/api/v1/appointments/{appointment_id}")).status_code == 404
+    pay = body["payment"]["confirmation_url"].split("/api/v1")[1]
+    assert (await client.post(f"/api/v1{pay}")).status_code == 204
+    mine = await client.get(
+        f"/api/v1/appointments/{appointment_id}", headers={"X-Manage-Token": token}
+    )
+    assert mine.json()["status"] == "confirmed"
+
+    moved = await client.post(
+        f"/api/v1/appointments/{appointment_id}/reschedule",
+        json={"start_at": (start + timedelta(days=1, hours=2)).isoformat()},
+        headers={"X-Manage-Token": token},
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["status"] == "confirmed"  # the payment followed the booking
+    new_id = moved.json()["id"]
+    old = await client.get(
+        f"/api/v1/appointments/{appointment_id}", headers={"X-Manage-Token": token}
+    )
+    assert old.status_code == 404  # the guest's link now manages the new appointment
+    postgresql.commit()
+    assert postgresql.execute(
+        "SELECT status FROM appointments WHERE id = %(i)s", {"i": appointment_id}
+    ).fetchone() == ("rescheduled",)
+
+    clock.current = start + timedelta(days=1, hours=2) - timedelta(hours=10)  # 10 h before
+    canceled = await client.post(
+        f"/api/v1/appointments/{new_id}/cancel", json={}, headers={"X-Manage-Token": token}
+    )
+    assert canceled.status_code == 200, canceled.text
+    assert canceled.json()["refund"] == {"amount": "1750.00", "currency": "RUB"}
+    assert canceled.json()["appointment"]["status"] == "canceled"
+    again = await client.post(
+        f"/api/v1/appointments/{new_id}/cancel", json={}, headers={"X-Manage-Token": token}
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "invalid_state"
+
+    postgresql.commit()
+    events = [r[0] for r in postgresql.execute("SELECT event_type FROM outbox_events ORDER BY id")]
+    assert events == [
+        "booking.appointment_held", "booking.appointment_confirmed",
+        "booking.appointment_rescheduled", "booking.appointment_held",
+        "booking.appointment_confirmed", "booking.appointment_canceled",
+    ]  # fmt: skip
+    assert postgresql.execute("SELECT amount::text, status FROM refunds").fetchall() == [
+        ("1750.00", "pending")
+    ]
+    lead = postgresql.execute("SELECT count(*) FROM leads").fetchone()
+    assert lead == (1,)  # the retried booking did not create a second lead
+
+
+async def test_an_expired_hold_frees_the_slot(
+    client: AsyncTestClient[Litestar], service: str, clock: FixedClock, settings: Settings
+) -> None:
+    start = datetime(2030, 6, 4, 7, 0, tzinfo=UTC)
+    assert (await hold(client, start)).status_code == 201
+    taken = await hold(client, start, **guest(2))
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "slot_unavailable"
+
+    clock.advance(minutes=16)
+    other = build_core(settings, clock=clock)  # the worker, as another process would be
+    await other.database.open()
+    try:
+        assert await other.booking.expire_holds(clock.now()) == 1
+    finally:
+        await other.database.close()
+    assert (await hold(client, start, **guest(2))).status_code == 201
+
+
+async def test_a_hundred_people_race_for_one_slot(
+    client: AsyncTestClient[Litestar], service: str, postgresql: psycopg.Connection[Any]
+) -> None:
+    start = datetime(2030, 6, 5, 8, 0, tzinfo=UTC)
+    answers = await asyncio.gather(*(hold(client, start, **guest(n)) for n in range(100)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(201) == 1
+    assert statuses.count(409) == 99
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"slot_unavailable"}
+    # Overlapping but different starts: only one of them can be live.
+    racers = [start + timedelta(hours=2, minutes=m) for m in (0, 30, 0, 30, 0, 30)]
+    more = await asyncio.gather(*(hold(client, s, **guest(200 + n)) for n, s in enumerate(racers)))
+    assert sorted(a.status_code for a in more).count(201) == 1
+    postgresql.commit()
+    overlapping = postgresql.execute(
+        """SELECT count(*) FROM appointments a JOIN appointments b ON a.id < b.id
+           AND a.blocked_period && b.blocked_period
+           WHERE a.status IN ('pending_payment', 'confirmed')
+             AND b.status IN ('pending_payment', 'confirmed')"""
+    ).fetchone()
+    assert overlapping == (0,)
+
+
+async def test_clients_reach_only_their_own_appointments_and_intake_forms(
+    client: AsyncTestClient[Litestar], service: str, postgresql: psycopg.Connection[Any]
+) -> None:
+    anna = bearer(signed_in(postgresql, "client", "anna@example.org", now=NOW))
+    boris = bearer(signed_in(postgresql, "client", "boris@example.org", now=NOW))
+    postgresql.execute(
+        """INSERT INTO consents (user_id, consent_type, granted, document_version, source)
+           SELECT id, t, true, '2026-01', 'web' FROM users,
+                  unnest(ARRAY['personal_data', 'health_data']) AS t
+           WHERE email IN ('anna@example.org', 'boris@example.org')"""
+    )
+    postgresql.commit()
+    booked = await client.post(
+        "/api/v1/appointments",
+        json={"service_slug": service, "start_at": "2030-06-06T07:00:00+00:00", "format": "online"},
+        headers=anna,
+    )
+    assert booked.status_code == 201, booked.text
+    appointment_id = booked.json()["appointment"]["id"]
+    assert booked.json()["manage_token"] is None
+
+    form = {"answers": {"request": "Тревога перед сном", "medications": "нет"}, "submit": False}
+    saved = await client.put(
+        f"/api/v1/appointments/{appointment_id}/intake-form", json=form, headers=anna
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["status"] == "draft"
+    submitted = await client.put(
+        f"/api/v1/appointments/{appointment_id}/intake-form",
+        json={**form, "submit": True},
+        headers=anna,
+    )
+    assert submitted.json()["status"] == "submitted"
+    assert (
+        await client.put(
+            f"/api/v1/appointments/{appointment_id}/intake-form", json=form, headers=anna
+        )
+    ).status_code == 409
+
+    for path in ("", "/intake-form"):
+        assert (
+            await client.get(f"/api/v1/appointments/{appointment_id}{path}", headers=boris)
+        ).status_code == 404
+    postgresql.commit()
+    stored = postgresql.execute("SELECT payload_encrypted FROM intake_forms").fetchone()[0]  # type: ignore[index]
+    assert stored.startswith("enc:v1:")
+    assert "Тревога" not in stored
+
+    owner = bearer(signed_in(postgresql, "owner", now=NOW))
+    assistant = bearer(signed_in(postgresql, "assistant", now=NOW))
+    read = await client.get(
+        f"/api/v1/admin/appointments/{appointment_id}/intake-form", headers=owner
+    )
+    assert read.json()["answers"]["request"] == "Тревога перед сном"
+    assert (
+        await client.get(
+            f"/api/v1/admin/appointments/{appointment_id}/intake-form", headers=assistant
+        )
+    ).status_code == 403
+    postgresql.commit()
+    assert postgresql.execute(
+        "SELECT count(*) FROM audit_log_entries WHERE action = 'intake_form.read'"
+    ).fetchone() == (1,)
+    mine = (await client.get("/api/v1/me/appointments", headers=anna)).json()["items"]
+    assert [a["id"] for a in mine] == [appointment_id]
+    assert (await client.get("/api/v1/me/appointments", headers=boris)).json()["items"] == []
+
+
+async def test_intake_form_needs_the_health_consent(
+    client: AsyncTestClient[Litestar], service: str, postgresql: psycopg.Connection[Any]
+) -> None:
+    carl = bearer(signed_in(postgresql, "client", "carl@example.org", now=NOW))
+    postgresql.execute(
+        """INSERT INTO consents (user_id, consent_type, granted, document_version, source)
+           SELECT id, 'personal_data', true, '2026-01', 'web' FROM users WHERE email = 'carl@example.org'"""
+    )
+    postgresql.commit()
+    booked = await client.post(
+        "/api/v1/appointments",
+        json={"service_slug": service, "start_at": "2030-06-06T09:00:00+00:00", "format": "online"},
+        headers=carl,
+    )
+    refused = await client.put(
+        f"/api/v1/appointments/{booked.json()['appointment']['id']}/intake-form",
+        json={"answers": {"x": 1}}, headers=carl,
+    )  # fmt: skip
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "consent_required"
+
+
+async def test_bad_booking_input(client: AsyncTestClient[Litestar], service: str) -> None:
+    naive = await hold(client, datetime(2030, 6, 4, 7, 0, tzinfo=UTC).replace(tzinfo=None))
+    assert naive.status_code == 422
+    no_consent = await client.post(
+        "/api/v1/appointments",
+        json={"service_slug": service, "start_at": "2030-06-04T07:00:00+00:00", "format": "online",
+              "contact": {"name": "Гость", "email": "g@example.org"}},
+    )  # fmt: skip
+    assert no_consent.status_code == 403
+    closed_hours = await hold(client, datetime(2030, 6, 4, 20, 0, tzinfo=UTC))
+    assert closed_hours.status_code == 409
+    too_long = await client.get(
+        f"/api/v1/services/{service}/slots",
+        params={"from": "2030-06-01T00:00:00+00:00", "to": "2030-07-15T00:00:00+00:00"},
+    )
+    assert too_long.status_code == 422
+    unknown = await client.get("/api/v1/services/net-takoy/slots",
+                               params={"from": "2030-06-01T00:00:00Z", "to": "2030-06-02T00:00:00Z"})  # fmt: skip
+    assert unknown.status_code == 404
