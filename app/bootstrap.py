@@ -26,7 +26,7 @@ from app.adapters.http.app import build_http_app
 from app.adapters.http.booking import BOOKING_CONTROLLERS, SandboxPaymentsController
 from app.adapters.http.content import CONTENT_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
-from app.adapters.postgres.booking import PostgresBookingRepos
+from app.adapters.postgres.booking import BookingPersonalData, PostgresBookingRepos
 from app.adapters.postgres.content import PostgresContentRepos
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
@@ -59,6 +59,8 @@ logger = structlog.get_logger(__name__)
 R = TypeVar("R")
 
 OUTBOX_RETENTION = timedelta(days=7)
+# Each context's part of data-subject export and erasure (identity's own runs last).
+PERSONAL_DATA_SECTIONS = (BookingPersonalData,)
 # Defaults also seeded in system_settings (booking.hold_minutes, reminder offsets).
 HOLD_MINUTES = 15
 REMINDER_OFFSETS_HOURS = (24, 2)
@@ -126,7 +128,9 @@ def _identity_service(settings: Settings, core: Core) -> IdentityService:
         else None
     )
     return IdentityService(
-        core.unit_of_work(PostgresIdentityRepos),
+        core.unit_of_work(
+            lambda session: PostgresIdentityRepos(session, sections=PERSONAL_DATA_SECTIONS)
+        ),
         core.clock,
         KeyedHasher(core.cipher.keyring),
         config,

@@ -5,6 +5,7 @@ covered without touching it. De-identified accounting rows survive."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -128,6 +129,13 @@ async def test_erasure_leaves_no_personal_data_and_keeps_accounting_rows(
            VALUES (%(a)s, 'full', 3500, 'yookassa', 'pay-1', gen_random_uuid(), 'succeeded', now())""",
         {"a": appointment},
     )
+    form_id = uuid.uuid4()
+    postgresql.execute(
+        """INSERT INTO intake_forms (id, appointment_id, payload_encrypted, status)
+           VALUES (%(f)s, %(a)s, %(p)s, 'draft')""",
+        {"f": form_id, "a": appointment,
+         "p": CIPHER.encrypt(json.dumps({"about": NAME}), f"intake_forms.payload_encrypted:{form_id}")},
+    )  # fmt: skip
     postgresql.commit()
     await client.post("/api/v1/me/data-exports", headers=bearer(token))
     await wait_for_mail(inbox, EMAIL, count=2)
@@ -163,6 +171,7 @@ async def test_erasure_leaves_no_personal_data_and_keeps_accounting_rows(
     assert audit is not None
     assert audit[0]["users"] == 1
     assert audit[0]["telegram_accounts"] == 1
+    assert audit[0]["intake_forms"] == 1
     assert EMAIL not in json.dumps(audit[0])
 
     # The old address now opens a new, empty account, never the erased one.

@@ -320,6 +320,11 @@ async def test_export_holds_only_the_users_data_and_downloads_once(
     assert identity["profile"]["email"] == "export@example.org"
     assert identity["profile"]["id"] == user["id"]
     assert "someone-else@example.org" not in archive.text
+    assert archive.json()["sections"]["booking"] == {
+        "appointments": [],
+        "payments": [],
+        "intake_forms": [],
+    }
     assert (
         await client.get(f"{url}?token={download_token}", headers=bearer(token))
     ).status_code == 404

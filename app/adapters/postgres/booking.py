@@ -403,3 +403,38 @@ class PostgresBookingRepos:
         self.idempotency = PostgresIdempotencyStore(session)
         self.consents = PostgresConsentReader(session)
         self.contacts = PostgresContactReader(session)
+
+
+class BookingPersonalData:
+    """Booking's section: appointments, payments and intake forms (decrypted) in the
+    export; erasure destroys intake forms and waitlist requests and keeps de-identified
+    appointments and payments for accounting."""
+
+    name = "booking"
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.booking
+
+    async def export(self, user_id: uuid.UUID) -> object:
+        conn = self._s.conn
+        intake = PostgresIntakeRepository
+        return {
+            "appointments": [r async for r in self._q.export_appointments(conn, user_id=user_id)],
+            "payments": [r async for r in self._q.export_payments(conn, user_id=user_id)],
+            "intake_forms": [
+                {"appointment_id": r["appointment_id"], "status": r["status"],
+                 "submitted_at": r["submitted_at"],
+                 "answers": json.loads(self._s.decrypt(
+                     r["payload_encrypted"], intake.TABLE, intake.COLUMN, r["id"]))}
+                async for r in self._q.export_intake_forms(conn, user_id=user_id)
+            ],
+        }  # fmt: skip
+
+    async def erase(self, user_id: uuid.UUID) -> dict[str, int]:
+        conn = self._s.conn
+        return {
+            "intake_forms": int(await self._q.erase_intake_forms(conn, user_id=user_id)),
+            "waitlist_requests": int(await self._q.erase_waitlist(conn, user_id=user_id)),
+            "appointments": int(await self._q.deidentify_appointments(conn, user_id=user_id)),
+        }
