@@ -51,6 +51,12 @@ from app.application.ports import Clock
 from app.application.scheduler import PeriodicJob, Scheduler
 from app.application.worker import run_worker
 from app.config import ConfigError, Settings
+from app.domain.booking.appointment import (
+    APPOINTMENT_EVENTS,
+    AppointmentCanceled,
+    AppointmentConfirmed,
+    AppointmentRescheduled,
+)
 from app.domain.identity.events import DataExportRequested, ErasureRequested
 from app.domain.identity.model import LoginCodePolicy, SessionPolicies, SessionPolicy
 
@@ -174,6 +180,14 @@ def _wire_booking(settings: Settings, core: Core) -> None:
     async def send_reminders(now: datetime) -> None:
         await core.booking.send_reminders(now)
 
+    booking = core.booking
+    core.handlers.subscribe(AppointmentConfirmed, "booking.email_confirmed", booking.on_confirmed)
+    core.handlers.subscribe(AppointmentCanceled, "booking.email_canceled", booking.on_canceled)
+    core.handlers.subscribe(
+        AppointmentRescheduled, "booking.email_rescheduled", booking.on_rescheduled
+    )
+    for event_class in APPOINTMENT_EVENTS:
+        core.handlers.register_event(event_class)
     scheduler.register(PeriodicJob("booking.expire_holds", timedelta(minutes=1), expire_holds))
     scheduler.register(PeriodicJob("booking.reminders", timedelta(minutes=5), send_reminders))
 

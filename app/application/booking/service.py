@@ -18,7 +18,13 @@ from app.application.booking.ports import BookingRepos, GuestContact, Row, Servi
 from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import AuditEntry, Clock, NotificationRequest, UnitOfWork
 from app.application.transactions import in_transaction
-from app.domain.booking.appointment import Appointment, AppointmentStatus
+from app.domain.booking.appointment import (
+    Appointment,
+    AppointmentCanceled,
+    AppointmentConfirmed,
+    AppointmentRescheduled,
+    AppointmentStatus,
+)
 from app.domain.booking.availability import (
     ScheduleException,
     SlotRules,
@@ -603,6 +609,45 @@ class BookingService:
         return sent
 
     async def _remind(self, uow: BookingUoW, appointment: Appointment, label: str) -> None:
+        await self._email(uow, appointment, "booking.reminder", f"reminder:{label}")
+
+    # --- event handlers: what the client is told ------------------------------------------
+
+    async def on_confirmed(self, event: AppointmentConfirmed) -> None:
+        await self._notify(uuid.UUID(event.aggregate_id), "booking.confirmed", "confirmed")
+
+    async def on_canceled(self, event: AppointmentCanceled) -> None:
+        refund = (
+            f"Мы вернём {event.refund_amount} {event.currency}."
+            if event.refund_amount != "0.00"
+            else ""
+        )
+        await self._notify(
+            uuid.UUID(event.aggregate_id), "booking.canceled", "canceled",
+            {"refund_text": refund, "booking_url": f"{self._config.public_base_url}/"},
+        )  # fmt: skip
+
+    async def on_rescheduled(self, event: AppointmentRescheduled) -> None:
+        await self._notify(
+            uuid.UUID(event.new_appointment_id), "booking.rescheduled", "rescheduled"
+        )
+
+    async def _notify(
+        self, appointment_id: uuid.UUID, template: str, key: str,
+        extra: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        async def work(uow: BookingUoW) -> None:
+            appointment = await uow.repos.appointments.get(appointment_id)
+            if appointment is not None:
+                await self._email(uow, appointment, template, key, extra)
+
+        await in_transaction(self._uow, work)
+
+    async def _email(
+        self, uow: BookingUoW, appointment: Appointment, template: str, key: str,
+        extra: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        """Queue an e-mail about ``appointment`` once (the dedupe key says which one)."""
         if appointment.client_user_id is not None:
             name, email = await uow.repos.contacts.user_contact(appointment.client_user_id)
             kind, recipient = "user", str(appointment.client_user_id)
@@ -618,10 +663,10 @@ class BookingService:
         await uow.notifications.enqueue(
             NotificationRequest(
                 channel="email",
-                template_code="booking.reminder",
+                template_code=template,
                 recipient_kind=kind,
                 recipient_id=recipient,
-                dedupe_key=f"appointment:{appointment.id}:reminder:{label}:email",
+                dedupe_key=f"appointment:{appointment.id}:{key}:email",
                 to=email,
                 variables={
                     "display_name": name or "",
@@ -629,6 +674,7 @@ class BookingService:
                     "start_local": local.strftime("%d.%m.%Y %H:%M"),
                     "location": "",
                     "manage_url": f"{self._config.public_base_url}/",
+                    **(extra or {}),
                 },
             )
         )

@@ -1,0 +1,108 @@
+"""What a guest is told: confirmation after payment and cancellation with the refund,
+through the worker and a real SMTP server; reminders go out once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+import pytest
+from aiosmtpd.controller import Controller
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.bootstrap import build_core, create_app
+from app.config import Settings
+from tests.conftest import FixedClock, make_settings
+from tests.e2e.identity_helpers import Inbox, bearer, free_port, wait_for_mail
+from tests.e2e.staff import signed_in
+
+NOW = datetime(2030, 6, 3, 6, 0, tzinfo=UTC)
+GUEST = "guest@example.org"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    mailbox = Inbox(free_port())
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    smtp.start()
+    yield mailbox
+    smtp.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, inbox: Inbox) -> Settings:
+    return make_settings(
+        database_url, WORKER_IN_PROCESS="true", EMAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(inbox.port), SMTP_TLS="none", EMAIL_FROM="EB <hello@example.org>",
+    )  # fmt: skip
+
+
+@pytest.fixture
+async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    app = create_app(settings, core=build_core(settings, clock=clock))
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+async def test_guest_is_told_of_confirmation_and_cancellation(
+    client: AsyncTestClient[Litestar], inbox: Inbox, postgresql: psycopg.Connection[Any],
+    clock: FixedClock, settings: Settings,
+) -> None:  # fmt: skip
+    owner = bearer(signed_in(postgresql, "owner", now=NOW))
+    await client.post(
+        "/api/v1/admin/services",
+        json={"slug": "konsultatsiya", "title": "Консультация", "format": "online",
+              "duration_minutes": 60, "price": "3500.00", "status": "published",
+              "cancel_free_hours": 24},
+        headers=owner,
+    )  # fmt: skip
+    await client.post(
+        "/api/v1/admin/schedule-rules",
+        json={"weekday": 2, "start_time": "09:00:00", "end_time": "18:00:00",
+              "timezone": "Europe/Moscow"},
+        headers=owner,
+    )  # fmt: skip
+    booked = await client.post(
+        "/api/v1/appointments",
+        json={"service_slug": "konsultatsiya", "start_at": "2030-06-04T07:00:00+00:00",
+              "format": "online", "timezone": "Europe/Moscow",
+              "contact": {"name": "Гость", "email": GUEST},
+              "consents": [{"consent_type": "personal_data", "granted": True,
+                            "document_version": "2026-01"}]},
+    )  # fmt: skip
+    assert booked.status_code == 201, booked.text
+    token = booked.json()["manage_token"]
+    pay = booked.json()["payment"]["confirmation_url"].split("/api/v1")[1]
+    await client.post(f"/api/v1{pay}")
+    confirmed = await wait_for_mail(inbox, GUEST)
+    assert "Оплата получена, запись подтверждена: Консультация, 04.06.2030 10:00" in confirmed
+
+    other = build_core(settings, clock=clock)  # reminders run in the worker
+    await other.database.open()
+    try:
+        clock.current = datetime(2030, 6, 3, 8, 0, tzinfo=UTC)  # 23 h before
+        assert await other.booking.send_reminders(clock.now()) == 1
+        assert await other.booking.send_reminders(clock.now()) == 0  # once per offset
+    finally:
+        await other.database.close()
+    reminder = await wait_for_mail(inbox, GUEST, count=2)
+    assert "Напоминаем о консультации" in reminder
+
+    clock.current = NOW  # 25 hours before: a full refund
+    appointment_id = booked.json()["appointment"]["id"]
+    canceled = await client.post(
+        f"/api/v1/appointments/{appointment_id}/cancel", json={},
+        headers={"X-Manage-Token": token},
+    )  # fmt: skip
+    assert canceled.json()["refund"]["amount"] == "3500.00"
+    told = await wait_for_mail(inbox, GUEST, count=3)
+    assert "отменена" in told
+    assert "Мы вернём 3500.00 RUB." in told
