@@ -22,6 +22,7 @@ from app.adapters.clock import SystemClock
 from app.adapters.crypto.aesgcm import AesGcmCipher, KeyedHasher, Keyring, generate_key
 from app.adapters.email.console import ConsoleChannel
 from app.adapters.email.smtp import SmtpChannel
+from app.adapters.google_calendar.gateway import GoogleCalendarGateway, authorized_http_factory
 from app.adapters.http.app import build_http_app
 from app.adapters.http.booking import BOOKING_CONTROLLERS, SandboxPaymentsController
 from app.adapters.http.content import CONTENT_CONTROLLERS
@@ -163,6 +164,15 @@ def _wire_booking(settings: Settings, core: Core) -> None:
     def repos(session: Session) -> PostgresBookingRepos:
         return PostgresBookingRepos(session, settings.public_base_url, settings.payments_provider)
 
+    core.calendar = (
+        GoogleCalendarGateway(
+            settings.google_calendar_id,
+            authorized_http_factory(str(settings.google_credentials_file)),
+            meet_links=settings.google_meet_links,
+        )
+        if settings.google_calendar_id and settings.google_credentials_file
+        else None
+    )
     core.booking = BookingService(
         core.unit_of_work(repos),
         core.clock,
@@ -171,6 +181,7 @@ def _wire_booking(settings: Settings, core: Core) -> None:
             reminder_offsets_hours=REMINDER_OFFSETS_HOURS,
             public_base_url=settings.public_base_url,
         ),
+        core.calendar,
     )
     scheduler = core.scheduler
 
@@ -185,6 +196,11 @@ def _wire_booking(settings: Settings, core: Core) -> None:
     core.handlers.subscribe(AppointmentCanceled, "booking.email_canceled", booking.on_canceled)
     core.handlers.subscribe(
         AppointmentRescheduled, "booking.email_rescheduled", booking.on_rescheduled
+    )
+    core.handlers.subscribe(AppointmentConfirmed, "booking.calendar_add", booking.calendar_add)
+    core.handlers.subscribe(AppointmentCanceled, "booking.calendar_remove", booking.calendar_remove)
+    core.handlers.subscribe(
+        AppointmentRescheduled, "booking.calendar_remove", booking.calendar_remove
     )
     for event_class in APPOINTMENT_EVENTS:
         core.handlers.register_event(event_class)
@@ -207,6 +223,12 @@ class Core:
     identity: IdentityService = field(init=False)
     content: ContentService = field(init=False)
     booking: BookingService = field(init=False)
+    calendar: GoogleCalendarGateway | None = field(init=False, default=None)
+
+    def calendar_health(self) -> str:
+        if self.calendar is None:
+            return "disabled"
+        return self.calendar.problem or "ok"
 
     def unit_of_work(
         self, make_repos: Callable[[Session], R]
@@ -277,6 +299,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         encryption_key_id=cipher.primary_key_id,
         worker_in_process=settings.worker_in_process,
         telegram_login=settings.telegram_bot_token is not None,
+        google_calendar=core.calendar is not None,
     )
     return core
 
@@ -331,6 +354,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             "identity": Provide(lambda: core.identity, sync_to_thread=False),
             "content": Provide(lambda: core.content, sync_to_thread=False),
             "booking": Provide(lambda: core.booking, sync_to_thread=False),
+            "calendar_health": Provide(lambda: core.calendar_health, sync_to_thread=False),
         },
         background=core.run_worker if settings.worker_in_process else None,
     )

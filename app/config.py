@@ -75,6 +75,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     staff_session_idle_timeout_minutes: int = 30
     staff_session_lifetime_hours: int = 12
     content_max_body_chars: int = 100_000
+    google_calendar_id: str | None = None
+    google_credentials_file: Path | None = None
+    google_meet_links: bool = False
     telegram_bot_token: str | None = None
     telegram_bot_username: str | None = None
     data_dir: Path = PROJECT_ROOT / ".data"
@@ -197,6 +200,13 @@ def _sender(value: str) -> str:
     return value
 
 
+def _existing_file(value: str) -> Path:
+    path = Path(value)
+    if not path.is_file():
+        raise ValueError("must name a readable file")
+    return path
+
+
 def _bot_token(value: str) -> str:
     if not re.fullmatch(r"\d{5,16}:[A-Za-z0-9_-]{30,64}", value):
         raise ValueError("must look like 123456789:AA... (the token BotFather gave)")
@@ -271,11 +281,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         content_max_body_chars=env.get(
             "CONTENT_MAX_BODY_CHARS", _int_between(1_000, 500_000), 100_000
         ),
+        google_calendar_id=env.get("GOOGLE_CALENDAR_ID", str, None),
+        google_credentials_file=env.get("GOOGLE_CREDENTIALS_FILE", _existing_file, None),
+        google_meet_links=env.get("GOOGLE_MEET_LINKS", _bool, False),
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", _bot_token, None),
         telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", _bot_username, None),
         data_dir=env.get("DATA_DIR", Path, default_data_dir),
     )
     _refuse_dev_conveniences_in_prod(settings)
+    if (settings.google_calendar_id is None) != (settings.google_credentials_file is None):
+        raise ConfigError(
+            "GOOGLE_CALENDAR_ID",
+            "set both GOOGLE_CALENDAR_ID and GOOGLE_CREDENTIALS_FILE, or neither",
+        )
     if settings.email_backend == "smtp":
         if settings.smtp_host is None:
             raise ConfigError("SMTP_HOST", "is required when EMAIL_BACKEND is smtp")

@@ -44,6 +44,10 @@ def _rate_limits(settings: Settings) -> DefineMiddleware:
     ).middleware
 
 
+def _calendar_disabled() -> str:
+    return "disabled"
+
+
 def build_http_app(
     settings: Settings,
     *,
@@ -98,7 +102,8 @@ def build_http_app(
     all_dependencies: dict[str, Any] = {
         "database": Provide(provide_database, sync_to_thread=False),
         "expected_migrations": Provide(provide_expected_migrations, sync_to_thread=False),
-        **AUTH_DEPENDENCIES,
+        "calendar_health": Provide(lambda: _calendar_disabled, sync_to_thread=False),
+        **(AUTH_DEPENDENCIES if dependencies and "identity" in dependencies else {}),
         **(dependencies or {}),
     }
     app = Litestar(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import msgspec
@@ -22,6 +23,7 @@ class ReadinessReport(msgspec.Struct, frozen=True, omit_defaults=True):
     status: Literal["ready", "not_ready"]
     database: str
     migrations: str
+    calendar: str = "disabled"
     reason: str | None = None
 
 
@@ -42,12 +44,15 @@ class HealthController(Controller):
         self,
         database: NamedDependency[Database],
         expected_migrations: NamedDependency[tuple[str, ...]],
+        calendar_health: NamedDependency[Callable[[], str]],
     ) -> Response[ReadinessReport]:
         result = await database.readiness(expected_migrations)
         report = ReadinessReport(
             status="ready" if result.ready else "not_ready",
             database=result.database,
             migrations=result.migrations,
+            # Informational: a calendar problem never takes the API out of rotation.
+            calendar=calendar_health(),
             reason=result.reason,
         )
         return Response(report, status_code=200 if result.ready else 503)

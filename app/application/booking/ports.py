@@ -150,10 +150,20 @@ class IdempotencyStore(Protocol):
     ) -> None: ...  # fmt: skip
 
 
-class CalendarBusy(Protocol):
+class CalendarGateway(Protocol):
+    """The practitioner's external calendar (Google Calendar)."""
+
+    problem: str | None
+
     async def busy(self, window: TimeRange) -> list[TimeRange]:
-        """External busy time; an outage returns [] (and is reported elsewhere)."""
+        """External busy time; an outage returns [] and sets ``problem``."""
         ...
+
+    async def upsert_event(
+        self, appointment_id: uuid.UUID, session: TimeRange, title: str
+    ) -> str: ...
+
+    async def delete_event(self, appointment_id: uuid.UUID) -> None: ...
 
 
 class ConsentReader(Protocol):

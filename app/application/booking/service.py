@@ -14,7 +14,13 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from app.application.booking.ports import BookingRepos, GuestContact, Row, Service
+from app.application.booking.ports import (
+    BookingRepos,
+    CalendarGateway,
+    GuestContact,
+    Row,
+    Service,
+)
 from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import AuditEntry, Clock, NotificationRequest, UnitOfWork
 from app.application.transactions import in_transaction
@@ -111,10 +117,20 @@ def request_hash(payload: Row) -> bytes:
 
 
 class BookingService:
-    def __init__(self, uow: Callable[[], BookingUoW], clock: Clock, config: BookingConfig) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], BookingUoW],
+        clock: Clock,
+        config: BookingConfig,
+        calendar: CalendarGateway | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._config = config
+        self._calendar = calendar
+
+    async def _external_busy(self, window: TimeRange) -> list[TimeRange]:
+        return await self._calendar.busy(window) if self._calendar is not None else []
 
     # --- public: services and slots --------------------------------------------------
 
@@ -142,6 +158,7 @@ class BookingService:
         if end - start > MAX_WINDOW:
             raise ValidationFailed("at most 31 days per request", field="to")
         window = TimeRange(start, end)
+        external = await self._external_busy(window.expanded(timedelta(days=1), timedelta(days=1)))
 
         async def work(uow: BookingUoW) -> list[datetime]:
             service = await self._published(uow, slug)
@@ -150,7 +167,7 @@ class BookingService:
             return free_slots(
                 rules=await uow.repos.schedule.rules_for(service.id),
                 exceptions=await uow.repos.schedule.exceptions_in(busy_window),
-                busy=await uow.repos.appointments.busy_in(busy_window),
+                busy=[*await uow.repos.appointments.busy_in(busy_window), *external],
                 slot=rules,
                 window=window,
                 now=self._clock.now(),
@@ -173,6 +190,10 @@ class BookingService:
             raise ValidationFailed("tz must be an IANA time zone", field="timezone") from None
         if request.metadata:
             ensure_p0(request.metadata, where="appointment metadata")
+        day = timedelta(days=1)
+        external = await self._external_busy(
+            TimeRange(request.start_at - day, request.start_at + day)
+        )
         fingerprint = request_hash(
             {"request": request.__repr__(), "user": str(caller.principal.user_id)
              if caller.principal else None}
@@ -189,7 +210,7 @@ class BookingService:
                             field="Idempotency-Key",
                         )
                     return body, status
-            result = await self._hold(uow, caller, request)
+            result = await self._hold(uow, caller, request, external)
             body = {
                 "appointment_id": str(result.appointment.id),
                 "confirmation_url": result.confirmation_url,
@@ -204,7 +225,9 @@ class BookingService:
 
         return await in_transaction(self._uow, work)
 
-    async def _hold(self, uow: BookingUoW, caller: Caller, request: HoldRequest) -> HoldResult:
+    async def _hold(
+        self, uow: BookingUoW, caller: Caller, request: HoldRequest, external: list[TimeRange]
+    ) -> HoldResult:
         now = self._clock.now()
         service = await self._published(uow, request.service_slug)
         if request.format not in ("online", "offline"):
@@ -220,7 +243,7 @@ class BookingService:
             start,
             rules=await uow.repos.schedule.rules_for(service.id),
             exceptions=await uow.repos.schedule.exceptions_in(window),
-            busy=await uow.repos.appointments.busy_in(window),
+            busy=[*await uow.repos.appointments.busy_in(window), *external],
             slot=rules,
             now=now,
         ):
@@ -615,6 +638,28 @@ class BookingService:
 
     async def on_confirmed(self, event: AppointmentConfirmed) -> None:
         await self._notify(uuid.UUID(event.aggregate_id), "booking.confirmed", "confirmed")
+
+    # --- event handlers: the practitioner's calendar (side effects, retried by the outbox) ---
+
+    async def calendar_add(self, event: AppointmentConfirmed) -> None:
+        if self._calendar is None:
+            return
+
+        async def work(uow: BookingUoW) -> tuple[Appointment, str] | None:
+            appointment = await uow.repos.appointments.get(uuid.UUID(event.aggregate_id))
+            if appointment is None or appointment.status is not AppointmentStatus.CONFIRMED:
+                return None
+            service = await uow.repos.services.get(appointment.service_id)
+            return appointment, service.title if service else "Консультация"
+
+        found = await in_transaction(self._uow, work)
+        if found is not None:
+            appointment, title = found
+            await self._calendar.upsert_event(appointment.id, appointment.session, title)
+
+    async def calendar_remove(self, event: AppointmentCanceled | AppointmentRescheduled) -> None:
+        if self._calendar is not None:
+            await self._calendar.delete_event(uuid.UUID(event.aggregate_id))
 
     async def on_canceled(self, event: AppointmentCanceled) -> None:
         refund = (

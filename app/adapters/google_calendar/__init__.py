@@ -1,0 +1,1 @@
+"""Google Calendar: the practitioner's busy time, and events for confirmed sessions."""
