@@ -1,5 +1,11 @@
 -- Appointments.
 
+-- name: lock_calendar()^
+-- One practitioner, one calendar: holds and reschedules take turns (for the rest of
+-- the transaction), so racing requests queue for a few milliseconds instead of
+-- deadlocking inside the exclusion check. The constraint remains the guarantee.
+SELECT pg_advisory_xact_lock(hashtextextended('booking:calendar', 0)) AS locked;
+
 -- name: busy_between(start_at, end_at)
 -- The blocked periods of live appointments (the exclusion constraint uses the same rule).
 SELECT lower(blocked_period) AS start_at, upper(blocked_period) AS end_at

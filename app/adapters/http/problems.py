@@ -27,6 +27,7 @@ from app.domain.errors import (
     Forbidden,
     InvalidState,
     NotFound,
+    TransientConflict,
     ValidationFailed,
     VersionConflict,
 )
@@ -210,6 +211,13 @@ def handle_database_unavailable(_: Request[Any, Any, Any], exc: Exception) -> Re
     )
 
 
+def handle_transient(_: Request[Any, Any, Any], exc: TransientConflict) -> Response[Problem]:
+    logger.warning("transaction_gave_up", error_type=str(exc))
+    return problem_response(
+        503, "busy", "The service is busy. Please retry in a moment.", headers={"Retry-After": "1"}
+    )
+
+
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     logger.error("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
     return problem_response(
@@ -223,6 +231,7 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], ExceptionHandler] = {
     ValidationException: handle_validation,
     HTTPException: handle_http_exception,
     DomainError: handle_domain_error,
+    TransientConflict: handle_transient,
     psycopg.errors.IntegrityError: handle_integrity_error,
     psycopg.OperationalError: handle_database_unavailable,
     PoolTimeout: handle_database_unavailable,

@@ -130,6 +130,9 @@ class PostgresAppointmentRepository:
         self._s = session
         self._q = session.queries.booking
 
+    async def lock_calendar(self) -> None:
+        await self._q.lock_calendar(self._s.conn)
+
     async def busy_in(self, window: TimeRange) -> list[TimeRange]:
         rows = self._q.busy_between(self._s.conn, start_at=window.start, end_at=window.end)
         return [TimeRange(r["start_at"], r["end_at"]) async for r in rows]

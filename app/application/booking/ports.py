@@ -75,6 +75,10 @@ class ScheduleRepository(Protocol):
 
 
 class AppointmentRepository(Protocol):
+    async def lock_calendar(self) -> None:
+        """Serialise changes to the calendar until the transaction ends."""
+        ...
+
     async def busy_in(self, window: TimeRange) -> list[TimeRange]: ...
 
     async def add(self, appointment: Appointment) -> None: ...

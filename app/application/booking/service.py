@@ -237,6 +237,7 @@ class BookingService:
         rules = slot_rules(service)
         start = request.start_at
         session = TimeRange(start, start + rules.duration)
+        await uow.repos.appointments.lock_calendar()
         blocked = rules.blocked(start)
         window = blocked.expanded(rules.duration, rules.duration)
         if not is_bookable(
@@ -364,6 +365,7 @@ class BookingService:
         now: datetime,
     ) -> Appointment:  # fmt: skip
         rules = slot_rules(service)
+        await uow.repos.appointments.lock_calendar()
         new = Appointment.hold(
             service_id=service.id, client_user_id=old.client_user_id, lead_id=old.lead_id,
             session=TimeRange(start_at, start_at + rules.duration), blocked=rules.blocked(start_at),

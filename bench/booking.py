@@ -1,0 +1,135 @@
+"""Benchmark: booking through the real server process.
+
+Scenarios: "slots for a week" (GET /api/v1/services/<slug>/slots over 7 days), and
+"hold under contention": guests racing for one hot slot, and guests spread uniformly
+over a week of slots. Prints requests/s, p50/p99 and the 201/409 split, then checks
+that no two live appointments overlap. Usage (see docs/performance.md):
+
+    .venv/bin/python bench/booking.py [--database-url URL] [--requests N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.adapters.postgres.embedded import start_embedded_postgres  # noqa: E402
+from app.adapters.postgres.migrations import apply_migrations  # noqa: E402
+from app.bootstrap import load_demo  # noqa: E402
+from app.config import load_settings  # noqa: E402
+from bench.content_read import free_port, scratch_database  # noqa: E402
+
+SERVICE = "individualnaya-konsultatsiya"  # from the demo data: 50 min, online
+
+
+def prepare(server_url: str) -> str:
+    url = scratch_database(server_url)
+    apply_migrations(url, ROOT / "migrations")
+    asyncio.run(load_demo(load_settings({"APP_ENV": "test", "DATABASE_URL": url})))
+    with psycopg.connect(url) as conn:  # book from now on, no notice needed
+        conn.execute("UPDATE services SET min_notice_minutes = 0")
+    return url
+
+
+async def run(
+    base: str, requests: list[tuple[str, str, dict[str, object] | None]], concurrency: int
+) -> dict[str, float]:
+    latencies: list[float] = []
+    codes: dict[int, int] = {}
+    queue = iter(requests)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        for method, path, body in queue:
+            started = time.perf_counter()
+            response = await client.request(method, path, json=body)
+            latencies.append(time.perf_counter() - started)
+            codes[response.status_code] = codes.get(response.status_code, 0) + 1
+
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {"n": len(ordered), "rps": len(ordered) / elapsed,
+            "p50": statistics.median(ordered) * 1000,
+            "p99": ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000,
+            "201": codes.get(201, 0), "409": codes.get(409, 0),
+            "other": sum(v for k, v in codes.items() if k not in (200, 201, 409))}  # fmt: skip
+
+
+def hold(n: int, start: str) -> tuple[str, str, dict[str, object]]:
+    return ("POST", "/api/v1/appointments", {
+        "service_slug": SERVICE, "start_at": start, "format": "online",
+        "contact": {"name": f"Гость {n}", "email": f"bench{n}@example.org"},
+        "consents": [{"consent_type": "personal_data", "granted": True, "document_version": "1"}],
+    })  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url")
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    server_url = args.database_url or start_embedded_postgres(ROOT / ".data" / "postgres").url
+    url = prepare(server_url)
+    port = free_port()
+    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": url, "HTTP_PORT": str(port),
+           "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": "false"}  # fmt: skip
+    server = subprocess.Popen([sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        now = datetime.now(UTC)
+        week = f"from={now.isoformat()}&to={(now + timedelta(days=7)).isoformat()}".replace(
+            "+", "%2B"
+        )
+        slots = httpx.get(f"{base}/api/v1/services/{SERVICE}/slots?{week}&tz=UTC").json()["slots"]
+        scenarios = {
+            "slots for a week": [("GET", f"/api/v1/services/{SERVICE}/slots?{week}", None)] * args.requests,
+            "hold: one hot slot": [hold(n, slots[0]) for n in range(args.requests)],
+            "hold: uniform over a week": [hold(10_000 + n, slots[n % len(slots)]) for n in range(args.requests)],
+        }  # fmt: skip
+        print(f"free slots in the week: {len(slots)}")
+        print(
+            f"{'scenario':<28}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'201':>6}{'409':>6}{'other':>6}"
+        )
+        for name, requests in scenarios.items():
+            r = asyncio.run(run(base, requests, args.concurrency))
+            print(f"{name:<28}{r['n']:>9.0f}{r['rps']:>8.0f}{r['p50']:>8.1f}{r['p99']:>8.1f}"
+                  f"{r['201']:>6.0f}{r['409']:>6.0f}{r['other']:>6.0f}")  # fmt: skip
+        with psycopg.connect(url) as conn:
+            overlaps = conn.execute(
+                """SELECT count(*) FROM appointments a JOIN appointments b
+                     ON a.id < b.id AND a.blocked_period && b.blocked_period
+                   WHERE a.status IN ('pending_payment', 'confirmed')
+                     AND b.status IN ('pending_payment', 'confirmed')"""
+            ).fetchone()
+        print(f"overlapping live appointments after the run: {overlaps[0] if overlaps else '?'}")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
