@@ -202,6 +202,15 @@ def _wire_booking(settings: Settings, core: Core) -> None:
     core.handlers.subscribe(
         AppointmentRescheduled, "booking.calendar_remove", booking.calendar_remove
     )
+    core.handlers.subscribe(AppointmentCanceled, "booking.waitlist_offer", booking.offer_freed_slot)
+    core.handlers.subscribe(
+        AppointmentRescheduled, "booking.waitlist_offer", booking.offer_freed_slot
+    )
+
+    async def expire_offers(now: datetime) -> None:
+        await core.booking.expire_waitlist_offers(now)
+
+    scheduler.register(PeriodicJob("booking.waitlist_offers", timedelta(minutes=15), expire_offers))
     for event_class in APPOINTMENT_EVENTS:
         core.handlers.register_event(event_class)
     scheduler.register(PeriodicJob("booking.expire_holds", timedelta(minutes=1), expire_holds))

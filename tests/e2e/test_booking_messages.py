@@ -106,3 +106,67 @@ async def test_guest_is_told_of_confirmation_and_cancellation(
     told = await wait_for_mail(inbox, GUEST, count=3)
     assert "отменена" in told
     assert "Мы вернём 3500.00 RUB." in told
+
+
+async def test_a_freed_slot_is_offered_to_the_first_matching_waitlist_request(
+    client: AsyncTestClient[Litestar], inbox: Inbox, postgresql: psycopg.Connection[Any]
+) -> None:
+    owner = bearer(signed_in(postgresql, "owner", now=NOW))
+    await client.post(
+        "/api/v1/admin/services",
+        json={"slug": "konsultatsiya", "title": "Консультация", "format": "online",
+              "duration_minutes": 60, "price": "3500.00", "status": "published"},
+        headers=owner,
+    )  # fmt: skip
+    await client.post(
+        "/api/v1/admin/schedule-rules",
+        json={"weekday": 2, "start_time": "09:00:00", "end_time": "18:00:00",
+              "timezone": "Europe/Moscow"},
+        headers=owner,
+    )  # fmt: skip
+    consent = [{"consent_type": "personal_data", "granted": True, "document_version": "1"}]
+    booked = await client.post(
+        "/api/v1/appointments",
+        json={"service_slug": "konsultatsiya", "start_at": "2030-06-04T07:00:00+00:00",
+              "format": "online", "contact": {"name": "Первая", "email": "first@example.org"},
+              "consents": consent},
+    )  # fmt: skip
+    evening = await client.post(
+        "/api/v1/waitlist",
+        json={"service_slug": "konsultatsiya", "preferences": {"parts_of_day": ["evening"]},
+              "contact": {"name": "Вечерняя", "email": "evening@example.org"}, "consents": consent},
+    )  # fmt: skip
+    assert evening.status_code == 201, evening.text
+    morning = await client.post(
+        "/api/v1/waitlist",
+        json={"service_slug": "konsultatsiya",
+              "preferences": {"days": [2], "parts_of_day": ["morning"]},
+              "contact": {"name": "Утренняя", "email": "morning@example.org"}, "consents": consent},
+    )  # fmt: skip
+    assert morning.status_code == 201
+    no_consent = await client.post(
+        "/api/v1/waitlist",
+        json={"service_slug": "konsultatsiya", "contact": {"name": "X", "email": "x@example.org"}},
+    )
+    assert no_consent.status_code == 403
+
+    await client.post(
+        f"/api/v1/appointments/{booked.json()['appointment']['id']}/cancel", json={},
+        headers={"X-Manage-Token": booked.json()["manage_token"]},
+    )  # fmt: skip
+    offer = await wait_for_mail(inbox, "morning@example.org")
+    assert "Освободилось время, которое вы ждали: Консультация, 04.06.2030 10:00" in offer
+    assert inbox.texts_to("evening@example.org") == []
+
+    rebooked = await client.post(
+        "/api/v1/appointments",
+        json={"service_slug": "konsultatsiya", "start_at": "2030-06-04T07:00:00+00:00",
+              "format": "online", "contact": {"name": "Утренняя", "email": "morning@example.org"},
+              "consents": consent},
+    )  # fmt: skip
+    assert rebooked.status_code == 201
+    postgresql.commit()
+    assert dict(postgresql.execute(
+        """SELECT i.value, w.status FROM waitlist_requests w
+           JOIN lead_identities i ON i.lead_id = w.lead_id"""
+    ).fetchall()) == {"evening@example.org": "active", "morning@example.org": "fulfilled"}  # fmt: skip

@@ -307,6 +307,47 @@ class BookingController(Controller):
         return MyAppointmentsOut(msgspec.convert(rows, list[MyAppointmentOut]))
 
 
+class PreferencesIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    days: list[Annotated[int, msgspec.Meta(ge=1, le=7)]] | None = None
+    parts_of_day: list[Literal["morning", "afternoon", "evening"]] | None = None
+
+
+class WaitlistIn(msgspec.Struct, forbid_unknown_fields=True):
+    service_slug: Slug
+    preferences: PreferencesIn = msgspec.field(default_factory=PreferencesIn)
+    contact: ContactIn | None = None
+    consents: list[ConsentIn] = []
+
+
+class WaitlistOut(msgspec.Struct):
+    id: uuid.UUID
+    status: str
+
+
+class WaitlistController(Controller):
+    path = "/api/v1/waitlist"
+    tags = ["booking"]  # noqa: RUF012
+
+    @post("/", status_code=HTTP_201_CREATED, cache_control=NO_STORE,
+          summary="Wait for a time to come free (guests send contact and consents)")  # fmt: skip
+    async def join(
+        self, data: JSONBody[WaitlistIn], optional_principal: NamedDependency[Principal | None],
+        booking: NamedDependency[BookingService],
+    ) -> WaitlistOut:  # fmt: skip
+        request = HoldRequest(
+            service_slug=data.service_slug, start_at=datetime.now(tz=ZoneInfo("UTC")),
+            format="online", timezone="UTC",
+            contact=GuestContact(data.contact.name, data.contact.email, data.contact.phone)
+            if data.contact else None,
+            consents=tuple((c.consent_type, c.granted, c.document_version) for c in data.consents),
+        )  # fmt: skip
+        request_id = await booking.join_waitlist(
+            Caller(optional_principal), data.service_slug,
+            msgspec.to_builtins(data.preferences), request,
+        )  # fmt: skip
+        return WaitlistOut(request_id, "active")
+
+
 class SandboxPaymentsController(Controller):
     """Dev/test only (PAYMENTS_PROVIDER=sandbox): declare a payment succeeded."""
 
@@ -547,4 +588,4 @@ class AdminBookingController(Controller):
         return Response(msgspec.convert(form, IntakeOut) if form else None)
 
 
-BOOKING_CONTROLLERS = [BookingController, AdminBookingController]
+BOOKING_CONTROLLERS = [BookingController, WaitlistController, AdminBookingController]

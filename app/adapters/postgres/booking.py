@@ -296,6 +296,49 @@ class PostgresLeadDirectory:
         return (row["display_name"], row["email"]) if row else (None, None)
 
 
+class PostgresWaitlistRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.booking
+
+    async def add(
+        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
+        preferences: Row,
+    ) -> uuid.UUID:  # fmt: skip
+        request_id = new_id()
+        await self._q.insert_waitlist(
+            self._s.conn, id=request_id, service_id=service_id, user_id=user_id, lead_id=lead_id,
+            preferences=Jsonb(preferences), now=self._s.clock.now(),
+        )  # fmt: skip
+        return request_id
+
+    async def offer_first_matching(
+        self, service_id: uuid.UUID, weekday: int, part_of_day: str
+    ) -> Row | None:
+        row = await self._q.first_matching_waitlist(
+            self._s.conn, service_id=service_id, weekday=weekday, part_of_day=part_of_day
+        )
+        if row is None:
+            return None
+        await self._q.mark_waitlist_offered(self._s.conn, id=row["id"], now=self._s.clock.now())
+        return dict(row)
+
+    async def fulfil(
+        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
+    ) -> None:
+        await self._q.fulfil_waitlist(
+            self._s.conn, service_id=service_id, user_id=user_id, lead_id=lead_id,
+            now=self._s.clock.now(),
+        )  # fmt: skip
+
+    async def expire_offers(self, before: datetime) -> int:
+        return int(
+            await self._q.expire_waitlist_offers(
+                self._s.conn, before=before, now=self._s.clock.now()
+            )
+        )
+
+
 class PostgresIntakeRepository:
     TABLE, COLUMN = "intake_forms", "payload_encrypted"
 
@@ -403,6 +446,7 @@ class PostgresBookingRepos:
         self.payments = SandboxPayments(session, public_base_url, provider)
         self.leads = PostgresLeadDirectory(session)
         self.intake = PostgresIntakeRepository(session)
+        self.waitlist = PostgresWaitlistRepository(session)
         self.idempotency = PostgresIdempotencyStore(session)
         self.consents = PostgresConsentReader(session)
         self.contacts = PostgresContactReader(session)

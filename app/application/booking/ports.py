@@ -139,6 +139,23 @@ class LeadDirectory(Protocol):
     async def contact(self, lead_id: uuid.UUID) -> tuple[str | None, str | None]: ...
 
 
+class WaitlistRepository(Protocol):
+    async def add(
+        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
+        preferences: Row,
+    ) -> uuid.UUID: ...  # fmt: skip
+
+    async def offer_first_matching(
+        self, service_id: uuid.UUID, weekday: int, part_of_day: str
+    ) -> Row | None: ...
+
+    async def fulfil(
+        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
+    ) -> None: ...
+
+    async def expire_offers(self, before: datetime) -> int: ...
+
+
 class IntakeRepository(Protocol):
     async def get(self, appointment_id: uuid.UUID) -> Row | None: ...
 
@@ -196,6 +213,9 @@ class BookingRepos(Protocol):
 
     @property
     def intake(self) -> IntakeRepository: ...
+
+    @property
+    def waitlist(self) -> WaitlistRepository: ...
 
     @property
     def idempotency(self) -> IdempotencyStore: ...

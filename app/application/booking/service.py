@@ -58,6 +58,7 @@ logger = structlog.get_logger(__name__)
 
 BookingUoW = UnitOfWork[BookingRepos]
 MAX_WINDOW = timedelta(days=31)
+WAITLIST_OFFER_LIFETIME = timedelta(hours=24)
 BOOKING_STAFF = (Role.OWNER, Role.ASSISTANT)
 
 
@@ -66,6 +67,7 @@ class BookingConfig:
     hold_minutes: int
     reminder_offsets_hours: tuple[int, ...]
     public_base_url: str
+    practitioner_timezone: str = "Europe/Moscow"
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +261,7 @@ class BookingService:
             ),
         )  # fmt: skip
         await uow.repos.appointments.add(appointment)
+        await uow.repos.waitlist.fulfil(service.id, client_id, lead_id)
         payment = await uow.repos.payments.start(appointment, service.charge, service.title)
         logger.info("appointment_held", appointment_id=str(appointment.id))
         return HoldResult(appointment, payment.confirmation_url, manage_token)
@@ -640,6 +643,71 @@ class BookingService:
 
     async def on_confirmed(self, event: AppointmentConfirmed) -> None:
         await self._notify(uuid.UUID(event.aggregate_id), "booking.confirmed", "confirmed")
+
+    # --- waitlist ---------------------------------------------------------------------------
+
+    async def join_waitlist(
+        self, caller: Caller, service_slug: str, preferences: Row, request: HoldRequest | None
+    ) -> uuid.UUID:
+        """Join the waitlist (a signed-in client, or a guest with contact and consent)."""
+        ensure_p0(preferences, where="waitlist preferences")
+
+        async def work(uow: BookingUoW) -> uuid.UUID:
+            service = await self._published(uow, service_slug)
+            hold = request or HoldRequest(service_slug, self._clock.now(), "online", "UTC")
+            client_id, lead_id, _ = await self._who_books(uow, caller, hold)
+            return await uow.repos.waitlist.add(service.id, client_id, lead_id, preferences)
+
+        return await in_transaction(self._uow, work)
+
+    async def offer_freed_slot(self, event: AppointmentCanceled | AppointmentRescheduled) -> None:
+        """A slot came free: the first matching waitlist request gets an offer."""
+
+        async def work(uow: BookingUoW) -> None:
+            freed = await uow.repos.appointments.get(uuid.UUID(event.aggregate_id))
+            if freed is None or freed.session.start <= self._clock.now():
+                return
+            local = freed.session.start.astimezone(ZoneInfo(self._config.practitioner_timezone))
+            part = "morning" if local.hour < 12 else "afternoon" if local.hour < 17 else "evening"
+            offer = await uow.repos.waitlist.offer_first_matching(
+                freed.service_id, local.isoweekday(), part
+            )
+            if offer is None:
+                return
+            if offer["user_id"] is not None:
+                name, email = await uow.repos.contacts.user_contact(offer["user_id"])
+                kind, recipient = "user", str(offer["user_id"])
+            else:
+                name, email = await uow.repos.leads.contact(offer["lead_id"])
+                kind, recipient = "lead", str(offer["lead_id"])
+            service = await uow.repos.services.get(freed.service_id)
+            if email is None or service is None:
+                return
+            await uow.notifications.enqueue(
+                NotificationRequest(
+                    channel="email",
+                    template_code="waitlist.offer",
+                    recipient_kind=kind,
+                    recipient_id=recipient,
+                    dedupe_key=f"waitlist:{offer['id']}:offer:email",
+                    to=email,
+                    variables={
+                        "display_name": name or "",
+                        "service_title": service.title,
+                        "start_local": local.strftime("%d.%m.%Y %H:%M"),
+                        "booking_url": f"{self._config.public_base_url}/",
+                        "offer_expires_local": "24 часа",
+                    },
+                )
+            )
+
+        await in_transaction(self._uow, work)
+
+    async def expire_waitlist_offers(self, now: datetime) -> int:
+        async def work(uow: BookingUoW) -> int:
+            return await uow.repos.waitlist.expire_offers(now - WAITLIST_OFFER_LIFETIME)
+
+        return await in_transaction(self._uow, work)
 
     # --- event handlers: the practitioner's calendar (side effects, retried by the outbox) ---
 
