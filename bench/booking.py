@@ -104,15 +104,18 @@ def main() -> int:
             "+", "%2B"
         )
         slots = httpx.get(f"{base}/api/v1/services/{SERVICE}/slots?{week}&tz=UTC").json()["slots"]
+        count = args.requests
+        week_slots = ("GET", f"/api/v1/services/{SERVICE}/slots?{week}", None)
         scenarios = {
-            "slots for a week": [("GET", f"/api/v1/services/{SERVICE}/slots?{week}", None)] * args.requests,
-            "hold: one hot slot": [hold(n, slots[0]) for n in range(args.requests)],
-            "hold: uniform over a week": [hold(10_000 + n, slots[n % len(slots)]) for n in range(args.requests)],
-        }  # fmt: skip
+            "slots for a week": [week_slots] * count,
+            "hold: one hot slot": [hold(n, slots[0]) for n in range(count)],
+            "hold: uniform over a week": [
+                hold(10_000 + n, slots[n % len(slots)]) for n in range(count)
+            ],
+        }
         print(f"free slots in the week: {len(slots)}")
-        print(
-            f"{'scenario':<28}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'201':>6}{'409':>6}{'other':>6}"
-        )
+        header = ("scenario", "requests", "req/s", "p50 ms", "p99 ms", "201", "409", "other")
+        print("{:<28}{:>9}{:>8}{:>8}{:>8}{:>6}{:>6}{:>6}".format(*header))
         for name, requests in scenarios.items():
             r = asyncio.run(run(base, requests, args.concurrency))
             print(f"{name:<28}{r['n']:>9.0f}{r['rps']:>8.0f}{r['p50']:>8.1f}{r['p99']:>8.1f}"
