@@ -323,3 +323,46 @@ async def test_bad_booking_input(client: AsyncTestClient[Litestar], service: str
     unknown = await client.get("/api/v1/services/net-takoy/slots",
                                params={"from": "2030-06-01T00:00:00Z", "to": "2030-06-02T00:00:00Z"})  # fmt: skip
     assert unknown.status_code == 404
+
+
+async def test_staff_run_the_day(
+    client: AsyncTestClient[Litestar], service: str, clock: FixedClock,
+    postgresql: psycopg.Connection[Any],
+) -> None:  # fmt: skip
+    assistant = bearer(signed_in(postgresql, "assistant", now=NOW))
+    editor = bearer(signed_in(postgresql, "editor", now=NOW))
+    first = (await hold(client, datetime(2030, 6, 4, 7, 0, tzinfo=UTC))).json()["appointment"]["id"]
+    second = (await hold(client, datetime(2030, 6, 4, 9, 0, tzinfo=UTC), **guest(2))).json()[
+        "appointment"
+    ]["id"]
+    admin = "/api/v1/admin/appointments"
+    assert (await client.post(f"{admin}/{first}/confirm", headers=editor)).status_code == 403
+    confirmed = await client.post(f"{admin}/{first}/confirm", headers=assistant)
+    assert confirmed.json()["status"] == "confirmed"
+    moved = await client.post(
+        f"{admin}/{second}/reschedule",
+        json={"start_at": "2030-06-04T12:00:00+00:00"},
+        headers=assistant,
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["start_at"] == "2030-06-04T12:00:00Z"
+    early = await client.post(f"{admin}/{first}/complete", headers=assistant)
+    assert early.status_code == 409  # not started yet
+    clock.current = datetime(2030, 6, 4, 8, 5, tzinfo=UTC)
+    assistant = bearer(signed_in(postgresql, "assistant", now=clock.current))  # a new shift
+    done = await client.post(f"{admin}/{first}/complete", headers=assistant)
+    assert done.json()["status"] == "completed"
+    listed = await client.get(
+        admin,
+        params={"from": "2030-06-04T00:00:00Z", "to": "2030-06-05T00:00:00Z"},
+        headers=assistant,
+    )
+    assert sorted(a["status"] for a in listed.json()["items"]) == [
+        "completed",
+        "pending_payment",
+        "rescheduled",
+    ]
+    assert (await client.post(f"{admin}/{first}/explode", headers=assistant)).status_code == 422
+    postgresql.commit()
+    actions = [r[0] for r in postgresql.execute("SELECT action FROM audit_log_entries ORDER BY id")]
+    assert actions[-3:] == ["appointment.confirm", "appointment.reschedule", "appointment.complete"]

@@ -578,6 +578,15 @@ class AdminBookingController(Controller):
             raise ValidationFailed("unknown action", field="action")
         return AppointmentOut.of(await booking.staff_transition(principal, appointment_id, name))
 
+    @post("/appointments/{appointment_id:uuid}/reschedule", status_code=HTTP_200_OK,
+          summary="Move an appointment (staff); the payment follows")  # fmt: skip
+    async def reschedule(
+        self, appointment_id: FromPath[uuid.UUID], data: JSONBody[RescheduleIn],
+        principal: NamedDependency[Principal], booking: NamedDependency[BookingService],
+    ) -> AppointmentOut:  # fmt: skip
+        start = _aware(data.start_at, "start_at")
+        return AppointmentOut.of(await booking.staff_reschedule(principal, appointment_id, start))
+
     @get("/appointments/{appointment_id:uuid}/intake-form",
          summary="The intake form, decrypted (owner only, audited)")  # fmt: skip
     async def intake(

@@ -535,6 +535,32 @@ class BookingService:
 
         return await in_transaction(self._uow, work)
 
+    async def staff_reschedule(
+        self, actor: Principal, appointment_id: uuid.UUID, start_at: datetime
+    ) -> Appointment:
+        """Staff move any live appointment (no client-side deadline); audited."""
+        ensure_roles(actor, *BOOKING_STAFF)
+
+        async def work(uow: BookingUoW) -> Appointment:
+            now = self._clock.now()
+            old = await uow.repos.appointments.get(appointment_id)
+            if old is None:
+                raise NotFound()
+            if not old.is_live:
+                raise InvalidState(f"Not possible for a {old.status.value} appointment.")
+            service = await uow.repos.services.get(old.service_id)
+            if service is None:
+                raise NotFound()
+            new = await self._move(uow, old, service, start_at, now)
+            await uow.audit.record(
+                AuditEntry(actor_id=str(actor.user_id), actor_role=actor.primary_role,
+                           action="appointment.reschedule", entity_type="appointment",
+                           entity_id=str(old.id), details={"new_appointment_id": str(new.id)})
+            )  # fmt: skip
+            return new
+
+        return await in_transaction(self._uow, work)
+
     async def staff_list(
         self, actor: Principal, window: TimeRange, status: str | None
     ) -> list[Row]:
