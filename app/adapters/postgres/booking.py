@@ -429,6 +429,15 @@ class PostgresConsentReader:
         return state.get(consent_type, False)
 
 
+class PostgresSettingsReader:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    async def get(self, key: str) -> object:
+        row = await self._s.queries.admin.get_setting(self._s.conn, key=key)
+        return row["value"] if row else None
+
+
 class PostgresContactReader:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -450,6 +459,7 @@ class PostgresBookingRepos:
         self.idempotency = PostgresIdempotencyStore(session)
         self.consents = PostgresConsentReader(session)
         self.contacts = PostgresContactReader(session)
+        self.settings = PostgresSettingsReader(session)
 
 
 class BookingPersonalData:

@@ -187,6 +187,12 @@ class CalendarGateway(Protocol):
     async def delete_event(self, appointment_id: uuid.UUID) -> None: ...
 
 
+class SettingsReader(Protocol):
+    async def get(self, key: str) -> Any:
+        """The JSON value of a system setting, or None."""
+        ...
+
+
 class ConsentReader(Protocol):
     async def has(self, user_id: uuid.UUID, consent_type: str) -> bool: ...
 
@@ -225,3 +231,6 @@ class BookingRepos(Protocol):
 
     @property
     def contacts(self) -> ContactReader: ...
+
+    @property
+    def settings(self) -> SettingsReader: ...

@@ -255,7 +255,7 @@ class BookingService:
         appointment = Appointment.hold(
             service_id=service.id, client_user_id=client_id, lead_id=lead_id, session=session,
             blocked=blocked, timezone=request.timezone, format_=request.format, now=now,
-            hold_until=now + timedelta(minutes=self._config.hold_minutes),
+            hold_until=now + timedelta(minutes=await self._hold_minutes(uow)),
             metadata=request.metadata, manage_token_hash=(
                 token_hash(manage_token) if manage_token else None
             ),
@@ -265,6 +265,22 @@ class BookingService:
         payment = await uow.repos.payments.start(appointment, service.charge, service.title)
         logger.info("appointment_held", appointment_id=str(appointment.id))
         return HoldResult(appointment, payment.confirmation_url, manage_token)
+
+    async def _hold_minutes(self, uow: BookingUoW) -> int:
+        """``booking.hold_minutes`` from system settings (staff may change it)."""
+        value = await uow.repos.settings.get("booking.hold_minutes")
+        return (
+            value if isinstance(value, int) and 1 <= value <= 24 * 60 else self._config.hold_minutes
+        )
+
+    async def _reminder_offsets(self) -> tuple[int, ...]:
+        async def work(uow: BookingUoW) -> Any:
+            return await uow.repos.settings.get("booking.reminder_offsets_hours")
+
+        value = await in_transaction(self._uow, work)
+        if isinstance(value, list) and all(isinstance(v, int) and 0 < v <= 24 * 14 for v in value):
+            return tuple(value)
+        return self._config.reminder_offsets_hours
 
     async def _who_books(
         self, uow: BookingUoW, caller: Caller, request: HoldRequest
@@ -643,7 +659,7 @@ class BookingService:
 
     async def send_reminders(self, now: datetime) -> int:
         sent = 0
-        for hours in self._config.reminder_offsets_hours:
+        for hours in await self._reminder_offsets():
             label = f"{hours}h"
 
             async def work(uow: BookingUoW, label: str = label, hours: int = hours) -> int:
