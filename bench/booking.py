@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -30,7 +28,7 @@ from app.adapters.postgres.embedded import start_embedded_postgres  # noqa: E402
 from app.adapters.postgres.migrations import apply_migrations  # noqa: E402
 from app.bootstrap import load_demo  # noqa: E402
 from app.config import load_settings  # noqa: E402
-from bench.content_read import free_port, scratch_database  # noqa: E402
+from bench.content_read import scratch_database, start_server  # noqa: E402
 
 SERVICE = "individualnaya-konsultatsiya"  # from the demo data: 50 min, online
 
@@ -86,19 +84,8 @@ def main() -> int:
     args = parser.parse_args()
     server_url = args.database_url or start_embedded_postgres(ROOT / ".data" / "postgres").url
     url = prepare(server_url)
-    port = free_port()
-    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": url, "HTTP_PORT": str(port),
-           "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": "false"}  # fmt: skip
-    server = subprocess.Popen([sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server(url)
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
         now = datetime.now(UTC)
         week = f"from={now.isoformat()}&to={(now + timedelta(days=7)).isoformat()}".replace(
             "+", "%2B"

@@ -73,6 +73,23 @@ def fill(url: str) -> None:
         conn.execute("ANALYZE")
 
 
+def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`python -m app serve` on a free loopback port, once it answers ready."""
+    port = free_port()
+    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": url, "HTTP_PORT": str(port),
+           "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": "false"}  # fmt: skip
+    server = subprocess.Popen([sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    return server, base
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,19 +134,8 @@ def main() -> int:
     server_url = args.database_url or start_embedded_postgres(ROOT / ".data" / "postgres").url
     url = scratch_database(server_url)
     fill(url)
-    port = free_port()
-    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": url, "HTTP_PORT": str(port),
-           "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": "false"}  # fmt: skip
-    server = subprocess.Popen([sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server(url)
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
         scenarios = {
             "content by slug": [f"/api/v1/content/article/statya-{n}" for n in range(1, 500)],
             "content list by topic": ["/api/v1/content?topic=anxiety&limit=20"],

@@ -3,20 +3,20 @@ through the worker and a real SMTP server; reminders go out once."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.bootstrap import build_core, create_app
 from app.config import Settings
-from tests.conftest import FixedClock, make_settings
-from tests.e2e.identity_helpers import Inbox, bearer, free_port, wait_for_mail
+from tests.conftest import FixedClock
+from tests.e2e.conftest import mailing_settings
+from tests.e2e.identity_helpers import Inbox, bearer, wait_for_mail
 from tests.e2e.staff import signed_in
 
 NOW = datetime(2030, 6, 3, 6, 0, tzinfo=UTC)
@@ -29,20 +29,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    mailbox = Inbox(free_port())
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
-    smtp.start()
-    yield mailbox
-    smtp.stop()
-
-
-@pytest.fixture
 def settings(database_url: str, inbox: Inbox) -> Settings:
-    return make_settings(
-        database_url, WORKER_IN_PROCESS="true", EMAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(inbox.port), SMTP_TLS="none", EMAIL_FROM="EB <hello@example.org>",
-    )  # fmt: skip
+    return mailing_settings(database_url, inbox)
 
 
 @pytest.fixture

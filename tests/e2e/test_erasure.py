@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from psycopg import sql
@@ -19,8 +18,9 @@ from psycopg import sql
 from app.adapters.crypto.aesgcm import AesGcmCipher, Keyring
 from app.bootstrap import build_core, create_app
 from app.config import Settings
-from tests.conftest import TEST_KEYRING, FixedClock, make_settings
-from tests.e2e.identity_helpers import Inbox, bearer, eventually, free_port, login, wait_for_mail
+from tests.conftest import TEST_KEYRING, FixedClock
+from tests.e2e.conftest import mailing_settings
+from tests.e2e.identity_helpers import Inbox, bearer, eventually, login, wait_for_mail
 
 EMAIL = "erase.me@example.org"
 NAME = "Эрика Стираемая"
@@ -31,20 +31,8 @@ CIPHER = AesGcmCipher(Keyring.parse(TEST_KEYRING))
 
 
 @pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    mailbox = Inbox(free_port())
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
-    smtp.start()
-    yield mailbox
-    smtp.stop()
-
-
-@pytest.fixture
 def settings(database_url: str, inbox: Inbox) -> Settings:
-    return make_settings(
-        database_url, WORKER_IN_PROCESS="true", EMAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(inbox.port), SMTP_TLS="none", EMAIL_FROM="EB <hello@example.org>",
-    )  # fmt: skip
+    return mailing_settings(database_url, inbox)
 
 
 @pytest.fixture

@@ -4,23 +4,22 @@ through the in-process worker to a real SMTP server (aiosmtpd) and are read from
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.bootstrap import build_core, create_app
 from app.config import Settings
-from tests.conftest import FixedClock, make_settings
+from tests.conftest import FixedClock
+from tests.e2e.conftest import mailing_settings
 from tests.e2e.identity_helpers import (
     PERSONAL_DATA,
     Inbox,
     bearer,
-    free_port,
     last_code,
     login,
     wait_for_mail,
@@ -31,25 +30,8 @@ VERIFY = "/api/v1/auth/email/verify"
 
 
 @pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    mailbox = Inbox(free_port())
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
-    smtp.start()
-    yield mailbox
-    smtp.stop()
-
-
-@pytest.fixture
 def settings(database_url: str, inbox: Inbox) -> Settings:
-    return make_settings(
-        database_url,
-        WORKER_IN_PROCESS="true",
-        EMAIL_BACKEND="smtp",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(inbox.port),
-        SMTP_TLS="none",
-        EMAIL_FROM="Эмоциональный баланс <hello@example.org>",
-    )
+    return mailing_settings(database_url, inbox)
 
 
 @pytest.fixture
