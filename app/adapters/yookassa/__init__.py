@@ -1,0 +1,1 @@
+"""YooKassa: the payment provider (HTTP JSON API, no SDK)."""
