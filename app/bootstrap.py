@@ -27,6 +27,7 @@ from app.adapters.http.app import build_http_app
 from app.adapters.http.booking import BOOKING_CONTROLLERS, SandboxPaymentsController
 from app.adapters.http.content import CONTENT_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
+from app.adapters.http.webhooks import WebhooksController
 from app.adapters.postgres.booking import BookingPersonalData, PostgresBookingRepos
 from app.adapters.postgres.content import PostgresContentRepos
 from app.adapters.postgres.database import Database
@@ -39,15 +40,18 @@ from app.adapters.postgres.listener import OutboxWakeup
 from app.adapters.postgres.migrations import migration_ids
 from app.adapters.postgres.notifications import PostgresDeliveryQueue, PostgresTemplateStore
 from app.adapters.postgres.outbox import PostgresOutboxStore
+from app.adapters.postgres.payments import PostgresPaymentsRepos
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
 from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
+from app.adapters.yookassa.client import YooKassaClient
 from app.application.booking.service import BookingConfig, BookingService
 from app.application.content.service import ContentService
 from app.application.events import EventHandlers
 from app.application.identity.service import IdentityConfig, IdentityService
 from app.application.notifications import MessageChannel, NotificationSender
 from app.application.outbox_relay import OutboxRelay
+from app.application.payments.service import PaymentNotifications
 from app.application.ports import Clock
 from app.application.scheduler import PeriodicJob, Scheduler
 from app.application.worker import run_worker
@@ -60,6 +64,7 @@ from app.domain.booking.appointment import (
 )
 from app.domain.identity.events import DataExportRequested, ErasureRequested
 from app.domain.identity.model import LoginCodePolicy, SessionPolicies, SessionPolicy
+from app.domain.payments.model import PaymentNotificationReceived
 
 logger = structlog.get_logger(__name__)
 
@@ -217,6 +222,25 @@ def _wire_booking(settings: Settings, core: Core) -> None:
     scheduler.register(PeriodicJob("booking.reminders", timedelta(minutes=5), send_reminders))
 
 
+def _wire_payments(settings: Settings, core: Core) -> None:
+    api = (
+        YooKassaClient(
+            settings.yookassa_api_url, settings.yookassa_shop_id, settings.yookassa_secret_key
+        )
+        if settings.yookassa_shop_id and settings.yookassa_secret_key
+        else None
+    )
+    core.payments = PaymentNotifications(
+        core.unit_of_work(PostgresPaymentsRepos),
+        core.clock,
+        api,
+        settings.yookassa_webhook_allowlist,
+    )
+    core.handlers.subscribe(
+        PaymentNotificationReceived, "payments.apply_notification", core.payments.process
+    )
+
+
 @dataclass
 class Core:
     """The shared machinery every context builds on, wired once per process."""
@@ -233,6 +257,7 @@ class Core:
     content: ContentService = field(init=False)
     booking: BookingService = field(init=False)
     calendar: GoogleCalendarGateway | None = field(init=False, default=None)
+    payments: PaymentNotifications = field(init=False)
 
     def calendar_health(self) -> str:
         if self.calendar is None:
@@ -299,6 +324,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         core.unit_of_work(PostgresContentRepos), core.clock, settings.content_max_body_chars
     )
     _wire_booking(settings, core)
+    _wire_payments(settings, core)
     logger.info(
         "adapters_configured",
         app_env=settings.app_env,
@@ -357,12 +383,14 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             *IDENTITY_CONTROLLERS,
             *CONTENT_CONTROLLERS,
             *BOOKING_CONTROLLERS,
+            WebhooksController,
             *([SandboxPaymentsController] if settings.payments_provider == "sandbox" else []),
         ],
         dependencies={
             "identity": Provide(lambda: core.identity, sync_to_thread=False),
             "content": Provide(lambda: core.content, sync_to_thread=False),
             "booking": Provide(lambda: core.booking, sync_to_thread=False),
+            "payments": Provide(lambda: core.payments, sync_to_thread=False),
             "calendar_health": Provide(lambda: core.calendar_health, sync_to_thread=False),
         },
         background=core.run_worker if settings.worker_in_process else None,

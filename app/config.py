@@ -29,6 +29,11 @@ SmtpTls = Literal["none", "starttls", "tls"]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# YooKassa's published notification addresses (its SDK and documentation).
+YOOKASSA_RANGES = (
+    "77.75.153.0/25", "77.75.156.11/32", "77.75.156.35/32", "77.75.154.128/25",
+    "185.71.76.0/27", "185.71.77.0/27", "2a02:5180::/32",
+)  # fmt: skip
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -75,6 +80,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     staff_session_idle_timeout_minutes: int = 30
     staff_session_lifetime_hours: int = 12
     content_max_body_chars: int = 100_000
+    yookassa_shop_id: str | None = None
+    yookassa_secret_key: str | None = None
+    yookassa_api_url: str = "https://api.yookassa.ru/v3/"
+    yookassa_webhook_allowlist: tuple[str, ...] = YOOKASSA_RANGES
     google_calendar_id: str | None = None
     google_credentials_file: Path | None = None
     google_meet_links: bool = False
@@ -281,6 +290,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         content_max_body_chars=env.get(
             "CONTENT_MAX_BODY_CHARS", _int_between(1_000, 500_000), 100_000
         ),
+        yookassa_shop_id=env.get("YOOKASSA_SHOP_ID", str, None),
+        yookassa_secret_key=env.get("YOOKASSA_SECRET_KEY", str, None),
+        yookassa_api_url=env.get("YOOKASSA_API_URL", _http_url, "https://api.yookassa.ru/v3/"),
+        yookassa_webhook_allowlist=env.get(
+            "YOOKASSA_WEBHOOK_ALLOWLIST", _networks, YOOKASSA_RANGES
+        ),
         google_calendar_id=env.get("GOOGLE_CALENDAR_ID", str, None),
         google_credentials_file=env.get("GOOGLE_CREDENTIALS_FILE", _existing_file, None),
         google_meet_links=env.get("GOOGLE_MEET_LINKS", _bool, False),
@@ -293,6 +308,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             "GOOGLE_CALENDAR_ID",
             "set both GOOGLE_CALENDAR_ID and GOOGLE_CREDENTIALS_FILE, or neither",
+        )
+    if settings.payments_provider == "yookassa" and not (
+        settings.yookassa_shop_id and settings.yookassa_secret_key
+    ):
+        raise ConfigError(
+            "YOOKASSA_SHOP_ID", "YooKassa needs YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY"
         )
     if settings.email_backend == "smtp":
         if settings.smtp_host is None:

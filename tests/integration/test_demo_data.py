@@ -86,6 +86,8 @@ def test_seed_demo_refuses_prod(database_url: str) -> None:
         "SMTP_HOST": "127.0.0.1",
         "EMAIL_FROM": "test <test@example.org>",
         "ENCRYPTION_KEYS": "k1:" + "A" * 43,
+        "YOOKASSA_SHOP_ID": "1",
+        "YOOKASSA_SECRET_KEY": "test_secret",
     }
     result = subprocess.run(
         [sys.executable, "-m", "app", "seed-demo"],

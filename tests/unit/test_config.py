@@ -9,7 +9,12 @@ import pytest
 from app.config import ConfigError, load_settings
 
 KEYRING = "k2:" + "A" * 43 + ",k1:" + "B" * 43
-SMTP = {"SMTP_HOST": "smtp.example.org", "EMAIL_FROM": "Эмоциональный баланс <hi@example.org>"}
+SMTP = {
+    "SMTP_HOST": "smtp.example.org",
+    "EMAIL_FROM": "Эмоциональный баланс <hi@example.org>",
+    "YOOKASSA_SHOP_ID": "1",
+    "YOOKASSA_SECRET_KEY": "test_secret",
+}
 PROD_OK = {
     "APP_ENV": "prod",
     "DATABASE_URL": "postgresql://app@db:5432/app",

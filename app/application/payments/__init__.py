@@ -1,0 +1,1 @@
+"""Payment use cases: provider notifications, verified against the provider's API."""

@@ -1,0 +1,221 @@
+"""Provider notifications (YooKassa webhooks).
+
+Notifications carry no signature. So: accept them only from the provider's addresses,
+record ``(provider, event, object_id)`` once (a duplicate is answered 200 and ignored),
+and let the worker fetch the object from the provider's API and trust only that answer
+(status, amount, currency, metadata). Transitions move forward only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
+
+import structlog
+
+from app.application.ports import Clock, UnitOfWork
+from app.application.transactions import in_transaction
+from app.domain.booking.appointment import Appointment, AppointmentStatus
+from app.domain.errors import Forbidden, ValidationFailed
+from app.domain.payments.model import PaymentNotificationReceived, can_move
+from app.domain.shared.ids import new_id
+from app.domain.shared.money import Money
+
+logger = structlog.get_logger(__name__)
+
+KNOWN_EVENTS = frozenset(
+    {"payment.succeeded", "payment.canceled", "payment.waiting_for_capture", "refund.succeeded"}
+)
+
+
+class ProviderApi(Protocol):
+    async def get_payment(self, payment_id: str) -> dict[str, Any]: ...
+
+    async def get_refund(self, refund_id: str) -> dict[str, Any]: ...
+
+
+class PaymentRecords(Protocol):
+    async def record_notification(
+        self, provider: str, event: str, object_id: str
+    ) -> uuid.UUID | None: ...
+
+    async def finish_notification(self, record_id: uuid.UUID, outcome: str) -> None: ...
+
+    async def by_provider_id(self, provider_payment_id: str) -> dict[str, Any] | None: ...
+
+    async def lock(self, payment_id: uuid.UUID) -> dict[str, Any] | None: ...
+
+    async def set_status(
+        self, payment_id: uuid.UUID, status: str, provider_payment_id: str | None,
+        failure_reason: str | None,
+    ) -> None: ...  # fmt: skip
+
+    async def refund_by_provider_id(self, provider_refund_id: str) -> dict[str, Any] | None: ...
+
+    async def set_refund_status(self, refund_id: uuid.UUID, status: str) -> None: ...
+
+    async def refund_everything(
+        self, payment_id: uuid.UUID, amount: Money, reason: str
+    ) -> None: ...
+
+
+class AppointmentStore(Protocol):
+    async def get(self, appointment_id: uuid.UUID) -> Appointment | None: ...
+
+    async def save(self, appointment: Appointment) -> None: ...
+
+
+class PaymentsRepos(Protocol):
+    @property
+    def records(self) -> PaymentRecords: ...
+
+    @property
+    def appointments(self) -> AppointmentStore: ...
+
+
+PaymentsUoW = UnitOfWork[PaymentsRepos]
+
+
+class PaymentNotifications:
+    def __init__(
+        self,
+        uow: Callable[[], PaymentsUoW],
+        clock: Clock,
+        api: ProviderApi | None,
+        allowlist: Sequence[str],
+        provider: str = "yookassa",
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._api = api
+        self._networks = [ipaddress.ip_network(n, strict=False) for n in allowlist]
+        self._provider = provider
+
+    def allowed(self, address: str | None) -> bool:
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in network for network in self._networks)
+
+    async def receive(self, source: str | None, body: dict[str, Any]) -> str:
+        """Record a notification; returns "recorded" or "duplicate"."""
+        if not self.allowed(source):
+            logger.warning("webhook_rejected_source", provider=self._provider)
+            raise Forbidden("Notifications are accepted only from the provider's addresses.")
+        event = body.get("event")
+        obj = body.get("object")
+        object_id = obj.get("id") if isinstance(obj, dict) else None
+        if (
+            body.get("type") != "notification"
+            or event not in KNOWN_EVENTS
+            or not isinstance(object_id, str)
+        ):
+            raise ValidationFailed("not a notification this service handles", field="event")
+
+        async def work(uow: PaymentsUoW) -> str:
+            record_id = await uow.repos.records.record_notification(
+                self._provider, event, object_id
+            )
+            if record_id is None:
+                return "duplicate"
+            uow.publish(
+                PaymentNotificationReceived(
+                    event_id=new_id(),
+                    occurred_at=self._clock.now(),
+                    aggregate_id=str(record_id),
+                    provider=self._provider,
+                    event=event,
+                    object_id=object_id,
+                )
+            )
+            return "recorded"
+
+        outcome = await in_transaction(self._uow, work)
+        logger.info("webhook_received", event=event, outcome=outcome)
+        return outcome
+
+    async def process(self, notification: PaymentNotificationReceived) -> None:
+        """Worker: fetch the object from the API, verify it, apply forward-only changes."""
+        if self._api is None:
+            raise RuntimeError("the provider API is not configured")
+        if notification.event.startswith("refund."):
+            fetched = await self._api.get_refund(notification.object_id)
+        else:
+            fetched = await self._api.get_payment(notification.object_id)
+        record_id = uuid.UUID(notification.aggregate_id)
+
+        async def work(uow: PaymentsUoW) -> str:
+            if notification.event.startswith("refund."):
+                outcome = await self._apply_refund(uow, notification, fetched)
+            else:
+                outcome = await self._apply_payment(uow, notification, fetched)
+            await uow.repos.records.finish_notification(record_id, outcome)
+            return outcome
+
+        outcome = await in_transaction(self._uow, work)
+        logger.info("webhook_processed", event=notification.event, outcome=outcome)
+
+    async def _apply_payment(
+        self, uow: PaymentsUoW, notification: PaymentNotificationReceived, fetched: dict[str, Any]
+    ) -> str:
+        expected = notification.event.removeprefix("payment.")
+        if fetched.get("id") != notification.object_id or fetched.get("status") != expected:
+            return "ignored_status_mismatch"
+        known = await uow.repos.records.by_provider_id(notification.object_id)
+        if known is None:
+            return "ignored_unknown_payment"
+        payment = await uow.repos.records.lock(known["id"])
+        if payment is None:  # pragma: no cover (found a moment ago)
+            return "ignored_unknown_payment"
+        amount = fetched.get("amount") or {}
+        metadata = fetched.get("metadata") or {}
+        if (
+            Decimal(str(amount.get("value", "-1"))) != payment["amount"]
+            or amount.get("currency") != payment["currency"]
+            or metadata.get("payment_id") != str(payment["id"])
+        ):
+            logger.error("webhook_payment_mismatch", payment_id=str(payment["id"]))
+            return "ignored_mismatch"
+        if not can_move(payment["status"], expected):
+            return "ignored_stale"
+        reason = (fetched.get("cancellation_details") or {}).get("reason")
+        await uow.repos.records.set_status(
+            payment["id"], expected, notification.object_id,
+            reason if isinstance(reason, str) and reason.replace("_", "").isalpha() else None,
+        )  # fmt: skip
+        await self._follow_up(uow, payment, expected)
+        return f"payment_{expected}"
+
+    async def _follow_up(self, uow: PaymentsUoW, payment: dict[str, Any], status: str) -> None:
+        appointment = await uow.repos.appointments.get(payment["appointment_id"])
+        if appointment is None:
+            return
+        now = self._clock.now()
+        if status == "succeeded":
+            if appointment.status is AppointmentStatus.PENDING_PAYMENT:
+                appointment.confirm(now)
+                await uow.repos.appointments.save(appointment)
+            elif appointment.status is AppointmentStatus.CANCELED:
+                # Paid after the hold was released: the money goes back in full.
+                paid = Money(payment["amount"], payment["currency"])
+                await uow.repos.records.refund_everything(payment["id"], paid, "hold_expired")
+        elif status == "canceled" and appointment.status is AppointmentStatus.PENDING_PAYMENT:
+            appointment.cancel(now, reason="payment_canceled", by=None)
+            await uow.repos.appointments.save(appointment)
+
+    async def _apply_refund(
+        self, uow: PaymentsUoW, notification: PaymentNotificationReceived, fetched: dict[str, Any]
+    ) -> str:
+        if fetched.get("id") != notification.object_id or fetched.get("status") != "succeeded":
+            return "ignored_status_mismatch"
+        refund = await uow.repos.records.refund_by_provider_id(notification.object_id)
+        if refund is None:
+            return "ignored_unknown_refund"
+        if refund["status"] != "pending":
+            return "ignored_stale"
+        await uow.repos.records.set_refund_status(refund["id"], "succeeded")
+        return "refund_succeeded"

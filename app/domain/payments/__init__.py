@@ -1,0 +1,1 @@
+"""Payments: the forward-only life of a payment and its refunds."""
