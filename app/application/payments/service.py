@@ -135,7 +135,7 @@ class PaymentNotifications:
             return "recorded"
 
         outcome = await in_transaction(self._uow, work)
-        logger.info("webhook_received", event=event, outcome=outcome)
+        logger.info("webhook_received", notification=event, outcome=outcome)
         return outcome
 
     async def process(self, notification: PaymentNotificationReceived) -> None:
@@ -157,7 +157,7 @@ class PaymentNotifications:
             return outcome
 
         outcome = await in_transaction(self._uow, work)
-        logger.info("webhook_processed", event=notification.event, outcome=outcome)
+        logger.info("webhook_processed", notification=notification.event, outcome=outcome)
 
     async def _apply_payment(
         self, uow: PaymentsUoW, notification: PaymentNotificationReceived, fetched: dict[str, Any]

@@ -1,0 +1,244 @@
+"""YooKassa notifications: replays (also concurrent) change things once; a forged
+source is refused; an API answer that disagrees changes nothing; a late 'canceled'
+after 'succeeded' never regresses. The API itself is mocked with respx."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+import respx
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from litestar.types import Receive, Scope, Send
+
+from app.bootstrap import Core, build_core, create_app
+from app.config import Settings
+from tests.conftest import FixedClock, make_settings
+
+API = "https://api.yookassa.test/v3/"
+YOOKASSA_IP = "185.71.76.10"
+NOW = datetime(2030, 6, 3, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(
+        database_url, YOOKASSA_SHOP_ID="shop-1", YOOKASSA_SECRET_KEY="test_secret",
+        YOOKASSA_API_URL=API, DATABASE_POOL_MAX="10",
+    )  # fmt: skip
+
+
+def from_address(app: Litestar, host: str) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """The app as seen from ``host`` (the socket peer the allow-list checks)."""
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "client": (host, 40000)}  # type: ignore[typeddict-item]
+        await app(scope, receive, send)
+
+    return asgi
+
+
+@pytest.fixture
+async def core(settings: Settings, clock: FixedClock) -> AsyncIterator[Core]:
+    built = build_core(settings, clock=clock)
+    await built.database.open()
+    yield built
+    await built.database.close()
+
+
+@pytest.fixture
+async def yookassa(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Any]]:
+    app = create_app(settings, core=build_core(settings, clock=clock))
+    async with AsyncTestClient(app=from_address(app, YOOKASSA_IP)) as client:  # type: ignore[arg-type]
+        yield client
+
+
+@pytest.fixture
+def held(postgresql: psycopg.Connection[Any]) -> dict[str, Any]:
+    """A held appointment whose YooKassa payment is pending."""
+    postgresql.commit()
+    service = postgresql.execute(
+        """INSERT INTO services (slug, title, format, duration_minutes, price_amount, status)
+           VALUES ('s', 'Сеанс', 'online', 60, 3500, 'published') RETURNING id"""
+    ).fetchone()[0]  # type: ignore[index]
+    user = postgresql.execute(
+        "INSERT INTO users (email) VALUES ('c@example.org') RETURNING id"
+    ).fetchone()[0]  # type: ignore[index]
+    start = NOW + timedelta(days=2)
+    appointment = postgresql.execute(
+        """INSERT INTO appointments (service_id, client_user_id, start_at, end_at, blocked_period,
+               timezone, status, format, hold_expires_at)
+           VALUES (%(s)s, %(u)s, %(a)s, %(b)s, tstzrange(%(a)s, %(b)s), 'UTC', 'pending_payment',
+                   'online', %(h)s) RETURNING id""",
+        {
+            "s": service,
+            "u": user,
+            "a": start,
+            "b": start + timedelta(hours=1),
+            "h": NOW + timedelta(minutes=15),
+        },
+    ).fetchone()[0]  # type: ignore[index]
+    payment = uuid.uuid4()
+    postgresql.execute(
+        """INSERT INTO payments (id, appointment_id, kind, amount, currency, provider,
+               provider_payment_id, idempotence_key, status)
+           VALUES (%(p)s, %(a)s, 'full', 3500.00, 'RUB', 'yookassa', 'yk-0001', gen_random_uuid(), 'pending')""",
+        {"p": payment, "a": appointment},
+    )
+    postgresql.commit()
+    return {"appointment": appointment, "payment": payment}
+
+
+def notification(event: str, object_id: str = "yk-0001") -> dict[str, Any]:
+    return {"type": "notification", "event": event,
+            "object": {"id": object_id, "status": event.split(".")[1]}}  # fmt: skip
+
+
+def api_payment(held: dict[str, Any], status: str, value: str = "3500.00") -> dict[str, Any]:
+    return {"id": "yk-0001", "status": status, "amount": {"value": value, "currency": "RUB"},
+            "metadata": {"payment_id": str(held["payment"]),
+                         "appointment_id": str(held["appointment"])}}  # fmt: skip
+
+
+def state(db: psycopg.Connection[Any]) -> tuple[Any, ...]:
+    db.commit()
+    return db.execute(
+        """SELECT p.status, a.status,
+                  (SELECT count(*) FROM outbox_events WHERE event_type = 'booking.appointment_confirmed'),
+                  (SELECT count(*) FROM provider_webhook_events)
+           FROM payments p JOIN appointments a ON a.id = p.appointment_id"""
+    ).fetchone()  # type: ignore[return-value]
+
+
+async def drain(core: Core) -> None:
+    while await core.relay.run_once():
+        pass
+
+
+@respx.mock
+async def test_replays_change_things_exactly_once(
+    yookassa: AsyncTestClient[Any], core: Core, held: dict[str, Any],
+    postgresql: psycopg.Connection[Any],
+) -> None:  # fmt: skip
+    route = respx.get(f"{API}payments/yk-0001").mock(
+        return_value=httpx.Response(200, json=api_payment(held, "succeeded"))
+    )
+    body = notification("payment.succeeded")
+    first = [await yookassa.post("/webhooks/yookassa", json=body) for _ in range(2)]
+    together = await asyncio.gather(
+        *(yookassa.post("/webhooks/yookassa", json=body) for _ in range(3))
+    )
+    answers = [r.json()["status"] for r in [*first, *together]]
+    assert [r.status_code for r in [*first, *together]] == [200] * 5, [r.text for r in [*first, *together]]
+    assert answers.count("recorded") == 1
+    assert answers.count("duplicate") == 4
+    await drain(core)
+    assert state(postgresql) == ("succeeded", "confirmed", 1, 1)
+    assert route.call_count == 1  # verified against the API once
+    await drain(core)
+    assert state(postgresql) == ("succeeded", "confirmed", 1, 1)
+
+
+async def test_a_forged_source_is_refused(
+    settings: Settings, clock: FixedClock, held: dict[str, Any], postgresql: psycopg.Connection[Any]
+) -> None:
+    app = create_app(settings, core=build_core(settings, clock=clock))
+    async with AsyncTestClient(app=from_address(app, "203.0.113.9")) as client:  # type: ignore[arg-type]
+        response = await client.post("/webhooks/yookassa", json=notification("payment.succeeded"))
+    assert response.status_code == 403
+    assert state(postgresql) == ("pending", "pending_payment", 0, 0)
+
+
+@respx.mock
+@pytest.mark.parametrize(("api_status", "value"), [("pending", "3500.00"), ("succeeded", "1.00")])
+async def test_an_api_answer_that_disagrees_changes_nothing(
+    yookassa: AsyncTestClient[Any], core: Core, held: dict[str, Any],
+    postgresql: psycopg.Connection[Any], api_status: str, value: str,
+) -> None:  # fmt: skip
+    respx.get(f"{API}payments/yk-0001").mock(
+        return_value=httpx.Response(200, json=api_payment(held, api_status, value))
+    )
+    await yookassa.post("/webhooks/yookassa", json=notification("payment.succeeded"))
+    await drain(core)
+    assert state(postgresql)[:2] == ("pending", "pending_payment")
+    postgresql.commit()
+    outcome = postgresql.execute("SELECT outcome FROM provider_webhook_events").fetchone()
+    assert outcome is not None
+    assert outcome[0].startswith("ignored_")
+
+
+@respx.mock
+async def test_a_late_cancellation_never_undoes_a_success(
+    yookassa: AsyncTestClient[Any], core: Core, held: dict[str, Any],
+    postgresql: psycopg.Connection[Any],
+) -> None:  # fmt: skip
+    respx.get(f"{API}payments/yk-0001").mock(
+        side_effect=[
+            httpx.Response(200, json=api_payment(held, "succeeded")),
+            httpx.Response(200, json=api_payment(held, "canceled")),
+        ]
+    )
+    await yookassa.post("/webhooks/yookassa", json=notification("payment.succeeded"))
+    await drain(core)
+    await yookassa.post("/webhooks/yookassa", json=notification("payment.canceled"))
+    await drain(core)
+    assert state(postgresql)[:2] == ("succeeded", "confirmed")
+
+
+@respx.mock
+async def test_a_canceled_payment_releases_the_hold(
+    yookassa: AsyncTestClient[Any], core: Core, held: dict[str, Any],
+    postgresql: psycopg.Connection[Any],
+) -> None:  # fmt: skip
+    canceled = {**api_payment(held, "canceled"),
+                "cancellation_details": {"party": "yoo_money", "reason": "expired_on_confirmation"}}  # fmt: skip
+    respx.get(f"{API}payments/yk-0001").mock(return_value=httpx.Response(200, json=canceled))
+    await yookassa.post("/webhooks/yookassa", json=notification("payment.canceled"))
+    await drain(core)
+    assert state(postgresql)[:2] == ("canceled", "canceled")
+    postgresql.commit()
+    assert postgresql.execute("SELECT failure_reason FROM payments").fetchone() == (
+        "expired_on_confirmation",
+    )
+
+
+@respx.mock
+async def test_refund_succeeded_is_recorded(
+    yookassa: AsyncTestClient[Any], core: Core, held: dict[str, Any],
+    postgresql: psycopg.Connection[Any],
+) -> None:  # fmt: skip
+    postgresql.execute(
+        """INSERT INTO refunds (payment_id, amount, provider_refund_id, idempotence_key, status)
+           VALUES (%(p)s, 3500, 'rf-1', gen_random_uuid(), 'pending')""",
+        {"p": held["payment"]},
+    )
+    postgresql.commit()
+    respx.get(f"{API}refunds/rf-1").mock(
+        return_value=httpx.Response(200, json={"id": "rf-1", "status": "succeeded"})
+    )
+    await yookassa.post("/webhooks/yookassa", json=notification("refund.succeeded", "rf-1"))
+    await drain(core)
+    postgresql.commit()
+    assert postgresql.execute("SELECT status FROM refunds").fetchone() == ("succeeded",)
+
+
+async def test_malformed_notifications_are_rejected(yookassa: AsyncTestClient[Any]) -> None:
+    bad = await yookassa.post("/webhooks/yookassa", json={"type": "notification", "event": "x"})
+    assert bad.status_code == 422
+    junk = await yookassa.post(
+        "/webhooks/yookassa", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert junk.status_code == 422
