@@ -142,7 +142,9 @@ async def test_replays_change_things_exactly_once(
         *(yookassa.post("/webhooks/yookassa", json=body) for _ in range(3))
     )
     answers = [r.json()["status"] for r in [*first, *together]]
-    assert [r.status_code for r in [*first, *together]] == [200] * 5, [r.text for r in [*first, *together]]
+    assert [r.status_code for r in [*first, *together]] == [200] * 5, [
+        r.text for r in [*first, *together]
+    ]
     assert answers.count("recorded") == 1
     assert answers.count("duplicate") == 4
     await drain(core)
