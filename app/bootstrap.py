@@ -45,6 +45,7 @@ from app.adapters.postgres.session import Session
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
 from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
 from app.adapters.yookassa.client import YooKassaClient
+from app.adapters.yookassa.links import YooKassaLinks
 from app.application.booking.service import BookingConfig, BookingService
 from app.application.content.service import ContentService
 from app.application.events import EventHandlers
@@ -187,6 +188,7 @@ def _wire_booking(settings: Settings, core: Core) -> None:
             public_base_url=settings.public_base_url,
         ),
         core.calendar,
+        _payment_links(settings, core),
     )
     scheduler = core.scheduler
 
@@ -222,14 +224,23 @@ def _wire_booking(settings: Settings, core: Core) -> None:
     scheduler.register(PeriodicJob("booking.reminders", timedelta(minutes=5), send_reminders))
 
 
-def _wire_payments(settings: Settings, core: Core) -> None:
-    api = (
-        YooKassaClient(
-            settings.yookassa_api_url, settings.yookassa_shop_id, settings.yookassa_secret_key
-        )
-        if settings.yookassa_shop_id and settings.yookassa_secret_key
-        else None
+def _yookassa(settings: Settings) -> YooKassaClient | None:
+    if not (settings.yookassa_shop_id and settings.yookassa_secret_key):
+        return None
+    return YooKassaClient(
+        settings.yookassa_api_url, settings.yookassa_shop_id, settings.yookassa_secret_key
     )
+
+
+def _payment_links(settings: Settings, core: Core) -> YooKassaLinks | None:
+    client = _yookassa(settings)
+    if settings.payments_provider != "yookassa" or client is None:
+        return None
+    return YooKassaLinks(core.database, client, core.clock, f"{settings.public_base_url}/")
+
+
+def _wire_payments(settings: Settings, core: Core) -> None:
+    api = _yookassa(settings)
     core.payments = PaymentNotifications(
         core.unit_of_work(PostgresPaymentsRepos),
         core.clock,

@@ -36,3 +36,25 @@ VALUES (:id, :payment_id, :amount, :currency, :idempotence_key, 'pending', :reas
 -- name: refunds_for(appointment_id)
 SELECT r.amount, r.currency, r.status, r.reason FROM refunds r
 JOIN payments p ON p.id = r.payment_id WHERE p.appointment_id = :appointment_id;
+
+-- name: payment_for_link(id)^
+SELECT p.id, p.appointment_id, p.amount, p.currency, p.status, p.idempotence_key,
+       p.confirmation_url, p.provider_payment_id, s.title AS service_title
+FROM payments p
+JOIN appointments a ON a.id = p.appointment_id
+JOIN services s ON s.id = a.service_id
+WHERE p.id = :id;
+
+-- name: set_payment_link(id, provider_payment_id, status, confirmation_url, now)!
+UPDATE payments
+SET provider_payment_id = :provider_payment_id, status = :status,
+    confirmation_url = :confirmation_url, updated_at = :now, version = version + 1
+WHERE id = :id AND status IN ('intent', 'pending');
+
+-- name: stale_open_payments(before, limit)
+-- Reconciliation: payments still open a few minutes after they were started.
+SELECT id, provider_payment_id, status FROM payments
+WHERE provider = 'yookassa' AND status IN ('intent', 'pending', 'waiting_for_capture')
+  AND created_at < :before
+ORDER BY created_at
+LIMIT :limit;

@@ -32,6 +32,7 @@ from app.domain.errors import (
     VersionConflict,
 )
 from app.domain.identity.errors import AccountBlocked, AuthenticationFailed, RateLimited
+from app.domain.payments.model import PaymentProviderUnavailable
 
 logger = structlog.get_logger(__name__)
 
@@ -62,6 +63,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     AuthenticationFailed: 401,
     AccountBlocked: 403,
     RateLimited: 429,
+    PaymentProviderUnavailable: 503,
     NotFound: 404,
     Forbidden: 403,
     ConsentRequired: 403,

@@ -205,15 +205,19 @@ class SandboxPayments:
     async def start(
         self, appointment: Appointment, amount: Money, description: str
     ) -> PaymentStart:
+        """Record the payment. The sandbox's link is local; a real provider's link is
+        fetched after this transaction commits, with the idempotence key stored here,
+        so a crash in between is finished by reconciliation and never pays twice."""
         payment_id = new_id()
-        url = f"{self._base}/api/v1/sandbox/payments/{payment_id}"
+        sandbox = self._provider == "sandbox"
+        url = f"{self._base}/api/v1/sandbox/payments/{payment_id}" if sandbox else None
         await self._q.insert_payment(
             self._s.conn, id=payment_id, appointment_id=appointment.id, kind="full",
             amount=amount.amount, currency=amount.currency, provider=self._provider,
-            idempotence_key=new_id(), status="pending", confirmation_url=url,
-            now=self._s.clock.now(),
+            idempotence_key=new_id(), status="pending" if sandbox else "intent",
+            confirmation_url=url, now=self._s.clock.now(),
         )  # fmt: skip
-        return PaymentStart(payment_id, url)
+        return PaymentStart(payment_id, url or "")
 
     async def paid_amount(self, appointment_id: uuid.UUID) -> Money | None:
         row = await self._q.succeeded_payment_for(self._s.conn, appointment_id=appointment_id)

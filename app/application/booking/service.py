@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -92,6 +92,7 @@ class HoldRequest:
 @dataclass(frozen=True, slots=True)
 class HoldResult:
     appointment: Appointment
+    payment_id: uuid.UUID
     confirmation_url: str
     manage_token: str | None
 
@@ -118,6 +119,10 @@ def request_hash(payload: Row) -> bytes:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).digest()
 
 
+class PaymentLinks(Protocol):
+    async def confirmation_url(self, payment_id: uuid.UUID) -> str: ...
+
+
 class BookingService:
     def __init__(
         self,
@@ -125,11 +130,13 @@ class BookingService:
         clock: Clock,
         config: BookingConfig,
         calendar: CalendarGateway | None = None,
+        links: PaymentLinks | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._config = config
         self._calendar = calendar
+        self._links = links
 
     async def _external_busy(self, window: TimeRange) -> list[TimeRange]:
         return await self._calendar.busy(window) if self._calendar is not None else []
@@ -215,6 +222,7 @@ class BookingService:
             result = await self._hold(uow, caller, request, external)
             body = {
                 "appointment_id": str(result.appointment.id),
+                "payment_id": str(result.payment_id),
                 "confirmation_url": result.confirmation_url,
                 "manage_token": result.manage_token,
             }
@@ -225,7 +233,12 @@ class BookingService:
                 )  # fmt: skip
             return body, 201
 
-        return await in_transaction(self._uow, work)
+        body, status = await in_transaction(self._uow, work)
+        if not body["confirmation_url"] and self._links is not None:
+            # The held appointment and its payment row are committed; now the provider.
+            body = {**body, "confirmation_url": await self._links.confirmation_url(
+                uuid.UUID(body["payment_id"]))}  # fmt: skip
+        return body, status
 
     async def _hold(
         self, uow: BookingUoW, caller: Caller, request: HoldRequest, external: list[TimeRange]
@@ -264,7 +277,7 @@ class BookingService:
         await uow.repos.waitlist.fulfil(service.id, client_id, lead_id)
         payment = await uow.repos.payments.start(appointment, service.charge, service.title)
         logger.info("appointment_held", appointment_id=str(appointment.id))
-        return HoldResult(appointment, payment.confirmation_url, manage_token)
+        return HoldResult(appointment, payment.payment_id, payment.confirmation_url, manage_token)
 
     async def _hold_minutes(self, uow: BookingUoW) -> int:
         """``booking.hold_minutes`` from system settings (staff may change it)."""

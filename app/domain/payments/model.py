@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from app.domain.errors import DomainError
 from app.domain.shared.events import DomainEvent
 
 ORDER = {"intent": 0, "pending": 1, "waiting_for_capture": 2, "succeeded": 3, "canceled": 3,
@@ -16,6 +17,11 @@ def can_move(current: str, target: str) -> bool:
     if current in TERMINAL:
         return False
     return ORDER[target] > ORDER[current]
+
+
+class PaymentProviderUnavailable(DomainError):
+    code = "payment_provider_unavailable"
+    title = "The payment service is unavailable; the time stays held, please retry"
 
 
 class PaymentNotificationReceived(DomainEvent, frozen=True, kw_only=True):
