@@ -33,6 +33,19 @@ INSERT INTO refunds (id, payment_id, amount, currency, idempotence_key, status, 
                      created_at, updated_at)
 VALUES (:id, :payment_id, :amount, :currency, :idempotence_key, 'pending', :reason, :now, :now);
 
+-- name: settle_sandbox_refunds(appointment_id, now)!
+-- The sandbox has no money to move: its refunds succeed at once.
+UPDATE refunds r SET status = 'succeeded', updated_at = :now
+FROM payments p
+WHERE p.id = r.payment_id AND p.appointment_id = :appointment_id AND p.provider = 'sandbox'
+  AND r.status = 'pending';
+
+-- name: cancel_open_payment(id, now)<!
+UPDATE payments SET status = 'canceled', failure_reason = 'canceled_by_client',
+       updated_at = :now, version = version + 1
+WHERE id = :id AND status IN ('intent', 'pending')
+RETURNING appointment_id;
+
 -- name: refunds_for(appointment_id)
 SELECT r.amount, r.currency, r.status, r.reason FROM refunds r
 JOIN payments p ON p.id = r.payment_id WHERE p.appointment_id = :appointment_id;

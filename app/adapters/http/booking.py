@@ -361,6 +361,13 @@ class SandboxPaymentsController(Controller):
     ) -> None:
         await booking.payment_succeeded(payment_id, f"sandbox-{payment_id.hex[:12]}")
 
+    @post("/{payment_id:uuid}/cancel", status_code=HTTP_204_NO_CONTENT,
+          summary="Pretend the client gave up paying (sandbox only)")  # fmt: skip
+    async def cancel(
+        self, payment_id: FromPath[uuid.UUID], booking: NamedDependency[BookingService]
+    ) -> None:
+        await booking.payment_canceled(payment_id)
+
 
 # --- admin ---------------------------------------------------------------------------
 

@@ -232,6 +232,16 @@ class SandboxPayments:
             currency=amount.currency, idempotence_key=new_id(), reason=reason,
             now=self._s.clock.now(),
         )  # fmt: skip
+        if self._provider == "sandbox":
+            await self._q.settle_sandbox_refunds(
+                self._s.conn, appointment_id=appointment_id, now=self._s.clock.now()
+            )
+
+    async def cancel_open(self, payment_id: uuid.UUID) -> uuid.UUID | None:
+        row = await self._q.cancel_open_payment(
+            self._s.conn, id=payment_id, now=self._s.clock.now()
+        )
+        return row["appointment_id"] if row else None
 
     async def move(self, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
         await self._q.move_payments(

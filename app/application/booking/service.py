@@ -439,6 +439,20 @@ class BookingService:
 
         await in_transaction(self._uow, work)
 
+    async def payment_canceled(self, payment_id: uuid.UUID) -> None:
+        """The client gave up paying: the payment ends and the hold is released."""
+
+        async def work(uow: BookingUoW) -> None:
+            appointment_id = await uow.repos.payments.cancel_open(payment_id)
+            if appointment_id is None:
+                return
+            appointment = await uow.repos.appointments.get(appointment_id)
+            if appointment is not None and appointment.status is AppointmentStatus.PENDING_PAYMENT:
+                appointment.cancel(self._clock.now(), reason="payment_canceled", by=None)
+                await uow.repos.appointments.save(appointment)
+
+        await in_transaction(self._uow, work)
+
     # --- staff: services and schedule ----------------------------------------------------
 
     async def _staff_write(self, actor: Principal, action: str, entity: str,
