@@ -246,10 +246,19 @@ def _wire_payments(settings: Settings, core: Core) -> None:
         core.clock,
         api,
         settings.yookassa_webhook_allowlist,
+        links=_payment_links(settings, core),
     )
     core.handlers.subscribe(
         PaymentNotificationReceived, "payments.apply_notification", core.payments.process
     )
+    core.handlers.subscribe(
+        AppointmentCanceled, "payments.request_refunds", core.payments.request_refunds
+    )
+
+    async def reconcile(now: datetime) -> None:
+        await core.payments.reconcile(now)
+
+    core.scheduler.register(PeriodicJob("payments.reconcile", timedelta(minutes=2), reconcile))
 
 
 @dataclass

@@ -63,11 +63,3 @@ UPDATE payments
 SET provider_payment_id = :provider_payment_id, status = :status,
     confirmation_url = :confirmation_url, updated_at = :now, version = version + 1
 WHERE id = :id AND status IN ('intent', 'pending');
-
--- name: stale_open_payments(before, limit)
--- Reconciliation: payments still open a few minutes after they were started.
-SELECT id, provider_payment_id, status FROM payments
-WHERE provider = 'yookassa' AND status IN ('intent', 'pending', 'waiting_for_capture')
-  AND created_at < :before
-ORDER BY created_at
-LIMIT :limit;

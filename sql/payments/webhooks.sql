@@ -32,3 +32,22 @@ SELECT id, status FROM refunds WHERE provider_refund_id = :provider_refund_id;
 
 -- name: set_refund_status(id, status, now)!
 UPDATE refunds SET status = :status, updated_at = :now WHERE id = :id AND status = 'pending';
+
+-- name: stale_open_payments(before, limit)
+-- Reconciliation: YooKassa payments still open a few minutes after they started.
+SELECT id, provider_payment_id, status FROM payments
+WHERE provider = 'yookassa' AND status IN ('intent', 'pending', 'waiting_for_capture')
+  AND created_at < :before
+ORDER BY created_at
+LIMIT :limit;
+
+-- name: refunds_to_request(appointment_id)
+-- Refunds recorded for an appointment that YooKassa has not been asked for yet.
+SELECT r.id, r.amount, r.currency, r.idempotence_key, p.provider_payment_id
+FROM refunds r JOIN payments p ON p.id = r.payment_id
+WHERE p.appointment_id = :appointment_id AND p.provider = 'yookassa'
+  AND r.provider_refund_id IS NULL AND r.status = 'pending';
+
+-- name: set_refund_provider(id, provider_refund_id, status, now)!
+UPDATE refunds SET provider_refund_id = :provider_refund_id, status = :status, updated_at = :now
+WHERE id = :id;

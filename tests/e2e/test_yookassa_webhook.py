@@ -244,3 +244,49 @@ async def test_malformed_notifications_are_rejected(yookassa: AsyncTestClient[An
         "/webhooks/yookassa", content=b"{", headers={"content-type": "application/json"}
     )
     assert junk.status_code == 422
+
+
+@respx.mock
+async def test_reconciliation_confirms_a_payment_whose_notification_was_lost(
+    core: Core, held: dict[str, Any], clock: FixedClock, postgresql: psycopg.Connection[Any]
+) -> None:
+    respx.get(f"{API}payments/yk-0001").mock(
+        return_value=httpx.Response(200, json=api_payment(held, "succeeded"))
+    )
+    postgresql.execute("UPDATE payments SET created_at = %(t)s", {"t": NOW - timedelta(minutes=1)})
+    postgresql.commit()
+    assert await core.payments.reconcile(clock.now()) == 0  # too recent to chase
+    clock.advance(minutes=5)
+    assert await core.payments.reconcile(clock.now()) == 1
+    assert state(postgresql)[:2] == ("succeeded", "confirmed")
+    assert await core.payments.reconcile(clock.now()) == 0  # nothing open any more
+
+
+@respx.mock
+async def test_a_cancellation_refund_is_requested_once_with_our_key(
+    core: Core, held: dict[str, Any], postgresql: psycopg.Connection[Any]
+) -> None:
+    postgresql.execute("UPDATE payments SET status = 'succeeded', confirmed_at = now()")
+    postgresql.execute("UPDATE appointments SET status = 'confirmed', hold_expires_at = NULL")
+    postgresql.commit()
+    from app.application.booking.service import Caller  # noqa: PLC0415
+    from app.application.identity.service import Principal  # noqa: PLC0415
+    from app.domain.identity.model import Role  # noqa: PLC0415
+
+    user = postgresql.execute("SELECT client_user_id FROM appointments").fetchone()[0]  # type: ignore[index]
+    caller = Caller(Principal(user, uuid.uuid4(), frozenset({Role.CLIENT})))
+    refund = await core.booking.cancel(caller, held["appointment"])
+    assert str(refund) == "3500.00"
+    route = respx.post(f"{API}refunds").mock(
+        return_value=httpx.Response(200, json={"id": "rf-9", "status": "succeeded"})
+    )
+    await drain(core)
+    await drain(core)
+    assert route.call_count == 1
+    key = postgresql.execute("SELECT idempotence_key FROM refunds").fetchone()[0]  # type: ignore[index]
+    assert route.calls.last.request.headers["Idempotence-Key"] == str(key)
+    postgresql.commit()
+    assert postgresql.execute("SELECT provider_refund_id, status FROM refunds").fetchone() == (
+        "rf-9",
+        "succeeded",
+    )

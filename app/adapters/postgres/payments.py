@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from app.adapters.postgres.booking import PostgresAppointmentRepository
@@ -64,6 +65,22 @@ class PostgresPaymentRecords:
         await self._q.insert_refund(
             self._s.conn, id=new_id(), payment_id=payment_id, amount=amount.amount,
             currency=amount.currency, idempotence_key=new_id(), reason=reason,
+            now=self._s.clock.now(),
+        )  # fmt: skip
+
+    async def stale_open(self, before: datetime, limit: int) -> list[dict[str, Any]]:
+        rows = self._q.stale_open_payments(self._s.conn, before=before, limit=limit)
+        return [dict(r) async for r in rows]
+
+    async def refunds_to_request(self, appointment_id: uuid.UUID) -> list[dict[str, Any]]:
+        rows = self._q.refunds_to_request(self._s.conn, appointment_id=appointment_id)
+        return [dict(r) async for r in rows]
+
+    async def set_refund_provider(
+        self, refund_id: uuid.UUID, provider_refund_id: str, status: str
+    ) -> None:
+        await self._q.set_refund_provider(
+            self._s.conn, id=refund_id, provider_refund_id=provider_refund_id, status=status,
             now=self._s.clock.now(),
         )  # fmt: skip
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -18,7 +19,7 @@ import structlog
 
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
-from app.domain.booking.appointment import Appointment, AppointmentStatus
+from app.domain.booking.appointment import Appointment, AppointmentCanceled, AppointmentStatus
 from app.domain.errors import Forbidden, ValidationFailed
 from app.domain.payments.model import PaymentNotificationReceived, can_move
 from app.domain.shared.ids import new_id
@@ -26,6 +27,7 @@ from app.domain.shared.money import Money
 
 logger = structlog.get_logger(__name__)
 
+RECONCILE_AFTER = timedelta(minutes=5)
 KNOWN_EVENTS = frozenset(
     {"payment.succeeded", "payment.canceled", "payment.waiting_for_capture", "refund.succeeded"}
 )
@@ -35,6 +37,12 @@ class ProviderApi(Protocol):
     async def get_payment(self, payment_id: str) -> dict[str, Any]: ...
 
     async def get_refund(self, refund_id: str) -> dict[str, Any]: ...
+
+    async def create_refund(self, body: dict[str, Any], idempotence_key: str) -> dict[str, Any]: ...
+
+
+class PaymentLinks(Protocol):
+    async def confirmation_url(self, payment_id: uuid.UUID) -> str: ...
 
 
 class PaymentRecords(Protocol):
@@ -59,6 +67,14 @@ class PaymentRecords(Protocol):
 
     async def refund_everything(
         self, payment_id: uuid.UUID, amount: Money, reason: str
+    ) -> None: ...
+
+    async def stale_open(self, before: datetime, limit: int) -> list[dict[str, Any]]: ...
+
+    async def refunds_to_request(self, appointment_id: uuid.UUID) -> list[dict[str, Any]]: ...
+
+    async def set_refund_provider(
+        self, refund_id: uuid.UUID, provider_refund_id: str, status: str
     ) -> None: ...
 
 
@@ -87,7 +103,9 @@ class PaymentNotifications:
         api: ProviderApi | None,
         allowlist: Sequence[str],
         provider: str = "yookassa",
+        links: PaymentLinks | None = None,
     ) -> None:
+        self._links = links
         self._uow = uow
         self._clock = clock
         self._api = api
@@ -163,9 +181,14 @@ class PaymentNotifications:
         self, uow: PaymentsUoW, notification: PaymentNotificationReceived, fetched: dict[str, Any]
     ) -> str:
         expected = notification.event.removeprefix("payment.")
-        if fetched.get("id") != notification.object_id or fetched.get("status") != expected:
+        return await self._apply(uow, notification.object_id, expected, fetched)
+
+    async def _apply(
+        self, uow: PaymentsUoW, object_id: str, expected: str, fetched: dict[str, Any]
+    ) -> str:
+        if fetched.get("id") != object_id or fetched.get("status") != expected:
             return "ignored_status_mismatch"
-        known = await uow.repos.records.by_provider_id(notification.object_id)
+        known = await uow.repos.records.by_provider_id(object_id)
         if known is None:
             return "ignored_unknown_payment"
         payment = await uow.repos.records.lock(known["id"])
@@ -184,7 +207,7 @@ class PaymentNotifications:
             return "ignored_stale"
         reason = (fetched.get("cancellation_details") or {}).get("reason")
         await uow.repos.records.set_status(
-            payment["id"], expected, notification.object_id,
+            payment["id"], expected, object_id,
             reason if isinstance(reason, str) and reason.replace("_", "").isalpha() else None,
         )  # fmt: skip
         await self._follow_up(uow, payment, expected)
@@ -206,6 +229,63 @@ class PaymentNotifications:
         elif status == "canceled" and appointment.status is AppointmentStatus.PENDING_PAYMENT:
             appointment.cancel(now, reason="payment_canceled", by=None)
             await uow.repos.appointments.save(appointment)
+
+    async def reconcile(self, now: datetime) -> int:
+        """Job: finish payments whose notification never came (or whose link was never
+        made), so a paid client is never left unconfirmed."""
+        if self._api is None:
+            return 0
+        api = self._api
+
+        async def stale(uow: PaymentsUoW) -> list[dict[str, Any]]:
+            return await uow.repos.records.stale_open(now - RECONCILE_AFTER, 50)
+
+        settled = 0
+        for payment in await in_transaction(self._uow, stale):
+            if payment["provider_payment_id"] is None:
+                if self._links is not None:  # the provider call never happened: same key again
+                    await self._links.confirmation_url(payment["id"])
+                continue
+            fetched = await api.get_payment(payment["provider_payment_id"])
+            if fetched.get("status") not in ("succeeded", "canceled", "waiting_for_capture"):
+                continue
+
+            async def apply(uow: PaymentsUoW, fetched: dict[str, Any] = fetched) -> str:
+                return await self._apply(uow, str(fetched["id"]), str(fetched["status"]), fetched)
+
+            if (await in_transaction(self._uow, apply)).startswith("payment_"):
+                settled += 1
+        if settled:
+            logger.info("payments_reconciled", count=settled)
+        return settled
+
+    async def request_refunds(self, event: AppointmentCanceled) -> None:
+        """Handler: ask YooKassa for the refunds a cancellation recorded (our stored
+        idempotence key makes a redelivered event harmless)."""
+        if self._api is None or event.refund_amount == "0.00":
+            return
+        api = self._api
+
+        async def pending(uow: PaymentsUoW) -> list[dict[str, Any]]:
+            return await uow.repos.records.refunds_to_request(uuid.UUID(event.aggregate_id))
+
+        for refund in await in_transaction(self._uow, pending):
+            body = {
+                "payment_id": refund["provider_payment_id"],
+                "amount": {"value": f"{refund['amount']:.2f}", "currency": refund["currency"]},
+                "description": "Возврат по отмене записи",
+            }
+            created = await api.create_refund(body, str(refund["idempotence_key"]))
+            status = created.get("status")
+            status = status if status in ("pending", "succeeded", "canceled") else "pending"
+
+            async def record(
+                uow: PaymentsUoW, refund_id: uuid.UUID = refund["id"],
+                provider_id: str = created["id"], status: str = status,
+            ) -> None:  # fmt: skip
+                await uow.repos.records.set_refund_provider(refund_id, provider_id, status)
+
+            await in_transaction(self._uow, record)
 
     async def _apply_refund(
         self, uow: PaymentsUoW, notification: PaymentNotificationReceived, fetched: dict[str, Any]
