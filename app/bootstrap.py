@@ -27,6 +27,7 @@ from app.adapters.http.app import build_http_app
 from app.adapters.http.booking import BOOKING_CONTROLLERS, SandboxPaymentsController
 from app.adapters.http.content import CONTENT_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
+from app.adapters.http.payments import AdminPaymentsController
 from app.adapters.http.webhooks import WebhooksController
 from app.adapters.postgres.booking import BookingPersonalData, PostgresBookingRepos
 from app.adapters.postgres.content import PostgresContentRepos
@@ -404,6 +405,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             *CONTENT_CONTROLLERS,
             *BOOKING_CONTROLLERS,
             WebhooksController,
+            AdminPaymentsController,
             *([SandboxPaymentsController] if settings.payments_provider == "sandbox" else []),
         ],
         dependencies={

@@ -63,3 +63,24 @@ UPDATE payments
 SET provider_payment_id = :provider_payment_id, status = :status,
     confirmation_url = :confirmation_url, updated_at = :now, version = version + 1
 WHERE id = :id AND status IN ('intent', 'pending');
+
+-- name: list_payments(status, limit)
+SELECT p.id, p.appointment_id, p.kind, p.amount, p.currency, p.provider, p.status,
+       p.created_at, p.confirmed_at,
+       coalesce((SELECT sum(r.amount) FROM refunds r
+                 WHERE r.payment_id = p.id AND r.status <> 'canceled'), 0) AS refunded
+FROM payments p
+WHERE CAST(:status AS text) IS NULL OR p.status = :status
+ORDER BY p.created_at DESC
+LIMIT :limit;
+
+-- name: refundable(id)^
+SELECT p.id, p.appointment_id, p.amount, p.currency, p.provider, p.status,
+       coalesce((SELECT sum(r.amount) FROM refunds r
+                 WHERE r.payment_id = p.id AND r.status <> 'canceled'), 0) AS refunded
+FROM payments p WHERE p.id = :id FOR UPDATE;
+
+-- name: open_payment_for(appointment_id)^
+SELECT id, status, confirmation_url FROM payments
+WHERE appointment_id = :appointment_id AND status IN ('intent', 'pending')
+ORDER BY created_at DESC LIMIT 1;

@@ -87,3 +87,56 @@ async def test_giving_up_paying_releases_the_time(client: AsyncTestClient[Litest
     shown = await client.get(f"/api/v1/appointments/{held['appointment']['id']}", headers=token)
     assert shown.json()["status"] == "canceled"
     await book(client, "next@example.org")  # the slot is free again
+
+
+async def test_a_fresh_payment_link_for_a_held_appointment(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    held = await book(client, "link@example.org")
+    token = {"X-Manage-Token": held["manage_token"]}
+    path = f"/api/v1/appointments/{held['appointment']['id']}/payments"
+    first = await client.post(path, headers=token)
+    assert first.status_code == 201
+    assert first.json()["confirmation_url"] == held["payment"]["confirmation_url"]
+    pay = held["payment"]["confirmation_url"].split("/api/v1")[1]
+    await client.post(f"/api/v1{pay}/cancel")  # gave up: the hold is released too
+    refused = await client.post(path, headers=token)
+    assert refused.status_code == 409
+    assert (await client.post(path)).status_code == 404  # not theirs
+
+
+async def test_staff_see_payments_and_refund_within_what_was_paid(
+    client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any]
+) -> None:
+    from tests.e2e.identity_helpers import bearer  # noqa: PLC0415
+    from tests.e2e.staff import signed_in  # noqa: PLC0415
+
+    held = await book(client, "refund@example.org")
+    await client.post("/api/v1" + held["payment"]["confirmation_url"].split("/api/v1")[1])
+    assistant = bearer(signed_in(postgresql, "assistant", now=NOW))
+    editor = bearer(signed_in(postgresql, "editor", now=NOW))
+    assert (await client.get("/api/v1/admin/payments", headers=editor)).status_code == 403
+    listed = (await client.get("/api/v1/admin/payments?status=succeeded", headers=assistant)).json()
+    payment = listed["items"][0]
+    assert (payment["amount"], payment["refunded"], payment["status"]) == (
+        "3500.00",
+        "0.00",
+        "succeeded",
+    )
+    refund = f"/api/v1/admin/payments/{payment['id']}/refund"
+    assert (
+        await client.post(refund, json={"amount": "1000.00"}, headers=assistant)
+    ).status_code == 204
+    too_much = await client.post(refund, json={"amount": "2600.00"}, headers=assistant)
+    assert too_much.status_code == 422
+    assert too_much.json()["errors"][0]["field"] == "amount"
+    after = (await client.get("/api/v1/admin/payments", headers=assistant)).json()["items"][0]
+    assert after["refunded"] == "1000.00"
+    postgresql.commit()
+    assert postgresql.execute("SELECT status, reason FROM refunds").fetchone() == (
+        "succeeded",
+        "staff_decision",
+    )
+    assert postgresql.execute(
+        "SELECT count(*) FROM audit_log_entries WHERE action = 'payment.refund'"
+    ).fetchone() == (1,)

@@ -152,6 +152,9 @@ async def test_replays_change_things_exactly_once(
     assert route.call_count == 1  # verified against the API once
     await drain(core)
     assert state(postgresql) == ("succeeded", "confirmed", 1, 1)
+    assert postgresql.execute(
+        "SELECT count(*) FROM notification_deliveries WHERE template_code = 'booking.confirmed'"
+    ).fetchone() == (1,)
 
 
 async def test_a_forged_source_is_refused(

@@ -278,6 +278,21 @@ class BookingController(Controller):
         new = await booking.reschedule(caller, appointment_id, _aware(data.start_at, "start_at"))
         return AppointmentOut.of(new)
 
+    @post(
+        "/appointments/{appointment_id:uuid}/payments",
+        status_code=HTTP_201_CREATED,
+        cache_control=NO_STORE,
+        summary="A payment link for a still-held appointment",
+    )
+    async def payment_link(
+        self, appointment_id: FromPath[uuid.UUID],
+        optional_principal: NamedDependency[Principal | None],
+        booking: NamedDependency[BookingService], manage_token: ManageToken = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> PaymentLink:  # fmt: skip
+        caller = _caller(optional_principal, manage_token)
+        return PaymentLink(await booking.new_payment_link(caller, appointment_id))
+
     @get("/appointments/{appointment_id:uuid}/intake-form", cache_control=NO_STORE,
          summary="The intake form (needs the health_data consent)")  # fmt: skip
     async def get_intake(

@@ -237,6 +237,10 @@ class SandboxPayments:
                 self._s.conn, appointment_id=appointment_id, now=self._s.clock.now()
             )
 
+    async def open_payment(self, appointment_id: uuid.UUID) -> tuple[uuid.UUID, str] | None:
+        row = await self._q.open_payment_for(self._s.conn, appointment_id=appointment_id)
+        return (row["id"], row["confirmation_url"] or "") if row else None
+
     async def cancel_open(self, payment_id: uuid.UUID) -> uuid.UUID | None:
         row = await self._q.cancel_open_payment(
             self._s.conn, id=payment_id, now=self._s.clock.now()

@@ -72,6 +72,19 @@ class PostgresPaymentRecords:
         rows = self._q.stale_open_payments(self._s.conn, before=before, limit=limit)
         return [dict(r) async for r in rows]
 
+    async def list_payments(self, status: str | None, limit: int) -> list[dict[str, Any]]:
+        rows = self._q.list_payments(self._s.conn, status=status, limit=limit)
+        return [dict(r) async for r in rows]
+
+    async def refundable(self, payment_id: uuid.UUID) -> dict[str, Any] | None:
+        row = await self._q.refundable(self._s.conn, id=payment_id)
+        return dict(row) if row else None
+
+    async def settle_sandbox(self, appointment_id: uuid.UUID) -> None:
+        await self._q.settle_sandbox_refunds(
+            self._s.conn, appointment_id=appointment_id, now=self._s.clock.now()
+        )
+
     async def refunds_to_request(self, appointment_id: uuid.UUID) -> list[dict[str, Any]]:
         rows = self._q.refunds_to_request(self._s.conn, appointment_id=appointment_id)
         return [dict(r) async for r in rows]

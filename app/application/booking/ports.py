@@ -123,6 +123,10 @@ class PaymentPort(Protocol):
         self, payment_id: uuid.UUID, provider_payment_id: str
     ) -> uuid.UUID | None: ...
 
+    async def open_payment(self, appointment_id: uuid.UUID) -> tuple[uuid.UUID, str] | None:
+        """The appointment's payment still waiting to be made, with its link (may be "")."""
+        ...
+
     async def cancel_open(self, payment_id: uuid.UUID) -> uuid.UUID | None:
         """Cancel a payment not yet made; returns its appointment (None if not open)."""
         ...

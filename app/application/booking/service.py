@@ -439,6 +439,31 @@ class BookingService:
 
         await in_transaction(self._uow, work)
 
+    async def new_payment_link(self, caller: Caller, appointment_id: uuid.UUID) -> str:
+        """A payment link for a still-held appointment: the open payment's, or a new one.
+        Repeating the call returns the same link while that payment is open."""
+
+        async def work(uow: BookingUoW) -> tuple[uuid.UUID, str]:
+            appointment = await self._owned(uow, caller, appointment_id)
+            now = self._clock.now()
+            if appointment.status is not AppointmentStatus.PENDING_PAYMENT or (
+                appointment.hold_expires_at is not None and appointment.hold_expires_at <= now
+            ):
+                raise InvalidState("Only a held, unpaid appointment can be paid.")
+            open_payment = await uow.repos.payments.open_payment(appointment.id)
+            if open_payment is not None:
+                return open_payment
+            service = await uow.repos.services.get(appointment.service_id)
+            if service is None:
+                raise NotFound()
+            started = await uow.repos.payments.start(appointment, service.charge, service.title)
+            return started.payment_id, started.confirmation_url
+
+        payment_id, url = await in_transaction(self._uow, work)
+        if not url and self._links is not None:
+            url = await self._links.confirmation_url(payment_id)
+        return url
+
     async def payment_canceled(self, payment_id: uuid.UUID) -> None:
         """The client gave up paying: the payment ends and the hold is released."""
 

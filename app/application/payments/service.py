@@ -17,10 +17,12 @@ from typing import Any, Protocol
 
 import structlog
 
-from app.application.ports import Clock, UnitOfWork
+from app.application.identity.service import Principal, ensure_roles
+from app.application.ports import AuditEntry, Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.booking.appointment import Appointment, AppointmentCanceled, AppointmentStatus
-from app.domain.errors import Forbidden, ValidationFailed
+from app.domain.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from app.domain.identity.model import Role
 from app.domain.payments.model import PaymentNotificationReceived, can_move
 from app.domain.shared.ids import new_id
 from app.domain.shared.money import Money
@@ -70,6 +72,12 @@ class PaymentRecords(Protocol):
     ) -> None: ...
 
     async def stale_open(self, before: datetime, limit: int) -> list[dict[str, Any]]: ...
+
+    async def list_payments(self, status: str | None, limit: int) -> list[dict[str, Any]]: ...
+
+    async def refundable(self, payment_id: uuid.UUID) -> dict[str, Any] | None: ...
+
+    async def settle_sandbox(self, appointment_id: uuid.UUID) -> None: ...
 
     async def refunds_to_request(self, appointment_id: uuid.UUID) -> list[dict[str, Any]]: ...
 
@@ -262,12 +270,16 @@ class PaymentNotifications:
     async def request_refunds(self, event: AppointmentCanceled) -> None:
         """Handler: ask YooKassa for the refunds a cancellation recorded (our stored
         idempotence key makes a redelivered event harmless)."""
-        if self._api is None or event.refund_amount == "0.00":
+        if event.refund_amount != "0.00":
+            await self.request_refunds_for(uuid.UUID(event.aggregate_id))
+
+    async def request_refunds_for(self, appointment_id: uuid.UUID) -> None:
+        if self._api is None:
             return
         api = self._api
 
         async def pending(uow: PaymentsUoW) -> list[dict[str, Any]]:
-            return await uow.repos.records.refunds_to_request(uuid.UUID(event.aggregate_id))
+            return await uow.repos.records.refunds_to_request(appointment_id)
 
         for refund in await in_transaction(self._uow, pending):
             body = {
@@ -286,6 +298,45 @@ class PaymentNotifications:
                 await uow.repos.records.set_refund_provider(refund_id, provider_id, status)
 
             await in_transaction(self._uow, record)
+
+    # --- staff ------------------------------------------------------------------------
+
+    async def list_payments(self, actor: Principal, status: str | None) -> list[dict[str, Any]]:
+        ensure_roles(actor, Role.OWNER, Role.ASSISTANT)
+
+        async def work(uow: PaymentsUoW) -> list[dict[str, Any]]:
+            return await uow.repos.records.list_payments(status, 200)
+
+        return await in_transaction(self._uow, work)
+
+    async def staff_refund(self, actor: Principal, payment_id: uuid.UUID, amount: Money) -> None:
+        """Refund up to what was paid and not yet refunded; audited."""
+        ensure_roles(actor, Role.OWNER, Role.ASSISTANT)
+        if amount.is_zero or amount.amount < 0:
+            raise ValidationFailed("the amount must be positive", field="amount")
+
+        async def work(uow: PaymentsUoW) -> uuid.UUID:
+            payment = await uow.repos.records.refundable(payment_id)
+            if payment is None:
+                raise NotFound()
+            if payment["status"] != "succeeded":
+                raise InvalidState("Only a succeeded payment can be refunded.")
+            left = Money(payment["amount"] - payment["refunded"], payment["currency"])
+            if left < amount:
+                raise ValidationFailed(f"at most {left} can still be refunded", field="amount")
+            await uow.repos.records.refund_everything(payment_id, amount, "staff_decision")
+            if payment["provider"] == "sandbox":
+                await uow.repos.records.settle_sandbox(payment["appointment_id"])
+            await uow.audit.record(
+                AuditEntry(actor_id=str(actor.user_id), actor_role=actor.primary_role,
+                           action="payment.refund", entity_type="payment",
+                           entity_id=str(payment_id), details={"amount": str(amount)})
+            )  # fmt: skip
+            appointment_id: uuid.UUID = payment["appointment_id"]
+            return appointment_id
+
+        appointment_id = await in_transaction(self._uow, work)
+        await self.request_refunds_for(appointment_id)
 
     async def _apply_refund(
         self, uow: PaymentsUoW, notification: PaymentNotificationReceived, fetched: dict[str, Any]
