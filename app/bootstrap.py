@@ -237,7 +237,10 @@ def _payment_links(settings: Settings, core: Core) -> YooKassaLinks | None:
     client = _yookassa(settings)
     if settings.payments_provider != "yookassa" or client is None:
         return None
-    return YooKassaLinks(core.database, client, core.clock, f"{settings.public_base_url}/")
+    return YooKassaLinks(
+        core.database, client, core.clock, f"{settings.public_base_url}/",
+        vat_code=settings.yookassa_vat_code if settings.yookassa_receipts else None,
+    )  # fmt: skip
 
 
 def _wire_payments(settings: Settings, core: Core) -> None:

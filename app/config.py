@@ -84,6 +84,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     yookassa_secret_key: str | None = None
     yookassa_api_url: str = "https://api.yookassa.ru/v3/"
     yookassa_webhook_allowlist: tuple[str, ...] = YOOKASSA_RANGES
+    yookassa_receipts: bool = False
+    yookassa_vat_code: int = 1
     google_calendar_id: str | None = None
     google_credentials_file: Path | None = None
     google_meet_links: bool = False
@@ -296,6 +298,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         yookassa_webhook_allowlist=env.get(
             "YOOKASSA_WEBHOOK_ALLOWLIST", _networks, YOOKASSA_RANGES
         ),
+        yookassa_receipts=env.get("YOOKASSA_RECEIPTS", _bool, False),
+        yookassa_vat_code=env.get("YOOKASSA_VAT_CODE", _int_between(1, 12), 1),
         google_calendar_id=env.get("GOOGLE_CALENDAR_ID", str, None),
         google_credentials_file=env.get("GOOGLE_CREDENTIALS_FILE", _existing_file, None),
         google_meet_links=env.get("GOOGLE_MEET_LINKS", _bool, False),

@@ -51,11 +51,15 @@ SELECT r.amount, r.currency, r.status, r.reason FROM refunds r
 JOIN payments p ON p.id = r.payment_id WHERE p.appointment_id = :appointment_id;
 
 -- name: payment_for_link(id)^
+-- The customer's address is read only for the 54-FZ receipt, when receipts are on.
 SELECT p.id, p.appointment_id, p.amount, p.currency, p.status, p.idempotence_key,
-       p.confirmation_url, p.provider_payment_id, s.title AS service_title
+       p.confirmation_url, p.provider_payment_id, s.title AS service_title,
+       coalesce(u.email, (SELECT i.value FROM lead_identities i
+                          WHERE i.lead_id = a.lead_id AND i.kind = 'email' LIMIT 1)) AS email
 FROM payments p
 JOIN appointments a ON a.id = p.appointment_id
 JOIN services s ON s.id = a.service_id
+LEFT JOIN users u ON u.id = a.client_user_id
 WHERE p.id = :id;
 
 -- name: set_payment_link(id, provider_payment_id, status, confirmation_url, now)!

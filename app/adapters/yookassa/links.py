@@ -16,21 +16,34 @@ from app.domain.payments.model import PaymentProviderUnavailable
 logger = structlog.get_logger(__name__)
 
 
-def payment_request(row: dict[str, Any], return_url: str) -> dict[str, Any]:
-    """The YooKassa payment body: a one-stage payment with our ids in metadata."""
-    return {
-        "amount": {"value": f"{row['amount']:.2f}", "currency": row["currency"]},
+def payment_request(
+    row: dict[str, Any], return_url: str, vat_code: int | None = None
+) -> dict[str, Any]:
+    """The YooKassa payment body: a one-stage payment with our ids in metadata, and a
+    54-FZ receipt when ``vat_code`` is given (receipts switched on)."""
+    amount = {"value": f"{row['amount']:.2f}", "currency": row["currency"]}
+    body: dict[str, Any] = {
+        "amount": amount,
         "capture": True,
         "confirmation": {"type": "redirect", "return_url": return_url[:2048]},
         "description": f"Эмоциональный баланс: {row['service_title']}"[:128],
         "metadata": {"payment_id": str(row["id"]), "appointment_id": str(row["appointment_id"])},
     }
+    if vat_code is not None and row.get("email"):
+        body["receipt"] = {
+            "customer": {"email": row["email"]},
+            "items": [{"description": str(row["service_title"])[:128], "quantity": "1.00",
+                       "amount": amount, "vat_code": vat_code}],
+        }  # fmt: skip
+    return body
 
 
 class YooKassaLinks:
     def __init__(
-        self, database: Database, client: YooKassaClient, clock: Clock, return_url: str
-    ) -> None:
+        self, database: Database, client: YooKassaClient, clock: Clock, return_url: str,
+        vat_code: int | None = None,
+    ) -> None:  # fmt: skip
+        self._vat_code = vat_code
         self._db = database
         self._client = client
         self._clock = clock
@@ -46,7 +59,7 @@ class YooKassaLinks:
             return str(row["confirmation_url"])
         try:
             created = await self._client.create_payment(
-                payment_request(row, self._return_url), str(row["idempotence_key"])
+                payment_request(row, self._return_url, self._vat_code), str(row["idempotence_key"])
             )
         except (YooKassaError, YooKassaRejected) as exc:
             logger.error(
