@@ -51,3 +51,10 @@ WHERE p.appointment_id = :appointment_id AND p.provider = 'yookassa'
 -- name: set_refund_provider(id, provider_refund_id, status, now)!
 UPDATE refunds SET provider_refund_id = :provider_refund_id, status = :status, updated_at = :now
 WHERE id = :id;
+
+-- name: stale_pending_refunds(before, limit)
+-- Refunds YooKassa accepted but has not finished a few minutes later: poll them.
+SELECT r.id, r.provider_refund_id FROM refunds r
+WHERE r.status = 'pending' AND r.provider_refund_id IS NOT NULL AND r.updated_at < :before
+ORDER BY r.updated_at
+LIMIT :limit;

@@ -293,3 +293,37 @@ async def test_a_cancellation_refund_is_requested_once_with_our_key(
         "rf-9",
         "succeeded",
     )
+
+
+@respx.mock
+async def test_waiting_for_capture_is_recorded_without_confirming(
+    yookassa: AsyncTestClient[Any], core: Core, held: dict[str, Any],
+    postgresql: psycopg.Connection[Any],
+) -> None:  # fmt: skip
+    respx.get(f"{API}payments/yk-0001").mock(
+        return_value=httpx.Response(200, json=api_payment(held, "waiting_for_capture"))
+    )
+    for _ in range(5):
+        await yookassa.post("/webhooks/yookassa", json=notification("payment.waiting_for_capture"))
+    await drain(core)
+    assert state(postgresql) == ("waiting_for_capture", "pending_payment", 0, 1)
+
+
+@respx.mock
+async def test_pending_refunds_are_polled(
+    core: Core, held: dict[str, Any], clock: FixedClock, postgresql: psycopg.Connection[Any]
+) -> None:
+    postgresql.execute(
+        """INSERT INTO refunds (payment_id, amount, provider_refund_id, idempotence_key, status,
+                                updated_at)
+           VALUES (%(p)s, 100, 'rf-5', gen_random_uuid(), 'pending', %(t)s)""",
+        {"p": held["payment"], "t": NOW - timedelta(minutes=10)},
+    )
+    postgresql.execute("UPDATE payments SET status = 'succeeded', confirmed_at = now()")
+    postgresql.commit()
+    respx.get(f"{API}refunds/rf-5").mock(
+        return_value=httpx.Response(200, json={"id": "rf-5", "status": "succeeded"})
+    )
+    assert await core.payments.reconcile(clock.now()) == 1
+    postgresql.commit()
+    assert postgresql.execute("SELECT status FROM refunds").fetchone() == ("succeeded",)

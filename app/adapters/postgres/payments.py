@@ -76,6 +76,10 @@ class PostgresPaymentRecords:
         rows = self._q.list_payments(self._s.conn, status=status, limit=limit)
         return [dict(r) async for r in rows]
 
+    async def stale_refunds(self, before: datetime, limit: int) -> list[dict[str, Any]]:
+        rows = self._q.stale_pending_refunds(self._s.conn, before=before, limit=limit)
+        return [dict(r) async for r in rows]
+
     async def refundable(self, payment_id: uuid.UUID) -> dict[str, Any] | None:
         row = await self._q.refundable(self._s.conn, id=payment_id)
         return dict(row) if row else None

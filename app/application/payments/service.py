@@ -75,6 +75,8 @@ class PaymentRecords(Protocol):
 
     async def list_payments(self, status: str | None, limit: int) -> list[dict[str, Any]]: ...
 
+    async def stale_refunds(self, before: datetime, limit: int) -> list[dict[str, Any]]: ...
+
     async def refundable(self, payment_id: uuid.UUID) -> dict[str, Any] | None: ...
 
     async def settle_sandbox(self, appointment_id: uuid.UUID) -> None: ...
@@ -263,8 +265,28 @@ class PaymentNotifications:
 
             if (await in_transaction(self._uow, apply)).startswith("payment_"):
                 settled += 1
+        settled += await self._poll_refunds(api, now)
         if settled:
             logger.info("payments_reconciled", count=settled)
+        return settled
+
+    async def _poll_refunds(self, api: ProviderApi, now: datetime) -> int:
+        async def stale(uow: PaymentsUoW) -> list[dict[str, Any]]:
+            return await uow.repos.records.stale_refunds(now - RECONCILE_AFTER, 50)
+
+        settled = 0
+        for refund in await in_transaction(self._uow, stale):
+            fetched = await api.get_refund(refund["provider_refund_id"])
+            status = fetched.get("status")
+            if status not in ("succeeded", "canceled"):
+                continue
+
+            async def apply(uow: PaymentsUoW, refund_id: uuid.UUID = refund["id"],
+                            status: str = str(status)) -> None:  # fmt: skip
+                await uow.repos.records.set_refund_status(refund_id, status)
+
+            await in_transaction(self._uow, apply)
+            settled += 1
         return settled
 
     async def request_refunds(self, event: AppointmentCanceled) -> None:
