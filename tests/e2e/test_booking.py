@@ -166,7 +166,7 @@ async def test_guest_books_pays_reschedules_and_cancels_with_the_policy_refund(
         "booking.appointment_confirmed", "booking.appointment_canceled",
     ]  # fmt: skip
     assert postgresql.execute("SELECT amount::text, status FROM refunds").fetchall() == [
-        ("1750.00", "pending")
+        ("1750.00", "succeeded")
     ]
     lead = postgresql.execute("SELECT count(*) FROM leads").fetchone()
     assert lead == (1,)  # the retried booking did not create a second lead

@@ -433,9 +433,16 @@ class BookingService:
             if appointment_id is None:
                 return  # already recorded: a repeated notification
             appointment = await uow.repos.appointments.get(appointment_id)
-            if appointment is not None and appointment.status is AppointmentStatus.PENDING_PAYMENT:
+            if appointment is None:
+                return
+            if appointment.status is AppointmentStatus.PENDING_PAYMENT:
                 appointment.confirm(self._clock.now())
                 await uow.repos.appointments.save(appointment)
+            elif appointment.status is AppointmentStatus.CANCELED:
+                # Paid after the hold was released: the money goes back in full.
+                paid = await uow.repos.payments.paid_amount(appointment.id)
+                if paid is not None:
+                    await uow.repos.payments.refund(appointment.id, paid, "hold_expired")
 
         await in_transaction(self._uow, work)
 
