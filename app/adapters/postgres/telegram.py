@@ -1,0 +1,117 @@
+"""Deep links, Telegram accounts and the record of Telegram updates already handled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+
+from app.adapters.postgres.session import Session
+from app.domain.shared.ids import new_id
+from app.domain.shared.privacy import ensure_p0
+from app.domain.telegram import deep_links
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedDeepLink:
+    code: str
+    purpose: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UsedDeepLink:
+    id: UUID
+    purpose: str
+    payload: dict[str, Any]
+    user_id: UUID | None
+    lead_id: UUID | None
+
+
+class PostgresTelegramDirectory:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    async def issue_deep_link(
+        self,
+        purpose: str,
+        payload: dict[str, Any],
+        *,
+        user_id: UUID | None = None,
+        lead_id: UUID | None = None,
+    ) -> IssuedDeepLink:
+        """A new code for ``purpose``; the payload is P0 only (it travels in plain sight)."""
+        deep_links.validate_purpose(purpose)
+        ensure_p0(payload, where="deep-link payload")
+        now = self._s.clock.now()
+        code = deep_links.new_code()
+        expires_at = now + deep_links.LIFETIME
+        await self._s.queries.telegram.insert_deep_link(
+            self._s.conn,
+            id=new_id(),
+            code=code,
+            purpose=purpose,
+            payload=Jsonb(payload),
+            user_id=user_id,
+            lead_id=lead_id,
+            now=now,
+            expires_at=expires_at,
+        )
+        return IssuedDeepLink(code=code, purpose=purpose, expires_at=expires_at)
+
+    async def use_deep_link(self, code: str) -> UsedDeepLink | None:
+        """Count a use of ``code``; ``None`` when it is malformed, unknown or expired."""
+        if not deep_links.looks_like_code(code):
+            return None
+        row = await self._s.queries.telegram.use_deep_link(
+            self._s.conn, code=code, now=self._s.clock.now()
+        )
+        if row is None:
+            return None
+        return UsedDeepLink(
+            id=row["id"],
+            purpose=row["purpose"],
+            payload=dict(row["payload"]),
+            user_id=row["user_id"],
+            lead_id=row["lead_id"],
+        )
+
+    async def remember_account(
+        self,
+        telegram_user_id: int,
+        chat_id: int,
+        username: str | None,
+        language_code: str | None,
+    ) -> None:
+        """Create or refresh the account; writing to the bot again lifts a block."""
+        await self._s.queries.telegram.upsert_account(
+            self._s.conn,
+            telegram_user_id=telegram_user_id,
+            chat_id=chat_id,
+            username=username,
+            language_code=language_code,
+            now=self._s.clock.now(),
+        )
+
+    async def mark_blocked(self, chat_id: int) -> None:
+        """The user blocked the bot: nothing more is sent to this chat."""
+        await self._s.queries.telegram.block_account_by_chat(
+            self._s.conn, chat_id=chat_id, now=self._s.clock.now()
+        )
+
+    async def is_blocked(self, telegram_user_id: int) -> bool | None:
+        """``None`` for an account never seen."""
+        row = await self._s.queries.telegram.get_account(
+            self._s.conn, telegram_user_id=telegram_user_id
+        )
+        return None if row is None else row["blocked_at"] is not None
+
+    async def first_delivery_of_update(self, update_id: int) -> bool:
+        """True the first time an ``update_id`` is seen; Telegram redelivers on timeouts."""
+        row = await self._s.queries.telegram.record_update(
+            self._s.conn, id=new_id(), update_id=str(update_id), now=self._s.clock.now()
+        )
+        return row is not None

@@ -1,0 +1,1 @@
+"""Telegram: deep links that carry a visitor from the site into the bot."""

@@ -1,0 +1,35 @@
+-- Deep links and Telegram accounts.
+
+-- name: insert_deep_link(id, code, purpose, payload, user_id, lead_id, now, expires_at)!
+INSERT INTO deep_links (id, code, purpose, payload, user_id, lead_id, created_at, expires_at)
+VALUES (:id, :code, :purpose, :payload, :user_id, :lead_id, :now, :expires_at);
+
+-- name: use_deep_link(code, now)^
+-- Records the use and returns the link, unless it is unknown or expired.
+UPDATE deep_links
+SET use_count = use_count + 1, first_used_at = coalesce(first_used_at, :now)
+WHERE code = :code AND (expires_at IS NULL OR expires_at > :now)
+RETURNING id, purpose, payload, user_id, lead_id;
+
+-- name: upsert_account(telegram_user_id, chat_id, username, language_code, now)!
+INSERT INTO telegram_accounts (telegram_user_id, chat_id, username, language_code, started_at,
+                               updated_at)
+VALUES (:telegram_user_id, :chat_id, :username, :language_code, :now, :now)
+ON CONFLICT (telegram_user_id) DO UPDATE
+SET chat_id = excluded.chat_id, username = excluded.username,
+    language_code = excluded.language_code, blocked_at = NULL, updated_at = excluded.updated_at;
+
+-- name: get_account(telegram_user_id)^
+SELECT telegram_user_id, chat_id, user_id, lead_id, blocked_at
+FROM telegram_accounts WHERE telegram_user_id = :telegram_user_id;
+
+-- name: block_account_by_chat(chat_id, now)!
+UPDATE telegram_accounts SET blocked_at = :now, updated_at = :now
+WHERE chat_id = :chat_id AND blocked_at IS NULL;
+
+-- name: record_update(id, update_id, now)^
+INSERT INTO provider_webhook_events (id, provider, event, object_id, received_at, processed_at,
+                                     outcome)
+VALUES (:id, 'telegram', 'update', :update_id, :now, :now, 'fed')
+ON CONFLICT (provider, event, object_id) DO NOTHING
+RETURNING id;
