@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import structlog
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from litestar import Litestar
 from litestar.di import Provide
 
@@ -43,7 +46,9 @@ from app.adapters.postgres.notifications import PostgresDeliveryQueue, PostgresT
 from app.adapters.postgres.outbox import PostgresOutboxStore
 from app.adapters.postgres.payments import PostgresPaymentsRepos
 from app.adapters.postgres.session import Session
+from app.adapters.postgres.telegram import PostgresTelegramDirectory
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
+from app.adapters.telegram.channel import TelegramChannel
 from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
 from app.adapters.yookassa.client import YooKassaClient
 from app.adapters.yookassa.links import YooKassaLinks
@@ -119,6 +124,34 @@ def _email_channel(settings: Settings) -> MessageChannel:
         username=settings.smtp_username,
         password=settings.smtp_password,
     )
+
+
+def _telegram_bot(settings: Settings) -> Bot | None:
+    """The Bot API client, when a token is configured; ``TELEGRAM_API_URL`` points it at
+    a self-hosted Bot API server instead of api.telegram.org."""
+    if settings.telegram_bot_token is None:
+        return None
+    if settings.telegram_api_url is None:
+        session = AiohttpSession()
+    else:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.telegram_bot_token, session=session)
+
+
+def _telegram_channel(
+    bot: Bot, database: Database, cipher: AesGcmCipher, clock: Clock
+) -> MessageChannel:
+    directory = unit_of_work_factory(
+        database, PostgresTelegramDirectory, cipher=cipher, clock=clock
+    )
+
+    async def mark_blocked(chat_id: int) -> None:
+        async with directory() as work:
+            await work.repos.mark_blocked(chat_id)
+            await work.commit()
+        logger.info("telegram_account_blocked")
+
+    return TelegramChannel(bot, mark_blocked)
 
 
 def _identity_service(settings: Settings, core: Core) -> IdentityService:
@@ -282,6 +315,7 @@ class Core:
     booking: BookingService = field(init=False)
     calendar: GoogleCalendarGateway | None = field(init=False, default=None)
     payments: PaymentNotifications = field(init=False)
+    telegram_bot: Bot | None = None
 
     def calendar_health(self) -> str:
         if self.calendar is None:
@@ -302,6 +336,8 @@ class Core:
             await run_worker(self.relay, self.sender, self.scheduler, wakeup, stop)
         finally:
             await wakeup.close()
+            if self.telegram_bot is not None:
+                await self.telegram_bot.session.close()
 
 
 def _database(settings: Settings) -> Database:
@@ -327,6 +363,10 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         await outbox.purge_processed(now - OUTBOX_RETENTION)
 
     scheduler.register(PeriodicJob("outbox.purge_processed", timedelta(hours=1), purge_outbox))
+    channels = {"email": _email_channel(settings)}
+    telegram_bot = _telegram_bot(settings)
+    if telegram_bot is not None:
+        channels["telegram"] = _telegram_channel(telegram_bot, database, cipher, clock)
     core = Core(
         settings=settings,
         database=database,
@@ -337,10 +377,11 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         sender=NotificationSender(
             PostgresDeliveryQueue(database, cipher),
             PostgresTemplateStore(database),
-            {"email": _email_channel(settings)},
+            channels,
             clock,
         ),
         scheduler=scheduler,
+        telegram_bot=telegram_bot,
     )
     core.identity = _identity_service(settings, core)
     _wire_identity(core)

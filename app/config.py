@@ -91,6 +91,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     google_meet_links: bool = False
     telegram_bot_token: str | None = None
     telegram_bot_username: str | None = None
+    telegram_api_url: str | None = None
     data_dir: Path = PROJECT_ROOT / ".data"
     sql_dir: Path = PROJECT_ROOT / "sql"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
@@ -305,6 +306,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         google_meet_links=env.get("GOOGLE_MEET_LINKS", _bool, False),
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", _bot_token, None),
         telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", _bot_username, None),
+        telegram_api_url=env.get("TELEGRAM_API_URL", _http_url, None),
         data_dir=env.get("DATA_DIR", Path, default_data_dir),
     )
     _refuse_dev_conveniences_in_prod(settings)

@@ -49,6 +49,14 @@ class PermanentDeliveryError(Exception):
     """The message can never be delivered (bad address, recipient blocked the bot)."""
 
 
+class RetryLater(Exception):
+    """The far side asked us to wait (a rate limit): retry after ``delay``."""
+
+    def __init__(self, delay: timedelta) -> None:
+        super().__init__(f"retry after {delay.total_seconds():.0f}s")
+        self.delay = delay
+
+
 class DeliveryQueue(Protocol):
     async def claim_due(
         self, now: datetime, lease: timedelta, limit: int
@@ -116,6 +124,10 @@ class NotificationSender:
         except (PermanentDeliveryError, TemplateError) as exc:
             await self._queue.mark_failed(message, error_label(exc))
             log.error("notification_failed", error=error_label(exc))
+            return
+        except RetryLater as exc:
+            await self._queue.reschedule(message, self._clock.now() + exc.delay, "rate_limited")
+            log.warning("notification_rate_limited", retry_after_s=exc.delay.total_seconds())
             return
         except Exception as exc:  # network and server errors are worth retrying
             if message.attempts >= self._max_attempts:
