@@ -104,6 +104,26 @@ def test_p0_guard_accepts_ids_codes_and_levels() -> None:
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        # random UUIDs whose digit-and-hyphen runs look like a phone number
+        "12345678-9012-4345-8678-901234567890",
+        "0f1e2d3c-1234-4567-8901-234567890123",
+        "2026-11-22",
+        "2026-11-22T10:00:00+03:00",
+        "2026-11-22 10:00:00.123456Z",
+    ],
+)
+def test_p0_guard_takes_ids_and_timestamps_for_what_they_are(value: str) -> None:
+    ensure_p0({"service_id": value}, where="test")
+
+
+def test_p0_guard_still_sees_a_phone_beside_an_id() -> None:
+    with pytest.raises(ValidationFailed):
+        ensure_p0({"ref": "12345678-9012 +7 916 123-45-67"}, where="test")
+
+
+@pytest.mark.parametrize(
     "values",
     [
         {"email": "x"},
