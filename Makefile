@@ -15,11 +15,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: embedded PostgreSQL unless DATABASE_URL is set, migrate, demo data, serve.
+## run: embedded PostgreSQL unless DATABASE_URL is set, migrate, demo data, serve
+## (and the Telegram bot by polling when TELEGRAM_BOT_TOKEN is set).
 run: install
 	$(BIN)/python -m app migrate
 	$(BIN)/python -m app seed-demo
-	$(BIN)/python -m app serve
+	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
+		$(BIN)/python -m app bot & trap 'kill $$!' EXIT INT TERM; \
+		$(BIN)/python -m app serve; \
+	else \
+		$(BIN)/python -m app serve; \
+	fi
 
 ## lint: ruff, mypy --strict, squawk (migrations), hadolint (Containerfile).
 lint: install

@@ -21,6 +21,7 @@ from app.bootstrap import (
     load_demo,
     resolve_database_url,
     rotate_keys,
+    run_bot,
     serve_worker,
 )
 from app.config import ConfigError, Settings, load_settings
@@ -109,6 +110,20 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def _bot(settings: Settings, _: argparse.Namespace) -> int:
+    database_url = resolve_database_url(settings)
+    asyncio.run(run_bot(msgspec.structs.replace(settings, database_url=database_url)))
+    return 0
+
+
+def _set_webhook(settings: Settings, _: argparse.Namespace) -> int:
+    database_url = resolve_database_url(settings)
+    resolved = msgspec.structs.replace(settings, database_url=database_url)
+    url = asyncio.run(run_bot(resolved, register_webhook=True))
+    print(f"webhook registered: {url}")
+    return 0
+
+
 def _rotate_keys(settings: Settings, args: argparse.Namespace) -> int:
     from rich.progress import Progress  # noqa: PLC0415 (only this command draws progress)
 
@@ -182,6 +197,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="deliver outbox events, send notifications and run periodic jobs until SIGTERM",
     )
     worker.set_defaults(handler=_worker)
+
+    bot = commands.add_parser(
+        "bot", help="run the Telegram bot by long polling (local runs; production uses the webhook)"
+    )
+    bot.set_defaults(handler=_bot)
+
+    telegram = commands.add_parser("telegram", help="Telegram administration")
+    telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
+    set_webhook = telegram_commands.add_parser(
+        "set-webhook",
+        help="register PUBLIC_BASE_URL/webhooks/telegram with TELEGRAM_WEBHOOK_SECRET",
+    )
+    set_webhook.set_defaults(handler=_set_webhook)
 
     rotate = commands.add_parser(
         "rotate-keys",

@@ -31,7 +31,7 @@ from app.adapters.http.booking import BOOKING_CONTROLLERS, SandboxPaymentsContro
 from app.adapters.http.content import CONTENT_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
 from app.adapters.http.payments import AdminPaymentsController
-from app.adapters.http.webhooks import WebhooksController
+from app.adapters.http.webhooks import TelegramWebhookController, WebhooksController
 from app.adapters.postgres.booking import BookingPersonalData, PostgresBookingRepos
 from app.adapters.postgres.content import PostgresContentRepos
 from app.adapters.postgres.database import Database
@@ -48,6 +48,7 @@ from app.adapters.postgres.payments import PostgresPaymentsRepos
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.telegram import PostgresTelegramDirectory
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
+from app.adapters.telegram.bot import TelegramWebhook, build_dispatcher
 from app.adapters.telegram.channel import TelegramChannel
 from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
 from app.adapters.yookassa.client import YooKassaClient
@@ -61,6 +62,7 @@ from app.application.outbox_relay import OutboxRelay
 from app.application.payments.service import PaymentNotifications
 from app.application.ports import Clock
 from app.application.scheduler import PeriodicJob, Scheduler
+from app.application.telegram.service import TelegramBotService
 from app.application.worker import run_worker
 from app.config import ConfigError, Settings
 from app.domain.booking.appointment import (
@@ -152,6 +154,19 @@ def _telegram_channel(
         logger.info("telegram_account_blocked")
 
     return TelegramChannel(bot, mark_blocked)
+
+
+def _wire_telegram(settings: Settings, core: Core) -> None:
+    if core.telegram_bot is None:
+        return
+    service = TelegramBotService(
+        core.unit_of_work(PostgresTelegramDirectory),
+        PostgresTemplateStore(core.database),
+        settings.public_base_url,
+    )
+    core.telegram = TelegramWebhook(
+        core.telegram_bot, build_dispatcher(service), service, settings.telegram_webhook_secret
+    )
 
 
 def _identity_service(settings: Settings, core: Core) -> IdentityService:
@@ -316,6 +331,7 @@ class Core:
     calendar: GoogleCalendarGateway | None = field(init=False, default=None)
     payments: PaymentNotifications = field(init=False)
     telegram_bot: Bot | None = None
+    telegram: TelegramWebhook | None = field(init=False, default=None)
 
     def calendar_health(self) -> str:
         if self.calendar is None:
@@ -390,6 +406,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     )
     _wire_booking(settings, core)
     _wire_payments(settings, core)
+    _wire_telegram(settings, core)
     logger.info(
         "adapters_configured",
         app_env=settings.app_env,
@@ -451,6 +468,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             WebhooksController,
             AdminPaymentsController,
             *([SandboxPaymentsController] if settings.payments_provider == "sandbox" else []),
+            *([TelegramWebhookController] if core.telegram is not None else []),
         ],
         dependencies={
             "identity": Provide(lambda: core.identity, sync_to_thread=False),
@@ -458,9 +476,27 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             "booking": Provide(lambda: core.booking, sync_to_thread=False),
             "payments": Provide(lambda: core.payments, sync_to_thread=False),
             "calendar_health": Provide(lambda: core.calendar_health, sync_to_thread=False),
+            "telegram_webhook": Provide(lambda: core.telegram, sync_to_thread=False),
         },
         background=core.run_worker if settings.worker_in_process else None,
     )
+
+
+async def run_bot(settings: Settings, *, register_webhook: bool = False) -> str | None:
+    """``python -m app bot`` (polling) or ``python -m app telegram set-webhook``."""
+
+    async def work(core: Core) -> str | None:
+        if core.telegram is None or core.telegram_bot is None:
+            raise ConfigError("TELEGRAM_BOT_TOKEN", "is required for the bot")
+        try:
+            if register_webhook:
+                return await core.telegram.register(settings.public_base_url)
+            await core.telegram.poll()
+            return None
+        finally:
+            await core.telegram_bot.session.close()
+
+    return await _with_database(settings, work)
 
 
 async def create_owner(settings: Settings, email: str) -> str:

@@ -92,6 +92,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     telegram_bot_token: str | None = None
     telegram_bot_username: str | None = None
     telegram_api_url: str | None = None
+    telegram_webhook_secret: str | None = None
     data_dir: Path = PROJECT_ROOT / ".data"
     sql_dir: Path = PROJECT_ROOT / "sql"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
@@ -225,6 +226,12 @@ def _bot_token(value: str) -> str:
     return value
 
 
+def _webhook_secret(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
+        raise ValueError("must be 16-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
+    return value
+
+
 def _bot_username(value: str) -> str:
     value = value.removeprefix("@")
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", value):
@@ -307,6 +314,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", _bot_token, None),
         telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", _bot_username, None),
         telegram_api_url=env.get("TELEGRAM_API_URL", _http_url, None),
+        telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", _webhook_secret, None),
         data_dir=env.get("DATA_DIR", Path, default_data_dir),
     )
     _refuse_dev_conveniences_in_prod(settings)

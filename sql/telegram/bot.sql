@@ -33,3 +33,25 @@ INSERT INTO provider_webhook_events (id, provider, event, object_id, received_at
 VALUES (:id, 'telegram', 'update', :update_id, :now, :now, 'fed')
 ON CONFLICT (provider, event, object_id) DO NOTHING
 RETURNING id;
+
+-- name: link_account_to_user(telegram_user_id, user_id, now)^
+-- Links the account and the user both ways; nothing when the user is gone.
+WITH linked_user AS (
+    UPDATE users SET telegram_user_id = :telegram_user_id, updated_at = :now
+    WHERE id = :user_id AND deleted_at IS NULL
+    RETURNING id
+)
+UPDATE telegram_accounts SET user_id = (SELECT id FROM linked_user), updated_at = :now
+WHERE telegram_user_id = :telegram_user_id AND EXISTS (SELECT 1 FROM linked_user)
+RETURNING user_id;
+
+-- name: stop_account(telegram_user_id, now)^
+-- /stop: nothing more is sent; returns whom the account belongs to, for the consent.
+UPDATE telegram_accounts SET blocked_at = :now, updated_at = :now
+WHERE telegram_user_id = :telegram_user_id
+RETURNING user_id, lead_id;
+
+-- name: insert_telegram_consent(id, user_id, lead_id, granted, now)!
+INSERT INTO consents (id, user_id, lead_id, consent_type, granted, document_version, source,
+                      created_at)
+VALUES (:id, :user_id, :lead_id, 'telegram', :granted, 'bot-1', 'telegram', :now);

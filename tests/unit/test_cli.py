@@ -7,7 +7,9 @@ import pytest
 from app.__main__ import build_parser, main
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "db-status", "seed-demo"])
+@pytest.mark.parametrize(
+    "command", ["serve", "migrate", "db-status", "seed-demo", "bot", "telegram"]
+)
 def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         build_parser().parse_args([command, "--help"])

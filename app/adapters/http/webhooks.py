@@ -9,6 +9,7 @@ from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK
 
+from app.adapters.telegram.bot import SECRET_HEADER, TelegramWebhook
 from app.application.payments.service import PaymentNotifications
 from app.domain.errors import ValidationFailed
 
@@ -38,3 +39,29 @@ class WebhooksController(Controller):
             raise ValidationFailed("the body is not a notification")
         source = request.client.host if request.client else None
         return WebhookAck(await payments.receive(source, body))
+
+
+class TelegramWebhookController(Controller):
+    """Mounted only when the bot is configured."""
+
+    path = "/webhooks"
+    tags = ["webhooks"]  # noqa: RUF012
+
+    @post(
+        "/telegram",
+        status_code=HTTP_200_OK,
+        summary="Telegram updates: the secret header must match; a redelivered update is "
+        "handled once",
+    )
+    async def telegram(
+        self,
+        request: Request[Any, Any, Any],
+        telegram_webhook: NamedDependency[TelegramWebhook],
+    ) -> WebhookAck:
+        telegram_webhook.check_secret(request.headers.get(SECRET_HEADER))
+        try:
+            body = msgspec.json.decode(await request.body())
+        except msgspec.DecodeError:
+            raise ValidationFailed("the body is not JSON") from None
+        handled = await telegram_webhook.receive(body)
+        return WebhookAck("handled" if handled else "duplicate")

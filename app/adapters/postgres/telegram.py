@@ -115,3 +115,30 @@ class PostgresTelegramDirectory:
             self._s.conn, id=new_id(), update_id=str(update_id), now=self._s.clock.now()
         )
         return row is not None
+
+    async def link_user(self, telegram_user_id: int, user_id: UUID) -> bool:
+        """Link the account to a user (both ways); False when the user is gone."""
+        row = await self._s.queries.telegram.link_account_to_user(
+            self._s.conn,
+            telegram_user_id=telegram_user_id,
+            user_id=user_id,
+            now=self._s.clock.now(),
+        )
+        return row is not None
+
+    async def stop(self, telegram_user_id: int) -> None:
+        """/stop: no more sends, and the Telegram consent revoked for whom we know."""
+        now = self._s.clock.now()
+        row = await self._s.queries.telegram.stop_account(
+            self._s.conn, telegram_user_id=telegram_user_id, now=now
+        )
+        if row is None or (row["user_id"] is None and row["lead_id"] is None):
+            return
+        await self._s.queries.telegram.insert_telegram_consent(
+            self._s.conn,
+            id=new_id(),
+            user_id=row["user_id"],
+            lead_id=row["lead_id"],
+            granted=False,
+            now=now,
+        )

@@ -1,0 +1,126 @@
+"""The bot on aiogram 3: a dispatcher whose routers turn Telegram messages into calls
+to ``TelegramBotService`` and its answers into replies.
+
+The same dispatcher serves the webhook (``POST /webhooks/telegram``) and polling.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+import structlog
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import Message, Update, User
+from pydantic import ValidationError as PydanticValidationError
+
+from app.application.telegram.service import TelegramBotService, Visitor
+from app.config import ConfigError
+from app.domain.errors import Forbidden, ValidationFailed
+
+logger = structlog.get_logger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+
+
+def _visitor(message: Message) -> Visitor | None:
+    user: User | None = message.from_user
+    if user is None or user.is_bot:
+        return None
+    return Visitor(user.id, message.chat.id, user.username, user.language_code)
+
+
+def start_router(service: TelegramBotService) -> Router:
+    router = Router(name="start")
+
+    @router.message(CommandStart(), F.chat.type == "private")
+    async def start(message: Message, command: CommandObject) -> None:
+        visitor = _visitor(message)
+        if visitor is not None:
+            await message.answer(await service.start(visitor, command.args))
+
+    @router.message(Command("stop"), F.chat.type == "private")
+    async def stop(message: Message) -> None:
+        visitor = _visitor(message)
+        if visitor is not None:
+            await message.answer(await service.stop(visitor))
+
+    @router.message(Command("help"))
+    async def help_(message: Message) -> None:
+        await message.answer(await service.help())
+
+    @router.message(F.text)
+    async def anything_else(message: Message) -> None:
+        await message.answer(await service.help())
+
+    return router
+
+
+def build_dispatcher(service: TelegramBotService) -> Dispatcher:
+    dispatcher = Dispatcher(name="emotional-balance")
+    dispatcher.include_router(start_router(service))
+    return dispatcher
+
+
+class TelegramWebhook:
+    """``POST /webhooks/telegram``: the secret checked, a redelivered update ignored,
+    the update fed to the dispatcher."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        dispatcher: Dispatcher,
+        service: TelegramBotService,
+        secret: str | None,
+    ) -> None:
+        self._bot = bot
+        self._dispatcher = dispatcher
+        self._service = service
+        self._secret = secret
+
+    async def register(self, public_base_url: str) -> str:
+        """``python -m app telegram set-webhook``: tell Telegram where to post updates."""
+        if self._secret is None:
+            raise ConfigError("TELEGRAM_WEBHOOK_SECRET", "is required to register the webhook")
+        url = f"{public_base_url}/webhooks/telegram"
+        await self._bot.set_webhook(
+            url=url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
+        )
+        logger.info("telegram_webhook_registered")
+        return url
+
+    async def poll(self) -> None:
+        """``python -m app bot``: long polling for local runs (the webhook is removed first,
+        Telegram allows only one of the two). Returns on SIGINT/SIGTERM."""
+        await self._bot.delete_webhook(drop_pending_updates=False)
+        logger.info("telegram_polling_started")
+        await self._dispatcher.start_polling(
+            self._bot, allowed_updates=ALLOWED_UPDATES, close_bot_session=False
+        )
+
+    def check_secret(self, presented: str | None) -> None:
+        if (
+            self._secret is None
+            or presented is None
+            or not hmac.compare_digest(presented.encode(), self._secret.encode())
+        ):
+            logger.warning("telegram_webhook_refused")
+            raise Forbidden("not a Telegram webhook call")
+
+    async def receive(self, body: object) -> bool:
+        """Handle one update; False when it was a redelivery and nothing was done."""
+        if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+            raise ValidationFailed("the body is not a Telegram update")
+        try:
+            update = Update.model_validate(body, context={"bot": self._bot})
+        except PydanticValidationError:
+            raise ValidationFailed("the body is not a Telegram update") from None
+        if not await self._service.first_delivery(update.update_id):
+            logger.info("telegram_update_duplicate", update_id=update.update_id)
+            return False
+        try:
+            await self._dispatcher.feed_update(self._bot, update)
+        except Exception:  # answered 200 anyway: Telegram would redeliver it forever
+            logger.exception("telegram_update_failed", update_id=update.update_id)
+        return True

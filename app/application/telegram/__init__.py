@@ -1,0 +1,1 @@
+"""The Telegram bot's use cases, independent of the bot framework."""

@@ -1,0 +1,144 @@
+"""What the bot does for a person: welcome them by the deep link they came with, link
+their account, help, and stop writing to them when asked.
+
+Texts come from ``message_templates`` (channel ``telegram``), so staff edit the wording
+without a deploy. An unknown or expired deep link is not an error to the person: they
+get the ordinary welcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+import structlog
+
+from app.application.notifications import TemplateStore
+from app.application.ports import UnitOfWork
+from app.application.transactions import in_transaction
+from app.domain.errors import DomainError
+from app.domain.notifications.templates import render_message
+
+logger = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """The person writing to the bot, as Telegram describes them."""
+
+    telegram_user_id: int
+    chat_id: int
+    username: str | None
+    language_code: str | None
+
+
+class UsedLink(Protocol):
+    @property
+    def purpose(self) -> str: ...
+
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+    @property
+    def user_id(self) -> UUID | None: ...
+
+
+class TelegramDirectory(Protocol):
+    async def remember_account(
+        self, telegram_user_id: int, chat_id: int, username: str | None, language_code: str | None
+    ) -> None: ...
+
+    async def use_deep_link(self, code: str) -> UsedLink | None: ...
+
+    async def link_user(self, telegram_user_id: int, user_id: UUID) -> bool: ...
+
+    async def stop(self, telegram_user_id: int) -> None: ...
+
+    async def first_delivery_of_update(self, update_id: int) -> bool: ...
+
+
+TEMPLATE_BY_PURPOSE = {
+    "plan": "bot.plan",
+    "interactive_result": "bot.plan",
+    "booking": "bot.booking_prompt",
+    "campaign": "bot.welcome",
+}
+
+
+class TelegramBotService:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork[TelegramDirectory]],
+        templates: TemplateStore,
+        public_base_url: str,
+    ) -> None:
+        self._uow = uow
+        self._templates = templates
+        self._public_base_url = public_base_url
+
+    async def first_delivery(self, update_id: int) -> bool:
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> bool:
+            return await uow.repos.first_delivery_of_update(update_id)
+
+        return await in_transaction(self._uow, work)
+
+    async def start(self, visitor: Visitor, code: str | None) -> str:
+        """``/start [code]``: remember the person, count the link, answer by its purpose."""
+
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> UsedLink | None:
+            await uow.repos.remember_account(
+                visitor.telegram_user_id, visitor.chat_id, visitor.username, visitor.language_code
+            )
+            return await uow.repos.use_deep_link(code) if code else None
+
+        link = await in_transaction(self._uow, work)
+        log = logger.bind(purpose=link.purpose if link else None)
+        if code and link is None:
+            log.info("telegram_deep_link_unknown")
+        if link is None:
+            return await self._text("bot.welcome")
+        if link.purpose == "link_account" and link.user_id is not None:
+            if await self._link(visitor, link.user_id):
+                log.info("telegram_account_linked")
+                return await self._text("bot.linked")
+            return await self._text("bot.welcome")
+        template = TEMPLATE_BY_PURPOSE.get(link.purpose, "bot.welcome")
+        log.info("telegram_deep_link_used")
+        return await self._text(template, {"link": self._link_target(link.payload)})
+
+    async def help(self) -> str:
+        return await self._text("bot.help")
+
+    async def stop(self, visitor: Visitor) -> str:
+        """``/stop``: nothing more is sent until the person writes ``/start`` again."""
+
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> None:
+            await uow.repos.stop(visitor.telegram_user_id)
+
+        await in_transaction(self._uow, work)
+        logger.info("telegram_stopped")
+        return await self._text("bot.stopped")
+
+    async def _link(self, visitor: Visitor, user_id: UUID) -> bool:
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> bool:
+            return await uow.repos.link_user(visitor.telegram_user_id, user_id)
+
+        try:
+            return await in_transaction(self._uow, work)
+        except DomainError as exc:  # this Telegram account already belongs to another user
+            logger.warning("telegram_link_refused", error=exc.code)
+            return False
+
+    def _link_target(self, payload: dict[str, Any]) -> str:
+        path = payload.get("path")
+        if isinstance(path, str) and path.startswith("/") and not path.startswith("//"):
+            return f"{self._public_base_url}{path}"
+        return f"{self._public_base_url}/"
+
+    async def _text(self, code: str, variables: dict[str, str] | None = None) -> str:
+        template = await self._templates.find(code, "telegram", "ru")
+        if template is None:  # pragma: no cover (seeded by migration 0024)
+            raise LookupError(f"no template {code}")
+        return render_message(template.subject, template.body, variables or {}).text

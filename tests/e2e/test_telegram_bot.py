@@ -1,0 +1,211 @@
+"""The bot through its webhook: the real aiogram dispatcher fed with updates in Telegram's
+JSON shape; its replies recorded by a stand-in Bot API session."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.__main__ import main
+from app.adapters.postgres.telegram import PostgresTelegramDirectory
+from app.bootstrap import Core, build_core, create_app
+from app.config import Settings
+from tests.conftest import FixedClock, make_settings
+from tests.e2e.staff import signed_in
+from tests.telegram_api import TOKEN, RecordingSession
+
+SECRET = "s3cret-webhook-token-0123456789"
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+TG_USER, CHAT = 424242, 424242
+update_ids = itertools.count(9_000_000)
+
+
+@dataclass
+class Bot:
+    client: AsyncTestClient[Litestar]
+    api: RecordingSession
+    core: Core
+    settings: Settings
+
+    async def say(self, text: str, update_id: int | None = None) -> Any:
+        update = {
+            "update_id": update_id if update_id is not None else next(update_ids),
+            "message": {
+                "message_id": 1, "date": 1_790_000_000,
+                "chat": {"id": CHAT, "type": "private", "first_name": "Анна"},
+                "from": {"id": TG_USER, "is_bot": False, "first_name": "Анна",
+                         "username": "anna_tg", "language_code": "ru"},
+                "text": text,
+                **({"entities": [{"type": "bot_command", "offset": 0,
+                                  "length": len(text.split(maxsplit=1)[0])}]}
+                   if text.startswith("/") else {}),
+            },
+        }  # fmt: skip
+        return await self.client.post("/webhooks/telegram", json=update, headers=HEADERS)
+
+    def replies(self) -> list[str]:
+        return [r.text for r in self.api.requests if type(r).__name__ == "SendMessage"]  # type: ignore[attr-defined]
+
+    async def deep_link(self, purpose: str, payload: dict[str, Any], **who: Any) -> str:
+        """Issued through the repository on the test's own connection pool."""
+        core = build_core(self.settings, clock=self.core.clock)
+        await core.database.open()
+        try:
+            async with core.unit_of_work(PostgresTelegramDirectory)() as work:
+                issued = await work.repos.issue_deep_link(purpose, payload, **who)
+                await work.commit()
+        finally:
+            await core.database.close()
+        return issued.code
+
+
+@pytest.fixture
+async def bot(database_url: str) -> AsyncIterator[Bot]:
+    settings = make_settings(database_url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET)
+    core = build_core(settings, clock=FixedClock())
+    assert core.telegram_bot is not None
+    api = RecordingSession()
+    core.telegram_bot.session = api
+    async with AsyncTestClient(app=create_app(settings, core=core)) as client:
+        yield Bot(client, api, core, settings)
+
+
+async def test_start_from_a_self_check_result_sends_the_plan(
+    bot: Bot, postgresql: psycopg.Connection[Any]
+) -> None:
+    code = await bot.deep_link("interactive_result", {"path": "/results/anxiety-mid"})
+    answer = await bot.say(f"/start {code}")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"status": "handled"}
+    [reply] = bot.replies()
+    assert "Ваш план и материалы" in reply
+    assert "http://127.0.0.1:8000/results/anxiety-mid" in reply
+    postgresql.commit()
+    assert postgresql.execute("SELECT use_count FROM deep_links").fetchone() == (1,)
+    account = postgresql.execute(
+        "SELECT chat_id, username, blocked_at FROM telegram_accounts WHERE telegram_user_id = %s",
+        (TG_USER,),
+    ).fetchone()
+    assert account == (CHAT, "anna_tg", None)
+
+
+async def test_start_with_a_booking_link_prompts_to_book(bot: Bot) -> None:
+    code = await bot.deep_link("booking", {"service": "first-session"})
+    await bot.say(f"/start {code}")
+    assert bot.replies() == ["Чтобы выбрать время консультации, нажмите /book."]
+
+
+async def test_an_unknown_or_expired_code_gets_the_plain_welcome(bot: Bot) -> None:
+    code = await bot.deep_link("plan", {})
+    bot.core.clock.advance(days=31)  # type: ignore[attr-defined]
+    for text in ("/start", "/start NoSuchCode123", f"/start {code}", "/start ../../etc"):
+        assert (await bot.say(text)).status_code == 200
+    replies = bot.replies()
+    assert len(replies) == 4
+    assert all(reply.startswith("Здравствуйте! Это бот практики") for reply in replies)
+
+
+async def test_a_link_account_code_links_telegram_to_the_user(
+    bot: Bot, postgresql: psycopg.Connection[Any]
+) -> None:
+    signed_in(postgresql, "client", email="anna@example.org")
+    user_id = postgresql.execute(
+        "SELECT id FROM users WHERE email = 'anna@example.org'"
+    ).fetchone()[0]  # type: ignore[index]
+    code = await bot.deep_link("link_account", {}, user_id=user_id)
+    await bot.say(f"/start {code}")
+    assert bot.replies() == [
+        "Готово: Telegram связан с вашим аккаунтом. Подтверждения и напоминания будут приходить сюда."
+    ]
+    postgresql.commit()
+    assert postgresql.execute(
+        "SELECT telegram_user_id FROM users WHERE id = %s", (user_id,)
+    ).fetchone() == (TG_USER,)
+    assert postgresql.execute(
+        "SELECT user_id FROM telegram_accounts WHERE telegram_user_id = %s", (TG_USER,)
+    ).fetchone() == (user_id,)
+
+    # /stop: nothing more is sent, and the Telegram consent is revoked on record.
+    await bot.say("/stop")
+    assert bot.replies()[-1].startswith("Хорошо, больше не будем присылать")
+    postgresql.commit()
+    assert postgresql.execute(
+        "SELECT blocked_at IS NOT NULL FROM telegram_accounts WHERE telegram_user_id = %s",
+        (TG_USER,),
+    ).fetchone() == (True,)
+    assert postgresql.execute(
+        "SELECT consent_type, granted, source FROM consents WHERE user_id = %s", (user_id,)
+    ).fetchall() == [("telegram", False, "telegram")]
+
+    # /start again lifts the stop.
+    await bot.say("/start")
+    postgresql.commit()
+    assert postgresql.execute(
+        "SELECT blocked_at FROM telegram_accounts WHERE telegram_user_id = %s", (TG_USER,)
+    ).fetchone() == (None,)
+
+
+async def test_help_and_free_text_get_the_command_list(bot: Bot) -> None:
+    await bot.say("/help")
+    await bot.say("Мне тревожно, что делать?")
+    replies = bot.replies()
+    assert len(replies) == 2
+    assert all("/book — записаться на консультацию" in reply for reply in replies)
+
+
+async def test_the_webhook_refuses_calls_without_the_secret(bot: Bot) -> None:
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0,
+              "chat": {"id": CHAT, "type": "private"}, "text": "/help"}}  # fmt: skip
+    for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong-secret-0123456789"}):
+        answer = await bot.client.post("/webhooks/telegram", json=update, headers=headers)
+        assert answer.status_code == 403
+        assert answer.json()["code"] == "forbidden"
+    assert bot.api.requests == []
+
+
+async def test_a_redelivered_update_is_handled_once(bot: Bot) -> None:
+    first = await bot.say("/help", update_id=777)
+    again = await bot.say("/help", update_id=777)
+    assert (first.json(), again.json()) == ({"status": "handled"}, {"status": "duplicate"})
+    assert len(bot.replies()) == 1
+
+
+async def test_a_body_that_is_not_an_update_is_a_problem(bot: Bot) -> None:
+    for body in (b"not json", b"[]", b'{"update_id": "x"}'):
+        answer = await bot.client.post("/webhooks/telegram", content=body, headers=HEADERS)
+        assert answer.status_code == 422, answer.text
+    assert bot.api.requests == []
+
+
+async def test_without_a_bot_there_is_no_telegram_webhook(database_url: str) -> None:
+    app = create_app(make_settings(database_url))
+    async with AsyncTestClient(app=app) as client:
+        answer = await client.post("/webhooks/telegram", json={"update_id": 1}, headers=HEADERS)
+        assert answer.status_code in (404, 405)
+
+
+async def test_set_webhook_registers_the_url_with_the_secret(bot: Bot) -> None:
+    assert bot.core.telegram is not None
+    url = await bot.core.telegram.register("https://balance.example.org")
+    assert url == "https://balance.example.org/webhooks/telegram"
+    [request] = bot.api.requests
+    assert type(request).__name__ == "SetWebhook"
+    assert (request.url, request.secret_token) == (url, SECRET)  # type: ignore[attr-defined]
+    assert request.allowed_updates == ["message", "callback_query"]  # type: ignore[attr-defined]
+
+
+def test_the_bot_commands_need_a_token(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    for argv in (["bot"], ["telegram", "set-webhook"]):
+        assert main(argv) == 2
+        assert "configuration error: TELEGRAM_BOT_TOKEN" in capsys.readouterr().err
