@@ -55,3 +55,13 @@ RETURNING user_id, lead_id;
 INSERT INTO consents (id, user_id, lead_id, consent_type, granted, document_version, source,
                       created_at)
 VALUES (:id, :user_id, :lead_id, 'telegram', :granted, 'bot-1', 'telegram', :now);
+
+-- name: account_subject(telegram_user_id)^
+-- Whom the account belongs to, and their latest answer about Telegram messages.
+SELECT a.user_id, a.lead_id,
+       (SELECT c.granted FROM consents AS c
+        WHERE c.consent_type = 'telegram'
+          AND (c.user_id = a.user_id OR c.lead_id = a.lead_id)
+        ORDER BY c.created_at DESC LIMIT 1) AS telegram_consent
+FROM telegram_accounts AS a
+WHERE a.telegram_user_id = :telegram_user_id;

@@ -50,6 +50,18 @@ class Bot:
         }  # fmt: skip
         return await self.client.post("/webhooks/telegram", json=update, headers=HEADERS)
 
+    async def press(self, data: str) -> Any:
+        update = {
+            "update_id": next(update_ids),
+            "callback_query": {
+                "id": "cb-1", "chat_instance": "ci-1", "data": data,
+                "from": {"id": TG_USER, "is_bot": False, "first_name": "Анна"},
+                "message": {"message_id": 2, "date": 1_790_000_000, "text": "?",
+                            "chat": {"id": CHAT, "type": "private"}},
+            },
+        }  # fmt: skip
+        return await self.client.post("/webhooks/telegram", json=update, headers=HEADERS)
+
     def replies(self) -> list[str]:
         return [r.text for r in self.api.requests if type(r).__name__ == "SendMessage"]  # type: ignore[attr-defined]
 
@@ -122,8 +134,25 @@ async def test_a_link_account_code_links_telegram_to_the_user(
     code = await bot.deep_link("link_account", {}, user_id=user_id)
     await bot.say(f"/start {code}")
     assert bot.replies() == [
-        "Готово: Telegram связан с вашим аккаунтом. Подтверждения и напоминания будут приходить сюда."
+        "Готово: Telegram связан с вашим аккаунтом. Подтверждения и напоминания будут приходить сюда.",
+        "Можно присылать вам сюда подтверждения записей и напоминания? "
+        "Отписаться можно в любой момент командой /stop.",
     ]
+    prompt = bot.api.requests[-1]
+    buttons = prompt.reply_markup.inline_keyboard[0]  # type: ignore[attr-defined]
+    assert [b.callback_data for b in buttons] == ["consent:yes", "consent:no"]
+
+    answer = await bot.press("consent:yes")
+    assert answer.status_code == 200
+    assert bot.replies()[-1] == "Спасибо! Будем присылать только важное о ваших записях."
+    assert "AnswerCallbackQuery" in [type(r).__name__ for r in bot.api.requests]
+    postgresql.commit()
+    assert postgresql.execute(
+        "SELECT granted FROM consents WHERE user_id = %s AND consent_type = 'telegram'",
+        (user_id,),
+    ).fetchall() == [(True,)]
+    await bot.say("/start")  # already said yes: not asked again
+    assert not bot.replies()[-1].startswith("Можно присылать")
     postgresql.commit()
     assert postgresql.execute(
         "SELECT telegram_user_id FROM users WHERE id = %s", (user_id,)
@@ -141,8 +170,9 @@ async def test_a_link_account_code_links_telegram_to_the_user(
         (TG_USER,),
     ).fetchone() == (True,)
     assert postgresql.execute(
-        "SELECT consent_type, granted, source FROM consents WHERE user_id = %s", (user_id,)
-    ).fetchall() == [("telegram", False, "telegram")]
+        "SELECT consent_type, granted, source FROM consents WHERE user_id = %s ORDER BY created_at",
+        (user_id,),
+    ).fetchall() == [("telegram", True, "telegram"), ("telegram", False, "telegram")]
 
     # /start again lifts the stop.
     await bot.say("/start")
@@ -209,3 +239,17 @@ def test_the_bot_commands_need_a_token(
     for argv in (["bot"], ["telegram", "set-webhook"]):
         assert main(argv) == 2
         assert "configuration error: TELEGRAM_BOT_TOKEN" in capsys.readouterr().err
+
+
+async def test_a_stale_button_is_answered_politely(bot: Bot) -> None:
+    assert (await bot.press("book:slot:expired")).status_code == 200
+    [request] = bot.api.requests
+    assert type(request).__name__ == "AnswerCallbackQuery"
+    assert request.text.startswith("Эта кнопка уже не работает")  # type: ignore[attr-defined]
+
+
+async def test_a_consent_answer_from_a_stranger_gets_the_welcome(bot: Bot) -> None:
+    await bot.say("/start")  # known to the bot, but not linked to anybody
+    assert len(bot.replies()) == 1  # nobody to ask consent of
+    await bot.press("consent:yes")
+    assert bot.replies()[-1].startswith("Здравствуйте! Это бот практики")

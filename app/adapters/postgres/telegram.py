@@ -142,3 +142,29 @@ class PostgresTelegramDirectory:
             granted=False,
             now=now,
         )
+
+    async def consent_state(self, telegram_user_id: int) -> tuple[bool, bool | None]:
+        """(whether the account belongs to a known person, their latest Telegram consent)."""
+        row = await self._s.queries.telegram.account_subject(
+            self._s.conn, telegram_user_id=telegram_user_id
+        )
+        if row is None or (row["user_id"] is None and row["lead_id"] is None):
+            return False, None
+        return True, row["telegram_consent"]
+
+    async def record_consent(self, telegram_user_id: int, granted: bool) -> bool:
+        """The person's answer to the consent prompt; False when we do not know who they are."""
+        row = await self._s.queries.telegram.account_subject(
+            self._s.conn, telegram_user_id=telegram_user_id
+        )
+        if row is None or (row["user_id"] is None and row["lead_id"] is None):
+            return False
+        await self._s.queries.telegram.insert_telegram_consent(
+            self._s.conn,
+            id=new_id(),
+            user_id=row["user_id"],
+            lead_id=row["lead_id"],
+            granted=granted,
+            now=self._s.clock.now(),
+        )
+        return True

@@ -11,7 +11,14 @@ import hmac
 import structlog
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import Message, Update, User
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from app.application.telegram.service import TelegramBotService, Visitor
@@ -22,6 +29,18 @@ logger = structlog.get_logger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+
+
+CONSENT_YES, CONSENT_NO = "consent:yes", "consent:no"
+CONSENT_BUTTONS = InlineKeyboardMarkup(
+    inline_keyboard=[
+        [
+            InlineKeyboardButton(text="Да, присылайте", callback_data=CONSENT_YES),
+            InlineKeyboardButton(text="Нет, спасибо", callback_data=CONSENT_NO),
+        ]
+    ]
+)
+STALE_BUTTON = "Эта кнопка уже не работает. Нажмите /start, чтобы начать заново."
 
 
 def _visitor(message: Message) -> Visitor | None:
@@ -37,14 +56,32 @@ def start_router(service: TelegramBotService) -> Router:
     @router.message(CommandStart(), F.chat.type == "private")
     async def start(message: Message, command: CommandObject) -> None:
         visitor = _visitor(message)
-        if visitor is not None:
-            await message.answer(await service.start(visitor, command.args))
+        if visitor is None:
+            return
+        for reply in await service.start(visitor, command.args):
+            markup = CONSENT_BUTTONS if reply.ask_consent else None
+            await message.answer(reply.text, reply_markup=markup)
 
     @router.message(Command("stop"), F.chat.type == "private")
     async def stop(message: Message) -> None:
         visitor = _visitor(message)
         if visitor is not None:
             await message.answer(await service.stop(visitor))
+
+    @router.callback_query(F.data.in_({CONSENT_YES, CONSENT_NO}))
+    async def consent(callback: CallbackQuery) -> None:
+        user = callback.from_user
+        chat = callback.message.chat if callback.message is not None else None
+        await callback.answer()
+        if chat is None or user.is_bot:
+            return
+        visitor = Visitor(user.id, chat.id, user.username, user.language_code)
+        text = await service.consent(visitor, callback.data == CONSENT_YES)
+        await callback.bot.send_message(chat.id, text)  # type: ignore[union-attr]
+
+    @router.callback_query()
+    async def stale_button(callback: CallbackQuery) -> None:
+        await callback.answer(STALE_BUTTON)
 
     @router.message(Command("help"))
     async def help_(message: Message) -> None:

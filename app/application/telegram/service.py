@@ -25,6 +25,14 @@ logger = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class Reply:
+    """What the bot says; ``ask_consent`` adds the yes/no buttons for Telegram messages."""
+
+    text: str
+    ask_consent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Visitor:
     """The person writing to the bot, as Telegram describes them."""
 
@@ -56,6 +64,10 @@ class TelegramDirectory(Protocol):
 
     async def stop(self, telegram_user_id: int) -> None: ...
 
+    async def consent_state(self, telegram_user_id: int) -> tuple[bool, bool | None]: ...
+
+    async def record_consent(self, telegram_user_id: int, granted: bool) -> bool: ...
+
     async def first_delivery_of_update(self, update_id: int) -> bool: ...
 
 
@@ -84,8 +96,33 @@ class TelegramBotService:
 
         return await in_transaction(self._uow, work)
 
-    async def start(self, visitor: Visitor, code: str | None) -> str:
-        """``/start [code]``: remember the person, count the link, answer by its purpose."""
+    async def start(self, visitor: Visitor, code: str | None) -> list[Reply]:
+        """``/start [code]``: remember the person, count the link, answer by its purpose;
+        a known person who has not said yes to Telegram messages is asked."""
+        replies = [Reply(await self._start_text(visitor, code))]
+        if await self._should_ask_consent(visitor):
+            replies.append(Reply(await self._text("bot.consent_prompt"), ask_consent=True))
+        return replies
+
+    async def consent(self, visitor: Visitor, granted: bool) -> str:
+        """The answer to the consent prompt, recorded as a ``telegram`` consent."""
+
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> bool:
+            return await uow.repos.record_consent(visitor.telegram_user_id, granted)
+
+        if not await in_transaction(self._uow, work):
+            return await self._text("bot.welcome")
+        logger.info("telegram_consent_recorded", granted=granted)
+        return await self._text("bot.consent_thanks" if granted else "bot.stopped")
+
+    async def _should_ask_consent(self, visitor: Visitor) -> bool:
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> tuple[bool, bool | None]:
+            return await uow.repos.consent_state(visitor.telegram_user_id)
+
+        known, consent = await in_transaction(self._uow, work)
+        return known and consent is not True
+
+    async def _start_text(self, visitor: Visitor, code: str | None) -> str:
 
         async def work(uow: UnitOfWork[TelegramDirectory]) -> UsedLink | None:
             await uow.repos.remember_account(
