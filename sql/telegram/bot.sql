@@ -65,3 +65,17 @@ SELECT a.user_id, a.lead_id,
         ORDER BY c.created_at DESC LIMIT 1) AS telegram_consent
 FROM telegram_accounts AS a
 WHERE a.telegram_user_id = :telegram_user_id;
+
+-- name: notification_chat(user_id, lead_id)^
+-- The chat to notify: a linked account that said yes to Telegram messages (its latest
+-- answer) and has neither blocked the bot nor sent /stop.
+SELECT a.chat_id
+FROM telegram_accounts AS a
+WHERE (a.user_id = :user_id OR a.lead_id = :lead_id)
+  AND a.blocked_at IS NULL
+  AND (SELECT c.granted FROM consents AS c
+       WHERE c.consent_type = 'telegram'
+         AND (c.user_id = a.user_id OR c.lead_id = a.lead_id)
+       ORDER BY c.created_at DESC LIMIT 1) IS TRUE
+ORDER BY a.updated_at DESC
+LIMIT 1;

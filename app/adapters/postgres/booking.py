@@ -464,6 +464,14 @@ class PostgresContactReader:
         row = await self._s.queries.identity.get_user(self._s.conn, id=user_id)
         return (row["display_name"], row["email"]) if row else (None, None)
 
+    async def telegram_chat(
+        self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
+    ) -> int | None:
+        row = await self._s.queries.telegram.notification_chat(
+            self._s.conn, user_id=user_id, lead_id=lead_id
+        )
+        return int(row["chat_id"]) if row else None
+
 
 class PostgresBookingRepos:
     def __init__(self, session: Session, public_base_url: str, provider: str = "sandbox") -> None:

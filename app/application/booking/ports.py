@@ -208,6 +208,12 @@ class ConsentReader(Protocol):
 class ContactReader(Protocol):
     async def user_contact(self, user_id: uuid.UUID) -> tuple[str | None, str | None]: ...
 
+    async def telegram_chat(
+        self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
+    ) -> int | None:
+        """The chat of a linked Telegram account that agreed to messages, if any."""
+        ...
+
 
 class BookingRepos(Protocol):
     @property

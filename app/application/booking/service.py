@@ -738,7 +738,7 @@ class BookingService:
         return sent
 
     async def _remind(self, uow: BookingUoW, appointment: Appointment, label: str) -> None:
-        await self._email(uow, appointment, "booking.reminder", f"reminder:{label}")
+        await self._message(uow, appointment, "booking.reminder", f"reminder:{label}")
 
     # --- event handlers: what the client is told ------------------------------------------
 
@@ -855,15 +855,16 @@ class BookingService:
         async def work(uow: BookingUoW) -> None:
             appointment = await uow.repos.appointments.get(appointment_id)
             if appointment is not None:
-                await self._email(uow, appointment, template, key, extra)
+                await self._message(uow, appointment, template, key, extra)
 
         await in_transaction(self._uow, work)
 
-    async def _email(
+    async def _message(
         self, uow: BookingUoW, appointment: Appointment, template: str, key: str,
         extra: dict[str, str] | None = None,
     ) -> None:  # fmt: skip
-        """Queue an e-mail about ``appointment`` once (the dedupe key says which one)."""
+        """Queue the message about ``appointment`` once per channel (the dedupe key says
+        which one): by e-mail, and by Telegram when the person linked the bot and agreed."""
         if appointment.client_user_id is not None:
             name, email = await uow.repos.contacts.user_contact(appointment.client_user_id)
             kind, recipient = "user", str(appointment.client_user_id)
@@ -872,28 +873,34 @@ class BookingService:
             kind, recipient = "lead", str(appointment.lead_id)
         else:  # pragma: no cover (the database requires one of them)
             return
-        if email is None:
-            return
+        chat = await uow.repos.contacts.telegram_chat(
+            appointment.client_user_id, appointment.lead_id
+        )
         service = await uow.repos.services.get(appointment.service_id)
         local = appointment.session.start.astimezone(ZoneInfo(appointment.timezone))
-        await uow.notifications.enqueue(
-            NotificationRequest(
-                channel="email",
-                template_code=template,
-                recipient_kind=kind,
-                recipient_id=recipient,
-                dedupe_key=f"appointment:{appointment.id}:{key}:email",
-                to=email,
-                variables={
-                    "display_name": name or "",
-                    "service_title": service.title if service else "",
-                    "start_local": local.strftime("%d.%m.%Y %H:%M"),
-                    "location": "",
-                    "manage_url": f"{self._config.public_base_url}/",
-                    **(extra or {}),
-                },
+        variables = {
+            "display_name": name or "",
+            "service_title": service.title if service else "",
+            "start_local": local.strftime("%d.%m.%Y %H:%M"),
+            "location": "",
+            "manage_url": f"{self._config.public_base_url}/",
+            **(extra or {}),
+        }
+        addresses = {"email": email, "telegram": str(chat) if chat is not None else None}
+        for channel, to in addresses.items():
+            if to is None:
+                continue
+            await uow.notifications.enqueue(
+                NotificationRequest(
+                    channel=channel,
+                    template_code=template,
+                    recipient_kind=kind,
+                    recipient_id=recipient,
+                    dedupe_key=f"appointment:{appointment.id}:{key}:{channel}",
+                    to=to,
+                    variables=variables,
+                )
             )
-        )
 
 
 def _actor_id(caller: Caller) -> uuid.UUID | None:

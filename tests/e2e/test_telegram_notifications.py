@@ -1,0 +1,110 @@
+"""A client who linked the bot and agreed hears about their booking in Telegram too;
+after /stop, a reminder goes by e-mail only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from litestar.testing import AsyncTestClient
+
+from app.bootstrap import build_core, create_app
+from tests.conftest import FixedClock
+from tests.e2e.conftest import mailing_settings
+from tests.e2e.identity_helpers import Inbox, bearer, wait_for_mail
+from tests.e2e.staff import signed_in
+from tests.telegram_api import TOKEN, RecordingSession
+
+NOW = datetime(2030, 6, 3, 6, 0, tzinfo=UTC)
+SECRET = "s3cret-webhook-token-0123456789"
+TG_USER = CHAT = 515151
+
+
+def sent_texts(api: RecordingSession) -> list[str]:
+    return [r.text for r in api.requests if type(r).__name__ == "SendMessage"]  # type: ignore[attr-defined]
+
+
+def telegram_deliveries(db: psycopg.Connection[Any]) -> list[tuple[str, str]]:
+    db.commit()
+    return db.execute(
+        "SELECT template_code, status FROM notification_deliveries WHERE channel = 'telegram'"
+        " ORDER BY created_at"
+    ).fetchall()
+
+
+async def test_confirmation_by_telegram_and_no_reminder_after_stop(
+    database_url: str, inbox: Inbox, postgresql: psycopg.Connection[Any]
+) -> None:
+    settings = mailing_settings(
+        database_url, inbox, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET
+    )
+    clock = FixedClock(NOW)
+    core = build_core(settings, clock=clock)
+    assert core.telegram_bot is not None
+    api = RecordingSession()
+    core.telegram_bot.session = api
+
+    owner = bearer(signed_in(postgresql, "owner", now=NOW))
+    anna = bearer(signed_in(postgresql, "client", "anna@example.org", now=NOW))
+    postgresql.execute(
+        """INSERT INTO consents (user_id, consent_type, granted, document_version, source)
+           SELECT id, t, true, '2026-01', s FROM users,
+                  (VALUES ('personal_data', 'web'), ('telegram', 'telegram')) AS c(t, s)
+           WHERE email = 'anna@example.org'"""
+    )
+    postgresql.execute(
+        """INSERT INTO telegram_accounts (telegram_user_id, chat_id, user_id)
+           SELECT %s, %s, id FROM users WHERE email = 'anna@example.org'""",
+        (TG_USER, CHAT),
+    )
+    postgresql.commit()
+
+    async with AsyncTestClient(app=create_app(settings, core=core)) as client:
+        await client.post(
+            "/api/v1/admin/services",
+            json={"slug": "konsultatsiya", "title": "Консультация", "format": "online",
+                  "duration_minutes": 60, "price": "3500.00", "status": "published"},
+            headers=owner,
+        )  # fmt: skip
+        await client.post(
+            "/api/v1/admin/schedule-rules",
+            json={"weekday": 2, "start_time": "09:00:00", "end_time": "18:00:00",
+                  "timezone": "Europe/Moscow"},
+            headers=owner,
+        )  # fmt: skip
+        booked = await client.post(
+            "/api/v1/appointments",
+            json={"service_slug": "konsultatsiya", "start_at": "2030-06-04T07:00:00+00:00",
+                  "format": "online", "timezone": "Europe/Moscow"},
+            headers=anna,
+        )  # fmt: skip
+        assert booked.status_code == 201, booked.text
+        pay = booked.json()["payment"]["confirmation_url"].split("/api/v1")[1]
+        await client.post(f"/api/v1{pay}")
+        await wait_for_mail(inbox, "anna@example.org")
+        for _ in range(100):  # the worker sends both channels in the same round
+            if any(text.startswith("Запись подтверждена") for text in sent_texts(api)):
+                break
+            await client.get("/health/live")
+        assert "Запись подтверждена: Консультация, 04.06.2030 10:00." in sent_texts(api)
+
+        stop = {
+            "update_id": 1,
+            "message": {"message_id": 1, "date": 1_790_000_000, "text": "/stop",
+                        "chat": {"id": CHAT, "type": "private"},
+                        "from": {"id": TG_USER, "is_bot": False, "first_name": "Анна"},
+                        "entities": [{"type": "bot_command", "offset": 0, "length": 5}]},
+        }  # fmt: skip
+        answer = await client.post(
+            "/webhooks/telegram", json=stop,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )  # fmt: skip
+        assert answer.status_code == 200
+
+        clock.current = datetime(2030, 6, 3, 8, 0, tzinfo=UTC)  # 23 h before: reminder due
+        reminder = await wait_for_mail(inbox, "anna@example.org", count=2)
+        assert "Напоминаем о консультации" in reminder
+
+    # Confirmed by Telegram; the reminder, queued after /stop, went by e-mail only.
+    assert telegram_deliveries(postgresql) == [("booking.confirmed", "sent")]
