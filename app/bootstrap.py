@@ -31,6 +31,7 @@ from app.adapters.http.booking import BOOKING_CONTROLLERS, SandboxPaymentsContro
 from app.adapters.http.content import CONTENT_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
 from app.adapters.http.payments import AdminPaymentsController
+from app.adapters.http.telegram import DeepLinksController
 from app.adapters.http.webhooks import TelegramWebhookController, WebhooksController
 from app.adapters.postgres.booking import BookingPersonalData, PostgresBookingRepos
 from app.adapters.postgres.content import PostgresContentRepos
@@ -163,7 +164,9 @@ def _wire_telegram(settings: Settings, core: Core) -> None:
         core.unit_of_work(PostgresTelegramDirectory),
         PostgresTemplateStore(core.database),
         settings.public_base_url,
+        settings.telegram_bot_username,
     )
+    core.telegram_service = service
     core.telegram = TelegramWebhook(
         core.telegram_bot, build_dispatcher(service), service, settings.telegram_webhook_secret
     )
@@ -332,6 +335,7 @@ class Core:
     payments: PaymentNotifications = field(init=False)
     telegram_bot: Bot | None = None
     telegram: TelegramWebhook | None = field(init=False, default=None)
+    telegram_service: TelegramBotService | None = field(init=False, default=None)
 
     def calendar_health(self) -> str:
         if self.calendar is None:
@@ -468,7 +472,11 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             WebhooksController,
             AdminPaymentsController,
             *([SandboxPaymentsController] if settings.payments_provider == "sandbox" else []),
-            *([TelegramWebhookController] if core.telegram is not None else []),
+            *(
+                [TelegramWebhookController, DeepLinksController]
+                if core.telegram is not None
+                else []
+            ),
         ],
         dependencies={
             "identity": Provide(lambda: core.identity, sync_to_thread=False),
@@ -477,6 +485,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             "payments": Provide(lambda: core.payments, sync_to_thread=False),
             "calendar_health": Provide(lambda: core.calendar_health, sync_to_thread=False),
             "telegram_webhook": Provide(lambda: core.telegram, sync_to_thread=False),
+            "telegram_bot_service": Provide(lambda: core.telegram_service, sync_to_thread=False),
         },
         background=core.run_worker if settings.worker_in_process else None,
     )

@@ -80,7 +80,12 @@ class Bot:
 
 @pytest.fixture
 async def bot(database_url: str) -> AsyncIterator[Bot]:
-    settings = make_settings(database_url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET)
+    settings = make_settings(
+        database_url,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_BOT_USERNAME="balance_test_bot",
+    )
     core = build_core(settings, clock=FixedClock())
     assert core.telegram_bot is not None
     api = RecordingSession()
@@ -253,3 +258,50 @@ async def test_a_consent_answer_from_a_stranger_gets_the_welcome(bot: Bot) -> No
     assert len(bot.replies()) == 1  # nobody to ask consent of
     await bot.press("consent:yes")
     assert bot.replies()[-1].startswith("Здравствуйте! Это бот практики")
+
+
+async def test_a_client_links_telegram_through_a_deep_link_from_the_api(
+    bot: Bot, postgresql: psycopg.Connection[Any]
+) -> None:
+    anna = {"Authorization": f"Bearer {signed_in(postgresql, 'client', 'anna@example.org')}"}
+    made = await bot.client.post(
+        "/api/v1/deep-links", json={"purpose": "link_account"}, headers=anna
+    )
+    assert made.status_code == 201, made.text
+    link = made.json()
+    assert link["url"] == f"https://t.me/balance_test_bot?start={link['code']}"
+    assert made.headers["cache-control"] == "no-store"
+    await bot.say(f"/start {link['code']}")
+    assert bot.replies()[0].startswith("Готово: Telegram связан")
+    postgresql.commit()
+    assert postgresql.execute(
+        "SELECT telegram_user_id FROM users WHERE email = 'anna@example.org'"
+    ).fetchone() == (TG_USER,)
+
+
+async def test_deep_link_creation_refuses_what_it_should(
+    bot: Bot, postgresql: psycopg.Connection[Any]
+) -> None:
+    client = {"Authorization": f"Bearer {signed_in(postgresql, 'client')}"}
+    owner = {"Authorization": f"Bearer {signed_in(postgresql, 'owner')}"}
+    cases = [
+        ({"purpose": "plan"}, {}, 401, "authentication_failed"),
+        ({"purpose": "campaign"}, client, 403, "forbidden"),
+        ({"purpose": "phishing"}, client, 422, "validation_failed"),
+        ({"purpose": "plan", "payload": {"email": "a@b.ru"}}, client, 422, "validation_failed"),
+        ({"purpose": "plan", "payload": {f"k{i}": i for i in range(21)}}, owner, 422,
+         "validation_failed"),
+    ]  # fmt: skip
+    for body, headers, status, code in cases:
+        answer = await bot.client.post("/api/v1/deep-links", json=body, headers=headers)
+        assert (answer.status_code, answer.json()["code"]) == (status, code), body
+    campaign = await bot.client.post(
+        "/api/v1/deep-links",
+        json={"purpose": "campaign", "payload": {"campaign": "spring"}},
+        headers=owner,
+    )
+    assert campaign.status_code == 201
+    postgresql.commit()
+    assert postgresql.execute("SELECT purpose, user_id FROM deep_links").fetchall() == [
+        ("campaign", None)
+    ]

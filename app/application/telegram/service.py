@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 import structlog
 
+from app.application.identity.service import Principal
 from app.application.notifications import TemplateStore
 from app.application.ports import UnitOfWork
 from app.application.transactions import in_transaction
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, Forbidden, ValidationFailed
 from app.domain.notifications.templates import render_message
+from app.domain.telegram.deep_links import start_url, validate_purpose
 
 logger = structlog.get_logger(__name__)
 
@@ -53,7 +56,27 @@ class UsedLink(Protocol):
     def user_id(self) -> UUID | None: ...
 
 
+class IssuedLink(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def purpose(self) -> str: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+
 class TelegramDirectory(Protocol):
+    async def issue_deep_link(
+        self,
+        purpose: str,
+        payload: dict[str, Any],
+        *,
+        user_id: UUID | None = None,
+        lead_id: UUID | None = None,
+    ) -> IssuedLink: ...
+
     async def remember_account(
         self, telegram_user_id: int, chat_id: int, username: str | None, language_code: str | None
     ) -> None: ...
@@ -71,6 +94,7 @@ class TelegramDirectory(Protocol):
     async def first_delivery_of_update(self, update_id: int) -> bool: ...
 
 
+MAX_PAYLOAD_KEYS = 20
 TEMPLATE_BY_PURPOSE = {
     "plan": "bot.plan",
     "interactive_result": "bot.plan",
@@ -85,10 +109,37 @@ class TelegramBotService:
         uow: Callable[[], UnitOfWork[TelegramDirectory]],
         templates: TemplateStore,
         public_base_url: str,
+        bot_username: str | None = None,
     ) -> None:
         self._uow = uow
         self._templates = templates
         self._public_base_url = public_base_url
+        self._bot_username = bot_username
+
+    def start_url(self, code: str) -> str | None:
+        """The t.me link for ``code``; None until ``TELEGRAM_BOT_USERNAME`` is set."""
+        return start_url(self._bot_username, code) if self._bot_username else None
+
+    async def issue_link(
+        self, principal: Principal, purpose: str, payload: dict[str, Any]
+    ) -> IssuedLink:
+        """``POST /api/v1/deep-links``: a client's links carry them (``link_account`` links
+        their Telegram); staff make unbound links for campaigns and materials."""
+        validate_purpose(purpose)
+        if len(payload) > MAX_PAYLOAD_KEYS:
+            raise ValidationFailed("the payload has too many fields", field="payload")
+        if purpose == "campaign" and not principal.is_staff:
+            raise Forbidden("Only staff make campaign links.")
+        bound = purpose == "link_account" or not principal.is_staff
+
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> IssuedLink:
+            return await uow.repos.issue_deep_link(
+                purpose, payload, user_id=principal.user_id if bound else None
+            )
+
+        issued = await in_transaction(self._uow, work)
+        logger.info("telegram_deep_link_issued", purpose=purpose)
+        return issued
 
     async def first_delivery(self, update_id: int) -> bool:
         async def work(uow: UnitOfWork[TelegramDirectory]) -> bool:
