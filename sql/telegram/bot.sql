@@ -79,3 +79,10 @@ WHERE (a.user_id = :user_id OR a.lead_id = :lead_id)
        ORDER BY c.created_at DESC LIMIT 1) IS TRUE
 ORDER BY a.updated_at DESC
 LIMIT 1;
+
+-- name: record_crisis_flag(telegram_user_id, now)!
+-- A P0 flag that someone wrote crisis words to the bot; never the words themselves.
+INSERT INTO analytics_events (event_name, occurred_at, user_id, props)
+VALUES ('bot.crisis_flag', :now,
+        (SELECT user_id FROM telegram_accounts WHERE telegram_user_id = :telegram_user_id),
+        '{"channel": "telegram"}');

@@ -305,3 +305,17 @@ async def test_deep_link_creation_refuses_what_it_should(
     assert postgresql.execute("SELECT purpose, user_id FROM deep_links").fetchall() == [
         ("campaign", None)
     ]
+
+
+async def test_crisis_words_get_the_crisis_resources_and_only_a_flag_is_kept(
+    bot: Bot, postgresql: psycopg.Connection[Any]
+) -> None:
+    await bot.say("/start")
+    await bot.say("Я больше не хочу жить, всё бессмысленно")
+    reply = bot.replies()[-1]
+    assert reply.startswith("Если вам сейчас очень тяжело")
+    assert "Единый номер экстренных служб: 112" in reply
+    assert "8 800 2000-122" in reply
+    postgresql.commit()
+    rows = postgresql.execute("SELECT event_name, props::text FROM analytics_events").fetchall()
+    assert rows == [("bot.crisis_flag", '{"channel": "telegram"}')]

@@ -168,3 +168,13 @@ class PostgresTelegramDirectory:
             now=self._s.clock.now(),
         )
         return True
+
+    async def flag_crisis(self, telegram_user_id: int) -> None:
+        await self._s.queries.telegram.record_crisis_flag(
+            self._s.conn, telegram_user_id=telegram_user_id, now=self._s.clock.now()
+        )
+
+    async def crisis_resources(self) -> dict[str, Any]:
+        row = await self._s.queries.admin.get_setting(self._s.conn, key="crisis.resources")
+        value = row["value"] if row else None
+        return value if isinstance(value, dict) else {}

@@ -89,7 +89,10 @@ def start_router(service: TelegramBotService) -> Router:
 
     @router.message(F.text)
     async def anything_else(message: Message) -> None:
-        await message.answer(await service.help())
+        visitor = _visitor(message)
+        if visitor is None or message.text is None:
+            return
+        await message.answer(await service.free_text(visitor, message.text))
 
     return router
 

@@ -22,6 +22,7 @@ from app.application.ports import UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.errors import DomainError, Forbidden, ValidationFailed
 from app.domain.notifications.templates import render_message
+from app.domain.shared.crisis import mentions_crisis
 from app.domain.telegram.deep_links import start_url, validate_purpose
 
 logger = structlog.get_logger(__name__)
@@ -88,6 +89,10 @@ class TelegramDirectory(Protocol):
     async def stop(self, telegram_user_id: int) -> None: ...
 
     async def consent_state(self, telegram_user_id: int) -> tuple[bool, bool | None]: ...
+
+    async def flag_crisis(self, telegram_user_id: int) -> None: ...
+
+    async def crisis_resources(self) -> dict[str, Any]: ...
 
     async def record_consent(self, telegram_user_id: int, granted: bool) -> bool: ...
 
@@ -195,6 +200,27 @@ class TelegramBotService:
         template = TEMPLATE_BY_PURPOSE.get(link.purpose, "bot.welcome")
         log.info("telegram_deep_link_used")
         return await self._text(template, {"link": self._link_target(link.payload)})
+
+    async def free_text(self, visitor: Visitor, text: str) -> str:
+        """Anything that is not a command: crisis words get the crisis resources at once
+        (and a P0 flag is recorded, not the words); the rest gets the command list."""
+        if not mentions_crisis(text):
+            return await self.help()
+
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> dict[str, Any]:
+            await uow.repos.flag_crisis(visitor.telegram_user_id)
+            return await uow.repos.crisis_resources()
+
+        resources = await in_transaction(self._uow, work)
+        logger.warning("telegram_crisis_flag")
+        contacts = resources.get("contacts") or []
+        lines = [
+            f"{c.get('title', '')}: {c.get('phone', '')}" for c in contacts if isinstance(c, dict)
+        ]
+        return await self._text(
+            "bot.crisis",
+            {"crisis_text": str(resources.get("text", "")), "crisis_contacts": "\n".join(lines)},
+        )
 
     async def help(self) -> str:
         return await self._text("bot.help")
