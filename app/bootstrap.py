@@ -165,6 +165,7 @@ def _wire_telegram(settings: Settings, core: Core) -> None:
         PostgresTemplateStore(core.database),
         settings.public_base_url,
         settings.telegram_bot_username,
+        core.booking,
     )
     core.telegram_service = service
     core.telegram = TelegramWebhook(

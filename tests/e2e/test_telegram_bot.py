@@ -319,3 +319,11 @@ async def test_crisis_words_get_the_crisis_resources_and_only_a_flag_is_kept(
     postgresql.commit()
     rows = postgresql.execute("SELECT event_name, props::text FROM analytics_events").fetchall()
     assert rows == [("bot.crisis_flag", '{"channel": "telegram"}')]
+
+
+async def test_my_and_cancel_need_a_linked_account(bot: Bot) -> None:
+    await bot.say("/my")
+    assert bot.replies()[-1].startswith("Чтобы видеть свои записи здесь, свяжите Telegram")
+    for data in ("cancel:not-a-uuid", "cancel:6f1c0c55-2f0e-4c1b-9a57-2b9d7f0a1e11"):
+        await bot.press(data)
+        assert bot.replies()[-1].startswith("Эта запись уже изменилась")

@@ -178,3 +178,9 @@ class PostgresTelegramDirectory:
         row = await self._s.queries.admin.get_setting(self._s.conn, key="crisis.resources")
         value = row["value"] if row else None
         return value if isinstance(value, dict) else {}
+
+    async def linked_user(self, telegram_user_id: int) -> UUID | None:
+        row = await self._s.queries.telegram.get_account(
+            self._s.conn, telegram_user_id=telegram_user_id
+        )
+        return None if row is None else row["user_id"]

@@ -21,7 +21,14 @@ from aiogram.types import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
-from app.application.telegram.service import TelegramBotService, Visitor
+from app.application.telegram.service import (
+    CANCEL_PREFIX,
+    CONSENT_NO,
+    CONSENT_YES,
+    Reply,
+    TelegramBotService,
+    Visitor,
+)
 from app.config import ConfigError
 from app.domain.errors import Forbidden, ValidationFailed
 
@@ -31,15 +38,21 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 
 
-CONSENT_YES, CONSENT_NO = "consent:yes", "consent:no"
-CONSENT_BUTTONS = InlineKeyboardMarkup(
-    inline_keyboard=[
-        [
-            InlineKeyboardButton(text="Да, присылайте", callback_data=CONSENT_YES),
-            InlineKeyboardButton(text="Нет, спасибо", callback_data=CONSENT_NO),
-        ]
-    ]
-)
+def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    row = [InlineKeyboardButton(text=label, callback_data=data) for label, data in reply.buttons]
+    return InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+def _caller(callback: CallbackQuery) -> Visitor | None:
+    user = callback.from_user
+    chat = callback.message.chat if callback.message is not None else None
+    if chat is None or user.is_bot:
+        return None
+    return Visitor(user.id, chat.id, user.username, user.language_code)
+
+
 STALE_BUTTON = "Эта кнопка уже не работает. Нажмите /start, чтобы начать заново."
 
 
@@ -59,8 +72,15 @@ def start_router(service: TelegramBotService) -> Router:
         if visitor is None:
             return
         for reply in await service.start(visitor, command.args):
-            markup = CONSENT_BUTTONS if reply.ask_consent else None
-            await message.answer(reply.text, reply_markup=markup)
+            await message.answer(reply.text, reply_markup=_markup(reply))
+
+    @router.message(Command("my"), F.chat.type == "private")
+    async def my(message: Message) -> None:
+        visitor = _visitor(message)
+        if visitor is None:
+            return
+        for reply in await service.my_appointments(visitor):
+            await message.answer(reply.text, reply_markup=_markup(reply))
 
     @router.message(Command("stop"), F.chat.type == "private")
     async def stop(message: Message) -> None:
@@ -70,14 +90,19 @@ def start_router(service: TelegramBotService) -> Router:
 
     @router.callback_query(F.data.in_({CONSENT_YES, CONSENT_NO}))
     async def consent(callback: CallbackQuery) -> None:
-        user = callback.from_user
-        chat = callback.message.chat if callback.message is not None else None
         await callback.answer()
-        if chat is None or user.is_bot:
-            return
-        visitor = Visitor(user.id, chat.id, user.username, user.language_code)
-        text = await service.consent(visitor, callback.data == CONSENT_YES)
-        await callback.bot.send_message(chat.id, text)  # type: ignore[union-attr]
+        visitor = _caller(callback)
+        if visitor is not None:
+            text = await service.consent(visitor, callback.data == CONSENT_YES)
+            await callback.bot.send_message(visitor.chat_id, text)  # type: ignore[union-attr]
+
+    @router.callback_query(F.data.startswith(CANCEL_PREFIX))
+    async def cancel(callback: CallbackQuery) -> None:
+        await callback.answer()
+        visitor = _caller(callback)
+        if visitor is not None and callback.data is not None:
+            text = await service.cancel(visitor, callback.data)
+            await callback.bot.send_message(visitor.chat_id, text)  # type: ignore[union-attr]
 
     @router.callback_query()
     async def stale_button(callback: CallbackQuery) -> None:

@@ -76,6 +76,12 @@ class Caller:
 
     principal: Principal | None
     manage_token: str | None = None
+    linked_user_id: uuid.UUID | None = None
+    """A user recognised by their linked Telegram account (the bot acts for them)."""
+
+    @property
+    def user_id(self) -> uuid.UUID | None:
+        return self.principal.user_id if self.principal else self.linked_user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,9 +332,8 @@ class BookingService:
         self, uow: BookingUoW, caller: Caller, appointment_id: uuid.UUID
     ) -> Appointment:
         appointment = await uow.repos.appointments.get(appointment_id)
-        user_id = caller.principal.user_id if caller.principal else None
         manage_hash = token_hash(caller.manage_token) if caller.manage_token else None
-        if appointment is None or not appointment.belongs_to(user_id, manage_hash):
+        if appointment is None or not appointment.belongs_to(caller.user_id, manage_hash):
             raise NotFound()
         return appointment
 
@@ -647,9 +652,12 @@ class BookingService:
         return await in_transaction(self._uow, work)
 
     async def my_appointments(self, principal: Principal, upcoming: bool) -> list[Row]:
+        return await self.appointments_of(principal.user_id, upcoming)
+
+    async def appointments_of(self, user_id: uuid.UUID, upcoming: bool) -> list[Row]:
         async def work(uow: BookingUoW) -> list[Row]:
             return await uow.repos.appointments.list_for_client(
-                principal.user_id, upcoming, self._clock.now()
+                user_id, upcoming, self._clock.now()
             )
 
         return await in_transaction(self._uow, work)
@@ -904,7 +912,7 @@ class BookingService:
 
 
 def _actor_id(caller: Caller) -> uuid.UUID | None:
-    return caller.principal.user_id if caller.principal else None
+    return caller.user_id
 
 
 def local_times(starts: Sequence[datetime], tz: str) -> list[str]:

@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import structlog
 
+from app.application.booking.service import BookingService, Caller
 from app.application.identity.service import Principal
 from app.application.notifications import TemplateStore
 from app.application.ports import UnitOfWork
 from app.application.transactions import in_transaction
-from app.domain.errors import DomainError, Forbidden, ValidationFailed
+from app.domain.errors import DomainError, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.domain.notifications.templates import render_message
 from app.domain.shared.crisis import mentions_crisis
 from app.domain.telegram.deep_links import start_url, validate_purpose
@@ -30,10 +32,15 @@ logger = structlog.get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What the bot says; ``ask_consent`` adds the yes/no buttons for Telegram messages."""
+    """What the bot says, with inline buttons as (label, callback data) rows."""
 
     text: str
-    ask_consent: bool = False
+    buttons: tuple[tuple[str, str], ...] = ()
+
+
+CONSENT_YES, CONSENT_NO = "consent:yes", "consent:no"
+CANCEL_PREFIX = "cancel:"
+CONSENT_BUTTONS = (("Да, присылайте", CONSENT_YES), ("Нет, спасибо", CONSENT_NO))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,8 @@ class TelegramDirectory(Protocol):
 
     async def flag_crisis(self, telegram_user_id: int) -> None: ...
 
+    async def linked_user(self, telegram_user_id: int) -> UUID | None: ...
+
     async def crisis_resources(self) -> dict[str, Any]: ...
 
     async def record_consent(self, telegram_user_id: int, granted: bool) -> bool: ...
@@ -100,6 +109,9 @@ class TelegramDirectory(Protocol):
 
 
 MAX_PAYLOAD_KEYS = 20
+MAX_LISTED = 5
+LIVE_STATUSES = frozenset({"pending_payment", "confirmed"})
+STATUS_WORDS = {"pending_payment": "ожидает оплаты", "confirmed": "подтверждена"}
 TEMPLATE_BY_PURPOSE = {
     "plan": "bot.plan",
     "interactive_result": "bot.plan",
@@ -115,7 +127,9 @@ class TelegramBotService:
         templates: TemplateStore,
         public_base_url: str,
         bot_username: str | None = None,
+        booking: BookingService | None = None,
     ) -> None:
+        self._booking = booking
         self._uow = uow
         self._templates = templates
         self._public_base_url = public_base_url
@@ -157,7 +171,7 @@ class TelegramBotService:
         a known person who has not said yes to Telegram messages is asked."""
         replies = [Reply(await self._start_text(visitor, code))]
         if await self._should_ask_consent(visitor):
-            replies.append(Reply(await self._text("bot.consent_prompt"), ask_consent=True))
+            replies.append(Reply(await self._text("bot.consent_prompt"), CONSENT_BUTTONS))
         return replies
 
     async def consent(self, visitor: Visitor, granted: bool) -> str:
@@ -222,6 +236,56 @@ class TelegramBotService:
             {"crisis_text": str(resources.get("text", "")), "crisis_contacts": "\n".join(lines)},
         )
 
+    async def my_appointments(self, visitor: Visitor) -> list[Reply]:
+        """``/my``: upcoming appointments of the linked user, each with a cancel button."""
+        user_id = await self._linked_user(visitor)
+        if user_id is None or self._booking is None:
+            return [Reply(await self._text("bot.link_first", {"link": self._link_target({})}))]
+        rows = await self._booking.appointments_of(user_id, upcoming=True)
+        live = [row for row in rows if row["status"] in LIVE_STATUSES]
+        if not live:
+            return [Reply(await self._text("bot.my_empty"))]
+        replies = []
+        for row in live[:MAX_LISTED]:
+            local = row["start_at"].astimezone(ZoneInfo(row["timezone"]))
+            text = await self._text(
+                "bot.my_item",
+                {
+                    "service_title": row["service_title"],
+                    "start_local": local.strftime("%d.%m.%Y %H:%M"),
+                    "status": STATUS_WORDS.get(row["status"], str(row["status"])),
+                    "manage_url": f"{self._public_base_url}/",
+                },
+            )
+            replies.append(Reply(text, (("Отменить", f"{CANCEL_PREFIX}{row['id']}"),)))
+        return replies
+
+    async def cancel(self, visitor: Visitor, data: str) -> str:
+        """A cancel button: the same policy as the API (refund by the service's rules);
+        a button for an appointment that changed since gets a polite answer."""
+        user_id = await self._linked_user(visitor)
+        try:
+            appointment_id = UUID(data.removeprefix(CANCEL_PREFIX))
+        except ValueError:
+            return await self._text("bot.appointment_changed")
+        if user_id is None or self._booking is None:
+            return await self._text("bot.appointment_changed")
+        try:
+            refund = await self._booking.cancel(
+                Caller(principal=None, linked_user_id=user_id), appointment_id, "client_request"
+            )
+        except (NotFound, InvalidState):
+            return await self._text("bot.appointment_changed")
+        logger.info("telegram_appointment_canceled")
+        refund_text = "" if refund.is_zero else f"Мы вернём {refund} {refund.currency}."
+        return await self._text("bot.canceled", {"refund_text": refund_text})
+
+    async def _linked_user(self, visitor: Visitor) -> UUID | None:
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> UUID | None:
+            return await uow.repos.linked_user(visitor.telegram_user_id)
+
+        return await in_transaction(self._uow, work)
+
     async def help(self) -> str:
         return await self._text("bot.help")
 
@@ -255,4 +319,4 @@ class TelegramBotService:
         template = await self._templates.find(code, "telegram", "ru")
         if template is None:  # pragma: no cover (seeded by migration 0024)
             raise LookupError(f"no template {code}")
-        return render_message(template.subject, template.body, variables or {}).text
+        return render_message(template.subject, template.body, variables or {}).text.strip()
