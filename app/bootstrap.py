@@ -166,6 +166,7 @@ def _wire_telegram(settings: Settings, core: Core) -> None:
         settings.public_base_url,
         settings.telegram_bot_username,
         core.booking,
+        clock=core.clock,
     )
     core.telegram_service = service
     core.telegram = TelegramWebhook(

@@ -247,7 +247,7 @@ def test_the_bot_commands_need_a_token(
 
 
 async def test_a_stale_button_is_answered_politely(bot: Bot) -> None:
-    assert (await bot.press("book:slot:expired")).status_code == 200
+    assert (await bot.press("survey:q1:expired")).status_code == 200
     [request] = bot.api.requests
     assert type(request).__name__ == "AnswerCallbackQuery"
     assert request.text.startswith("Эта кнопка уже не работает")  # type: ignore[attr-defined]
@@ -324,6 +324,13 @@ async def test_crisis_words_get_the_crisis_resources_and_only_a_flag_is_kept(
 async def test_my_and_cancel_need_a_linked_account(bot: Bot) -> None:
     await bot.say("/my")
     assert bot.replies()[-1].startswith("Чтобы видеть свои записи здесь, свяжите Telegram")
-    for data in ("cancel:not-a-uuid", "cancel:6f1c0c55-2f0e-4c1b-9a57-2b9d7f0a1e11"):
+    await bot.say("/book")
+    assert bot.replies()[-1].startswith("Чтобы видеть свои записи здесь, свяжите Telegram")
+    for data in (
+        "cancel:not-a-uuid",
+        "cancel:6f1c0c55-2f0e-4c1b-9a57-2b9d7f0a1e11",
+        "book:nothing",
+        "slot:6f1c0c55-2f0e-4c1b-9a57-2b9d7f0a1e11:abc",
+    ):
         await bot.press(data)
         assert bot.replies()[-1].startswith("Эта запись уже изменилась")

@@ -217,3 +217,87 @@ async def test_my_lists_upcoming_appointments_and_cancels_under_the_api_policy(
         "SELECT status FROM appointments WHERE client_user_id IS NOT NULL ORDER BY start_at"
     ).fetchall()
     assert statuses == [("canceled",), ("canceled",)]
+
+
+async def test_book_from_telegram_to_a_payment_link(
+    database_url: str, inbox: Inbox, postgresql: psycopg.Connection[Any]
+) -> None:
+    settings = mailing_settings(
+        database_url, inbox, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET
+    )
+    core = build_core(settings, clock=FixedClock(NOW))
+    assert core.telegram_bot is not None
+    api = RecordingSession()
+    core.telegram_bot.session = api
+    owner = bearer(signed_in(postgresql, "owner", now=NOW))
+    signed_in(postgresql, "client", "anna@example.org", now=NOW)
+    postgresql.execute(
+        """INSERT INTO consents (user_id, consent_type, granted, document_version, source)
+           SELECT id, 'personal_data', true, '2026-01', 'web' FROM users
+           WHERE email = 'anna@example.org'"""
+    )
+    postgresql.execute(
+        """INSERT INTO telegram_accounts (telegram_user_id, chat_id, user_id)
+           SELECT %s, %s, id FROM users WHERE email = 'anna@example.org'""",
+        (TG_USER, CHAT),
+    )
+    postgresql.commit()
+    updates = iter(range(300, 400))
+    sender = {"id": TG_USER, "is_bot": False, "first_name": "Анна"}
+    chat = {"id": CHAT, "type": "private"}
+
+    async def send(client: Any, payload: dict[str, Any]) -> None:
+        answer = await client.post(
+            "/webhooks/telegram", json={"update_id": next(updates), **payload},
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )  # fmt: skip
+        assert answer.status_code == 200, answer.text
+
+    def press(data: str) -> dict[str, Any]:
+        return {"callback_query": {"id": "cb", "chat_instance": "ci", "data": data,
+                "from": sender, "message": {"message_id": 2, "date": 1_790_000_000,
+                                            "text": "?", "chat": chat}}}  # fmt: skip
+
+    def last_buttons() -> list[tuple[str, str]]:
+        markup = api.requests[-1].reply_markup  # type: ignore[attr-defined]
+        return [(b.text, b.callback_data) for row in markup.inline_keyboard for b in row]
+
+    async with AsyncTestClient(app=create_app(settings, core=core)) as client:
+        await client.post(
+            "/api/v1/admin/services",
+            json={"slug": "konsultatsiya", "title": "Консультация", "format": "online",
+                  "duration_minutes": 60, "price": "3500.00", "status": "published"},
+            headers=owner,
+        )  # fmt: skip
+        await client.post(
+            "/api/v1/admin/schedule-rules",
+            json={"weekday": 2, "start_time": "09:00:00", "end_time": "12:00:00",
+                  "timezone": "Europe/Moscow"},
+            headers=owner,
+        )  # fmt: skip
+        await send(client, {"message": {
+            "message_id": 1, "date": 1_790_000_000, "text": "/book", "chat": chat,
+            "from": sender, "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}})  # fmt: skip
+        [(title, service_data)] = last_buttons()
+        assert title == "Консультация"
+
+        await send(client, press(service_data))
+        assert sent_texts(api)[-1].startswith("Ближайшее свободное время")
+        slots = last_buttons()
+        assert [label for label, _ in slots[:3]] == ["04.06 09:00", "04.06 09:30", "04.06 10:00"]
+        ten = dict(slots)["04.06 10:00"]
+
+        await send(client, press(ten))
+        held = sent_texts(api)[-1]
+        assert held.startswith("Время придержано: Консультация, 04.06.2030 10:00.")
+        assert "/api/v1/sandbox/payments/" in held
+
+        await send(client, press(ten))  # the same time again: taken now
+        assert sent_texts(api)[-1].startswith("Это время уже заняли")
+
+    postgresql.commit()
+    rows = postgresql.execute(
+        "SELECT status, start_at, metadata FROM appointments WHERE client_user_id IS NOT NULL"
+    ).fetchall()
+    assert rows == [("pending_payment", datetime(2030, 6, 4, 7, tzinfo=UTC),
+                     {"source": "telegram"})]  # fmt: skip

@@ -22,9 +22,11 @@ from aiogram.types import (
 from pydantic import ValidationError as PydanticValidationError
 
 from app.application.telegram.service import (
+    BOOK_PREFIX,
     CANCEL_PREFIX,
     CONSENT_NO,
     CONSENT_YES,
+    SLOT_PREFIX,
     Reply,
     TelegramBotService,
     Visitor,
@@ -41,8 +43,12 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
-    row = [InlineKeyboardButton(text=label, callback_data=data) for label, data in reply.buttons]
-    return InlineKeyboardMarkup(inline_keyboard=[row])
+    buttons = [
+        InlineKeyboardButton(text=label, callback_data=data) for label, data in reply.buttons
+    ]
+    if len(buttons) <= 2:
+        return InlineKeyboardMarkup(inline_keyboard=[buttons])
+    return InlineKeyboardMarkup(inline_keyboard=[[button] for button in buttons])
 
 
 def _caller(callback: CallbackQuery) -> Visitor | None:
@@ -74,6 +80,13 @@ def start_router(service: TelegramBotService) -> Router:
         for reply in await service.start(visitor, command.args):
             await message.answer(reply.text, reply_markup=_markup(reply))
 
+    @router.message(Command("book"), F.chat.type == "private")
+    async def book(message: Message) -> None:
+        visitor = _visitor(message)
+        if visitor is not None:
+            reply = await service.book(visitor)
+            await message.answer(reply.text, reply_markup=_markup(reply))
+
     @router.message(Command("my"), F.chat.type == "private")
     async def my(message: Message) -> None:
         visitor = _visitor(message)
@@ -102,6 +115,24 @@ def start_router(service: TelegramBotService) -> Router:
         visitor = _caller(callback)
         if visitor is not None and callback.data is not None:
             text = await service.cancel(visitor, callback.data)
+            await callback.bot.send_message(visitor.chat_id, text)  # type: ignore[union-attr]
+
+    @router.callback_query(F.data.startswith(BOOK_PREFIX))
+    async def book_service(callback: CallbackQuery) -> None:
+        await callback.answer()
+        visitor = _caller(callback)
+        if visitor is not None and callback.data is not None:
+            reply = await service.book_service(visitor, callback.data)
+            await callback.bot.send_message(  # type: ignore[union-attr]
+                visitor.chat_id, reply.text, reply_markup=_markup(reply)
+            )
+
+    @router.callback_query(F.data.startswith(SLOT_PREFIX))
+    async def book_slot(callback: CallbackQuery) -> None:
+        await callback.answer()
+        visitor = _caller(callback)
+        if visitor is not None and callback.data is not None:
+            text = await service.book_slot(visitor, callback.data)
             await callback.bot.send_message(visitor.chat_id, text)  # type: ignore[union-attr]
 
     @router.callback_query()

@@ -304,10 +304,10 @@ class BookingService:
     async def _who_books(
         self, uow: BookingUoW, caller: Caller, request: HoldRequest
     ) -> tuple[uuid.UUID | None, uuid.UUID | None, str | None]:
-        if caller.principal is not None:
-            if not await uow.repos.consents.has(caller.principal.user_id, "personal_data"):
+        if caller.user_id is not None:
+            if not await uow.repos.consents.has(caller.user_id, "personal_data"):
                 raise ConsentRequired("The personal_data consent is required to book.")
-            return caller.principal.user_id, None, None
+            return caller.user_id, None, None
         contact = request.contact
         if contact is None:
             raise ValidationFailed("a guest booking needs contact details", field="contact")

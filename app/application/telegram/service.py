@@ -10,19 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import structlog
 
-from app.application.booking.service import BookingService, Caller
+from app.application.booking.ports import Service
+from app.application.booking.service import BookingService, Caller, HoldRequest
 from app.application.identity.service import Principal
 from app.application.notifications import TemplateStore
-from app.application.ports import UnitOfWork
+from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
-from app.domain.errors import DomainError, Forbidden, InvalidState, NotFound, ValidationFailed
+from app.domain.errors import (
+    DomainError,
+    Forbidden,
+    InvalidState,
+    NotFound,
+    SlotUnavailable,
+    ValidationFailed,
+)
 from app.domain.notifications.templates import render_message
 from app.domain.shared.crisis import mentions_crisis
 from app.domain.telegram.deep_links import start_url, validate_purpose
@@ -110,6 +118,11 @@ class TelegramDirectory(Protocol):
 
 MAX_PAYLOAD_KEYS = 20
 MAX_LISTED = 5
+MAX_BUTTONS = 8
+BOOK_PREFIX, SLOT_PREFIX = "book:", "slot:"
+SLOT_HORIZON = timedelta(days=14)
+PRACTICE_TIMEZONE = "Europe/Moscow"
+
 LIVE_STATUSES = frozenset({"pending_payment", "confirmed"})
 STATUS_WORDS = {"pending_payment": "ожидает оплаты", "confirmed": "подтверждена"}
 TEMPLATE_BY_PURPOSE = {
@@ -128,8 +141,11 @@ class TelegramBotService:
         public_base_url: str,
         bot_username: str | None = None,
         booking: BookingService | None = None,
+        *,
+        clock: Clock,
     ) -> None:
         self._booking = booking
+        self._clock = clock
         self._uow = uow
         self._templates = templates
         self._public_base_url = public_base_url
@@ -279,6 +295,75 @@ class TelegramBotService:
         logger.info("telegram_appointment_canceled")
         refund_text = "" if refund.is_zero else f"Мы вернём {refund} {refund.currency}."
         return await self._text("bot.canceled", {"refund_text": refund_text})
+
+    async def book(self, visitor: Visitor) -> Reply:
+        """``/book``: the published services as buttons (a linked account books as itself)."""
+        if await self._linked_user(visitor) is None or self._booking is None:
+            return Reply(await self._text("bot.link_first", {"link": self._link_target({})}))
+        services = await self._booking.services()
+        buttons = tuple((s.title, f"{BOOK_PREFIX}{s.id}") for s in services[:MAX_BUTTONS])
+        return Reply(await self._text("bot.book_choose_service"), buttons)
+
+    async def book_service(self, visitor: Visitor, data: str) -> Reply:
+        """A service button: its next free starts (two weeks ahead) as buttons."""
+        service = await self._service_from(data.removeprefix(BOOK_PREFIX))
+        if service is None or self._booking is None:
+            return Reply(await self._text("bot.appointment_changed"))
+        now = self._clock.now()
+        starts = await self._booking.slots(service.slug, now, now + SLOT_HORIZON)
+        if not starts:
+            return Reply(await self._text("bot.book_no_slots", {"link": self._link_target({})}))
+        zone = ZoneInfo(PRACTICE_TIMEZONE)
+        buttons = tuple(
+            (start.astimezone(zone).strftime("%d.%m %H:%M"),
+             f"{SLOT_PREFIX}{service.id}:{int(start.timestamp())}")
+            for start in starts[:MAX_BUTTONS]
+        )  # fmt: skip
+        return Reply(await self._text("bot.book_choose_slot"), buttons)
+
+    async def book_slot(self, visitor: Visitor, data: str) -> str:
+        """A time button: hold it for the linked user and give the payment link."""
+        user_id = await self._linked_user(visitor)
+        service_part, _, stamp = data.removeprefix(SLOT_PREFIX).partition(":")
+        service = await self._service_from(service_part)
+        if user_id is None or service is None or not stamp.isdigit() or self._booking is None:
+            return await self._text("bot.appointment_changed")
+        start = datetime.fromtimestamp(int(stamp), tz=UTC)
+        request = HoldRequest(
+            service_slug=service.slug, start_at=start,
+            format="online" if service.format in ("online", "hybrid") else "offline",
+            timezone=PRACTICE_TIMEZONE, metadata={"source": "telegram"},
+        )  # fmt: skip
+        try:
+            body, _ = await self._booking.hold(
+                Caller(principal=None, linked_user_id=user_id), request
+            )
+        except (SlotUnavailable, InvalidState, ValidationFailed):
+            return await self._text("bot.book_taken")
+        logger.info("telegram_booking_held")
+        zone = ZoneInfo(PRACTICE_TIMEZONE)
+        appointment = await self._booking.appointment(
+            Caller(principal=None, linked_user_id=user_id), UUID(str(body["appointment_id"]))
+        )
+        hold_until = appointment.hold_expires_at or start
+        return await self._text(
+            "bot.book_held",
+            {
+                "service_title": service.title,
+                "start_local": start.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+                "hold_expires_local": hold_until.astimezone(zone).strftime("%H:%M"),
+                "payment_url": str(body["confirmation_url"]),
+            },
+        )
+
+    async def _service_from(self, value: str) -> Service | None:
+        if self._booking is None:
+            return None
+        try:
+            service_id = UUID(value)
+        except ValueError:
+            return None
+        return next((s for s in await self._booking.services() if s.id == service_id), None)
 
     async def _linked_user(self, visitor: Visitor) -> UUID | None:
         async def work(uow: UnitOfWork[TelegramDirectory]) -> UUID | None:
