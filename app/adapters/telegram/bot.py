@@ -22,11 +22,6 @@ from aiogram.types import (
 from pydantic import ValidationError as PydanticValidationError
 
 from app.application.telegram.service import (
-    BOOK_PREFIX,
-    CANCEL_PREFIX,
-    CONSENT_NO,
-    CONSENT_YES,
-    SLOT_PREFIX,
     Reply,
     TelegramBotService,
     Visitor,
@@ -101,43 +96,17 @@ def start_router(service: TelegramBotService) -> Router:
         if visitor is not None:
             await message.answer(await service.stop(visitor))
 
-    @router.callback_query(F.data.in_({CONSENT_YES, CONSENT_NO}))
-    async def consent(callback: CallbackQuery) -> None:
-        await callback.answer()
-        visitor = _caller(callback)
-        if visitor is not None:
-            text = await service.consent(visitor, callback.data == CONSENT_YES)
-            await callback.bot.send_message(visitor.chat_id, text)  # type: ignore[union-attr]
-
-    @router.callback_query(F.data.startswith(CANCEL_PREFIX))
-    async def cancel(callback: CallbackQuery) -> None:
-        await callback.answer()
-        visitor = _caller(callback)
-        if visitor is not None and callback.data is not None:
-            text = await service.cancel(visitor, callback.data)
-            await callback.bot.send_message(visitor.chat_id, text)  # type: ignore[union-attr]
-
-    @router.callback_query(F.data.startswith(BOOK_PREFIX))
-    async def book_service(callback: CallbackQuery) -> None:
-        await callback.answer()
-        visitor = _caller(callback)
-        if visitor is not None and callback.data is not None:
-            reply = await service.book_service(visitor, callback.data)
-            await callback.bot.send_message(  # type: ignore[union-attr]
-                visitor.chat_id, reply.text, reply_markup=_markup(reply)
-            )
-
-    @router.callback_query(F.data.startswith(SLOT_PREFIX))
-    async def book_slot(callback: CallbackQuery) -> None:
-        await callback.answer()
-        visitor = _caller(callback)
-        if visitor is not None and callback.data is not None:
-            text = await service.book_slot(visitor, callback.data)
-            await callback.bot.send_message(visitor.chat_id, text)  # type: ignore[union-attr]
-
     @router.callback_query()
-    async def stale_button(callback: CallbackQuery) -> None:
-        await callback.answer(STALE_BUTTON)
+    async def button(callback: CallbackQuery) -> None:
+        visitor = _caller(callback)
+        reply = await service.press(visitor, callback.data or "") if visitor else None
+        if visitor is None or reply is None:
+            await callback.answer(STALE_BUTTON)
+            return
+        await callback.answer()
+        await callback.bot.send_message(  # type: ignore[union-attr]
+            visitor.chat_id, reply.text, reply_markup=_markup(reply)
+        )
 
     @router.message(Command("help"))
     async def help_(message: Message) -> None:

@@ -38,7 +38,11 @@ from app.domain.booking.availability import (
     free_slots,
     is_bookable,
 )
-from app.domain.booking.refunds import CancellationPolicy, refund_for_cancellation
+from app.domain.booking.refunds import (
+    CancellationPolicy,
+    refund_for_cancellation,
+    refund_sentence,
+)
 from app.domain.errors import (
     ConsentRequired,
     Forbidden,
@@ -841,11 +845,7 @@ class BookingService:
             await self._calendar.delete_event(uuid.UUID(event.aggregate_id))
 
     async def on_canceled(self, event: AppointmentCanceled) -> None:
-        refund = (
-            f"Мы вернём {event.refund_amount} {event.currency}."
-            if event.refund_amount != "0.00"
-            else ""
-        )
+        refund = refund_sentence(event.refund_amount, event.currency)
         await self._notify(
             uuid.UUID(event.aggregate_id), "booking.canceled", "canceled",
             {"refund_text": refund, "booking_url": f"{self._config.public_base_url}/"},

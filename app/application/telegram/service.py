@@ -23,6 +23,7 @@ from app.application.identity.service import Principal
 from app.application.notifications import TemplateStore
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
+from app.domain.booking.refunds import refund_sentence
 from app.domain.errors import (
     DomainError,
     Forbidden,
@@ -190,6 +191,18 @@ class TelegramBotService:
             replies.append(Reply(await self._text("bot.consent_prompt"), CONSENT_BUTTONS))
         return replies
 
+    async def press(self, visitor: Visitor, data: str) -> Reply | None:
+        """An inline button; None for data no current button carries (a stale one)."""
+        if data in (CONSENT_YES, CONSENT_NO):
+            return Reply(await self.consent(visitor, data == CONSENT_YES))
+        if data.startswith(CANCEL_PREFIX):
+            return Reply(await self.cancel(visitor, data))
+        if data.startswith(BOOK_PREFIX):
+            return await self.book_service(visitor, data)
+        if data.startswith(SLOT_PREFIX):
+            return Reply(await self.book_slot(visitor, data))
+        return None
+
     async def consent(self, visitor: Visitor, granted: bool) -> str:
         """The answer to the consent prompt, recorded as a ``telegram`` consent."""
 
@@ -293,8 +306,9 @@ class TelegramBotService:
         except (NotFound, InvalidState):
             return await self._text("bot.appointment_changed")
         logger.info("telegram_appointment_canceled")
-        refund_text = "" if refund.is_zero else f"Мы вернём {refund} {refund.currency}."
-        return await self._text("bot.canceled", {"refund_text": refund_text})
+        return await self._text(
+            "bot.canceled", {"refund_text": refund_sentence(str(refund), refund.currency)}
+        )
 
     async def book(self, visitor: Visitor) -> Reply:
         """``/book``: the published services as buttons (a linked account books as itself)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from app.domain.shared.money import Money
 
@@ -27,3 +28,8 @@ def refund_for_cancellation(
     if notice >= timedelta(hours=policy.partial_hours):
         return paid.percent(policy.partial_percent)
     return Money.zero(paid.currency)
+
+
+def refund_sentence(amount: str, currency: str) -> str:
+    """What a client is told about the refund when an appointment is canceled."""
+    return "" if Decimal(amount) == 0 else f"Мы вернём {amount} {currency}."
