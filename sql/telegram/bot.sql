@@ -86,3 +86,8 @@ INSERT INTO analytics_events (event_name, occurred_at, user_id, props)
 VALUES ('bot.crisis_flag', :now,
         (SELECT user_id FROM telegram_accounts WHERE telegram_user_id = :telegram_user_id),
         '{"channel": "telegram"}');
+
+-- name: attach_lead(telegram_user_id, lead_id, now)!
+-- The lead behind an account that has none yet.
+UPDATE telegram_accounts SET lead_id = :lead_id, updated_at = :now
+WHERE telegram_user_id = :telegram_user_id AND lead_id IS NULL;

@@ -101,9 +101,10 @@ async def test_start_from_a_self_check_result_sends_the_plan(
     answer = await bot.say(f"/start {code}")
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"status": "handled"}
-    [reply] = bot.replies()
+    reply, prompt = bot.replies()
     assert "Ваш план и материалы" in reply
     assert "http://127.0.0.1:8000/results/anxiety-mid" in reply
+    assert prompt.startswith("Можно присылать вам сюда")  # a new lead is asked at once
     postgresql.commit()
     assert postgresql.execute("SELECT use_count FROM deep_links").fetchone() == (1,)
     account = postgresql.execute(
@@ -111,12 +112,23 @@ async def test_start_from_a_self_check_result_sends_the_plan(
         (TG_USER,),
     ).fetchone()
     assert account == (CHAT, "anna_tg", None)
+    # A stranger becomes a CRM lead known by their Telegram id, with a P0 timeline event.
+    lead = postgresql.execute(
+        """SELECT l.source, l.first_touch, i.kind, i.value_normalized, e.event_type, e.props
+           FROM telegram_accounts a JOIN leads l ON l.id = a.lead_id
+           JOIN lead_identities i ON i.lead_id = l.id
+           JOIN lead_timeline_events e ON e.lead_id = l.id"""
+    ).fetchall()
+    assert lead == [(
+        "telegram", {"entry_point": "telegram", "purpose": "interactive_result"},
+        "telegram", str(TG_USER), "telegram.started", {"purpose": "interactive_result"},
+    )]  # fmt: skip
 
 
 async def test_start_with_a_booking_link_prompts_to_book(bot: Bot) -> None:
     code = await bot.deep_link("booking", {"service": "first-session"})
     await bot.say(f"/start {code}")
-    assert bot.replies() == ["Чтобы выбрать время консультации, нажмите /book."]
+    assert bot.replies()[0] == "Чтобы выбрать время консультации, нажмите /book."
 
 
 async def test_an_unknown_or_expired_code_gets_the_plain_welcome(bot: Bot) -> None:
@@ -124,9 +136,9 @@ async def test_an_unknown_or_expired_code_gets_the_plain_welcome(bot: Bot) -> No
     bot.core.clock.advance(days=31)  # type: ignore[attr-defined]
     for text in ("/start", "/start NoSuchCode123", f"/start {code}", "/start ../../etc"):
         assert (await bot.say(text)).status_code == 200
-    replies = bot.replies()
-    assert len(replies) == 4
-    assert all(reply.startswith("Здравствуйте! Это бот практики") for reply in replies)
+    welcomes = [reply for reply in bot.replies() if not reply.startswith("Можно присылать")]
+    assert len(welcomes) == 4
+    assert all(reply.startswith("Здравствуйте! Это бот практики") for reply in welcomes)
 
 
 async def test_a_link_account_code_links_telegram_to_the_user(
@@ -165,6 +177,7 @@ async def test_a_link_account_code_links_telegram_to_the_user(
     assert postgresql.execute(
         "SELECT user_id FROM telegram_accounts WHERE telegram_user_id = %s", (TG_USER,)
     ).fetchone() == (user_id,)
+    assert postgresql.execute("SELECT count(*) FROM leads").fetchone() == (0,)  # a client
 
     # /stop: nothing more is sent, and the Telegram consent is revoked on record.
     await bot.say("/stop")
@@ -253,11 +266,48 @@ async def test_a_stale_button_is_answered_politely(bot: Bot) -> None:
     assert request.text.startswith("Эта кнопка уже не работает")  # type: ignore[attr-defined]
 
 
-async def test_a_consent_answer_from_a_stranger_gets_the_welcome(bot: Bot) -> None:
-    await bot.say("/start")  # known to the bot, but not linked to anybody
-    assert len(bot.replies()) == 1  # nobody to ask consent of
+async def test_a_stranger_is_one_lead_however_often_they_start(
+    bot: Bot, postgresql: psycopg.Connection[Any]
+) -> None:
+    await bot.say("/start")
+    await bot.press("consent:no")
+    assert bot.replies()[-1].startswith("Хорошо, больше не будем присылать")
+    await bot.say("/start")  # asked again: they said no last time
+    assert bot.replies()[-1].startswith("Можно присылать")
+    await bot.press("consent:yes")
+    postgresql.commit()
+    assert postgresql.execute(
+        """SELECT count(DISTINCT l.id), count(e.id) FROM leads l
+           JOIN lead_timeline_events e ON e.lead_id = l.id"""
+    ).fetchone() == (1, 2)
+    assert postgresql.execute(
+        """SELECT c.granted FROM consents c JOIN telegram_accounts a ON a.lead_id = c.lead_id
+           WHERE c.consent_type = 'telegram' ORDER BY c.created_at"""
+    ).fetchall() == [(False,), (True,)]
+
+
+async def test_a_consent_answer_from_someone_who_never_started_gets_the_welcome(
+    bot: Bot,
+) -> None:
     await bot.press("consent:yes")
     assert bot.replies()[-1].startswith("Здравствуйте! Это бот практики")
+
+
+async def test_a_link_made_for_a_lead_joins_that_lead(
+    bot: Bot, postgresql: psycopg.Connection[Any]
+) -> None:
+    lead_id = postgresql.execute(
+        "INSERT INTO leads (source, display_name) VALUES ('web_form', 'Анна') RETURNING id"
+    ).fetchone()[0]  # type: ignore[index]
+    postgresql.commit()
+    code = await bot.deep_link("plan", {}, lead_id=lead_id)
+    await bot.say(f"/start {code}")
+    postgresql.commit()
+    assert postgresql.execute("SELECT lead_id FROM telegram_accounts").fetchall() == [(lead_id,)]
+    assert postgresql.execute("SELECT count(*) FROM leads").fetchone() == (1,)
+    assert postgresql.execute(
+        "SELECT lead_id, event_type, props FROM lead_timeline_events"
+    ).fetchall() == [(lead_id, "telegram.started", {"purpose": "plan"})]
 
 
 async def test_a_client_links_telegram_through_a_deep_link_from_the_api(
@@ -325,7 +375,7 @@ async def test_my_and_cancel_need_a_linked_account(bot: Bot) -> None:
     await bot.say("/my")
     assert bot.replies()[-1].startswith("Чтобы видеть свои записи здесь, свяжите Telegram")
     await bot.say("/book")
-    assert bot.replies()[-1].startswith("Чтобы видеть свои записи здесь, свяжите Telegram")
+    assert bot.replies()[-1].startswith("Записаться можно на сайте: http://127.0.0.1:8000/")
     for data in (
         "cancel:not-a-uuid",
         "cancel:6f1c0c55-2f0e-4c1b-9a57-2b9d7f0a1e11",

@@ -1,6 +1,6 @@
 """A client whose Telegram is linked to their account: booking messages reach Telegram
-when they agreed (not after /stop), /my cancels under the API's policy, and /book goes
-from services to a payment link. The real dispatcher and worker; the Bot API recorded."""
+when they agreed (not after /stop), /my cancels and reschedules under the API's policy,
+/book goes from services to a payment link, and a failed payment is told by Telegram too. The real dispatcher and worker; the Bot API recorded."""
 
 from __future__ import annotations
 
@@ -189,7 +189,10 @@ async def test_my_lists_upcoming_appointments_and_cancels_under_the_api_policy(
         "03.06.2030 12:00 (подтверждена)",
         "04.06.2030 10:00 (подтверждена)",
     ]
-    assert practice.last_buttons() == [("Отменить", f"cancel:{tomorrow}")]
+    assert practice.last_buttons() == [
+        ("Перенести", f"move:{tomorrow}"),
+        ("Отменить", f"cancel:{tomorrow}"),
+    ]
 
     await practice.press(f"cancel:{tomorrow}")  # 25 h before: a full refund
     assert practice.texts()[-1] == "Запись отменена. Мы вернём 3500.00 RUB."
@@ -235,3 +238,69 @@ async def test_book_from_telegram_to_a_payment_link(
     ).fetchall()
     assert rows == [("pending_payment", datetime(2030, 6, 4, 7, tzinfo=UTC),
                      {"source": "telegram"})]  # fmt: skip
+
+
+async def test_my_reschedules_within_the_window_and_explains_when_it_is_closed(
+    practice: Practice, postgresql: psycopg.Connection[Any]
+) -> None:
+    await practice.offer(1, 2, reschedule_min_hours=24, min_notice_minutes=60)
+    today = await practice.book_and_pay("2030-06-03T09:00:00+00:00")
+    tomorrow = await practice.book_and_pay("2030-06-04T07:00:00+00:00")
+
+    await practice.press(f"move:{tomorrow}")  # 25 h before: open
+    assert practice.texts()[-1] == "На какое время перенести Консультация? Время московское."
+    times = dict(practice.last_buttons())
+    assert all(data.startswith(f"moveto:{tomorrow}:") for data in times.values())
+    assert all(len(data.encode()) <= 64 for data in times.values())  # Telegram's limit
+    assert list(times)[:2] == ["03.06 10:30", "03.06 11:00"]  # an hour's notice from 09:00
+    await practice.press(times["03.06 10:30"])
+    assert practice.texts()[-1] == "Запись перенесена: Консультация, 03.06.2030 10:30."
+    await practice.press(times["03.06 11:00"])  # the old button: that booking moved on
+    assert practice.texts()[-1].startswith("Эта запись уже изменилась")
+
+    await practice.press(f"move:{today}")  # 3 h before: the window is closed
+    await practice.press(practice.last_buttons()[-1][1])
+    assert practice.texts()[-1].startswith(
+        "Эту запись уже нельзя перенести: до начала осталось меньше 24 ч."
+    )
+    for stale in ("move:not-a-uuid", "moveto:6f1c0c55-2f0e-4c1b-9a57-2b9d7f0a1e11:1"):
+        await practice.press(stale)
+        assert practice.texts()[-1].startswith("Эта запись уже изменилась")
+
+    postgresql.commit()
+    rows = postgresql.execute(
+        "SELECT status, start_at FROM appointments WHERE client_user_id IS NOT NULL"
+        " ORDER BY created_at, start_at"
+    ).fetchall()
+    assert sorted(rows) == [
+        ("confirmed", datetime(2030, 6, 3, 7, 30, tzinfo=UTC)),
+        ("confirmed", datetime(2030, 6, 3, 9, tzinfo=UTC)),
+        ("rescheduled", datetime(2030, 6, 4, 7, tzinfo=UTC)),
+    ]
+
+
+async def test_a_failed_payment_is_told_by_telegram_and_e_mail(
+    practice: Practice, inbox: Inbox, postgresql: psycopg.Connection[Any]
+) -> None:
+    grant(postgresql, "telegram")
+    await practice.offer(2)
+    booked = await practice.client.post(
+        "/api/v1/appointments",
+        json={"service_slug": "konsultatsiya", "start_at": "2030-06-04T07:00:00+00:00",
+              "format": "online", "timezone": "Europe/Moscow"},
+        headers=practice.anna,
+    )  # fmt: skip
+    pay = booked.json()["payment"]["confirmation_url"].split("/api/v1")[1]
+    assert (await practice.client.post(f"/api/v1{pay}/cancel")).status_code == 204
+
+    mail = await wait_for_mail(inbox, "anna@example.org")
+    assert "Оплата записи Консультация, 04.06.2030 10:00 не прошла" in mail
+    for _ in range(100):
+        if telegram_deliveries(postgresql) == [("payment.failed", "sent")]:
+            break
+        await practice.client.get("/health/live")
+    assert (
+        "Оплата записи Консультация, 04.06.2030 10:00 не прошла, и время освободилось. "
+        "Выбрать время снова: /book или http://127.0.0.1:8000/" in practice.texts()
+    )
+    assert telegram_deliveries(postgresql) == [("payment.failed", "sent")]

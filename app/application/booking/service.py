@@ -148,6 +148,11 @@ class BookingService:
         self._calendar = calendar
         self._links = links
 
+    @property
+    def practitioner_timezone(self) -> str:
+        """The zone the practice speaks in when a time is shown without the client's own."""
+        return self._config.practitioner_timezone
+
     async def _external_busy(self, window: TimeRange) -> list[TimeRange]:
         return await self._calendar.busy(window) if self._calendar is not None else []
 
@@ -845,10 +850,19 @@ class BookingService:
             await self._calendar.delete_event(uuid.UUID(event.aggregate_id))
 
     async def on_canceled(self, event: AppointmentCanceled) -> None:
+        """The cancellation message; a payment the client gave up (or the provider
+        declined) gets the payment-failed message instead, with the way to book again."""
+        booking_url = f"{self._config.public_base_url}/"
+        if event.reason == "payment_canceled":
+            await self._notify(
+                uuid.UUID(event.aggregate_id), "payment.failed", "payment_failed",
+                {"booking_url": booking_url},
+            )  # fmt: skip
+            return
         refund = refund_sentence(event.refund_amount, event.currency)
         await self._notify(
             uuid.UUID(event.aggregate_id), "booking.canceled", "canceled",
-            {"refund_text": refund, "booking_url": f"{self._config.public_base_url}/"},
+            {"refund_text": refund, "booking_url": booking_url},
         )  # fmt: skip
 
     async def on_rescheduled(self, event: AppointmentRescheduled) -> None:

@@ -8,7 +8,7 @@ get the ordinary welcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -48,7 +48,7 @@ class Reply:
 
 
 CONSENT_YES, CONSENT_NO = "consent:yes", "consent:no"
-CANCEL_PREFIX = "cancel:"
+CANCEL_PREFIX, MOVE_PREFIX, MOVE_TO_PREFIX = "cancel:", "move:", "moveto:"
 CONSENT_BUTTONS = (("Да, присылайте", CONSENT_YES), ("Нет, спасибо", CONSENT_NO))
 
 
@@ -100,6 +100,8 @@ class TelegramDirectory(Protocol):
 
     async def use_deep_link(self, code: str) -> UsedLink | None: ...
 
+    async def attach_lead(self, telegram_user_id: int, link: Any) -> UUID | None: ...
+
     async def link_user(self, telegram_user_id: int, user_id: UUID) -> bool: ...
 
     async def stop(self, telegram_user_id: int) -> None: ...
@@ -122,7 +124,6 @@ MAX_LISTED = 5
 MAX_BUTTONS = 8
 BOOK_PREFIX, SLOT_PREFIX = "book:", "slot:"
 SLOT_HORIZON = timedelta(days=14)
-PRACTICE_TIMEZONE = "Europe/Moscow"
 
 LIVE_STATUSES = frozenset({"pending_payment", "confirmed"})
 STATUS_WORDS = {"pending_payment": "ожидает оплаты", "confirmed": "подтверждена"}
@@ -195,12 +196,16 @@ class TelegramBotService:
         """An inline button; None for data no current button carries (a stale one)."""
         if data in (CONSENT_YES, CONSENT_NO):
             return Reply(await self.consent(visitor, data == CONSENT_YES))
-        if data.startswith(CANCEL_PREFIX):
-            return Reply(await self.cancel(visitor, data))
-        if data.startswith(BOOK_PREFIX):
-            return await self.book_service(visitor, data)
-        if data.startswith(SLOT_PREFIX):
-            return Reply(await self.book_slot(visitor, data))
+        routes: tuple[tuple[str, Callable[[Visitor, str], Awaitable[Reply]]], ...] = (
+            (CANCEL_PREFIX, self.cancel),
+            (MOVE_PREFIX, self.reschedule),
+            (MOVE_TO_PREFIX, self.reschedule_to),
+            (BOOK_PREFIX, self.book_service),
+            (SLOT_PREFIX, self.book_slot),
+        )
+        for prefix, handle in routes:
+            if data.startswith(prefix):
+                return await handle(visitor, data)
         return None
 
     async def consent(self, visitor: Visitor, granted: bool) -> str:
@@ -227,7 +232,9 @@ class TelegramBotService:
             await uow.repos.remember_account(
                 visitor.telegram_user_id, visitor.chat_id, visitor.username, visitor.language_code
             )
-            return await uow.repos.use_deep_link(code) if code else None
+            used = await uow.repos.use_deep_link(code) if code else None
+            await uow.repos.attach_lead(visitor.telegram_user_id, used)
+            return used
 
         link = await in_transaction(self._uow, work)
         log = logger.bind(purpose=link.purpose if link else None)
@@ -286,34 +293,34 @@ class TelegramBotService:
                     "manage_url": f"{self._public_base_url}/",
                 },
             )
-            replies.append(Reply(text, (("Отменить", f"{CANCEL_PREFIX}{row['id']}"),)))
+            buttons = (
+                ("Перенести", f"{MOVE_PREFIX}{row['id']}"),
+                ("Отменить", f"{CANCEL_PREFIX}{row['id']}"),
+            )
+            replies.append(Reply(text, buttons))
         return replies
 
-    async def cancel(self, visitor: Visitor, data: str) -> str:
+    async def cancel(self, visitor: Visitor, data: str) -> Reply:
         """A cancel button: the same policy as the API (refund by the service's rules);
         a button for an appointment that changed since gets a polite answer."""
         user_id = await self._linked_user(visitor)
-        try:
-            appointment_id = UUID(data.removeprefix(CANCEL_PREFIX))
-        except ValueError:
-            return await self._text("bot.appointment_changed")
-        if user_id is None or self._booking is None:
-            return await self._text("bot.appointment_changed")
+        appointment_id = _uuid(data.removeprefix(CANCEL_PREFIX))
+        if user_id is None or appointment_id is None or self._booking is None:
+            return Reply(await self._text("bot.appointment_changed"))
         try:
             refund = await self._booking.cancel(
                 Caller(principal=None, linked_user_id=user_id), appointment_id, "client_request"
             )
         except (NotFound, InvalidState):
-            return await self._text("bot.appointment_changed")
+            return Reply(await self._text("bot.appointment_changed"))
         logger.info("telegram_appointment_canceled")
-        return await self._text(
-            "bot.canceled", {"refund_text": refund_sentence(str(refund), refund.currency)}
-        )
+        refund_text = refund_sentence(str(refund), refund.currency)
+        return Reply(await self._text("bot.canceled", {"refund_text": refund_text}))
 
     async def book(self, visitor: Visitor) -> Reply:
         """``/book``: the published services as buttons (a linked account books as itself)."""
         if await self._linked_user(visitor) is None or self._booking is None:
-            return Reply(await self._text("bot.link_first", {"link": self._link_target({})}))
+            return Reply(await self._text("bot.book_on_site", {"link": self._link_target({})}))
         services = await self._booking.services()
         buttons = tuple((s.title, f"{BOOK_PREFIX}{s.id}") for s in services[:MAX_BUTTONS])
         return Reply(await self._text("bot.book_choose_service"), buttons)
@@ -323,59 +330,128 @@ class TelegramBotService:
         service = await self._service_from(data.removeprefix(BOOK_PREFIX))
         if service is None or self._booking is None:
             return Reply(await self._text("bot.appointment_changed"))
-        now = self._clock.now()
-        starts = await self._booking.slots(service.slug, now, now + SLOT_HORIZON)
-        if not starts:
+        buttons = await self._slot_buttons(self._booking, service, f"{SLOT_PREFIX}{service.id}:")
+        if not buttons:
             return Reply(await self._text("bot.book_no_slots", {"link": self._link_target({})}))
-        zone = ZoneInfo(PRACTICE_TIMEZONE)
-        buttons = tuple(
-            (start.astimezone(zone).strftime("%d.%m %H:%M"),
-             f"{SLOT_PREFIX}{service.id}:{int(start.timestamp())}")
-            for start in starts[:MAX_BUTTONS]
-        )  # fmt: skip
         return Reply(await self._text("bot.book_choose_slot"), buttons)
 
-    async def book_slot(self, visitor: Visitor, data: str) -> str:
+    async def _slot_buttons(
+        self, booking: BookingService, service: Service, prefix: str
+    ) -> tuple[tuple[str, str], ...]:
+        """The service's next free starts (two weeks ahead) as buttons ``prefix<epoch>``."""
+        now = self._clock.now()
+        starts = await booking.slots(service.slug, now, now + SLOT_HORIZON)
+        zone = self._zone()
+        return tuple(
+            (start.astimezone(zone).strftime("%d.%m %H:%M"), f"{prefix}{int(start.timestamp())}")
+            for start in starts[:MAX_BUTTONS]
+        )
+
+    async def reschedule(self, visitor: Visitor, data: str) -> Reply:
+        """A reschedule button under ``/my``: the same service's free times as buttons."""
+        user_id = await self._linked_user(visitor)
+        appointment_id = _uuid(data.removeprefix(MOVE_PREFIX))
+        if user_id is None or appointment_id is None or self._booking is None:
+            return Reply(await self._text("bot.appointment_changed"))
+        try:
+            appointment = await self._booking.appointment(
+                Caller(principal=None, linked_user_id=user_id), appointment_id
+            )
+        except NotFound:
+            return Reply(await self._text("bot.appointment_changed"))
+        service = await self._service_from(str(appointment.service_id))
+        if not appointment.is_live or service is None:
+            return Reply(await self._text("bot.appointment_changed"))
+        buttons = await self._slot_buttons(
+            self._booking, service, f"{MOVE_TO_PREFIX}{appointment_id}:"
+        )
+        if not buttons:
+            return Reply(await self._text("bot.book_no_slots", {"link": self._link_target({})}))
+        return Reply(
+            await self._text("bot.reschedule_choose_slot", {"service_title": service.title}),
+            buttons,
+        )
+
+    async def reschedule_to(self, visitor: Visitor, data: str) -> Reply:
+        """A time button after "reschedule": the same rules as the API (the service's
+        reschedule window; a taken time is refused and nothing moves)."""
+        user_id = await self._linked_user(visitor)
+        id_part, _, stamp = data.removeprefix(MOVE_TO_PREFIX).partition(":")
+        appointment_id = _uuid(id_part)
+        if user_id is None or appointment_id is None or not stamp.isdigit() or not self._booking:
+            return Reply(await self._text("bot.appointment_changed"))
+        caller = Caller(principal=None, linked_user_id=user_id)
+        start = datetime.fromtimestamp(int(stamp), tz=UTC)
+        try:
+            moved = await self._booking.reschedule(caller, appointment_id, start)
+        except NotFound:
+            return Reply(await self._text("bot.appointment_changed"))
+        except SlotUnavailable:
+            return Reply(await self._text("bot.book_taken"))
+        except InvalidState:
+            return Reply(await self._reschedule_refusal(self._booking, caller, appointment_id))
+        service = await self._service_from(str(moved.service_id))
+        logger.info("telegram_appointment_rescheduled")
+        start_local = moved.session.start.astimezone(self._zone()).strftime("%d.%m.%Y %H:%M")
+        return Reply(
+            await self._text(
+                "bot.rescheduled",
+                {"service_title": service.title if service else "", "start_local": start_local},
+            )
+        )
+
+    async def _reschedule_refusal(
+        self, booking: BookingService, caller: Caller, appointment_id: UUID
+    ) -> str:
+        """Why a live appointment cannot move: too close to the start (or no longer live)."""
+        appointment = await booking.appointment(caller, appointment_id)
+        service = await self._service_from(str(appointment.service_id))
+        if not appointment.is_live or service is None:
+            return await self._text("bot.appointment_changed")
+        return await self._text(
+            "bot.reschedule_closed",
+            {"hours": str(service.reschedule_min_hours), "link": self._link_target({})},
+        )
+
+    def _zone(self) -> ZoneInfo:
+        return ZoneInfo(self._booking.practitioner_timezone if self._booking else "Europe/Moscow")
+
+    async def book_slot(self, visitor: Visitor, data: str) -> Reply:
         """A time button: hold it for the linked user and give the payment link."""
         user_id = await self._linked_user(visitor)
         service_part, _, stamp = data.removeprefix(SLOT_PREFIX).partition(":")
         service = await self._service_from(service_part)
         if user_id is None or service is None or not stamp.isdigit() or self._booking is None:
-            return await self._text("bot.appointment_changed")
+            return Reply(await self._text("bot.appointment_changed"))
         start = datetime.fromtimestamp(int(stamp), tz=UTC)
         request = HoldRequest(
             service_slug=service.slug, start_at=start,
             format="online" if service.format in ("online", "hybrid") else "offline",
-            timezone=PRACTICE_TIMEZONE, metadata={"source": "telegram"},
+            timezone=self._booking.practitioner_timezone, metadata={"source": "telegram"},
         )  # fmt: skip
         try:
             body, _ = await self._booking.hold(
                 Caller(principal=None, linked_user_id=user_id), request
             )
         except (SlotUnavailable, InvalidState, ValidationFailed):
-            return await self._text("bot.book_taken")
+            return Reply(await self._text("bot.book_taken"))
         logger.info("telegram_booking_held")
-        zone = ZoneInfo(PRACTICE_TIMEZONE)
+        zone = self._zone()
         appointment = await self._booking.appointment(
             Caller(principal=None, linked_user_id=user_id), UUID(str(body["appointment_id"]))
         )
         hold_until = appointment.hold_expires_at or start
-        return await self._text(
-            "bot.book_held",
-            {
-                "service_title": service.title,
-                "start_local": start.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
-                "hold_expires_local": hold_until.astimezone(zone).strftime("%H:%M"),
-                "payment_url": str(body["confirmation_url"]),
-            },
-        )
+        variables = {
+            "service_title": service.title,
+            "start_local": start.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+            "hold_expires_local": hold_until.astimezone(zone).strftime("%H:%M"),
+            "payment_url": str(body["confirmation_url"]),
+        }
+        return Reply(await self._text("bot.book_held", variables))
 
     async def _service_from(self, value: str) -> Service | None:
-        if self._booking is None:
-            return None
-        try:
-            service_id = UUID(value)
-        except ValueError:
+        service_id = _uuid(value)
+        if self._booking is None or service_id is None:
             return None
         return next((s for s in await self._booking.services() if s.id == service_id), None)
 
@@ -419,3 +495,10 @@ class TelegramBotService:
         if template is None:  # pragma: no cover (seeded by migration 0024)
             raise LookupError(f"no template {code}")
         return render_message(template.subject, template.body, variables or {}).text.strip()
+
+
+def _uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
