@@ -30,6 +30,7 @@ from app.adapters.http.app import build_http_app
 from app.adapters.http.booking import BOOKING_CONTROLLERS, SandboxPaymentsController
 from app.adapters.http.content import CONTENT_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
+from app.adapters.http.interactives import INTERACTIVE_CONTROLLERS
 from app.adapters.http.payments import AdminPaymentsController
 from app.adapters.http.telegram import DeepLinksController
 from app.adapters.http.webhooks import TelegramWebhookController, WebhooksController
@@ -37,8 +38,10 @@ from app.adapters.postgres.booking import BookingPersonalData, PostgresBookingRe
 from app.adapters.postgres.content import PostgresContentRepos
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
+from app.adapters.postgres.diary import DiaryPersonalData, PostgresDiaryStore
 from app.adapters.postgres.embedded import start_embedded_postgres
 from app.adapters.postgres.identity import PostgresIdentityRepos
+from app.adapters.postgres.interactives import InteractivesPersonalData, PostgresInteractiveStore
 from app.adapters.postgres.jobs import PostgresJobLock
 from app.adapters.postgres.key_rotation import KeyRotation, RotationReport
 from app.adapters.postgres.listener import OutboxWakeup
@@ -55,9 +58,11 @@ from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
 from app.adapters.yookassa.client import YooKassaClient
 from app.adapters.yookassa.links import YooKassaLinks
 from app.application.booking.service import BookingConfig, BookingService
+from app.application.cabinet.diary import DiaryService
 from app.application.content.service import ContentService
 from app.application.events import EventHandlers
 from app.application.identity.service import IdentityConfig, IdentityService
+from app.application.interactives.service import InteractiveService
 from app.application.notifications import MessageChannel, NotificationSender
 from app.application.outbox_relay import OutboxRelay
 from app.application.payments.service import PaymentNotifications
@@ -82,7 +87,7 @@ R = TypeVar("R")
 
 OUTBOX_RETENTION = timedelta(days=7)
 # Each context's part of data-subject export and erasure (identity's own runs last).
-PERSONAL_DATA_SECTIONS = (BookingPersonalData,)
+PERSONAL_DATA_SECTIONS = (BookingPersonalData, InteractivesPersonalData, DiaryPersonalData)
 # Defaults also seeded in system_settings (booking.hold_minutes, reminder offsets).
 HOLD_MINUTES = 15
 REMINDER_OFFSETS_HOURS = (24, 2)
@@ -332,6 +337,8 @@ class Core:
     scheduler: Scheduler
     identity: IdentityService = field(init=False)
     content: ContentService = field(init=False)
+    interactives: InteractiveService = field(init=False)
+    diary: DiaryService = field(init=False)
     booking: BookingService = field(init=False)
     calendar: GoogleCalendarGateway | None = field(init=False, default=None)
     payments: PaymentNotifications = field(init=False)
@@ -360,6 +367,21 @@ class Core:
             await wakeup.close()
             if self.telegram_bot is not None:
                 await self.telegram_bot.session.close()
+
+
+def _wire_interactives(core: Core) -> None:
+    core.interactives = InteractiveService(
+        core.unit_of_work(PostgresInteractiveStore), core.clock, core.telegram_service
+    )
+    core.diary = DiaryService(core.unit_of_work(PostgresDiaryStore), core.clock)
+    interactives = core.interactives
+
+    async def abandon_stale(now: datetime) -> None:
+        await interactives.abandon_stale(now)
+
+    core.scheduler.register(
+        PeriodicJob("interactives.abandon_stale", timedelta(hours=1), abandon_stale)
+    )
 
 
 def _database(settings: Settings) -> Database:
@@ -413,6 +435,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     _wire_booking(settings, core)
     _wire_payments(settings, core)
     _wire_telegram(settings, core)
+    _wire_interactives(core)
     logger.info(
         "adapters_configured",
         app_env=settings.app_env,
@@ -470,6 +493,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
         route_handlers=[
             *IDENTITY_CONTROLLERS,
             *CONTENT_CONTROLLERS,
+            *INTERACTIVE_CONTROLLERS,
             *BOOKING_CONTROLLERS,
             WebhooksController,
             AdminPaymentsController,
@@ -483,6 +507,8 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
         dependencies={
             "identity": Provide(lambda: core.identity, sync_to_thread=False),
             "content": Provide(lambda: core.content, sync_to_thread=False),
+            "interactives": Provide(lambda: core.interactives, sync_to_thread=False),
+            "diary": Provide(lambda: core.diary, sync_to_thread=False),
             "booking": Provide(lambda: core.booking, sync_to_thread=False),
             "payments": Provide(lambda: core.payments, sync_to_thread=False),
             "calendar_health": Provide(lambda: core.calendar_health, sync_to_thread=False),

@@ -65,9 +65,11 @@ SELECT :id, d.id, :version_no, :config FROM interactive_definitions d WHERE d.sl
 ON CONFLICT DO NOTHING;
 
 -- name: publish_interactive_version(slug, version_no)!
+-- Publishes the demo's version unless the same or a later one is published already.
 UPDATE interactive_definitions d
 SET status = 'published', published_version_id = v.id, published_at = now(),
     updated_at = now(), version = d.version + 1
 FROM interactive_versions v
 WHERE d.slug = :slug AND v.definition_id = d.id AND v.version_no = :version_no
-  AND d.published_version_id IS NULL;
+  AND NOT EXISTS (SELECT 1 FROM interactive_versions AS p
+                  WHERE p.id = d.published_version_id AND p.version_no >= :version_no);

@@ -10,8 +10,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from app.adapters.postgres.demo_data import ANXIETY_QUIZ_CONFIG
 from app.bootstrap import load_demo
 from app.config import PROJECT_ROOT
+from app.domain.interactives.config import validate_config
 from tests.conftest import make_settings
 
 TABLES = (
@@ -53,12 +55,13 @@ async def test_demo_data_loads_once_and_is_usable(
     ).fetchall()
     assert [row[0] for row in found] == ["kak-uspokoitsya-kogda-trevozhno"]
     quiz = postgresql.execute(
-        """SELECT d.status, v.version_no, v.config -> 'bands' -> 0 ->> 'level'
+        """SELECT d.status, v.version_no, v.config -> 'scoring' -> 'bands' -> 0 ->> 'level'
            FROM interactive_definitions d
            JOIN interactive_versions v ON v.id = d.published_version_id
            WHERE d.slug = 'trevozhnost-samoproverka'"""
     ).fetchone()
-    assert quiz == ("published", 1, "low")
+    assert quiz == ("published", 2, "low")
+    validate_config(ANXIETY_QUIZ_CONFIG)  # the demo quiz can be scored
     synonym_term = postgresql.execute(
         """SELECT t.slug FROM glossary_term_synonyms s JOIN glossary_terms t ON t.id = s.term_id
            WHERE lower(s.synonym) = lower('беспокойство')"""

@@ -97,11 +97,17 @@ def test_multi_choice_adds_every_chosen_option() -> None:
     config = validate_config(
         quiz(
             questions=[
-                {"id": "q1", "text": "Что беспокоит?", "kind": "multi",
-                 "options": [{"id": "sleep", "label": "Сон", "value": 2},
-                             {"id": "mood", "label": "Настроение", "value": 3},
-                             {"id": "work", "label": "Работа", "value": 1}]},
-            ],  # fmt: skip
+                {
+                    "id": "q1",
+                    "text": "Что беспокоит?",
+                    "kind": "multi",
+                    "options": [
+                        {"id": "sleep", "label": "Сон", "value": 2},
+                        {"id": "mood", "label": "Настроение", "value": 3},
+                        {"id": "work", "label": "Работа", "value": 1},
+                    ],
+                },
+            ],
             crisis=None,
             recommendations={},
         )
@@ -153,8 +159,11 @@ def test_answers_that_do_not_fit_are_refused_without_echoing_them(
 
 def test_scale_answers_must_be_whole_numbers_in_range() -> None:
     config = validate_config(
-        quiz(questions=[{"id": "q1", "text": "Оценка", "kind": "scale", "min": 1, "max": 5}],
-             crisis=None, recommendations={})  # fmt: skip
+        quiz(
+            questions=[{"id": "q1", "text": "Оценка", "kind": "scale", "min": 1, "max": 5}],
+            crisis=None,
+            recommendations={},
+        )
     )
     for bad in (0, 6, True, "3", 2.5):
         with pytest.raises(ValidationFailed):

@@ -147,39 +147,47 @@ GLOSSARY: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 )
 
 _FREQUENCY = (
-    {"id": "never", "text": "Никогда", "score": 0},
-    {"id": "sometimes", "text": "Иногда", "score": 1},
-    {"id": "often", "text": "Часто", "score": 2},
-    {"id": "always", "text": "Почти всегда", "score": 3},
+    {"id": "never", "label": "Никогда", "value": 0},
+    {"id": "sometimes", "label": "Иногда", "value": 1},
+    {"id": "often", "label": "Часто", "value": 2},
+    {"id": "always", "label": "Почти всегда", "value": 3},
 )
 
+
+def _frequency_question(question_id: str, text: str) -> dict[str, Any]:
+    return {"id": question_id, "kind": "single", "text": text, "options": list(_FREQUENCY)}
+
+
+# Version 2 of the demo quiz (version 1 predates the scoring schema and is never scored).
+ANXIETY_QUIZ_VERSION = 2
 ANXIETY_QUIZ_CONFIG: dict[str, Any] = {
     "questions": [
-        {"id": "q1", "kind": "single", "text": "Как часто вы чувствуете беспокойство?"},
-        {"id": "q2", "kind": "single", "text": "Трудно ли вам остановить тревожные мысли?"},
-        {"id": "q3", "kind": "single", "text": "Бывает ли, что тревога мешает уснуть?"},
-        {"id": "q4", "kind": "single", "text": "Напряжены ли вы так, что трудно усидеть на месте?"},
-        {
-            "id": "q5",
-            "kind": "single",
-            "text": "Бывают ли мысли, что вам было бы лучше не жить?",
-        },
+        _frequency_question("q1", "Как часто вы чувствуете беспокойство?"),
+        _frequency_question("q2", "Трудно ли вам остановить тревожные мысли?"),
+        _frequency_question("q3", "Бывает ли, что тревога мешает уснуть?"),
+        _frequency_question("q4", "Напряжены ли вы так, что трудно усидеть на месте?"),
+        _frequency_question("q5", "Бывают ли мысли, что вам было бы лучше не жить?"),
     ],
-    "options": list(_FREQUENCY),
-    "scoring": {"method": "sum"},
-    "bands": [
-        {"min": 0, "max": 4, "level": "low"},
-        {"min": 5, "max": 9, "level": "moderate"},
-        {"min": 10, "max": 15, "level": "high"},
-    ],
-    "crisis_rule": {"any_of": [{"question": "q5", "options": ["sometimes", "often", "always"]}]},
+    "scoring": {
+        "kind": "sum",
+        "bands": [
+            {"level": "low", "min": 0, "max": 5},
+            {"level": "moderate", "min": 5, "max": 10},
+            {"level": "high", "min": 10},
+        ],
+    },
+    "crisis": {"any": [{"question": "q5", "options": ["sometimes", "often", "always"]}]},
     "recommendations": {
-        "low": {"content": ["kak-uspokoitsya-kogda-trevozhno"], "services": []},
+        "low": {"content": ["kak-uspokoitsya-kogda-trevozhno"]},
         "moderate": {
             "content": ["kak-uspokoitsya-kogda-trevozhno", "vechernie-ritualy-dlya-sna"],
             "services": ["individualnaya-konsultatsiya"],
+            "telegram_purpose": "interactive_result",
         },
-        "high": {"content": [], "services": ["individualnaya-konsultatsiya"]},
+        "high": {
+            "services": ["individualnaya-konsultatsiya"],
+            "telegram_purpose": "interactive_result",
+        },
     },
 }
 
@@ -225,9 +233,9 @@ async def load_demo_data(database: Database) -> None:
         )
         await q.add_interactive_version(
             conn,
-            id=demo_id(f"interactive:{quiz}:1"),
+            id=demo_id(f"interactive:{quiz}:{ANXIETY_QUIZ_VERSION}"),
             slug=quiz,
-            version_no=1,
+            version_no=ANXIETY_QUIZ_VERSION,
             config=Jsonb(ANXIETY_QUIZ_CONFIG),
         )
-        await q.publish_interactive_version(conn, slug=quiz, version_no=1)
+        await q.publish_interactive_version(conn, slug=quiz, version_no=ANXIETY_QUIZ_VERSION)

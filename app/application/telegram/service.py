@@ -178,6 +178,21 @@ class TelegramBotService:
         logger.info("telegram_deep_link_issued", purpose=purpose)
         return issued
 
+    async def url_for(
+        self, purpose: str, payload: dict[str, Any], user_id: UUID | None
+    ) -> str | None:
+        """A deep link for a result page (a self-check's plan): the ``t.me`` URL, or None
+        until ``TELEGRAM_BOT_USERNAME`` is set."""
+        if self._bot_username is None:
+            return None
+        validate_purpose(purpose)
+
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> IssuedLink:
+            return await uow.repos.issue_deep_link(purpose, payload, user_id=user_id)
+
+        issued = await in_transaction(self._uow, work)
+        return self.start_url(issued.code)
+
     async def first_delivery(self, update_id: int) -> bool:
         async def work(uow: UnitOfWork[TelegramDirectory]) -> bool:
             return await uow.repos.first_delivery_of_update(update_id)

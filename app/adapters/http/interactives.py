@@ -1,0 +1,422 @@
+"""HTTP endpoints of interactives (public runs, the editors' admin) and the cabinet's
+runs and diary."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from app.adapters.http.identity import NO_STORE
+from app.application.cabinet.diary import DiaryEntryInput, DiaryService
+from app.application.identity.service import Principal
+from app.application.interactives.service import InteractiveService
+
+AnonymousId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+LongText = Annotated[str, msgspec.Meta(max_length=2000)]
+TopicCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+AnswerValue = str | int | list[Annotated[str, msgspec.Meta(max_length=64)]]
+InteractiveType = Literal["quiz", "navigator", "thermometer", "boundaries", "prep", "ritual"]
+
+# --- public ------------------------------------------------------------------------
+
+
+class InteractiveSummaryOut(msgspec.Struct):
+    slug: str
+    interactive_type: str
+    title: str
+    description: str | None
+    topic_code: str | None
+    published_at: datetime
+
+
+class InteractivesOut(msgspec.Struct):
+    items: list[InteractiveSummaryOut]
+
+
+class OptionOut(msgspec.Struct, omit_defaults=True):
+    id: str
+    label: str
+
+
+class QuestionOut(msgspec.Struct, omit_defaults=True):
+    id: str
+    text: str
+    kind: str
+    options: list[OptionOut] | None = None
+    min: int | None = None
+    max: int | None = None
+
+
+class InteractiveOut(msgspec.Struct):
+    slug: str
+    interactive_type: str
+    title: str
+    description: str | None
+    topic_code: str | None
+    version_no: int
+    questions: list[QuestionOut]
+
+
+class RunIn(msgspec.Struct, forbid_unknown_fields=True):
+    anonymous_id: AnonymousId | None = None
+    metadata: dict[Annotated[str, msgspec.Meta(max_length=64)], str | int | bool] = {}
+
+
+class RunOut(msgspec.Struct):
+    id: uuid.UUID
+
+
+class CompleteIn(msgspec.Struct, forbid_unknown_fields=True):
+    answers: Annotated[dict[Annotated[str, msgspec.Meta(max_length=64)], AnswerValue],
+                       msgspec.Meta(max_length=100)]  # fmt: skip
+    anonymous_id: AnonymousId | None = None
+
+
+class ContentLinkOut(msgspec.Struct):
+    type: str
+    slug: str
+    title: str
+    summary: str | None
+
+
+class ServiceLinkOut(msgspec.Struct):
+    slug: str
+    title: str
+    duration_minutes: int
+    price: Decimal
+    currency: str
+
+
+class TelegramLinkOut(msgspec.Struct):
+    purpose: str
+    url: str
+
+
+class RecommendationsOut(msgspec.Struct):
+    content: list[ContentLinkOut]
+    services: list[ServiceLinkOut]
+    telegram: TelegramLinkOut | None
+
+
+class CrisisOut(msgspec.Struct, omit_defaults=True):
+    triggered: bool
+    resources: dict[str, Any] | None = None
+
+
+class ResultOut(msgspec.Struct):
+    run_id: uuid.UUID
+    result_level: str | None
+    result_profile: str | None
+    crisis: CrisisOut
+    recommendations: RecommendationsOut
+
+
+class PublicInteractivesController(Controller):
+    path = "/api/v1"
+    tags = ["interactives"]  # noqa: RUF012
+
+    @get("/interactives", summary="Published self-checks")
+    async def list_published(
+        self, interactives: NamedDependency[InteractiveService]
+    ) -> InteractivesOut:
+        rows = await interactives.published()
+        return InteractivesOut(msgspec.convert(rows, list[InteractiveSummaryOut]))
+
+    @get("/interactives/{slug:str}", summary="A self-check's questions (no scoring internals)")
+    async def get_one(
+        self, slug: FromPath[str], interactives: NamedDependency[InteractiveService]
+    ) -> InteractiveOut:
+        return msgspec.convert(await interactives.get(slug), InteractiveOut)
+
+    @post("/interactives/{slug:str}/runs", cache_control=NO_STORE,
+          summary="Start a run (signed in, or with the browser's anonymous_id)")  # fmt: skip
+    async def start(
+        self, slug: FromPath[str], data: JSONBody[RunIn],
+        optional_principal: NamedDependency[Principal | None],
+        interactives: NamedDependency[InteractiveService],
+    ) -> RunOut:  # fmt: skip
+        run_id = await interactives.start(
+            optional_principal, slug, data.anonymous_id, dict(data.metadata)
+        )
+        return RunOut(run_id)
+
+    @post("/interactive-runs/{run_id:uuid}/complete", cache_control=NO_STORE, status_code=200,
+          summary="Complete a run: scored on the server, answers never kept")  # fmt: skip
+    async def complete(
+        self, run_id: FromPath[uuid.UUID], data: JSONBody[CompleteIn],
+        optional_principal: NamedDependency[Principal | None],
+        interactives: NamedDependency[InteractiveService],
+    ) -> ResultOut:  # fmt: skip
+        result = await interactives.complete(
+            optional_principal, run_id, data.anonymous_id, dict(data.answers)
+        )
+        return msgspec.convert(result, ResultOut)
+
+
+# --- cabinet -----------------------------------------------------------------------
+
+
+class MyRunOut(msgspec.Struct):
+    id: uuid.UUID
+    slug: str
+    title: str
+    status: str
+    started_at: datetime
+    completed_at: datetime | None
+    result_level: str | None
+    result_profile: str | None
+    crisis_triggered: bool
+
+
+class MyRunsOut(msgspec.Struct):
+    items: list[MyRunOut]
+
+
+class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
+    anonymous_id: AnonymousId
+
+
+class ClaimOut(msgspec.Struct):
+    claimed: int
+
+
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+
+
+class DiaryIn(msgspec.Struct, forbid_unknown_fields=True):
+    entry_date: date
+    text: Annotated[str, msgspec.Meta(max_length=20_000)] = ""
+    mood: Annotated[int, msgspec.Meta(ge=1, le=10)] | None = None
+    tags: Annotated[list[Tag], msgspec.Meta(max_length=20)] = []
+
+    def entry(self) -> DiaryEntryInput:
+        return DiaryEntryInput(self.entry_date, self.text, self.mood, tuple(self.tags))
+
+
+class DiaryUpdateIn(DiaryIn, forbid_unknown_fields=True):
+    version: int = 0
+
+
+class DiaryEntryOut(msgspec.Struct):
+    id: uuid.UUID
+    entry_date: date
+    mood: int | None
+    text: str
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class DiaryOut(msgspec.Struct):
+    items: list[DiaryEntryOut]
+
+
+class CabinetController(Controller):
+    """The signed-in client's own runs and diary; another person's entry is a 404."""
+
+    path = "/api/v1/me"
+    tags = ["cabinet"]  # noqa: RUF012
+    cache_control = NO_STORE
+
+    @get("/interactive-runs", summary="My self-check results (aggregates only)")
+    async def my_runs(
+        self, principal: NamedDependency[Principal],
+        interactives: NamedDependency[InteractiveService],
+    ) -> MyRunsOut:  # fmt: skip
+        return MyRunsOut(msgspec.convert(await interactives.runs_of(principal), list[MyRunOut]))
+
+    @post("/interactive-runs/claim", status_code=200,
+          summary="Claim the runs this browser took before signing in")  # fmt: skip
+    async def claim(
+        self, data: JSONBody[ClaimIn], principal: NamedDependency[Principal],
+        interactives: NamedDependency[InteractiveService],
+    ) -> ClaimOut:  # fmt: skip
+        return ClaimOut(await interactives.claim(principal, data.anonymous_id))
+
+    @get("/diary", summary="Diary entries between two days (needs the health_data consent)")
+    async def diary(
+        self, principal: NamedDependency[Principal], diary: NamedDependency[DiaryService],
+        date_from: Annotated[date | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[date | None, QueryParameter(name="to")] = None,
+    ) -> DiaryOut:  # fmt: skip
+        rows = await diary.entries(principal, date_from, date_to)
+        return DiaryOut(msgspec.convert(rows, list[DiaryEntryOut]))
+
+    @post("/diary", summary="Write a diary entry (stored encrypted)")
+    async def add_entry(
+        self, data: JSONBody[DiaryIn], principal: NamedDependency[Principal],
+        diary: NamedDependency[DiaryService],
+    ) -> DiaryEntryOut:  # fmt: skip
+        return msgspec.convert(await diary.create(principal, data.entry()), DiaryEntryOut)
+
+    @get("/diary/{entry_id:uuid}", summary="One diary entry")
+    async def get_entry(
+        self, entry_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
+        diary: NamedDependency[DiaryService],
+    ) -> DiaryEntryOut:  # fmt: skip
+        return msgspec.convert(await diary.entry(principal, entry_id), DiaryEntryOut)
+
+    @put("/diary/{entry_id:uuid}", summary="Rewrite a diary entry; send its version")
+    async def put_entry(
+        self, entry_id: FromPath[uuid.UUID], data: JSONBody[DiaryUpdateIn],
+        principal: NamedDependency[Principal], diary: NamedDependency[DiaryService],
+    ) -> DiaryEntryOut:  # fmt: skip
+        row = await diary.update(principal, entry_id, data.version, data.entry())
+        return msgspec.convert(row, DiaryEntryOut)
+
+    @delete("/diary/{entry_id:uuid}", status_code=HTTP_204_NO_CONTENT,
+            summary="Delete a diary entry for good")  # fmt: skip
+    async def delete_entry(
+        self, entry_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
+        diary: NamedDependency[DiaryService],
+    ) -> None:  # fmt: skip
+        await diary.delete(principal, entry_id)
+
+
+# --- admin -------------------------------------------------------------------------
+
+
+class DefinitionIn(msgspec.Struct, forbid_unknown_fields=True):
+    slug: Slug
+    interactive_type: InteractiveType
+    title: Title
+    description: LongText | None = None
+    topic_code: TopicCode | None = None
+
+
+class DefinitionPatch(msgspec.Struct, forbid_unknown_fields=True):
+    version: int
+    title: Title
+    description: LongText | None = None
+    topic_code: TopicCode | None = None
+
+
+class DefinitionOut(msgspec.Struct):
+    id: uuid.UUID
+    slug: str
+    interactive_type: str
+    title: str
+    description: str | None
+    topic_code: str | None
+    status: str
+    published_at: datetime | None
+    updated_at: datetime
+    version: int
+    latest_version_no: int | None
+
+
+class DefinitionsOut(msgspec.Struct):
+    items: list[DefinitionOut]
+
+
+class VersionIn(msgspec.Struct, forbid_unknown_fields=True):
+    config: dict[str, Any]
+
+
+class VersionNoOut(msgspec.Struct):
+    version_no: int
+
+
+class VersionOut(msgspec.Struct):
+    version_no: int
+    config: dict[str, Any]
+    created_at: datetime
+
+
+class PublishIn(msgspec.Struct, forbid_unknown_fields=True):
+    version_no: Annotated[int, msgspec.Meta(ge=1)]
+
+
+class AdminInteractivesController(Controller):
+    """Owner and editor only (checked in each use case, audited)."""
+
+    path = "/api/v1/admin/interactives"
+    tags = ["admin: interactives"]  # noqa: RUF012
+    cache_control = NO_STORE
+
+    @get("/", summary="All definitions")
+    async def list_all(
+        self, principal: NamedDependency[Principal],
+        interactives: NamedDependency[InteractiveService],
+    ) -> DefinitionsOut:  # fmt: skip
+        rows = await interactives.definitions(principal)
+        return DefinitionsOut(msgspec.convert(rows, list[DefinitionOut]))
+
+    @post("/", summary="Create a definition (a draft without versions)")
+    async def create(
+        self, data: JSONBody[DefinitionIn], principal: NamedDependency[Principal],
+        interactives: NamedDependency[InteractiveService],
+    ) -> DefinitionOut:  # fmt: skip
+        row = await interactives.create(
+            principal, data.slug, data.interactive_type, data.title, data.description,
+            data.topic_code,
+        )  # fmt: skip
+        return msgspec.convert(row, DefinitionOut)
+
+    @get("/{definition_id:uuid}", summary="One definition")
+    async def get_one(
+        self, definition_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
+        interactives: NamedDependency[InteractiveService],
+    ) -> DefinitionOut:  # fmt: skip
+        return msgspec.convert(await interactives.definition(principal, definition_id),
+                               DefinitionOut)  # fmt: skip
+
+    @patch("/{definition_id:uuid}", summary="Edit title, description, topic; send version")
+    async def edit(
+        self, definition_id: FromPath[uuid.UUID], data: JSONBody[DefinitionPatch],
+        principal: NamedDependency[Principal], interactives: NamedDependency[InteractiveService],
+    ) -> DefinitionOut:  # fmt: skip
+        row = await interactives.update(
+            principal, definition_id, data.version, data.title, data.description, data.topic_code
+        )
+        return msgspec.convert(row, DefinitionOut)
+
+    @delete("/{definition_id:uuid}", status_code=HTTP_204_NO_CONTENT,
+            summary="Archive (runs and versions stay)")  # fmt: skip
+    async def archive(
+        self, definition_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
+        interactives: NamedDependency[InteractiveService],
+    ) -> None:  # fmt: skip
+        await interactives.archive(principal, definition_id)
+
+    @post("/{definition_id:uuid}/versions", summary="Add a version (config validated)")
+    async def add_version(
+        self, definition_id: FromPath[uuid.UUID], data: JSONBody[VersionIn],
+        principal: NamedDependency[Principal], interactives: NamedDependency[InteractiveService],
+    ) -> VersionNoOut:  # fmt: skip
+        return VersionNoOut(await interactives.add_version(principal, definition_id, data.config))
+
+    @get("/{definition_id:uuid}/versions/{version_no:int}", summary="One version's config")
+    async def get_version(
+        self, definition_id: FromPath[uuid.UUID], version_no: FromPath[int],
+        principal: NamedDependency[Principal], interactives: NamedDependency[InteractiveService],
+    ) -> VersionOut:  # fmt: skip
+        row = await interactives.version(principal, definition_id, version_no)
+        return msgspec.convert(row, VersionOut)
+
+    @post("/{definition_id:uuid}/publish", status_code=200,
+          summary="Publish a version (runs in progress keep theirs)")  # fmt: skip
+    async def publish(
+        self, definition_id: FromPath[uuid.UUID], data: JSONBody[PublishIn],
+        principal: NamedDependency[Principal], interactives: NamedDependency[InteractiveService],
+    ) -> DefinitionOut:  # fmt: skip
+        row = await interactives.publish(principal, definition_id, data.version_no)
+        return msgspec.convert(row, DefinitionOut)
+
+
+INTERACTIVE_CONTROLLERS = [
+    PublicInteractivesController,
+    CabinetController,
+    AdminInteractivesController,
+]

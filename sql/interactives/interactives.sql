@@ -1,0 +1,135 @@
+-- Interactives: published definitions, runs (aggregates only) and the admin's versions.
+
+-- name: list_published()
+SELECT d.slug, d.interactive_type, d.title, d.description, d.topic_code, d.published_at
+FROM interactive_definitions AS d
+WHERE d.status = 'published'
+ORDER BY d.published_at DESC, d.slug;
+
+-- name: get_published(slug)^
+SELECT d.id, d.slug, d.interactive_type, d.title, d.description, d.topic_code,
+       v.id AS version_id, v.version_no, v.config
+FROM interactive_definitions AS d
+JOIN interactive_versions AS v ON v.id = d.published_version_id
+WHERE d.slug = :slug AND d.status = 'published';
+
+-- name: insert_run(id, definition_id, version_id, user_id, anonymous_id, metadata, now)!
+INSERT INTO interactive_runs (id, definition_id, version_id, user_id, anonymous_id, started_at,
+                              status, metadata)
+VALUES (:id, :definition_id, :version_id, :user_id, :anonymous_id, :now, 'in_progress',
+        :metadata);
+
+-- name: lock_run(id)^
+-- The run with the version that scores it (not the definition's current one).
+SELECT r.id, r.user_id, r.anonymous_id, r.status, r.started_at, v.config, d.slug
+FROM interactive_runs AS r
+JOIN interactive_versions AS v ON v.id = r.version_id
+JOIN interactive_definitions AS d ON d.id = r.definition_id
+WHERE r.id = :id
+FOR UPDATE OF r;
+
+-- name: complete_run(id, result_level, result_profile, crisis_triggered, duration_ms, now)!
+UPDATE interactive_runs
+SET status = 'completed', completed_at = :now, result_level = :result_level,
+    result_profile = :result_profile, crisis_triggered = :crisis_triggered,
+    duration_ms = :duration_ms
+WHERE id = :id AND status = 'in_progress';
+
+-- name: claim_runs(user_id, anonymous_id)!
+-- Runs a visitor took before signing in become the user's.
+UPDATE interactive_runs SET user_id = :user_id
+WHERE anonymous_id = :anonymous_id AND user_id IS NULL;
+
+-- name: runs_of_user(user_id)
+SELECT r.id, d.slug, d.title, r.status, r.started_at, r.completed_at, r.result_level,
+       r.result_profile, r.crisis_triggered
+FROM interactive_runs AS r
+JOIN interactive_definitions AS d ON d.id = r.definition_id
+WHERE r.user_id = :user_id
+ORDER BY r.started_at DESC;
+
+-- name: abandon_runs(before)!
+-- Job: runs left unfinished for a day.
+UPDATE interactive_runs SET status = 'abandoned'
+WHERE status = 'in_progress' AND started_at < :before;
+
+-- name: erase_runs(user_id)!
+DELETE FROM interactive_runs WHERE user_id = :user_id;
+
+-- name: published_content(slugs)
+-- Recommended reading that is published now, in the order the config names it.
+SELECT c.type, c.slug, c.title, c.summary
+FROM content_items AS c
+WHERE c.slug = ANY(:slugs) AND c.status = 'published'
+ORDER BY array_position(:slugs, c.slug::text);
+
+-- name: published_services(slugs)
+SELECT s.slug, s.title, s.duration_minutes, s.price_amount AS price, s.currency
+FROM services AS s
+WHERE s.slug = ANY(:slugs) AND s.status = 'published'
+ORDER BY array_position(:slugs, s.slug::text);
+
+-- name: record_event(event_name, user_id, anonymous_id, props, now)!
+INSERT INTO analytics_events (event_name, occurred_at, user_id, anonymous_id, props)
+VALUES (:event_name, :now, :user_id, :anonymous_id, :props);
+
+-- name: crisis_resources()^
+SELECT value FROM system_settings WHERE key = 'crisis.resources';
+
+-- Admin ---------------------------------------------------------------------------------
+
+-- name: list_definitions()
+SELECT d.id, d.slug, d.interactive_type, d.title, d.description, d.topic_code, d.status,
+       d.published_version_id, d.published_at, d.updated_at, d.version,
+       (SELECT max(v.version_no) FROM interactive_versions AS v
+        WHERE v.definition_id = d.id) AS latest_version_no
+FROM interactive_definitions AS d
+ORDER BY d.updated_at DESC, d.id;
+
+-- name: get_definition(id)^
+SELECT d.id, d.slug, d.interactive_type, d.title, d.description, d.topic_code, d.status,
+       d.published_version_id, d.published_at, d.updated_at, d.version,
+       (SELECT max(v.version_no) FROM interactive_versions AS v
+        WHERE v.definition_id = d.id) AS latest_version_no
+FROM interactive_definitions AS d
+WHERE d.id = :id;
+
+-- name: insert_definition(id, slug, interactive_type, title, description, topic_code, now)!
+INSERT INTO interactive_definitions (id, slug, interactive_type, title, description, topic_code,
+                                     status, created_at, updated_at)
+VALUES (:id, :slug, :interactive_type, :title, :description, :topic_code, 'draft', :now, :now);
+
+-- name: update_definition(id, version, title, description, topic_code, now)^
+UPDATE interactive_definitions
+SET title = :title, description = :description, topic_code = :topic_code, updated_at = :now,
+    version = version + 1
+WHERE id = :id AND version = :version
+RETURNING id;
+
+-- name: insert_version(id, definition_id, config, created_by, now)^
+-- The next number for this definition; the definition row lock orders concurrent adds.
+INSERT INTO interactive_versions (id, definition_id, version_no, config, created_at, created_by)
+SELECT :id, d.id,
+       coalesce((SELECT max(v.version_no) FROM interactive_versions AS v
+                 WHERE v.definition_id = d.id), 0) + 1,
+       :config, :now, :created_by
+FROM (SELECT id FROM interactive_definitions WHERE id = :definition_id FOR UPDATE) AS d
+RETURNING version_no;
+
+-- name: get_version(definition_id, version_no)^
+SELECT id, version_no, config, created_at
+FROM interactive_versions
+WHERE definition_id = :definition_id AND version_no = :version_no;
+
+-- name: publish_version(id, version_id, now)^
+UPDATE interactive_definitions
+SET status = 'published', published_version_id = :version_id, published_at = :now,
+    updated_at = :now, version = version + 1
+WHERE id = :id
+RETURNING id;
+
+-- name: archive_definition(id, now)^
+UPDATE interactive_definitions
+SET status = 'archived', updated_at = :now, version = version + 1
+WHERE id = :id
+RETURNING id;
