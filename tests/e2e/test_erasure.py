@@ -21,6 +21,7 @@ from app.config import Settings
 from tests.conftest import TEST_KEYRING, FixedClock
 from tests.e2e.conftest import mailing_settings
 from tests.e2e.identity_helpers import Inbox, bearer, eventually, login, wait_for_mail
+from tests.integration import rows
 
 EMAIL = "erase.me@example.org"
 NAME = "Эрика Стираемая"
@@ -124,6 +125,21 @@ async def test_erasure_leaves_no_personal_data_and_keeps_accounting_rows(
         {"f": form_id, "a": appointment,
          "p": CIPHER.encrypt(json.dumps({"about": NAME}), f"intake_forms.payload_encrypted:{form_id}")},
     )  # fmt: skip
+    entry_id = uuid.uuid4()
+    postgresql.execute(
+        """INSERT INTO diary_entries (id, user_id, entry_date, body_encrypted)
+           VALUES (%(i)s, %(u)s, '2026-11-20', %(b)s)""",
+        {"i": entry_id, "u": user["id"],
+         "b": CIPHER.encrypt(json.dumps({"text": f"{NAME} пишет"}),
+                             f"diary_entries.body_encrypted:{entry_id}")},
+    )  # fmt: skip
+    definition, version = rows.interactive(postgresql)
+    postgresql.execute(
+        """INSERT INTO interactive_runs (definition_id, version_id, user_id, status, result_level,
+                                         completed_at)
+           VALUES (%(d)s, %(v)s, %(u)s, 'completed', 'high', now())""",
+        {"d": definition, "v": version, "u": user["id"]},
+    )
     postgresql.commit()
     await client.post("/api/v1/me/data-exports", headers=bearer(token))
     await wait_for_mail(inbox, EMAIL, count=2)
@@ -160,6 +176,9 @@ async def test_erasure_leaves_no_personal_data_and_keeps_accounting_rows(
     assert audit[0]["users"] == 1
     assert audit[0]["telegram_accounts"] == 1
     assert audit[0]["intake_forms"] == 1
+    assert audit[0]["diary_entries"] == 1
+    assert audit[0]["interactive_runs"] == 1  # which self-checks they took goes too
+    assert postgresql.execute("SELECT count(*) FROM interactive_runs").fetchone() == (0,)
     assert EMAIL not in json.dumps(audit[0])
 
     # The old address now opens a new, empty account, never the erased one.

@@ -24,6 +24,7 @@ from tests.e2e.identity_helpers import (
     login,
     wait_for_mail,
 )
+from tests.integration import rows
 
 START = "/api/v1/auth/email/start"
 VERIFY = "/api/v1/auth/email/verify"
@@ -284,6 +285,25 @@ async def test_export_holds_only_the_users_data_and_downloads_once(
 ) -> None:
     token, user = await login(client, inbox, "export@example.org")
     await login(client, inbox, "someone-else@example.org")
+    # A diary entry (P2, encrypted) and a self-check result of theirs.
+    await client.post(
+        "/api/v1/me/consents",
+        json={"consent_type": "health_data", "granted": True, "document_version": "2026-01"},
+        headers=bearer(token),
+    )
+    diary = await client.post(
+        "/api/v1/me/diary", json={"entry_date": "2026-11-20", "text": "Запись для экспорта"},
+        headers=bearer(token),
+    )  # fmt: skip
+    assert diary.status_code == 201, diary.text
+    definition, version = rows.interactive(postgresql)
+    postgresql.execute(
+        """INSERT INTO interactive_runs (definition_id, version_id, user_id, status,
+                                         completed_at, result_level)
+           VALUES (%(d)s, %(v)s, %(u)s, 'completed', now(), 'moderate')""",
+        {"d": definition, "v": version, "u": user["id"]},
+    )
+    postgresql.commit()
     export_id = (await client.post("/api/v1/me/data-exports", headers=bearer(token))).json()["id"]
 
     mail = await wait_for_mail(inbox, "export@example.org", count=2)
@@ -307,6 +327,11 @@ async def test_export_holds_only_the_users_data_and_downloads_once(
         "payments": [],
         "intake_forms": [],
     }
+    sections = archive.json()["sections"]
+    assert [e["text"] for e in sections["diary"]["entries"]] == ["Запись для экспорта"]
+    assert [(r["slug"], r["result_level"]) for r in sections["interactives"]["runs"]] == [
+        ("anxiety-check", "moderate")
+    ]
     assert (
         await client.get(f"{url}?token={download_token}", headers=bearer(token))
     ).status_code == 404
