@@ -23,6 +23,7 @@ from tests.conftest import FixedClock, make_settings
 from tests.e2e.identity_helpers import bearer
 from tests.e2e.staff import signed_in
 from tests.integration import rows
+from tests.telegram_api import TOKEN
 
 ADMIN = "/api/v1/admin/interactives"
 VISITOR = "visitor-7f3a9c2e1b"
@@ -383,3 +384,36 @@ async def test_answers_are_kept_nowhere(
         assert value not in stored, value
         assert value not in logs.err + logs.out, value
     assert "interactive_run_completed" in logs.err  # the logs were captured
+
+
+async def test_a_result_offers_the_plan_in_telegram_when_the_bot_is_on(
+    database_url: str, clock: FixedClock, postgresql: psycopg.Connection[Any]
+) -> None:
+    settings = make_settings(
+        database_url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET="s" * 32,
+        TELEGRAM_BOT_USERNAME="balance_test_bot",
+    )  # fmt: skip
+    config = json.loads(json.dumps(CONFIG))
+    config["recommendations"]["high"]["telegram_purpose"] = "interactive_result"
+    app = create_app(settings, core=build_core(settings, clock=clock))
+    async with AsyncTestClient(app=app) as client:
+        editor = await publish_quiz(client, postgresql)
+        definition = (await client.get(f"{ADMIN}/", headers=editor)).json()["items"][0]["id"]
+        await client.post(f"{ADMIN}/{definition}/versions", json={"config": config},
+                          headers=editor)  # fmt: skip
+        await client.post(f"{ADMIN}/{definition}/publish", json={"version_no": 2},
+                          headers=editor)  # fmt: skip
+        run = await start(client)
+        done = await client.post(
+            f"/api/v1/interactive-runs/{run}/complete",
+            json={"anonymous_id": VISITOR,
+                  "answers": answers("ans_always_x44", "ans_always_x44", "ans_often_x43")},
+        )  # fmt: skip
+    telegram = done.json()["recommendations"]["telegram"]
+    assert telegram["purpose"] == "interactive_result"
+    assert telegram["url"].startswith("https://t.me/balance_test_bot?start=")
+    code = telegram["url"].split("start=")[1]
+    postgresql.commit()
+    assert postgresql.execute(
+        "SELECT purpose, payload, user_id FROM deep_links WHERE code = %s", (code,)
+    ).fetchone() == ("interactive_result", {"interactive": "trevoga-test", "result": "high"}, None)
