@@ -29,6 +29,7 @@ from app.adapters.google_calendar.gateway import GoogleCalendarGateway, authoriz
 from app.adapters.http.app import build_http_app
 from app.adapters.http.booking import BOOKING_CONTROLLERS, SandboxPaymentsController
 from app.adapters.http.content import CONTENT_CONTROLLERS
+from app.adapters.http.crm import CRM_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
 from app.adapters.http.interactives import INTERACTIVE_CONTROLLERS
 from app.adapters.http.payments import AdminPaymentsController
@@ -36,6 +37,7 @@ from app.adapters.http.telegram import DeepLinksController
 from app.adapters.http.webhooks import TelegramWebhookController, WebhooksController
 from app.adapters.postgres.booking import BookingPersonalData, PostgresBookingRepos
 from app.adapters.postgres.content import PostgresContentRepos
+from app.adapters.postgres.crm import CrmPersonalData, PostgresLeadStore
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
 from app.adapters.postgres.diary import DiaryPersonalData, PostgresDiaryStore
@@ -60,6 +62,7 @@ from app.adapters.yookassa.links import YooKassaLinks
 from app.application.booking.service import BookingConfig, BookingService
 from app.application.cabinet.diary import DiaryService
 from app.application.content.service import ContentService
+from app.application.crm.service import CrmService
 from app.application.events import EventHandlers
 from app.application.identity.service import IdentityConfig, IdentityService
 from app.application.interactives.service import InteractiveService
@@ -87,7 +90,9 @@ R = TypeVar("R")
 
 OUTBOX_RETENTION = timedelta(days=7)
 # Each context's part of data-subject export and erasure (identity's own runs last).
-PERSONAL_DATA_SECTIONS = (BookingPersonalData, InteractivesPersonalData, DiaryPersonalData)
+PERSONAL_DATA_SECTIONS = (
+    BookingPersonalData, InteractivesPersonalData, DiaryPersonalData, CrmPersonalData,
+)  # fmt: skip
 # Defaults also seeded in system_settings (booking.hold_minutes, reminder offsets).
 HOLD_MINUTES = 15
 REMINDER_OFFSETS_HOURS = (24, 2)
@@ -339,6 +344,7 @@ class Core:
     content: ContentService = field(init=False)
     interactives: InteractiveService = field(init=False)
     diary: DiaryService = field(init=False)
+    crm: CrmService = field(init=False)
     booking: BookingService = field(init=False)
     calendar: GoogleCalendarGateway | None = field(init=False, default=None)
     payments: PaymentNotifications = field(init=False)
@@ -374,6 +380,7 @@ def _wire_interactives(core: Core) -> None:
         core.unit_of_work(PostgresInteractiveStore), core.clock, core.telegram_service
     )
     core.diary = DiaryService(core.unit_of_work(PostgresDiaryStore), core.clock)
+    core.crm = CrmService(core.unit_of_work(PostgresLeadStore))
     interactives = core.interactives
 
     async def abandon_stale(now: datetime) -> None:
@@ -494,6 +501,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             *IDENTITY_CONTROLLERS,
             *CONTENT_CONTROLLERS,
             *INTERACTIVE_CONTROLLERS,
+            *CRM_CONTROLLERS,
             *BOOKING_CONTROLLERS,
             WebhooksController,
             AdminPaymentsController,
@@ -509,6 +517,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             "content": Provide(lambda: core.content, sync_to_thread=False),
             "interactives": Provide(lambda: core.interactives, sync_to_thread=False),
             "diary": Provide(lambda: core.diary, sync_to_thread=False),
+            "crm": Provide(lambda: core.crm, sync_to_thread=False),
             "booking": Provide(lambda: core.booking, sync_to_thread=False),
             "payments": Provide(lambda: core.payments, sync_to_thread=False),
             "calendar_health": Provide(lambda: core.calendar_health, sync_to_thread=False),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -70,10 +70,11 @@ async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTe
 
 
 async def publish_quiz(
-    client: AsyncTestClient[Litestar], db: psycopg.Connection[Any], slug: str = "trevoga-test"
-) -> dict[str, str]:
+    client: AsyncTestClient[Litestar], db: psycopg.Connection[Any], slug: str = "trevoga-test",
+    now: datetime | None = None, config: dict[str, Any] | None = None,
+) -> dict[str, str]:  # fmt: skip
     """The editor's path: definition → version → publish. Returns the editor's headers."""
-    editor = bearer(signed_in(db, "editor"))
+    editor = bearer(signed_in(db, "editor", now=now))
     created = await client.post(
         f"{ADMIN}/",
         json={"slug": slug, "interactive_type": "quiz", "title": "Проверка тревоги",
@@ -83,7 +84,7 @@ async def publish_quiz(
     assert created.status_code == 201, created.text
     definition = created.json()["id"]
     version = await client.post(
-        f"{ADMIN}/{definition}/versions", json={"config": CONFIG}, headers=editor
+        f"{ADMIN}/{definition}/versions", json={"config": config or CONFIG}, headers=editor
     )
     assert version.json() == {"version_no": 1}
     published = await client.post(

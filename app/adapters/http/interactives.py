@@ -14,10 +14,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from app.adapters.http.identity import NO_STORE
+from app.adapters.http.identity import NO_STORE, ConsentIn
 from app.application.cabinet.diary import DiaryEntryInput, DiaryService
 from app.application.identity.service import Principal
 from app.application.interactives.service import InteractiveService
+from app.domain.crm.contact import LeadContact
 
 AnonymousId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -76,10 +77,19 @@ class RunOut(msgspec.Struct):
     id: uuid.UUID
 
 
+class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+
+
 class CompleteIn(msgspec.Struct, forbid_unknown_fields=True):
     answers: Annotated[dict[Annotated[str, msgspec.Meta(max_length=64)], AnswerValue],
                        msgspec.Meta(max_length=100)]  # fmt: skip
     anonymous_id: AnonymousId | None = None
+    contact: ContactIn | None = None
+    """Left to get the plan by e-mail or Telegram: makes the visitor a CRM lead."""
+    consents: list[ConsentIn] = []
 
 
 class ContentLinkOut(msgspec.Struct):
@@ -157,9 +167,15 @@ class PublicInteractivesController(Controller):
         optional_principal: NamedDependency[Principal | None],
         interactives: NamedDependency[InteractiveService],
     ) -> ResultOut:  # fmt: skip
-        result = await interactives.complete(
-            optional_principal, run_id, data.anonymous_id, dict(data.answers)
+        contact = (
+            LeadContact(data.contact.name, data.contact.email, data.contact.phone)
+            if data.contact and (data.contact.email or data.contact.phone)
+            else None
         )
+        result = await interactives.complete(
+            optional_principal, run_id, data.anonymous_id, dict(data.answers), contact,
+            tuple((c.consent_type, c.granted, c.document_version) for c in data.consents),
+        )  # fmt: skip
         return msgspec.convert(result, ResultOut)
 
 

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 
 from psycopg.types.json import Jsonb
 
+from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.session import Session
 from app.application.booking.ports import GuestContact, PaymentStart, Row, Service
 from app.domain.booking.appointment import Appointment, AppointmentStatus
 from app.domain.booking.availability import ScheduleException, WeeklyRule
+from app.domain.crm.contact import LeadContact
 from app.domain.errors import VersionConflict
-from app.domain.shared.contact import Email, Phone
 from app.domain.shared.ids import new_id
 from app.domain.shared.money import Money
 from app.domain.shared.time_range import TimeRange
@@ -271,42 +272,13 @@ class PostgresLeadDirectory:
     async def find_or_create(
         self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: Row
     ) -> uuid.UUID:
-        identities = []
-        if contact.email:
-            email = Email(contact.email)
-            identities.append(("email", email.value, email.normalized))
-        if contact.phone:
-            phone = Phone(contact.phone)
-            identities.append(("phone", contact.phone, phone.normalized))
-        now = self._s.clock.now()
-        lead_id: uuid.UUID | None = None
-        for kind, _, normalized in identities:
-            row = await self._q.find_lead_by_identity(
-                self._s.conn, kind=kind, value_normalized=normalized
-            )
-            if row is not None:
-                lead_id = row["id"]
-                break
-        if lead_id is None:
-            lead_id = new_id()
-            await self._q.insert_lead(
-                self._s.conn, id=lead_id, source="booking", display_name=contact.name,
-                first_touch=Jsonb(first_touch), now=now,
-            )  # fmt: skip
-        for kind, value, normalized in identities:
-            await self._q.insert_lead_identity(
-                self._s.conn, id=new_id(), lead_id=lead_id, kind=kind, value=value,
-                value_normalized=normalized, now=now,
-            )  # fmt: skip
-        for consent_type, granted, version in consents:
-            await self._q.insert_lead_consent(
-                self._s.conn, id=new_id(), lead_id=lead_id, consent_type=consent_type,
-                granted=granted, document_version=version, now=now,
-            )  # fmt: skip
-        await self._q.add_timeline_event(
-            self._s.conn, id=new_id(), lead_id=lead_id, event_type="booking.held",
-            props=Jsonb({}), now=now,
+        """The guest's lead (merged by e-mail or phone) with a ``booking.held`` event."""
+        leads = PostgresLeadStore(self._s)
+        lead_id = await leads.find_or_create(
+            "booking", LeadContact(contact.name, contact.email, contact.phone), consents,
+            first_touch,
         )  # fmt: skip
+        await leads.add_event(lead_id, "booking.held", {})
         return lead_id
 
     async def contact(self, lead_id: uuid.UUID) -> tuple[str | None, str | None]:

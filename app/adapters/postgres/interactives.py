@@ -10,7 +10,9 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.session import Session
+from app.domain.crm.contact import LeadContact
 from app.domain.interactives.scoring import Outcome
 from app.domain.shared.ids import new_id
 
@@ -91,6 +93,19 @@ class PostgresInteractiveStore:
         row = await self._q.crisis_resources(self._s.conn)
         value = row["value"] if row else None
         return value if isinstance(value, dict) else {}
+
+    async def lead_for(
+        self, contact: LeadContact, consents: Sequence[tuple[str, bool, str]], slug: str,
+        result: str,
+    ) -> uuid.UUID:  # fmt: skip
+        leads = PostgresLeadStore(self._s)
+        lead_id = await leads.find_or_create(
+            "interactive", contact, consents, {"entry_point": "interactive", "page": slug}
+        )
+        await leads.add_event(
+            lead_id, "interactive.completed", {"interactive": slug, "result": result}
+        )
+        return lead_id
 
     async def definitions(self) -> list[Row]:
         return [dict(r) async for r in self._q.list_definitions(self._s.conn)]

@@ -9,7 +9,9 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
+from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.session import Session
+from app.domain.crm.contact import LeadContact
 from app.domain.shared.ids import new_id
 from app.domain.shared.privacy import ensure_p0
 from app.domain.telegram import deep_links
@@ -104,40 +106,29 @@ class PostgresTelegramDirectory:
         a user (a client is not a lead). The account row is locked by ``remember_account``
         in the same transaction, so two simultaneous ``/start`` make one lead.
         """
-        crm = self._s.queries.crm
         now = self._s.clock.now()
         account = await self._s.queries.telegram.get_account(
             self._s.conn, telegram_user_id=telegram_user_id
         )
         if account is None:  # pragma: no cover (remember_account ran first)
             return None
+        leads = PostgresLeadStore(self._s)
+        purpose = link.purpose if link else None
         lead_id: UUID | None = account["lead_id"]
         if lead_id is None and link is not None and link.lead_id is not None:
             lead_id = link.lead_id
+            await leads.add_identities(lead_id, LeadContact(telegram=str(telegram_user_id)))
         elif lead_id is None and (account["user_id"] or (link is not None and link.user_id)):
             return None
         elif lead_id is None:
-            found = await crm.find_lead_by_identity(
-                self._s.conn, kind="telegram", value_normalized=str(telegram_user_id)
-            )
-            lead_id = found["id"] if found else new_id()
-            if found is None:
-                first_touch = {"entry_point": "telegram", "purpose": link.purpose if link else None}
-                await crm.insert_lead(
-                    self._s.conn, id=lead_id, source="telegram", display_name=None,
-                    first_touch=Jsonb(first_touch), now=now,
-                )  # fmt: skip
-                await crm.insert_lead_identity(
-                    self._s.conn, id=new_id(), lead_id=lead_id, kind="telegram",
-                    value=str(telegram_user_id), value_normalized=str(telegram_user_id), now=now,
-                )  # fmt: skip
+            lead_id = await leads.find_or_create(
+                "telegram", LeadContact(telegram=str(telegram_user_id)), (),
+                {"entry_point": "telegram", "purpose": purpose},
+            )  # fmt: skip
         await self._s.queries.telegram.attach_lead(
             self._s.conn, telegram_user_id=telegram_user_id, lead_id=lead_id, now=now
         )
-        await crm.add_timeline_event(
-            self._s.conn, id=new_id(), lead_id=lead_id, event_type="telegram.started",
-            props=Jsonb({"purpose": link.purpose if link else None}), now=now,
-        )  # fmt: skip
+        await leads.add_event(lead_id, "telegram.started", {"purpose": purpose})
         return lead_id
 
     async def mark_blocked(self, chat_id: int) -> None:

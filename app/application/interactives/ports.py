@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from app.domain.crm.contact import LeadContact
 from app.domain.interactives.scoring import Outcome
 
 Row = dict[str, Any]
@@ -43,6 +44,16 @@ class InteractiveStore(Protocol):
 
     async def crisis_resources(self) -> Row: ...
 
+    async def lead_for(
+        self,
+        contact: LeadContact,
+        consents: Sequence[tuple[str, bool, str]],
+        slug: str,
+        result: str,
+    ) -> uuid.UUID:
+        """The CRM lead of someone who left their contact with a result (merged by it)."""
+        ...
+
     # admin
     async def definitions(self) -> list[Row]: ...
 
@@ -73,5 +84,9 @@ class DeepLinkIssuer(Protocol):
     """Makes a Telegram deep link for a result (absent when no bot is configured)."""
 
     async def url_for(
-        self, purpose: str, payload: Row, user_id: uuid.UUID | None
+        self,
+        purpose: str,
+        payload: Row,
+        user_id: uuid.UUID | None,
+        lead_id: uuid.UUID | None = None,
     ) -> str | None: ...

@@ -23,7 +23,14 @@ from app.application.interactives.ports import DeepLinkIssuer, InteractiveStore,
 from app.application.ports import AuditEntry, Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.content.model import validate_slug
-from app.domain.errors import InvalidState, NotFound, ValidationFailed, VersionConflict
+from app.domain.crm.contact import LeadContact
+from app.domain.errors import (
+    ConsentRequired,
+    InvalidState,
+    NotFound,
+    ValidationFailed,
+    VersionConflict,
+)
 from app.domain.identity.model import Role
 from app.domain.interactives.config import InteractiveConfig, validate_config
 from app.domain.interactives.scoring import Outcome, score
@@ -118,9 +125,17 @@ class InteractiveService:
         run_id: uuid.UUID,
         anonymous_id: str | None,
         answers: dict[str, Any],
+        contact: LeadContact | None = None,
+        consents: tuple[tuple[str, bool, str], ...] = (),
     ) -> Row:
-        """Score ``answers`` (kept in memory only) and store the aggregate; once per run."""
+        """Score ``answers`` (kept in memory only) and store the aggregate; once per run.
+        A visitor who leaves a contact (with the ``personal_data`` consent) becomes, or
+        joins, a CRM lead, and the result's Telegram link carries that lead."""
         user_id = principal.user_id if principal else None
+        if contact is not None:
+            contact.identities()  # a malformed contact is refused before anything runs
+            if not any(kind == "personal_data" and granted for kind, granted, _ in consents):
+                raise ConsentRequired("The personal_data consent is required to leave a contact.")
 
         async def work(uow: InteractivesUoW) -> _Completed:
             run = await uow.repos.lock_run(run_id)
@@ -141,8 +156,14 @@ class InteractiveService:
             content, services = await uow.repos.recommended(
                 wanted.content if wanted else (), wanted.services if wanted else ()
             )
+            lead_id = (
+                await uow.repos.lead_for(contact, consents, run["slug"], outcome.result)
+                if contact is not None
+                else None
+            )
             return _Completed(
                 slug=run["slug"], outcome=outcome, content=content, services=services,
+                lead_id=lead_id,
                 resources=await uow.repos.crisis_resources() if outcome.crisis_triggered else {},
                 purpose=wanted.telegram_purpose if wanted else None,
             )  # fmt: skip
@@ -154,7 +175,7 @@ class InteractiveService:
         telegram = None
         if done.purpose is not None and self._deep_links is not None:
             payload = {"interactive": slug, "result": outcome.result}
-            url = await self._deep_links.url_for(done.purpose, payload, user_id)
+            url = await self._deep_links.url_for(done.purpose, payload, user_id, done.lead_id)
             telegram = {"purpose": done.purpose, "url": url} if url else None
         crisis: Row = {"triggered": outcome.crisis_triggered}
         if outcome.crisis_triggered:
@@ -322,6 +343,7 @@ class _Completed:
     services: list[Row]
     resources: Row
     purpose: str | None
+    lead_id: uuid.UUID | None = None
 
 
 def _owns(run: Row, user_id: uuid.UUID | None, anonymous_id: str | None) -> bool:

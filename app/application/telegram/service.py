@@ -179,7 +179,11 @@ class TelegramBotService:
         return issued
 
     async def url_for(
-        self, purpose: str, payload: dict[str, Any], user_id: UUID | None
+        self,
+        purpose: str,
+        payload: dict[str, Any],
+        user_id: UUID | None,
+        lead_id: UUID | None = None,
     ) -> str | None:
         """A deep link for a result page (a self-check's plan): the ``t.me`` URL, or None
         until ``TELEGRAM_BOT_USERNAME`` is set."""
@@ -188,7 +192,9 @@ class TelegramBotService:
         validate_purpose(purpose)
 
         async def work(uow: UnitOfWork[TelegramDirectory]) -> IssuedLink:
-            return await uow.repos.issue_deep_link(purpose, payload, user_id=user_id)
+            return await uow.repos.issue_deep_link(
+                purpose, payload, user_id=user_id, lead_id=lead_id
+            )
 
         issued = await in_transaction(self._uow, work)
         return self.start_url(issued.code)

@@ -1,0 +1,169 @@
+"""HTTP endpoints of the CRM: the public contact form and the staff's leads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from app.adapters.http.identity import NO_STORE, ConsentIn
+from app.adapters.http.pagination import MAX_LIMIT
+from app.application.crm.service import ContactForm, CrmService
+from app.application.identity.service import Principal
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Short = Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+MetaKey = Annotated[str, msgspec.Meta(max_length=64)]
+LeadStatus = Literal["new", "contacted", "qualified", "lost"]
+
+
+class LeadIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    consents: list[ConsentIn]
+    email: Short | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    telegram: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    message: Annotated[str, msgspec.Meta(max_length=5000)] | None = None
+    topic: Code | None = None
+    metadata: dict[MetaKey, str | int | bool | None] = {}
+
+
+class ReceivedOut(msgspec.Struct):
+    status: str = "received"
+
+
+class PublicLeadsController(Controller):
+    path = "/api/v1"
+    tags = ["engagement"]  # noqa: RUF012
+
+    @post("/leads", status_code=HTTP_202_ACCEPTED, cache_control=NO_STORE,
+          summary="The contact form; merged into a known lead by contact")  # fmt: skip
+    async def submit(self, data: JSONBody[LeadIn], crm: NamedDependency[CrmService]) -> ReceivedOut:
+        await crm.submit(
+            ContactForm(
+                name=data.name,
+                email=data.email,
+                phone=data.phone,
+                telegram=data.telegram,
+                message=data.message,
+                topic=data.topic,
+                consents=tuple(
+                    (c.consent_type, c.granted, c.document_version) for c in data.consents
+                ),
+                metadata=dict(data.metadata),
+            )
+        )
+        return ReceivedOut()
+
+
+class LeadSummaryOut(msgspec.Struct):
+    id: uuid.UUID
+    status: str
+    source: str
+    display_name: str | None
+    assigned_to: uuid.UUID | None
+    converted_user_id: uuid.UUID | None
+    first_touch: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class LeadsOut(msgspec.Struct):
+    items: list[LeadSummaryOut]
+
+
+class IdentityOut(msgspec.Struct):
+    kind: str
+    value: str
+    created_at: datetime
+
+
+class TimelineEventOut(msgspec.Struct):
+    event_type: str
+    occurred_at: datetime
+    props: dict[str, Any]
+
+
+class NoteOut(msgspec.Struct):
+    author_id: uuid.UUID | None
+    body: str
+    created_at: datetime
+
+
+class LeadOut(LeadSummaryOut):
+    identities: list[IdentityOut]
+    timeline: list[TimelineEventOut]
+    notes: list[NoteOut]
+
+
+class LeadPatch(msgspec.Struct, forbid_unknown_fields=True):
+    version: int
+    status: LeadStatus | None = None
+    assigned_to: uuid.UUID | None = None
+
+
+class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
+
+
+class ConvertIn(msgspec.Struct, forbid_unknown_fields=True):
+    user_id: uuid.UUID
+
+
+class AdminLeadsController(Controller):
+    """Owner and assistant; reading a lead (its notes are P2) is audited."""
+
+    path = "/api/v1/admin/leads"
+    tags = ["admin: crm"]  # noqa: RUF012
+    cache_control = NO_STORE
+
+    @get("/", summary="Leads, newest first; q matches the name or a contact")
+    async def list_leads(
+        self, principal: NamedDependency[Principal], crm: NamedDependency[CrmService],
+        status: Annotated[LeadStatus | Literal["converted"] | None,
+                          QueryParameter(name="status")] = None,
+        q: Annotated[str | None, QueryParameter(name="q", min_length=2, max_length=100)] = None,
+        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 50,
+    ) -> LeadsOut:  # fmt: skip
+        rows = await crm.leads(principal, status, q, limit)
+        return LeadsOut(msgspec.convert(rows, list[LeadSummaryOut]))
+
+    @get("/{lead_id:uuid}", summary="A lead with identities, timeline and notes (audited)")
+    async def get_lead(
+        self, lead_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
+        crm: NamedDependency[CrmService],
+    ) -> LeadOut:  # fmt: skip
+        return msgspec.convert(await crm.lead(principal, lead_id), LeadOut)
+
+    @patch("/{lead_id:uuid}", summary="Status and assignment; send version")
+    async def edit(
+        self, lead_id: FromPath[uuid.UUID], data: JSONBody[LeadPatch],
+        principal: NamedDependency[Principal], crm: NamedDependency[CrmService],
+    ) -> LeadOut:  # fmt: skip
+        row = await crm.update(principal, lead_id, data.version, data.status, data.assigned_to)
+        return msgspec.convert(row, LeadOut)
+
+    @post("/{lead_id:uuid}/notes", summary="A staff note (encrypted)")
+    async def add_note(
+        self, lead_id: FromPath[uuid.UUID], data: JSONBody[NoteIn],
+        principal: NamedDependency[Principal], crm: NamedDependency[CrmService],
+    ) -> LeadOut:  # fmt: skip
+        return msgspec.convert(await crm.add_note(principal, lead_id, data.body), LeadOut)
+
+    @post("/{lead_id:uuid}/convert", status_code=200, summary="Link the lead to a client")
+    async def convert(
+        self, lead_id: FromPath[uuid.UUID], data: JSONBody[ConvertIn],
+        principal: NamedDependency[Principal], crm: NamedDependency[CrmService],
+    ) -> LeadOut:  # fmt: skip
+        return msgspec.convert(await crm.convert(principal, lead_id, data.user_id), LeadOut)
+
+
+CRM_CONTROLLERS = [PublicLeadsController, AdminLeadsController]

@@ -1,0 +1,192 @@
+"""CRM use cases: the contact form makes or merges a lead; staff (owner, assistant) read
+leads with their timeline and notes (audited: notes are P2), change status and
+assignment, add notes and convert a lead to a client."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+
+from app.application.identity.service import Principal, ensure_roles
+from app.application.ports import AuditEntry, UnitOfWork
+from app.application.transactions import in_transaction
+from app.domain.crm.contact import LeadContact
+from app.domain.crm.timeline import LEAD_STATUSES, validate_first_touch
+from app.domain.errors import ConsentRequired, NotFound, ValidationFailed, VersionConflict
+from app.domain.identity.model import Role
+
+logger = structlog.get_logger(__name__)
+
+Row = dict[str, Any]
+CRM_STAFF = (Role.OWNER, Role.ASSISTANT)
+MAX_NOTE = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class ContactForm:
+    name: str
+    email: str | None
+    phone: str | None
+    telegram: str | None
+    message: str | None
+    topic: str | None
+    consents: tuple[tuple[str, bool, str], ...]
+    metadata: Row
+
+
+class LeadStore(Protocol):
+    async def find_or_create(
+        self, source: str, contact: LeadContact, consents: Sequence[tuple[str, bool, str]],
+        first_touch: Row,
+    ) -> uuid.UUID: ...  # fmt: skip
+
+    async def add_event(self, lead_id: uuid.UUID, event_type: str, props: Row) -> None: ...
+
+    async def add_note(
+        self, lead_id: uuid.UUID, author_id: uuid.UUID | None, body: str
+    ) -> None: ...
+
+    async def leads(self, status: str | None, q: str | None, limit: int) -> list[Row]: ...
+
+    async def lead(self, lead_id: uuid.UUID) -> Row | None: ...
+
+    async def update(
+        self, lead_id: uuid.UUID, version: int, status: str, assigned_to: uuid.UUID | None
+    ) -> bool: ...
+
+    async def convert(self, lead_id: uuid.UUID, user_id: uuid.UUID) -> bool: ...
+
+
+CrmUoW = UnitOfWork[LeadStore]
+
+
+class CrmService:
+    def __init__(self, uow: Callable[[], CrmUoW]) -> None:
+        self._uow = uow
+
+    async def submit(self, form: ContactForm) -> None:
+        """``POST /leads``: merge into the lead any of the contacts already names."""
+        if not (form.email or form.phone or form.telegram):
+            raise ValidationFailed("give an e-mail, a phone or a Telegram", field="email")
+        if not any(kind == "personal_data" and granted for kind, granted, _ in form.consents):
+            raise ConsentRequired("The personal_data consent is required to contact us.")
+        first_touch = validate_first_touch({"entry_point": "web_form", **form.metadata})
+        props = {"entry_point": "web_form", "topic": form.topic}
+        contact = LeadContact(form.name, form.email, form.phone, form.telegram)
+        contact.identities()  # malformed contacts are refused before anything is written
+
+        async def work(uow: CrmUoW) -> None:
+            lead_id = await uow.repos.find_or_create(
+                "web_form", contact, form.consents, first_touch
+            )
+            await uow.repos.add_event(lead_id, "web_form.submitted", props)
+            if form.message:
+                await uow.repos.add_note(lead_id, None, form.message)
+
+        await in_transaction(self._uow, work)
+        logger.info("lead_form_received", topic=form.topic)
+
+    async def leads(
+        self, actor: Principal, status: str | None, q: str | None, limit: int
+    ) -> list[Row]:
+        ensure_roles(actor, *CRM_STAFF)
+
+        async def work(uow: CrmUoW) -> list[Row]:
+            return await uow.repos.leads(status, q, limit)
+
+        return await in_transaction(self._uow, work)
+
+    async def lead(self, actor: Principal, lead_id: uuid.UUID) -> Row:
+        """One lead with identities, timeline and notes; the read is audited."""
+        ensure_roles(actor, *CRM_STAFF)
+
+        async def work(uow: CrmUoW) -> Row:
+            found = await uow.repos.lead(lead_id)
+            if found is None:
+                raise NotFound()
+            await _audit(uow, actor, "lead.read", lead_id)
+            return found
+
+        return await in_transaction(self._uow, work)
+
+    async def update(
+        self, actor: Principal, lead_id: uuid.UUID, version: int, status: str | None,
+        assigned_to: uuid.UUID | None,
+    ) -> Row:  # fmt: skip
+        ensure_roles(actor, *CRM_STAFF)
+        if status is not None and status not in LEAD_STATUSES:
+            raise ValidationFailed("unknown lead status", field="status")
+        if status == "converted":
+            raise ValidationFailed("convert a lead with /convert", field="status")
+
+        async def work(uow: CrmUoW) -> Row:
+            found = await uow.repos.lead(lead_id)
+            if found is None:
+                raise NotFound()
+            new_status = status or found["status"]
+            if not await uow.repos.update(lead_id, version, new_status, assigned_to):
+                raise VersionConflict()
+            if new_status != found["status"]:
+                await uow.repos.add_event(
+                    lead_id, "lead.status_changed", {"from": found["status"], "to": new_status}
+                )
+            if assigned_to != found["assigned_to"]:
+                await uow.repos.add_event(lead_id, "lead.assigned", {})
+            await _audit(uow, actor, "lead.update", lead_id, {"status": new_status})
+            return await _reread(uow, lead_id)
+
+        return await in_transaction(self._uow, work)
+
+    async def add_note(self, actor: Principal, lead_id: uuid.UUID, body: str) -> Row:
+        ensure_roles(actor, *CRM_STAFF)
+        if not body.strip() or len(body) > MAX_NOTE:
+            raise ValidationFailed(f"a note has 1 to {MAX_NOTE} characters", field="body")
+
+        async def work(uow: CrmUoW) -> Row:
+            if await uow.repos.lead(lead_id) is None:
+                raise NotFound()
+            await uow.repos.add_note(lead_id, actor.user_id, body)
+            await uow.repos.add_event(lead_id, "lead.note_added", {})
+            await _audit(uow, actor, "lead.note_add", lead_id)
+            return await _reread(uow, lead_id)
+
+        return await in_transaction(self._uow, work)
+
+    async def convert(self, actor: Principal, lead_id: uuid.UUID, user_id: uuid.UUID) -> Row:
+        """The lead became a client: linked to their account."""
+        ensure_roles(actor, *CRM_STAFF)
+
+        async def work(uow: CrmUoW) -> Row:
+            if not await uow.repos.convert(lead_id, user_id):
+                raise NotFound()
+            await uow.repos.add_event(lead_id, "lead.converted", {})
+            await _audit(uow, actor, "lead.convert", lead_id)
+            return await _reread(uow, lead_id)
+
+        return await in_transaction(self._uow, work)
+
+
+async def _reread(uow: CrmUoW, lead_id: uuid.UUID) -> Row:
+    found = await uow.repos.lead(lead_id)
+    if found is None:  # pragma: no cover (read in this transaction)
+        raise NotFound()
+    return found
+
+
+async def _audit(
+    uow: CrmUoW, actor: Principal, action: str, lead_id: uuid.UUID, details: Row | None = None
+) -> None:
+    await uow.audit.record(
+        AuditEntry(
+            actor_id=str(actor.user_id),
+            actor_role=actor.primary_role,
+            action=action,
+            entity_type="lead",
+            entity_id=str(lead_id),
+            details=details or {},
+        )
+    )
