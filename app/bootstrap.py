@@ -32,6 +32,7 @@ from app.adapters.http.content import CONTENT_CONTROLLERS
 from app.adapters.http.crm import CRM_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
 from app.adapters.http.interactives import INTERACTIVE_CONTROLLERS
+from app.adapters.http.moderation import MODERATION_CONTROLLERS
 from app.adapters.http.payments import AdminPaymentsController
 from app.adapters.http.telegram import DeepLinksController
 from app.adapters.http.webhooks import TelegramWebhookController, WebhooksController
@@ -48,6 +49,7 @@ from app.adapters.postgres.jobs import PostgresJobLock
 from app.adapters.postgres.key_rotation import KeyRotation, RotationReport
 from app.adapters.postgres.listener import OutboxWakeup
 from app.adapters.postgres.migrations import migration_ids
+from app.adapters.postgres.moderation import ModerationPersonalData, PostgresModerationStore
 from app.adapters.postgres.notifications import PostgresDeliveryQueue, PostgresTemplateStore
 from app.adapters.postgres.outbox import PostgresOutboxStore
 from app.adapters.postgres.payments import PostgresPaymentsRepos
@@ -66,6 +68,7 @@ from app.application.crm.service import CrmService
 from app.application.events import EventHandlers
 from app.application.identity.service import IdentityConfig, IdentityService
 from app.application.interactives.service import InteractiveService
+from app.application.moderation.service import ModerationService
 from app.application.notifications import MessageChannel, NotificationSender
 from app.application.outbox_relay import OutboxRelay
 from app.application.payments.service import PaymentNotifications
@@ -92,6 +95,7 @@ OUTBOX_RETENTION = timedelta(days=7)
 # Each context's part of data-subject export and erasure (identity's own runs last).
 PERSONAL_DATA_SECTIONS = (
     BookingPersonalData, InteractivesPersonalData, DiaryPersonalData, CrmPersonalData,
+    ModerationPersonalData,
 )  # fmt: skip
 # Defaults also seeded in system_settings (booking.hold_minutes, reminder offsets).
 HOLD_MINUTES = 15
@@ -345,6 +349,7 @@ class Core:
     interactives: InteractiveService = field(init=False)
     diary: DiaryService = field(init=False)
     crm: CrmService = field(init=False)
+    moderation: ModerationService = field(init=False)
     booking: BookingService = field(init=False)
     calendar: GoogleCalendarGateway | None = field(init=False, default=None)
     payments: PaymentNotifications = field(init=False)
@@ -381,6 +386,7 @@ def _wire_interactives(core: Core) -> None:
     )
     core.diary = DiaryService(core.unit_of_work(PostgresDiaryStore), core.clock)
     core.crm = CrmService(core.unit_of_work(PostgresLeadStore))
+    core.moderation = ModerationService(core.unit_of_work(PostgresModerationStore), core.clock)
     interactives = core.interactives
 
     async def abandon_stale(now: datetime) -> None:
@@ -502,6 +508,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             *CONTENT_CONTROLLERS,
             *INTERACTIVE_CONTROLLERS,
             *CRM_CONTROLLERS,
+            *MODERATION_CONTROLLERS,
             *BOOKING_CONTROLLERS,
             WebhooksController,
             AdminPaymentsController,
@@ -518,6 +525,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             "interactives": Provide(lambda: core.interactives, sync_to_thread=False),
             "diary": Provide(lambda: core.diary, sync_to_thread=False),
             "crm": Provide(lambda: core.crm, sync_to_thread=False),
+            "moderation": Provide(lambda: core.moderation, sync_to_thread=False),
             "booking": Provide(lambda: core.booking, sync_to_thread=False),
             "payments": Provide(lambda: core.payments, sync_to_thread=False),
             "calendar_health": Provide(lambda: core.calendar_health, sync_to_thread=False),

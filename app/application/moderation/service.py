@@ -1,0 +1,219 @@
+"""Moderation: anonymous questions and reviews in a queue ordered by SLA.
+
+A question is stored encrypted with automatic flags (codes only). A crisis flag answers
+the author with the crisis resources at once and puts the item at the head of the queue
+with the shorter crisis SLA. Staff approve, reject (with a reason code), answer privately
+(encrypted; the author reads it in the cabinet) and publish an anonymised ``qa`` item
+they write themselves — never the original text. Every action is recorded in
+``moderation_actions`` and the audit log; reading an item's text is audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import structlog
+
+from app.application.identity.service import Principal, ensure_roles
+from app.application.ports import AuditEntry, Clock, UnitOfWork
+from app.application.transactions import in_transaction
+from app.domain.content.model import validate_slug
+from app.domain.errors import ConsentRequired, InvalidState, NotFound, ValidationFailed
+from app.domain.identity.model import Role
+from app.domain.moderation.triggers import REASON_CODES, URGENT, detect
+
+logger = structlog.get_logger(__name__)
+
+Row = dict[str, Any]
+MODERATORS = (Role.OWNER, Role.ASSISTANT, Role.EDITOR)
+PUBLISHERS = (Role.OWNER, Role.EDITOR)
+MIN_TEXT, MAX_TEXT = 10, 5000
+
+
+class ModerationStore(Protocol):
+    async def setting(self, key: str) -> Any: ...
+
+    async def has_consent(self, user_id: uuid.UUID, consent_type: str) -> bool: ...
+
+    async def add_item(
+        self, kind: str, author_user_id: uuid.UUID | None, anonymous_id: str | None,
+        topic_code: str | None, text: str, sla_due_at: datetime, triggers: Iterable[str],
+    ) -> uuid.UUID: ...  # fmt: skip
+
+    async def queue(self, status: str, limit: int) -> list[Row]: ...
+
+    async def lock(self, item_id: uuid.UUID) -> Row | None: ...
+
+    async def item(self, item_id: uuid.UUID) -> Row | None: ...
+
+    async def record(
+        self, item_id: uuid.UUID, actor_id: uuid.UUID, action: str, reason_code: str | None,
+        status: str | None,
+    ) -> None: ...  # fmt: skip
+
+    async def add_answer(self, item_id: uuid.UUID, author_id: uuid.UUID, body: str) -> None: ...
+
+    async def publish_qa(
+        self, item_id: uuid.UUID, author_id: uuid.UUID, slug: str, title: str, body: str
+    ) -> uuid.UUID: ...
+
+    async def items_of(self, user_id: uuid.UUID) -> list[Row]: ...
+
+
+ModerationUoW = UnitOfWork[ModerationStore]
+
+
+class ModerationService:
+    def __init__(self, uow: Callable[[], ModerationUoW], clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def submit(
+        self, kind: str, author: Principal | None, text: str, topic_code: str | None,
+        anonymous_id: str | None,
+    ) -> Row:  # fmt: skip
+        """A question (anyone) or a review (signed in, with ``review_publication``)."""
+        text = text.strip()
+        if not MIN_TEXT <= len(text) <= MAX_TEXT:
+            raise ValidationFailed(f"the text has {MIN_TEXT} to {MAX_TEXT} characters",
+                                   field="text")  # fmt: skip
+        triggers = detect(text)
+        urgent = bool(triggers & URGENT)
+
+        async def work(uow: ModerationUoW) -> tuple[uuid.UUID, Row]:
+            may_review = author is not None and await uow.repos.has_consent(
+                author.user_id, "review_publication"
+            )
+            if kind == "review" and not may_review:
+                raise ConsentRequired("A review needs the review_publication consent.")
+            hours = await uow.repos.setting(
+                "moderation.crisis_sla_hours" if urgent else "moderation.sla_hours"
+            )
+            due = self._clock.now() + timedelta(hours=float(hours or 24))
+            item_id = await uow.repos.add_item(
+                kind, author.user_id if author else None, anonymous_id, topic_code, text, due,
+                triggers,
+            )  # fmt: skip
+            resources = await uow.repos.setting("crisis.resources") if urgent else None
+            return item_id, resources if isinstance(resources, dict) else {}
+
+        item_id, resources = await in_transaction(self._uow, work)
+        logger.info("ugc_submitted", kind=kind, triggers=sorted(triggers))
+        crisis: Row = {"triggered": urgent}
+        if urgent:
+            crisis["resources"] = resources
+        return {"id": item_id, "status": "pending", "crisis": crisis}
+
+    async def mine(self, author: Principal) -> list[Row]:
+        """The author's questions and reviews with the answers they got."""
+
+        async def work(uow: ModerationUoW) -> list[Row]:
+            return await uow.repos.items_of(author.user_id)
+
+        return await in_transaction(self._uow, work)
+
+    async def queue(self, actor: Principal, status: str, limit: int) -> list[Row]:
+        ensure_roles(actor, *MODERATORS)
+
+        async def work(uow: ModerationUoW) -> list[Row]:
+            return await uow.repos.queue(status, limit)
+
+        rows = await in_transaction(self._uow, work)
+        now = self._clock.now()
+        return [{**row, "breached": row["sla_due_at"] < now} for row in rows]
+
+    async def item(self, actor: Principal, item_id: uuid.UUID) -> Row:
+        """The item's text (P2), decrypted for a moderator; the read is audited."""
+        ensure_roles(actor, *MODERATORS)
+
+        async def work(uow: ModerationUoW) -> Row:
+            found = await uow.repos.item(item_id)
+            if found is None:
+                raise NotFound()
+            await _audit(uow, actor, "moderation.read", item_id)
+            return found
+
+        return await in_transaction(self._uow, work)
+
+    async def approve(self, actor: Principal, item_id: uuid.UUID) -> Row:
+        return await self._act(actor, item_id, "approve", None, "approved", ("pending",))
+
+    async def reject(self, actor: Principal, item_id: uuid.UUID, reason_code: str) -> Row:
+        if reason_code not in REASON_CODES:
+            raise ValidationFailed("unknown reason code", field="reason_code")
+        return await self._act(
+            actor, item_id, "reject", reason_code, "rejected", ("pending", "approved")
+        )
+
+    async def answer(self, actor: Principal, item_id: uuid.UUID, body: str) -> Row:
+        """A private answer, encrypted; the author (if a user) reads it in the cabinet."""
+        if not body.strip() or len(body) > MAX_TEXT:
+            raise ValidationFailed(f"an answer has 1 to {MAX_TEXT} characters", field="body")
+
+        async def extra(uow: ModerationUoW) -> None:
+            await uow.repos.add_answer(item_id, actor.user_id, body)
+
+        return await self._act(
+            actor, item_id, "answer", None, "answered", ("pending", "approved"), extra
+        )
+
+    async def publish(
+        self, actor: Principal, item_id: uuid.UUID, slug: str, title: str, body: str
+    ) -> Row:
+        """A public, anonymised ``qa`` item written by staff (owner, editor)."""
+        ensure_roles(actor, *PUBLISHERS)
+        validate_slug(slug)
+        if not title.strip() or not body.strip():
+            raise ValidationFailed("a published answer needs a title and a body", field="body")
+
+        async def extra(uow: ModerationUoW) -> None:
+            await uow.repos.publish_qa(item_id, actor.user_id, slug, title, body)
+
+        return await self._act(
+            actor, item_id, "publish", None, "published", ("approved", "answered"), extra
+        )
+
+    async def _act(
+        self, actor: Principal, item_id: uuid.UUID, action: str, reason_code: str | None,
+        status: str, allowed_from: tuple[str, ...],
+        extra: Callable[[ModerationUoW], Any] | None = None,
+    ) -> Row:  # fmt: skip
+        ensure_roles(actor, *MODERATORS)
+
+        async def work(uow: ModerationUoW) -> Row:
+            item = await uow.repos.lock(item_id)
+            if item is None:
+                raise NotFound()
+            if item["status"] not in allowed_from:
+                raise InvalidState(f"Not possible for a {item['status']} item.")
+            if extra is not None:
+                await extra(uow)
+            await uow.repos.record(item_id, actor.user_id, action, reason_code, status)
+            await _audit(uow, actor, f"moderation.{action}", item_id,
+                         {"reason_code": reason_code} if reason_code else None)  # fmt: skip
+            found = await uow.repos.item(item_id)
+            assert found is not None  # noqa: S101 (locked in this transaction)
+            return found
+
+        row = await in_transaction(self._uow, work)
+        logger.info("moderation_action", action=action)
+        return row
+
+
+async def _audit(
+    uow: ModerationUoW, actor: Principal, action: str, item_id: uuid.UUID,
+    details: Row | None = None,
+) -> None:  # fmt: skip
+    await uow.audit.record(
+        AuditEntry(
+            actor_id=str(actor.user_id),
+            actor_role=actor.primary_role,
+            action=action,
+            entity_type="ugc_item",
+            entity_id=str(item_id),
+            details=details or {},
+        )
+    )

@@ -1,0 +1,74 @@
+-- Questions and reviews (text encrypted), their flags, moderation actions and answers.
+
+-- name: insert_item(id, kind, author_user_id, anonymous_id, topic_code, text_encrypted, sla_due_at, now)!
+INSERT INTO ugc_items (id, kind, author_user_id, anonymous_id, topic_code, text_encrypted,
+                       status, sla_due_at, created_at, updated_at)
+VALUES (:id, :kind, :author_user_id, :anonymous_id, :topic_code, :text_encrypted, 'pending',
+        :sla_due_at, :now, :now);
+
+-- name: insert_trigger(ugc_item_id, code, source, now)!
+INSERT INTO ugc_triggers (ugc_item_id, code, source, created_at)
+VALUES (:ugc_item_id, :code, :source, :now)
+ON CONFLICT DO NOTHING;
+
+-- name: queue(status, limit)
+-- Crisis and self-harm first, then by SLA: what must be seen soonest on top.
+SELECT i.id, i.kind, i.status, i.topic_code, i.sla_due_at, i.created_at,
+       coalesce(array_agg(t.code ORDER BY t.code) FILTER (WHERE t.code IS NOT NULL),
+                '{}') AS triggers,
+       bool_or(t.code IN ('crisis', 'self_harm')) IS TRUE AS urgent
+FROM ugc_items AS i
+LEFT JOIN ugc_triggers AS t ON t.ugc_item_id = i.id
+WHERE i.status = :status
+GROUP BY i.id
+ORDER BY urgent DESC, i.sla_due_at, i.id
+LIMIT :limit;
+
+-- name: get_item(id)^
+SELECT id, kind, author_user_id, anonymous_id, topic_code, text_encrypted, status,
+       sla_due_at, created_at, updated_at, version
+FROM ugc_items WHERE id = :id;
+
+-- name: lock_item(id)^
+SELECT id, kind, author_user_id, status, version FROM ugc_items WHERE id = :id FOR UPDATE;
+
+-- name: item_triggers(id)
+SELECT code, source FROM ugc_triggers WHERE ugc_item_id = :id ORDER BY code;
+
+-- name: item_actions(id)
+SELECT actor_id, action, reason_code, created_at FROM moderation_actions
+WHERE ugc_item_id = :id ORDER BY created_at, id;
+
+-- name: item_answers(id)
+SELECT id, author_id, body_encrypted, published_content_id, created_at FROM ugc_answers
+WHERE ugc_item_id = :id ORDER BY created_at, id;
+
+-- name: set_status(id, status, now)!
+UPDATE ugc_items SET status = :status, updated_at = :now, version = version + 1
+WHERE id = :id;
+
+-- name: insert_action(ugc_item_id, actor_id, action, reason_code, now)!
+INSERT INTO moderation_actions (ugc_item_id, actor_id, action, reason_code, created_at)
+VALUES (:ugc_item_id, :actor_id, :action, :reason_code, :now);
+
+-- name: insert_answer(id, ugc_item_id, author_id, body_encrypted, now)!
+INSERT INTO ugc_answers (id, ugc_item_id, author_id, body_encrypted, created_at)
+VALUES (:id, :ugc_item_id, :author_id, :body_encrypted, :now);
+
+-- name: insert_qa_content(id, slug, title, body_markdown, author_id, now)!
+-- A public answer is a new qa item written by staff, never the original text.
+INSERT INTO content_items (id, type, slug, title, body_markdown, status, author_id,
+                           published_at, created_at, updated_at)
+VALUES (:id, 'qa', :slug, :title, :body_markdown, 'published', :author_id, :now, :now, :now);
+
+-- name: link_published(ugc_item_id, content_id)!
+UPDATE ugc_answers SET published_content_id = :content_id
+WHERE id = (SELECT id FROM ugc_answers WHERE ugc_item_id = :ugc_item_id
+            ORDER BY created_at DESC LIMIT 1);
+
+-- name: items_of_author(user_id)
+SELECT id, kind, status, topic_code, text_encrypted, created_at FROM ugc_items
+WHERE author_user_id = :user_id ORDER BY created_at DESC;
+
+-- name: erase_items_of_author(user_id)!
+DELETE FROM ugc_items WHERE author_user_id = :user_id;
