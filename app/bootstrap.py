@@ -26,6 +26,7 @@ from app.adapters.crypto.aesgcm import AesGcmCipher, KeyedHasher, Keyring, gener
 from app.adapters.email.console import ConsoleChannel
 from app.adapters.email.smtp import SmtpChannel
 from app.adapters.google_calendar.gateway import GoogleCalendarGateway, authorized_http_factory
+from app.adapters.http.admin import AdminController
 from app.adapters.http.app import build_http_app
 from app.adapters.http.booking import BOOKING_CONTROLLERS, SandboxPaymentsController
 from app.adapters.http.content import CONTENT_CONTROLLERS
@@ -36,6 +37,7 @@ from app.adapters.http.moderation import MODERATION_CONTROLLERS
 from app.adapters.http.payments import AdminPaymentsController
 from app.adapters.http.telegram import DeepLinksController
 from app.adapters.http.webhooks import TelegramWebhookController, WebhooksController
+from app.adapters.postgres.admin import PostgresAdminStore
 from app.adapters.postgres.booking import BookingPersonalData, PostgresBookingRepos
 from app.adapters.postgres.content import PostgresContentRepos
 from app.adapters.postgres.crm import CrmPersonalData, PostgresLeadStore
@@ -61,6 +63,7 @@ from app.adapters.telegram.channel import TelegramChannel
 from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
 from app.adapters.yookassa.client import YooKassaClient
 from app.adapters.yookassa.links import YooKassaLinks
+from app.application.admin.service import AdminService
 from app.application.booking.service import BookingConfig, BookingService
 from app.application.cabinet.diary import DiaryService
 from app.application.content.service import ContentService
@@ -350,6 +353,7 @@ class Core:
     diary: DiaryService = field(init=False)
     crm: CrmService = field(init=False)
     moderation: ModerationService = field(init=False)
+    admin: AdminService = field(init=False)
     booking: BookingService = field(init=False)
     calendar: GoogleCalendarGateway | None = field(init=False, default=None)
     payments: PaymentNotifications = field(init=False)
@@ -387,6 +391,7 @@ def _wire_interactives(core: Core) -> None:
     core.diary = DiaryService(core.unit_of_work(PostgresDiaryStore), core.clock)
     core.crm = CrmService(core.unit_of_work(PostgresLeadStore))
     core.moderation = ModerationService(core.unit_of_work(PostgresModerationStore), core.clock)
+    core.admin = AdminService(core.unit_of_work(PostgresAdminStore), core.clock)
     interactives = core.interactives
 
     async def abandon_stale(now: datetime) -> None:
@@ -509,6 +514,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             *INTERACTIVE_CONTROLLERS,
             *CRM_CONTROLLERS,
             *MODERATION_CONTROLLERS,
+            AdminController,
             *BOOKING_CONTROLLERS,
             WebhooksController,
             AdminPaymentsController,
@@ -526,6 +532,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             "diary": Provide(lambda: core.diary, sync_to_thread=False),
             "crm": Provide(lambda: core.crm, sync_to_thread=False),
             "moderation": Provide(lambda: core.moderation, sync_to_thread=False),
+            "admin": Provide(lambda: core.admin, sync_to_thread=False),
             "booking": Provide(lambda: core.booking, sync_to_thread=False),
             "payments": Provide(lambda: core.payments, sync_to_thread=False),
             "calendar_health": Provide(lambda: core.calendar_health, sync_to_thread=False),

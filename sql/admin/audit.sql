@@ -3,3 +3,15 @@
 INSERT INTO audit_log_entries (occurred_at, actor_id, actor_role, action, entity_type,
                                entity_id, details)
 VALUES (:occurred_at, :actor_id, :actor_role, :action, :entity_type, :entity_id, :details);
+
+-- name: search(actor_id, entity_type, action, date_from, date_to, limit)
+-- Newest first; served by the (actor_id, occurred_at) and (entity_type, occurred_at)
+-- indexes when those filters are given, by the BRIN on occurred_at otherwise.
+SELECT id, occurred_at, actor_id, actor_role, action, entity_type, entity_id, details
+FROM audit_log_entries
+WHERE (CAST(:actor_id AS uuid) IS NULL OR actor_id = :actor_id)
+  AND (CAST(:entity_type AS text) IS NULL OR entity_type = :entity_type)
+  AND (CAST(:action AS text) IS NULL OR action = :action)
+  AND occurred_at >= :date_from AND occurred_at < :date_to
+ORDER BY occurred_at DESC, id DESC
+LIMIT :limit;

@@ -1,0 +1,74 @@
+"""Staff administration in PostgreSQL: message templates, settings, the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from app.adapters.postgres.session import Session
+from app.domain.shared.ids import new_id
+
+Row = dict[str, Any]
+
+
+class PostgresAdminStore:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.admin
+
+    async def templates(self) -> list[Row]:
+        return [dict(r) async for r in self._q.list_templates(self._s.conn)]
+
+    async def template(self, template_id: uuid.UUID) -> Row | None:
+        row = await self._q.get_template(self._s.conn, id=template_id)
+        return dict(row) if row else None
+
+    async def add_template(
+        self, code: str, channel: str, locale: str, subject: str | None, body: str,
+        actor_id: uuid.UUID,
+    ) -> uuid.UUID:  # fmt: skip
+        template_id = new_id()
+        await self._q.insert_template(
+            self._s.conn, id=template_id, code=code, channel=channel, locale=locale,
+            subject=subject, body=body, updated_by=actor_id, now=self._s.clock.now(),
+        )  # fmt: skip
+        return template_id
+
+    async def update_template(
+        self, template_id: uuid.UUID, version: int, subject: str | None, body: str,
+        actor_id: uuid.UUID,
+    ) -> bool:  # fmt: skip
+        row = await self._q.update_template(
+            self._s.conn, id=template_id, version=version, subject=subject, body=body,
+            updated_by=actor_id, now=self._s.clock.now(),
+        )  # fmt: skip
+        return row is not None
+
+    async def delete_template(self, template_id: uuid.UUID) -> None:
+        await self._q.delete_template(self._s.conn, id=template_id)
+
+    async def settings(self) -> list[Row]:
+        return [dict(r) async for r in self._q.list_settings(self._s.conn)]
+
+    async def setting(self, key: str) -> Row | None:
+        row = await self._q.get_setting_row(self._s.conn, key=key)
+        return dict(row) if row else None
+
+    async def put_setting(self, key: str, value: Any, actor_id: uuid.UUID) -> None:
+        await self._q.put_setting(
+            self._s.conn, key=key, value=Jsonb(value), updated_by=actor_id,
+            now=self._s.clock.now(),
+        )  # fmt: skip
+
+    async def audit_log(
+        self, actor_id: uuid.UUID | None, entity_type: str | None, action: str | None,
+        date_from: datetime, date_to: datetime, limit: int,
+    ) -> list[Row]:  # fmt: skip
+        rows = self._q.search(
+            self._s.conn, actor_id=actor_id, entity_type=entity_type, action=action,
+            date_from=date_from, date_to=date_to, limit=limit,
+        )  # fmt: skip
+        return [dict(r) async for r in rows]

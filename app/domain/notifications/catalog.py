@@ -1,0 +1,68 @@
+"""Which templates the code sends and which variables it fills in for each, with sample
+values for previews. A template staff edit may use only the variables its code gets:
+anything else would fail at send time, in front of a client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_APPOINTMENT = frozenset(
+    {"display_name", "service_title", "start_local", "location", "manage_url"}
+)  # what every appointment message gets (BookingService._message)
+
+VARIABLES: Mapping[str, frozenset[str]] = {
+    "auth.login_code": frozenset({"code"}),
+    "booking.held": _APPOINTMENT | {"payment_url", "hold_expires_local"},
+    "booking.confirmed": _APPOINTMENT,
+    "booking.reminder": _APPOINTMENT,
+    "booking.rescheduled": _APPOINTMENT,
+    "booking.canceled": _APPOINTMENT | {"refund_text", "booking_url"},
+    "payment.failed": _APPOINTMENT | {"booking_url"},
+    "waitlist.offer": _APPOINTMENT | {"booking_url", "offer_expires_local"},
+    "cabinet.data_export_ready": frozenset({"display_name", "download_url", "expires_local"}),
+    "bot.welcome": frozenset(),
+    "bot.help": frozenset(),
+    "bot.linked": frozenset(),
+    "bot.stopped": frozenset(),
+    "bot.consent_prompt": frozenset(),
+    "bot.consent_thanks": frozenset(),
+    "bot.booking_prompt": frozenset({"link"}),
+    "bot.plan": frozenset({"link"}),
+    "bot.crisis": frozenset({"crisis_text", "crisis_contacts"}),
+    "bot.link_first": frozenset({"link"}),
+    "bot.my_empty": frozenset(),
+    "bot.my_item": frozenset({"service_title", "start_local", "status", "manage_url"}),
+    "bot.canceled": frozenset({"refund_text"}),
+    "bot.appointment_changed": frozenset(),
+    "bot.book_choose_service": frozenset(),
+    "bot.book_choose_slot": frozenset(),
+    "bot.book_no_slots": frozenset({"link"}),
+    "bot.book_held": frozenset({"service_title", "start_local", "hold_expires_local",
+                                "payment_url"}),
+    "bot.book_taken": frozenset(),
+    "bot.book_on_site": frozenset({"link"}),
+    "bot.reschedule_choose_slot": frozenset({"service_title"}),
+    "bot.rescheduled": frozenset({"service_title", "start_local"}),
+    "bot.reschedule_closed": frozenset({"hours", "link"}),
+}  # fmt: skip
+
+SAMPLES: Mapping[str, str] = {
+    "code": "123456",
+    "display_name": "Анна",
+    "service_title": "Индивидуальная консультация",
+    "start_local": "05.06.2030 10:00",
+    "location": "онлайн",
+    "manage_url": "https://example.org/",
+    "payment_url": "https://example.org/pay",
+    "hold_expires_local": "10:15",
+    "refund_text": "Мы вернём 3500.00 RUB.",
+    "booking_url": "https://example.org/",
+    "offer_expires_local": "06.06.2030 10:00",
+    "download_url": "https://example.org/download",
+    "expires_local": "08.06.2030 10:00",
+    "link": "https://example.org/",
+    "crisis_text": "Если вам сейчас очень тяжело…",
+    "crisis_contacts": "Единый номер экстренных служб: 112",
+    "status": "подтверждена",
+    "hours": "24",
+}
