@@ -27,6 +27,7 @@ from app.adapters.email.console import ConsoleChannel
 from app.adapters.email.smtp import SmtpChannel
 from app.adapters.google_calendar.gateway import GoogleCalendarGateway, authorized_http_factory
 from app.adapters.http.admin import AdminController
+from app.adapters.http.analytics import AnalyticsController
 from app.adapters.http.app import build_http_app
 from app.adapters.http.booking import BOOKING_CONTROLLERS, SandboxPaymentsController
 from app.adapters.http.content import CONTENT_CONTROLLERS
@@ -38,6 +39,7 @@ from app.adapters.http.payments import AdminPaymentsController
 from app.adapters.http.telegram import DeepLinksController
 from app.adapters.http.webhooks import TelegramWebhookController, WebhooksController
 from app.adapters.postgres.admin import PostgresAdminStore
+from app.adapters.postgres.analytics import PostgresAnalyticsStore
 from app.adapters.postgres.booking import BookingPersonalData, PostgresBookingRepos
 from app.adapters.postgres.content import PostgresContentRepos
 from app.adapters.postgres.crm import CrmPersonalData, PostgresLeadStore
@@ -64,6 +66,7 @@ from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
 from app.adapters.yookassa.client import YooKassaClient
 from app.adapters.yookassa.links import YooKassaLinks
 from app.application.admin.service import AdminService
+from app.application.analytics.service import AnalyticsService
 from app.application.booking.service import BookingConfig, BookingService
 from app.application.cabinet.diary import DiaryService
 from app.application.content.service import ContentService
@@ -84,6 +87,7 @@ from app.domain.booking.appointment import (
     APPOINTMENT_EVENTS,
     AppointmentCanceled,
     AppointmentConfirmed,
+    AppointmentHeld,
     AppointmentRescheduled,
 )
 from app.domain.identity.events import DataExportRequested, ErasureRequested
@@ -354,6 +358,7 @@ class Core:
     crm: CrmService = field(init=False)
     moderation: ModerationService = field(init=False)
     admin: AdminService = field(init=False)
+    analytics: AnalyticsService = field(init=False)
     booking: BookingService = field(init=False)
     calendar: GoogleCalendarGateway | None = field(init=False, default=None)
     payments: PaymentNotifications = field(init=False)
@@ -392,6 +397,12 @@ def _wire_interactives(core: Core) -> None:
     core.crm = CrmService(core.unit_of_work(PostgresLeadStore))
     core.moderation = ModerationService(core.unit_of_work(PostgresModerationStore), core.clock)
     core.admin = AdminService(core.unit_of_work(PostgresAdminStore), core.clock)
+    core.analytics = analytics = AnalyticsService(
+        core.unit_of_work(PostgresAnalyticsStore), core.clock, core.booking.practitioner_timezone
+    )
+    core.handlers.subscribe(AppointmentHeld, "analytics.booking_held", analytics.on_held)
+    core.handlers.subscribe(AppointmentConfirmed, "analytics.booking_paid", analytics.on_confirmed)
+    core.scheduler.register(PeriodicJob("analytics.retention", timedelta(hours=6), analytics.purge))
     interactives = core.interactives
 
     async def abandon_stale(now: datetime) -> None:
@@ -515,6 +526,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             *CRM_CONTROLLERS,
             *MODERATION_CONTROLLERS,
             AdminController,
+            AnalyticsController,
             *BOOKING_CONTROLLERS,
             WebhooksController,
             AdminPaymentsController,
@@ -533,6 +545,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             "crm": Provide(lambda: core.crm, sync_to_thread=False),
             "moderation": Provide(lambda: core.moderation, sync_to_thread=False),
             "admin": Provide(lambda: core.admin, sync_to_thread=False),
+            "analytics": Provide(lambda: core.analytics, sync_to_thread=False),
             "booking": Provide(lambda: core.booking, sync_to_thread=False),
             "payments": Provide(lambda: core.payments, sync_to_thread=False),
             "calendar_health": Provide(lambda: core.calendar_health, sync_to_thread=False),

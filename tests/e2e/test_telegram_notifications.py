@@ -18,7 +18,7 @@ from litestar.testing import AsyncTestClient
 from app.bootstrap import build_core, create_app
 from tests.conftest import FixedClock
 from tests.e2e.conftest import mailing_settings
-from tests.e2e.identity_helpers import Inbox, bearer, wait_for_mail
+from tests.e2e.identity_helpers import Inbox, bearer, eventually, wait_for_mail
 from tests.e2e.staff import signed_in
 from tests.telegram_api import TOKEN, RecordingSession
 
@@ -174,6 +174,17 @@ async def test_without_the_telegram_consent_nothing_goes_to_telegram(
     await practice.book_and_pay("2030-06-04T07:00:00+00:00")
     await wait_for_mail(inbox, "anna@example.org")
     assert telegram_deliveries(postgresql) == []
+
+    # The server records the funnel's held and paid steps itself, once each.
+    def steps() -> list[tuple[str, str]]:
+        postgresql.commit()
+        return postgresql.execute(
+            "SELECT event_name, props ->> 'entry_point' FROM analytics_events"
+            " WHERE event_name LIKE 'booking.%' ORDER BY event_name"
+        ).fetchall()
+
+    assert await eventually(lambda: len(steps()) == 2 and steps()) == [
+        ("booking.held", "web"), ("booking.paid", "web")]  # fmt: skip
 
 
 async def test_my_lists_upcoming_appointments_and_cancels_under_the_api_policy(

@@ -1,0 +1,71 @@
+"""HTTP endpoints of analytics: the site's event intake and the owner's dashboards."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from app.adapters.http.identity import NO_STORE
+from app.application.analytics.service import AnalyticsService
+from app.application.identity.service import Principal
+
+AnonymousId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+DeepLinkCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+Dashboard = Literal["booking-funnel", "interactives", "moderation-sla", "no-show-rate"]
+
+
+class EventIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(max_length=64)]
+    anonymous_id: AnonymousId
+    deep_link_code: DeepLinkCode | None = None
+    props: dict[Annotated[str, msgspec.Meta(max_length=64)], Any] = {}
+
+
+class AcceptedOut(msgspec.Struct):
+    status: str = "accepted"
+
+
+class DashboardOut(msgspec.Struct, omit_defaults=True):
+    from_: datetime = msgspec.field(name="from")
+    to: datetime
+    timezone: str
+    items: list[dict[str, Any]] | None = None
+    items_total: int | None = None
+    items_handled: int | None = None
+    median_seconds: float | None = None
+    p90_seconds: float | None = None
+    breaches: int | None = None
+
+
+class AnalyticsController(Controller):
+    path = "/api/v1"
+    cache_control = NO_STORE
+
+    @post("/events", status_code=HTTP_202_ACCEPTED, tags=["engagement"],
+          summary="Analytics intake: tracking-plan events with P0 props")  # fmt: skip
+    async def intake(
+        self, data: JSONBody[EventIn], optional_principal: NamedDependency[Principal | None],
+        analytics: NamedDependency[AnalyticsService],
+    ) -> AcceptedOut:  # fmt: skip
+        await analytics.intake(
+            data.name, data.anonymous_id, data.deep_link_code, dict(data.props),
+            optional_principal.user_id if optional_principal else None,
+        )  # fmt: skip
+        return AcceptedOut()
+
+    @get("/admin/dashboards/{name:str}", tags=["admin: dashboards"],
+         summary="An owner dashboard over local days (from, to)")  # fmt: skip
+    async def dashboard(
+        self, name: FromPath[Dashboard], principal: NamedDependency[Principal],
+        analytics: NamedDependency[AnalyticsService],
+        date_from: Annotated[date | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[date | None, QueryParameter(name="to")] = None,
+    ) -> DashboardOut:  # fmt: skip
+        row = await analytics.dashboard(principal, name, date_from, date_to)
+        return msgspec.convert(row, DashboardOut)

@@ -1,0 +1,60 @@
+"""Analytics in PostgreSQL: events in, the owner's dashboards out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from app.adapters.postgres.session import Session
+
+Row = dict[str, Any]
+
+
+class PostgresAnalyticsStore:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.analytics
+
+    async def record(
+        self, name: str, user_id: uuid.UUID | None, anonymous_id: str | None,
+        deep_link_code: str | None, props: Row,
+    ) -> None:  # fmt: skip
+        await self._q.record(
+            self._s.conn, event_name=name, occurred_at=self._s.clock.now(), user_id=user_id,
+            anonymous_id=anonymous_id, deep_link_code=deep_link_code, props=Jsonb(props),
+        )  # fmt: skip
+
+    async def record_appointment_step(
+        self, name: str, appointment_id: uuid.UUID, occurred_at: datetime
+    ) -> None:
+        await self._q.record_appointment_step(
+            self._s.conn, event_name=name, appointment_id=appointment_id, occurred_at=occurred_at
+        )
+
+    async def retention_days(self) -> int:
+        row = await self._q.retention_days(self._s.conn)
+        return int(row["value"]) if row else 365
+
+    async def purge(self, before: datetime) -> int:
+        return int(await self._q.purge(self._s.conn, before=before))
+
+    async def booking_funnel(self, date_from: datetime, date_to: datetime, tz: str) -> list[Row]:
+        rows = self._q.booking_funnel(self._s.conn, date_from=date_from, date_to=date_to, tz=tz)
+        return [dict(r) async for r in rows]
+
+    async def interactive_runs(self, date_from: datetime, date_to: datetime) -> list[Row]:
+        rows = self._q.interactive_runs(self._s.conn, date_from=date_from, date_to=date_to)
+        return [dict(r) async for r in rows]
+
+    async def moderation_sla(self, date_from: datetime, date_to: datetime) -> Row:
+        row = await self._q.moderation_sla(
+            self._s.conn, date_from=date_from, date_to=date_to, now=self._s.clock.now()
+        )
+        return dict(row) if row else {}
+
+    async def no_show_rate(self, date_from: datetime, date_to: datetime) -> list[Row]:
+        rows = self._q.no_show_rate(self._s.conn, date_from=date_from, date_to=date_to)
+        return [dict(r) async for r in rows]

@@ -1,0 +1,82 @@
+-- Product analytics: intake, server-side funnel events, retention, and the owner's
+-- dashboards (each one query, served by the index named above it).
+
+-- name: record(event_name, occurred_at, user_id, anonymous_id, deep_link_code, props)!
+INSERT INTO analytics_events (event_name, occurred_at, user_id, anonymous_id, deep_link_code,
+                              props)
+VALUES (:event_name, :occurred_at, :user_id, :anonymous_id, :deep_link_code, :props);
+
+-- name: record_appointment_step(event_name, appointment_id, occurred_at)!
+-- A server-side funnel step for an appointment, once (handlers may run again).
+INSERT INTO analytics_events (event_name, occurred_at, user_id, props)
+SELECT :event_name, :occurred_at, a.client_user_id,
+       jsonb_build_object('appointment', a.id::text, 'service', s.slug,
+                          'entry_point', coalesce(a.metadata ->> 'entry_point',
+                                                  a.metadata ->> 'source', 'web'))
+FROM appointments AS a JOIN services AS s ON s.id = a.service_id
+WHERE a.id = :appointment_id
+  AND NOT EXISTS (SELECT 1 FROM analytics_events AS e
+                  WHERE e.event_name = :event_name
+                    AND e.props ->> 'appointment' = a.id::text);
+
+-- name: purge(before)!
+DELETE FROM analytics_events WHERE occurred_at < :before;
+
+-- name: retention_days()^
+SELECT value FROM system_settings WHERE key = 'retention.analytics_days';
+
+-- name: booking_funnel(date_from, date_to, tz)
+-- index: analytics_events_event_name_occurred_at_idx
+SELECT (e.occurred_at AT TIME ZONE :tz)::date AS day,
+       coalesce(e.props ->> 'entry_point', 'web') AS entry_point,
+       count(*) FILTER (WHERE e.event_name = 'booking.started') AS started,
+       count(*) FILTER (WHERE e.event_name = 'booking.slot_selected') AS slot_selected,
+       count(*) FILTER (WHERE e.event_name = 'booking.held') AS held,
+       count(*) FILTER (WHERE e.event_name = 'booking.paid') AS paid
+FROM analytics_events AS e
+WHERE e.event_name IN ('booking.started', 'booking.slot_selected', 'booking.held',
+                       'booking.paid')
+  AND e.occurred_at >= :date_from AND e.occurred_at < :date_to
+GROUP BY 1, 2
+ORDER BY 1, 2;
+
+-- name: interactive_runs(date_from, date_to)
+-- index: interactive_runs_definition_id_started_at_idx
+SELECT d.slug, count(r.id) AS started,
+       count(r.id) FILTER (WHERE r.status = 'completed') AS completed
+FROM interactive_definitions AS d
+JOIN interactive_runs AS r
+  ON r.definition_id = d.id AND r.started_at >= :date_from AND r.started_at < :date_to
+GROUP BY d.slug
+ORDER BY d.slug;
+
+-- name: moderation_sla(date_from, date_to, now)^
+-- index: ugc_items_created_at_idx (0031); moderation_actions_ugc_item_id_created_at_idx
+WITH items AS (
+    SELECT i.id, i.created_at, i.sla_due_at,
+           (SELECT min(a.created_at) FROM moderation_actions AS a
+            WHERE a.ugc_item_id = i.id) AS first_action_at
+    FROM ugc_items AS i
+    WHERE i.created_at >= :date_from AND i.created_at < :date_to
+)
+SELECT count(*) AS items_total,
+       count(first_action_at) AS items_handled,
+       percentile_cont(0.5) WITHIN GROUP (
+           ORDER BY extract(epoch FROM first_action_at - created_at))
+           FILTER (WHERE first_action_at IS NOT NULL) AS median_seconds,
+       percentile_cont(0.9) WITHIN GROUP (
+           ORDER BY extract(epoch FROM first_action_at - created_at))
+           FILTER (WHERE first_action_at IS NOT NULL) AS p90_seconds,
+       count(*) FILTER (WHERE coalesce(first_action_at, :now) > sla_due_at) AS breaches
+FROM items;
+
+-- name: no_show_rate(date_from, date_to)
+-- index: appointments_start_at_idx
+SELECT s.slug, s.title,
+       count(*) FILTER (WHERE a.status = 'completed') AS completed,
+       count(*) FILTER (WHERE a.status = 'no_show') AS no_show
+FROM appointments AS a JOIN services AS s ON s.id = a.service_id
+WHERE a.start_at >= :date_from AND a.start_at < :date_to
+  AND a.status IN ('completed', 'no_show')
+GROUP BY s.slug, s.title
+ORDER BY s.slug;
