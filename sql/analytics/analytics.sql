@@ -80,3 +80,10 @@ WHERE a.start_at >= :date_from AND a.start_at < :date_to
   AND a.status IN ('completed', 'no_show')
 GROUP BY s.slug, s.title
 ORDER BY s.slug;
+
+-- name: webhook_retention_days()^
+SELECT value FROM system_settings WHERE key = 'retention.webhook_events_days';
+
+-- name: purge_webhook_events(before)!
+-- Provider notifications already handled, past their retention.
+DELETE FROM provider_webhook_events WHERE received_at < :before AND processed_at IS NOT NULL;

@@ -72,3 +72,8 @@ WHERE author_user_id = :user_id ORDER BY created_at DESC;
 
 -- name: erase_items_of_author(user_id)!
 DELETE FROM ugc_items WHERE author_user_id = :user_id;
+
+-- name: record_submitted(kind, anonymous_id, now)!
+-- The funnel's server-side "question submitted" (P0: the kind only).
+INSERT INTO analytics_events (event_name, occurred_at, anonymous_id, props)
+VALUES ('question.submitted', :now, :anonymous_id, jsonb_build_object('kind', :kind::text));

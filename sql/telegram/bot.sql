@@ -91,3 +91,11 @@ VALUES ('bot.crisis_flag', :now,
 -- The lead behind an account that has none yet.
 UPDATE telegram_accounts SET lead_id = :lead_id, updated_at = :now
 WHERE telegram_user_id = :telegram_user_id AND lead_id IS NULL;
+
+-- name: record_started(telegram_user_id, deep_link_code, purpose, now)!
+-- The funnel's server-side "telegram started"; the deep-link code stitches it to the
+-- web visit that made the link.
+INSERT INTO analytics_events (event_name, occurred_at, user_id, deep_link_code, props)
+VALUES ('telegram.started', :now,
+        (SELECT user_id FROM telegram_accounts WHERE telegram_user_id = :telegram_user_id),
+        :deep_link_code, jsonb_build_object('purpose', :purpose::text));

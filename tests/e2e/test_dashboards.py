@@ -158,3 +158,27 @@ async def test_the_intake_takes_the_tracking_plan_and_refuses_personal_data(
         "SELECT event_name, anonymous_id, deep_link_code, props FROM analytics_events"
     ).fetchall() == [("booking.started", "visitor-123456", "AbCdEf123456",
                       {"entry_point": "telegram", "service": "konsultatsiya"})]  # fmt: skip
+
+
+async def test_retention_purges_old_events_and_handled_notifications(
+    settings: Settings, clock: FixedClock, postgresql: psycopg.Connection[Any]
+) -> None:
+    for days_ago in (400, 10):
+        event(postgresql, "page.viewed", NOW - timedelta(days=days_ago))
+    for days_ago, processed in ((100, True), (100, False), (10, True)):
+        postgresql.execute(
+            """INSERT INTO provider_webhook_events (provider, event, object_id, received_at,
+                                                    processed_at)
+               VALUES ('yookassa', 'payment.succeeded', gen_random_uuid()::text, %s, %s)""",
+            (NOW - timedelta(days=days_ago), NOW if processed else None),
+        )
+    postgresql.commit()
+    core = build_core(settings, clock=clock)
+    await core.database.open()
+    try:
+        await core.analytics.purge(NOW)
+    finally:
+        await core.database.close()
+    postgresql.commit()
+    assert postgresql.execute("SELECT count(*) FROM analytics_events").fetchone() == (1,)
+    assert postgresql.execute("SELECT count(*) FROM provider_webhook_events").fetchone() == (2,)

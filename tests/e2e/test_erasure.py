@@ -133,6 +133,35 @@ async def test_erasure_leaves_no_personal_data_and_keeps_accounting_rows(
          "b": CIPHER.encrypt(json.dumps({"text": f"{NAME} пишет"}),
                              f"diary_entries.body_encrypted:{entry_id}")},
     )  # fmt: skip
+    # A lead with the same address (the contact form, before the account) and a question
+    # the person asked while signed in.
+    lead = rows.one(
+        postgresql,
+        "INSERT INTO leads (source, display_name) VALUES ('web_form', %(n)s) RETURNING id",
+        {"n": NAME},
+    )
+    postgresql.execute(
+        """INSERT INTO lead_identities (lead_id, kind, value, value_normalized)
+           VALUES (%(l)s, 'email', %(e)s, %(e)s), (%(l)s, 'phone', %(p)s, %(p)s)""",
+        {"l": lead, "e": EMAIL, "p": PHONE},
+    )
+    postgresql.execute(
+        """INSERT INTO consents (lead_id, consent_type, granted, document_version, source)
+           VALUES (%(l)s, 'personal_data', true, '2026-01', 'web')""",
+        {"l": lead},
+    )
+    note_id, item_id = uuid.uuid4(), uuid.uuid4()
+    postgresql.execute(
+        """INSERT INTO lead_notes (id, lead_id, body_encrypted) VALUES (%(i)s, %(l)s, %(b)s)""",
+        {"i": note_id, "l": lead,
+         "b": CIPHER.encrypt(f"Перезвоните {NAME}", f"lead_notes.body_encrypted:{note_id}")},
+    )  # fmt: skip
+    postgresql.execute(
+        """INSERT INTO ugc_items (id, kind, author_user_id, text_encrypted, sla_due_at)
+           VALUES (%(i)s, 'question', %(u)s, %(t)s, now())""",
+        {"i": item_id, "u": user["id"],
+         "t": CIPHER.encrypt(f"Меня зовут {NAME}", f"ugc_items.text_encrypted:{item_id}")},
+    )  # fmt: skip
     definition, version = rows.interactive(postgresql)
     postgresql.execute(
         """INSERT INTO interactive_runs (definition_id, version_id, user_id, status, result_level,
@@ -178,6 +207,8 @@ async def test_erasure_leaves_no_personal_data_and_keeps_accounting_rows(
     assert audit[0]["intake_forms"] == 1
     assert audit[0]["diary_entries"] == 1
     assert audit[0]["interactive_runs"] == 1  # which self-checks they took goes too
+    assert audit[0]["leads"] == 1
+    assert audit[0]["ugc_items"] == 1
     assert postgresql.execute("SELECT count(*) FROM interactive_runs").fetchone() == (0,)
     assert EMAIL not in json.dumps(audit[0])
 

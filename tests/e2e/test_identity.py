@@ -304,6 +304,14 @@ async def test_export_holds_only_the_users_data_and_downloads_once(
         {"d": definition, "v": version, "u": user["id"]},
     )
     postgresql.commit()
+    await client.post("/api/v1/leads", json={
+        "name": "Экспорт", "email": "EXPORT@example.org", "message": "Перезвоните вечером",
+        "consents": [{"consent_type": "personal_data", "granted": True,
+                      "document_version": "2026-01"}]})  # fmt: skip
+    asked = await client.post(
+        "/api/v1/questions", json={"text": "Как пережить расставание?"}, headers=bearer(token)
+    )
+    assert asked.status_code == 202
     export_id = (await client.post("/api/v1/me/data-exports", headers=bearer(token))).json()["id"]
 
     mail = await wait_for_mail(inbox, "export@example.org", count=2)
@@ -328,6 +336,10 @@ async def test_export_holds_only_the_users_data_and_downloads_once(
         "intake_forms": [],
     }
     sections = archive.json()["sections"]
+    [lead] = sections["crm"]["leads"]
+    assert [n["body"] for n in lead["notes"]] == ["Перезвоните вечером"]
+    assert [i["kind"] for i in lead["identities"]] == ["email"]
+    assert [i["text"] for i in sections["moderation"]["items"]] == ["Как пережить расставание?"]
     assert [e["text"] for e in sections["diary"]["entries"]] == ["Запись для экспорта"]
     assert [(r["slug"], r["result_level"]) for r in sections["interactives"]["runs"]] == [
         ("anxiety-check", "moderate")

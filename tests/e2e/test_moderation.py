@@ -88,6 +88,10 @@ async def test_a_crisis_question_through_to_the_answer(
                        "moderation.read"]  # fmt: skip
     actions = sorted(r[0] for r in postgresql.execute("SELECT action FROM moderation_actions"))
     assert actions == ["answer", "approve", "publish"]
+    assert postgresql.execute(
+        "SELECT props ->> 'kind', count(*) FROM analytics_events"
+        " WHERE event_name = 'question.submitted' GROUP BY 1"
+    ).fetchall() == [("question", 2)]
 
 
 async def test_rejecting_needs_a_known_reason_and_reviews_need_the_consent(

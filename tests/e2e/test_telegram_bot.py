@@ -367,8 +367,13 @@ async def test_crisis_words_get_the_crisis_resources_and_only_a_flag_is_kept(
     assert "Единый номер экстренных служб: 112" in reply
     assert "8 800 2000-122" in reply
     postgresql.commit()
-    rows = postgresql.execute("SELECT event_name, props::text FROM analytics_events").fetchall()
-    assert rows == [("bot.crisis_flag", '{"channel": "telegram"}')]
+    rows = postgresql.execute(
+        "SELECT event_name, props::text FROM analytics_events ORDER BY id"
+    ).fetchall()
+    assert rows == [
+        ("telegram.started", '{"purpose": null}'),
+        ("bot.crisis_flag", '{"channel": "telegram"}'),
+    ]
 
 
 async def test_my_and_cancel_need_a_linked_account(bot: Bot) -> None:

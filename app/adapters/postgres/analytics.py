@@ -41,6 +41,13 @@ class PostgresAnalyticsStore:
     async def purge(self, before: datetime) -> int:
         return int(await self._q.purge(self._s.conn, before=before))
 
+    async def webhook_retention_days(self) -> int:
+        row = await self._q.webhook_retention_days(self._s.conn)
+        return int(row["value"]) if row else 90
+
+    async def purge_webhook_events(self, before: datetime) -> int:
+        return int(await self._q.purge_webhook_events(self._s.conn, before=before))
+
     async def booking_funnel(self, date_from: datetime, date_to: datetime, tz: str) -> list[Row]:
         rows = self._q.booking_funnel(self._s.conn, date_from=date_from, date_to=date_to, tz=tz)
         return [dict(r) async for r in rows]

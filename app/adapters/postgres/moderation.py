@@ -45,6 +45,7 @@ class PostgresModerationStore:
             await self._q.insert_trigger(
                 self._s.conn, ugc_item_id=item_id, code=code, source="auto", now=now
             )
+        await self._q.record_submitted(self._s.conn, kind=kind, anonymous_id=anonymous_id, now=now)
         return item_id
 
     async def queue(self, status: str, limit: int) -> list[Row]:

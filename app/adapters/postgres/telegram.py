@@ -131,6 +131,15 @@ class PostgresTelegramDirectory:
         await leads.add_event(lead_id, "telegram.started", {"purpose": purpose})
         return lead_id
 
+    async def record_started(
+        self, telegram_user_id: int, deep_link_code: str | None, purpose: str | None
+    ) -> None:
+        """The analytics step; the code stitches Telegram to the web visit (P0)."""
+        await self._s.queries.telegram.record_started(
+            self._s.conn, telegram_user_id=telegram_user_id, deep_link_code=deep_link_code,
+            purpose=purpose, now=self._s.clock.now(),
+        )  # fmt: skip
+
     async def mark_blocked(self, chat_id: int) -> None:
         """The user blocked the bot: nothing more is sent to this chat."""
         await self._s.queries.telegram.block_account_by_chat(

@@ -40,6 +40,10 @@ class AnalyticsStore(Protocol):
 
     async def purge(self, before: datetime) -> int: ...
 
+    async def webhook_retention_days(self) -> int: ...
+
+    async def purge_webhook_events(self, before: datetime) -> int: ...
+
     async def booking_funnel(
         self, date_from: datetime, date_to: datetime, tz: str
     ) -> list[Row]: ...
@@ -85,15 +89,20 @@ class AnalyticsService:
         await in_transaction(self._uow, work)
 
     async def purge(self, now: datetime) -> None:
-        """Job: events older than ``retention.analytics_days`` go."""
+        """Job: analytics events older than ``retention.analytics_days`` and handled
+        provider notifications older than ``retention.webhook_events_days`` go."""
 
-        async def work(uow: AnalyticsUoW) -> int:
+        async def work(uow: AnalyticsUoW) -> tuple[int, int]:
             days = await uow.repos.retention_days()
-            return await uow.repos.purge(now - timedelta(days=days))
+            webhook_days = await uow.repos.webhook_retention_days()
+            return (
+                await uow.repos.purge(now - timedelta(days=days)),
+                await uow.repos.purge_webhook_events(now - timedelta(days=webhook_days)),
+            )
 
-        purged = await in_transaction(self._uow, work)
-        if purged:
-            logger.info("analytics_purged", count=purged)
+        events, webhooks = await in_transaction(self._uow, work)
+        if events or webhooks:
+            logger.info("analytics_purged", events=events, webhook_events=webhooks)
 
     def _period(self, date_from: date | None, date_to: date | None) -> tuple[datetime, datetime]:
         """Local days [from, to] (the last 30 by default) as UTC instants [start, end)."""

@@ -102,6 +102,10 @@ class TelegramDirectory(Protocol):
 
     async def attach_lead(self, telegram_user_id: int, link: Any) -> UUID | None: ...
 
+    async def record_started(
+        self, telegram_user_id: int, deep_link_code: str | None, purpose: str | None
+    ) -> None: ...
+
     async def link_user(self, telegram_user_id: int, user_id: UUID) -> bool: ...
 
     async def stop(self, telegram_user_id: int) -> None: ...
@@ -255,6 +259,9 @@ class TelegramBotService:
             )
             used = await uow.repos.use_deep_link(code) if code else None
             await uow.repos.attach_lead(visitor.telegram_user_id, used)
+            await uow.repos.record_started(
+                visitor.telegram_user_id, code if used else None, used.purpose if used else None
+            )
             return used
 
         link = await in_transaction(self._uow, work)
