@@ -9,8 +9,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from app.application.audit import audit_action
 from app.application.identity.service import Principal, ensure_roles
-from app.application.ports import AuditEntry, Clock, UnitOfWork
+from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.admin_settings import validate_setting
 from app.domain.errors import InvalidState, NotFound, ValidationFailed, VersionConflict
@@ -215,14 +216,5 @@ async def _template(uow: AdminUoW, template_id: uuid.UUID) -> Row:
 async def _audit(
     uow: AdminUoW, actor: Principal, action: str, entity_id: str, details: Row | None = None
 ) -> None:
-    entity = action.split(".", maxsplit=1)[0]
-    await uow.audit.record(
-        AuditEntry(
-            actor_id=str(actor.user_id),
-            actor_role=actor.primary_role,
-            action=action,
-            entity_type="message_template" if entity == "template" else "system_setting",
-            entity_id=entity_id,
-            details=details or {},
-        )
-    )
+    entity = "message_template" if action.startswith("template.") else "system_setting"
+    await audit_action(uow, actor, action, entity, entity_id, details)

@@ -11,8 +11,9 @@ from typing import Any, Protocol
 
 import structlog
 
+from app.application.audit import audit_action
 from app.application.identity.service import Principal, ensure_roles
-from app.application.ports import AuditEntry, UnitOfWork
+from app.application.ports import UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.crm.contact import LeadContact
 from app.domain.crm.timeline import LEAD_STATUSES, validate_first_touch
@@ -178,15 +179,7 @@ async def _reread(uow: CrmUoW, lead_id: uuid.UUID) -> Row:
 
 
 async def _audit(
-    uow: CrmUoW, actor: Principal, action: str, lead_id: uuid.UUID, details: Row | None = None
-) -> None:
-    await uow.audit.record(
-        AuditEntry(
-            actor_id=str(actor.user_id),
-            actor_role=actor.primary_role,
-            action=action,
-            entity_type="lead",
-            entity_id=str(lead_id),
-            details=details or {},
-        )
-    )
+    uow: UnitOfWork[Any], actor: Principal, action: str, lead_id: uuid.UUID,
+    details: Row | None = None,
+) -> None:  # fmt: skip
+    await audit_action(uow, actor, action, "lead", str(lead_id), details)

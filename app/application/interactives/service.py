@@ -18,9 +18,10 @@ from typing import Any
 import msgspec
 import structlog
 
+from app.application.audit import audit_action
 from app.application.identity.service import Principal, ensure_roles
 from app.application.interactives.ports import DeepLinkIssuer, InteractiveStore, Row
-from app.application.ports import AuditEntry, Clock, UnitOfWork
+from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.content.model import validate_slug
 from app.domain.crm.contact import LeadContact
@@ -354,16 +355,7 @@ def _owns(run: Row, user_id: uuid.UUID | None, anonymous_id: str | None) -> bool
 
 
 async def _audit(
-    uow: InteractivesUoW, actor: Principal, action: str, definition_id: uuid.UUID,
+    uow: UnitOfWork[Any], actor: Principal, action: str, definition_id: uuid.UUID,
     details: Row | None = None,
 ) -> None:  # fmt: skip
-    await uow.audit.record(
-        AuditEntry(
-            actor_id=str(actor.user_id),
-            actor_role=actor.primary_role,
-            action=action,
-            entity_type="interactive_definition",
-            entity_id=str(definition_id),
-            details=details or {},
-        )
-    )
+    await audit_action(uow, actor, action, "interactive_definition", str(definition_id), details)

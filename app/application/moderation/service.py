@@ -17,8 +17,9 @@ from typing import Any, Protocol
 
 import structlog
 
+from app.application.audit import audit_action
 from app.application.identity.service import Principal, ensure_roles
-from app.application.ports import AuditEntry, Clock, UnitOfWork
+from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.content.model import validate_slug
 from app.domain.errors import ConsentRequired, InvalidState, NotFound, ValidationFailed
@@ -204,16 +205,7 @@ class ModerationService:
 
 
 async def _audit(
-    uow: ModerationUoW, actor: Principal, action: str, item_id: uuid.UUID,
+    uow: UnitOfWork[Any], actor: Principal, action: str, item_id: uuid.UUID,
     details: Row | None = None,
 ) -> None:  # fmt: skip
-    await uow.audit.record(
-        AuditEntry(
-            actor_id=str(actor.user_id),
-            actor_role=actor.primary_role,
-            action=action,
-            entity_type="ugc_item",
-            entity_id=str(item_id),
-            details=details or {},
-        )
-    )
+    await audit_action(uow, actor, action, "ugc_item", str(item_id), details)
