@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import psycopg
+import pytest
 from litestar.testing import AsyncTestClient
 
 from app.adapters.telegram.login_widget import sign
@@ -103,3 +104,41 @@ def test_create_owner_command(database_url: str, postgresql: psycopg.Connection[
     )  # fmt: skip
     assert bad.returncode == 2
     assert "not a valid e-mail address" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "per_minute"),
+    [
+        ("/api/v1/questions", {"text": "x"}, 5),
+        ("/api/v1/leads", {}, 5),
+        ("/api/v1/appointments", {}, 20),
+        ("/api/v1/events", {"name": "nope", "anonymous_id": "visitor-123456"}, 120),
+    ],
+)
+async def test_submissions_are_limited_per_group_and_client_address(
+    database_url: str, path: str, body: dict[str, Any], per_minute: int
+) -> None:
+    app = create_app(make_settings(database_url, RATE_LIMITS_ENABLED="true"))
+    async with AsyncTestClient(app=app) as client:
+        statuses = [(await client.post(path, json=body)).status_code for _ in range(per_minute)]
+        assert 429 not in statuses  # bad input is refused on its own merits
+        limited = await client.post(path, json=body)
+        assert limited.status_code == 429
+        assert limited.json()["code"] == "rate_limited"
+        assert int(limited.headers["retry-after"]) > 0
+        # Another group keeps its own count.
+        other = "/api/v1/events" if path != "/api/v1/events" else "/api/v1/questions"
+        assert (await client.post(other, json={})).status_code != 429
+
+
+async def test_every_answer_carries_the_security_headers(database_url: str) -> None:
+    app = create_app(make_settings(database_url, PUBLIC_BASE_URL="https://balance.example.org"))
+    async with AsyncTestClient(app=app) as client:
+        for answer in (await client.get("/health/live"), await client.get("/nope")):
+            assert answer.headers["x-content-type-options"] == "nosniff"
+            assert answer.headers["x-frame-options"] == "DENY"
+            assert answer.headers["referrer-policy"] == "no-referrer"
+            assert answer.headers["content-security-policy"].startswith("default-src 'none'")
+            assert answer.headers["strict-transport-security"].startswith("max-age=")
+        docs = await client.get("/schema/openapi.json")
+        assert "content-security-policy" not in docs.headers

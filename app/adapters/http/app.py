@@ -11,7 +11,7 @@ from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
@@ -29,19 +29,41 @@ MAX_BODY_BYTES = 1024 * 1024
 SHUTDOWN_GRACE_SECONDS = 30
 
 
-# Paths whose abuse costs money, mail or moderation time; limited per client address
-# (the socket peer, or X-Forwarded-For from TRUSTED_PROXIES as uvicorn resolves it).
-THROTTLED_PREFIXES = ("/api/v1/auth/",)
-REQUESTS_PER_MINUTE = 10
+# POSTs whose abuse costs money, mail or moderation time, limited per client address
+# (the socket peer, or X-Forwarded-For from TRUSTED_PROXIES as uvicorn resolves it):
+# (group, path prefixes, whether a prefix or the exact path, requests per minute).
+THROTTLES: tuple[tuple[str, tuple[str, ...], bool, int], ...] = (
+    ("auth", ("/api/v1/auth/",), True, 10),
+    ("forms", ("/api/v1/leads", "/api/v1/questions", "/api/v1/reviews", "/api/v1/waitlist"),
+     False, 5),
+    ("booking", ("/api/v1/appointments",), False, 20),
+    ("events", ("/api/v1/events",), False, 120),
+)  # fmt: skip
 
 
-def _rate_limits(settings: Settings) -> DefineMiddleware:
-    def throttled(request: Request[Any, Any, Any]) -> bool:
-        return request.method == "POST" and request.url.path.startswith(THROTTLED_PREFIXES)
+def _rate_limits(settings: Settings) -> list[DefineMiddleware]:
+    """One limiter a group, each counting per client address under its own key."""
+    limiters = []
+    for group, paths, prefix, per_minute in THROTTLES:
 
-    return RateLimitConfig(
-        rate_limit=("minute", REQUESTS_PER_MINUTE), check_throttle_handler=throttled
-    ).middleware
+        def throttled(
+            request: Request[Any, Any, Any], paths: tuple[str, ...] = paths, prefix: bool = prefix
+        ) -> bool:
+            path = request.url.path.rstrip("/")
+            matches = path.startswith(paths) if prefix else path in paths
+            return request.method == "POST" and matches
+
+        def identifier(request: Request[Any, Any, Any], group: str = group) -> str:
+            return f"{group}:{get_remote_address(request)}"
+
+        limiters.append(
+            RateLimitConfig(
+                rate_limit=("minute", per_minute),
+                check_throttle_handler=throttled,
+                identifier_for_request=identifier,
+            ).middleware
+        )
+    return limiters
 
 
 def _calendar_disabled() -> str:
@@ -109,7 +131,7 @@ def build_http_app(
     app = Litestar(
         route_handlers=[HealthController, *route_handlers],
         dependencies=all_dependencies,
-        middleware=[_rate_limits(settings)] if settings.rate_limits_enabled else [],
+        middleware=_rate_limits(settings) if settings.rate_limits_enabled else [],
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=[lifespan],
         openapi_config=openapi,
@@ -119,5 +141,7 @@ def build_http_app(
         debug=False,
     )
     # Wrap Litestar's own handler, outside routing, so 404/405 get a request id too.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    app.asgi_handler = RequestContextMiddleware(
+        app.asgi_handler, hsts=settings.public_base_url.startswith("https://")
+    )
     return app

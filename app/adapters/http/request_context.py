@@ -21,6 +21,17 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 access_logger = structlog.get_logger("app.access")
 
+# Sent with every answer: the API serves JSON, never pages to frame or sniff. The API
+# reference under /schema loads its own script and styles, so it gets no CSP.
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
 
 def _incoming_request_id(scope: Scope) -> str | None:
     for name, value in scope.get("headers", ()):
@@ -31,10 +42,12 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Gives every HTTP request an id (logged, and echoed in ``X-Request-ID``)."""
+    """Gives every HTTP request an id (logged, and echoed in ``X-Request-ID``) and every
+    answer the security headers (HSTS too when the public address is HTTPS)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -52,6 +65,11 @@ class RequestContextMiddleware:
                 status_code = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                headers.extend(SECURITY_HEADERS)
+                if not str(scope.get("path", "")).startswith("/schema"):
+                    headers.append(API_CSP)
+                if self.hsts:
+                    headers.append(HSTS)
                 message["headers"] = headers
             await send(message)
 
