@@ -20,6 +20,7 @@ from app.adapters.http.auth import AUTH_DEPENDENCIES
 from app.adapters.http.health import HealthController
 from app.adapters.http.problems import EXCEPTION_HANDLERS
 from app.adapters.http.request_context import RequestContextMiddleware
+from app.adapters.observability.metrics import MetricsController, request_metrics
 from app.adapters.postgres.database import Database
 from app.config import Settings
 
@@ -129,9 +130,12 @@ def build_http_app(
         **(dependencies or {}),
     }
     app = Litestar(
-        route_handlers=[HealthController, *route_handlers],
+        route_handlers=[HealthController, MetricsController, *route_handlers],
         dependencies=all_dependencies,
-        middleware=_rate_limits(settings) if settings.rate_limits_enabled else [],
+        middleware=[
+            request_metrics(),
+            *(_rate_limits(settings) if settings.rate_limits_enabled else []),
+        ],
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=[lifespan],
         openapi_config=openapi,
