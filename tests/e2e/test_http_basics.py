@@ -31,7 +31,10 @@ async def test_live(client: AsyncTestClient[Litestar]) -> None:
 async def test_ready_when_database_is_migrated(client: AsyncTestClient[Litestar]) -> None:
     response = await client.get("/health/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": "ok", "migrations": "current"}
+    assert response.json() == {
+        "status": "ready", "database": "ok", "migrations": "current",
+        "outbox_lag_seconds": 0.0, "payments": "sandbox", "email": "console",
+    }  # fmt: skip
 
 
 async def test_not_ready_while_migrations_are_pending(empty_database_url: str) -> None:

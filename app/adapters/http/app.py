@@ -126,6 +126,10 @@ def build_http_app(
         "database": Provide(provide_database, sync_to_thread=False),
         "expected_migrations": Provide(provide_expected_migrations, sync_to_thread=False),
         "calendar_health": Provide(lambda: _calendar_disabled, sync_to_thread=False),
+        "adapters": Provide(
+            lambda: {"payments": settings.payments_provider, "email": settings.email_backend},
+            sync_to_thread=False,
+        ),
         **(AUTH_DEPENDENCIES if dependencies and "identity" in dependencies else {}),
         **(dependencies or {}),
     }

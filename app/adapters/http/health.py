@@ -24,6 +24,9 @@ class ReadinessReport(msgspec.Struct, frozen=True, omit_defaults=True):
     database: str
     migrations: str
     calendar: str = "disabled"
+    outbox_lag_seconds: float | None = None
+    payments: str | None = None
+    email: str | None = None
     reason: str | None = None
 
 
@@ -45,14 +48,19 @@ class HealthController(Controller):
         database: NamedDependency[Database],
         expected_migrations: NamedDependency[tuple[str, ...]],
         calendar_health: NamedDependency[Callable[[], str]],
+        adapters: NamedDependency[dict[str, str]],
     ) -> Response[ReadinessReport]:
         result = await database.readiness(expected_migrations)
         report = ReadinessReport(
             status="ready" if result.ready else "not_ready",
             database=result.database,
             migrations=result.migrations,
-            # Informational: a calendar problem never takes the API out of rotation.
+            # Informational: a calendar problem or a slow worker never takes the API out
+            # of rotation (requests are still answered), but the operator sees it here.
             calendar=calendar_health(),
+            outbox_lag_seconds=await database.outbox_lag() if result.ready else None,
+            payments=adapters.get("payments"),
+            email=adapters.get("email"),
             reason=result.reason,
         )
         return Response(report, status_code=200 if result.ready else 503)

@@ -85,6 +85,16 @@ class Database:
             )
         return Readiness(ready=True, database="ok", migrations="current")
 
+    async def outbox_lag(self) -> float | None:
+        """Seconds the oldest unhandled outbox event has waited (0 when none); None when
+        it cannot be read."""
+        try:
+            async with self.pool.connection(timeout=READINESS_TIMEOUT_SECONDS) as conn:
+                row = await self.queries.health.outbox_state(conn)
+        except (PoolTimeout, psycopg.Error):
+            return None
+        return round(float(row["lag_seconds"]), 3) if row else 0.0
+
     async def _applied_migrations(self, conn: psycopg.AsyncConnection[Any]) -> set[str]:
         try:
             async with conn.transaction():
