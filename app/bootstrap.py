@@ -420,6 +420,7 @@ def _database(settings: Settings) -> Database:
         settings.database_url,
         min_size=settings.database_pool_min,
         max_size=settings.database_pool_max,
+        timeout=settings.database_pool_timeout,
         sql_dir=settings.sql_dir,
     )
 

@@ -56,6 +56,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str | None = None
     database_pool_min: int = 2
     database_pool_max: int = 10
+    database_pool_timeout: int = 10
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     public_base_url: str = "http://127.0.0.1:8000"
@@ -263,6 +264,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=env.get("DATABASE_URL", _postgres_url, None),
         database_pool_min=pool_min,
         database_pool_max=pool_max,
+        database_pool_timeout=env.get("DATABASE_POOL_TIMEOUT", _int_between(1, 120), 10),
         http_host=env.get("HTTP_HOST", str, "127.0.0.1"),
         http_port=env.get("HTTP_PORT", _int_between(1, 65535), 8000),
         public_base_url=env.get("PUBLIC_BASE_URL", _http_url, "http://127.0.0.1:8000"),

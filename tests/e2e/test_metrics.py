@@ -26,7 +26,7 @@ async def test_metrics_report_routes_by_template_and_the_queues(
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/plain")
     text = answer.text
-    assert "path=\"/api/v1/content/{type_name}/{slug}\"" in text, text[-3000:]
+    assert 'path="/api/v1/content/{type_name}/{slug}"' in text, text[-3000:]
     assert "kak-spravitsya" not in text  # never the raw path
     assert 'balance_db_pool{state="pool_size"}' in text
     assert 'balance_outbox_events{state="backlog"} 0.0' in text

@@ -40,14 +40,21 @@ class Database:
         self.queries = queries
 
     @classmethod
-    def create(cls, database_url: str, *, min_size: int, max_size: int, sql_dir: Path) -> Database:
+    def create(
+        cls, database_url: str, *, min_size: int, max_size: int, sql_dir: Path,
+        timeout: float = 10,
+    ) -> Database:  # fmt: skip
         pool = AsyncConnectionPool(
             database_url,
             min_size=min_size,
             max_size=max_size,
+            timeout=timeout,  # how long a request waits for a connection before a 503
             kwargs={"row_factory": dict_row},
             open=False,
             name="app",
+            # A connection the server dropped (restart, failover, pg_terminate_backend) is
+            # found on checkout and replaced, so one outage costs no failed requests after it.
+            check=AsyncConnectionPool.check_connection,
         )
         return cls(pool, load_queries(sql_dir))
 
