@@ -133,6 +133,25 @@ async def test_openapi_document_is_served(client: AsyncTestClient[Litestar]) -> 
     assert "/health/ready" in document["paths"]
 
 
+async def test_every_operation_documents_its_problem_answers(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    assert document["components"]["schemas"]["Problem"]["required"] == [
+        "type", "title", "status", "code"]  # fmt: skip
+    operations = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    assert len(operations) > 100
+    for path, method, operation in operations:
+        for status in ("401", "404", "422", "429", "500", "503"):
+            content = operation["responses"][status]["content"]
+            assert "application/problem+json" in content, (path, method, status)
+
+
 async def test_openapi_can_be_switched_off(database_url: str) -> None:
     app = create_app(make_settings(database_url, OPENAPI_ENABLED="false"))
     async with AsyncTestClient(app=app) as client:

@@ -18,6 +18,7 @@ from litestar.types import ControllerRouterHandler
 
 from app.adapters.http.auth import AUTH_DEPENDENCIES
 from app.adapters.http.health import HealthController
+from app.adapters.http.openapi_problems import document_problems
 from app.adapters.http.problems import EXCEPTION_HANDLERS
 from app.adapters.http.request_context import RequestContextMiddleware
 from app.adapters.observability.metrics import MetricsController, request_metrics
@@ -148,6 +149,8 @@ def build_http_app(
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
+    if openapi is not None:
+        document_problems(app)
     # Wrap Litestar's own handler, outside routing, so 404/405 get a request id too.
     app.asgi_handler = RequestContextMiddleware(
         app.asgi_handler, hsts=settings.public_base_url.startswith("https://")
