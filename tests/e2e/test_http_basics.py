@@ -226,3 +226,14 @@ async def test_valid_body_round_trips(echo_client: AsyncTestClient[Litestar]) ->
     response = await echo_client.post("/echo", json={"name": "a", "times": 2})
     assert response.status_code == 201
     assert response.json() == {"name": "a", "times": 2}
+
+
+async def test_options_lists_every_method_of_a_path(client: AsyncTestClient[Litestar]) -> None:
+    for path, methods in (
+        ("/api/v1/admin/services", "GET, OPTIONS, POST"),
+        ("/api/v1/me/diary", "GET, OPTIONS, POST"),
+        ("/api/v1/admin/content/6f1c0c55-2f0e-4c1b-9a57-2b9d7f0a1e11", "DELETE, GET, OPTIONS, PATCH"),
+    ):  # fmt: skip
+        answer = await client.options(path)
+        assert answer.status_code == 204, path
+        assert answer.headers["allow"] == methods, path

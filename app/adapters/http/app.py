@@ -14,6 +14,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
 
 from app.adapters.http.auth import AUTH_DEPENDENCIES
@@ -66,6 +67,23 @@ def _rate_limits(settings: Settings) -> list[DefineMiddleware]:
             ).middleware
         )
     return limiters
+
+
+def _repair_options_allow(app: Litestar) -> None:
+    """Litestar 2 makes each path's automatic OPTIONS handler when the path's first
+    handler is registered; handlers added later for other methods are missing from its
+    ``Allow`` (litestar-org/litestar#4169, fixed in v3). Point each automatic handler at
+    the finished route, so ``Allow`` lists every method the path has."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            fn = handler.fn
+            if getattr(fn, "__name__", "") != "options_handler" or not fn.__closure__:
+                continue
+            cell = fn.__closure__[0]
+            if isinstance(cell.cell_contents, HTTPRoute) and cell.cell_contents is not route:
+                cell.cell_contents = route
 
 
 def _calendar_disabled() -> str:
@@ -149,6 +167,7 @@ def build_http_app(
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
+    _repair_options_allow(app)
     if openapi is not None:
         document_problems(app)
     # Wrap Litestar's own handler, outside routing, so 404/405 get a request id too.
