@@ -20,8 +20,22 @@ DeepLinkCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 Dashboard = Literal["booking-funnel", "interactives", "moderation-sla", "no-show-rate"]
 
 
+EventName = Literal[
+    "page.viewed",
+    "content.viewed",
+    "interactive.started",
+    "interactive.completed",
+    "booking.started",
+    "booking.slot_selected",
+    "booking.held",
+    "booking.paid",
+    "telegram.started",
+    "question.submitted",
+]  # the tracking plan (app/domain/analytics.py checks it again)
+
+
 class EventIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(max_length=64)]
+    name: EventName
     anonymous_id: AnonymousId
     deep_link_code: DeepLinkCode | None = None
     props: dict[Annotated[str, msgspec.Meta(max_length=64)], Any] = {}

@@ -201,7 +201,7 @@ class PublicContentController(Controller):
     async def get_content(
         self,
         request: Request[Any, Any, Any],
-        type_name: FromPath[str],
+        type_name: FromPath[TypeName],
         slug: FromPath[str],
         content: NamedDependency[ContentService],
     ) -> Response[ContentOut | None]:

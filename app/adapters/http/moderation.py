@@ -24,13 +24,13 @@ AnonymousId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
 
 class QuestionIn(msgspec.Struct, forbid_unknown_fields=True):
-    text: Text
+    text: Annotated[str, msgspec.Meta(min_length=10, max_length=5000)]
     topic: TopicCode | None = None
     anonymous_id: AnonymousId | None = None
 
 
 class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
-    text: Text
+    text: Annotated[str, msgspec.Meta(min_length=10, max_length=5000)]
 
 
 class CrisisOut(msgspec.Struct, omit_defaults=True):
