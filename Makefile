@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format migrate db-status clean
+.PHONY: install run test lint format migrate db-status clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=/path/to/python3.11)")'
@@ -26,6 +26,14 @@ run: install
 	else \
 		$(BIN)/python -m app serve; \
 	fi
+
+## bench: HTTP scenarios against B0 (/health/live) and B1 (pgbench of their SQL), with
+## wrk and bombardier (apt-get install wrk bombardier); uvicorn, then Granian.
+## BENCH_DATABASE_URL names the PostgreSQL server (default 127.0.0.1:5432).
+bench: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python bench/http_baselines.py --server uvicorn
+	$(BIN)/python bench/http_baselines.py --server granian
 
 ## lint: ruff, mypy --strict, squawk (migrations), hadolint (Containerfile).
 lint: install

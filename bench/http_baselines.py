@@ -1,0 +1,203 @@
+"""Benchmark: HTTP scenarios against their baselines, on loopback, with wrk and bombardier.
+
+B0 = ``GET /health/live`` on the same server (the framework's ceiling); B1 = pgbench
+``-M prepared`` replaying each scenario's own SQL (the database's ceiling). Scenarios:
+S1 content by slug, S2 content list by topic, S3 free slots for a week. For each: the
+maximum throughput (wrk, 3 interleaved repetitions after a warm-up: median and spread),
+then the latency at half of it (bombardier ``--rate``: p50/p99), and the ratios S/B0 and
+S/B1. The server runs pinned to CPU 1 and the load generators to CPU 0 when ``taskset``
+exists. Needs Debian's ``wrk``, ``bombardier`` and ``pgbench``. Usage (see
+docs/performance.md):
+
+    .venv/bin/python bench/http_baselines.py [--database-url URL] [--seconds N] [--server S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.content_read import fill, free_port, scratch_database  # noqa: E402
+
+CONNECTIONS = 32
+REPETITIONS = 3
+SERVICE = "individualnaya-konsultatsiya"
+
+
+def pinned(cpu: int, command: list[str]) -> list[str]:
+    return ["taskset", "-c", str(cpu), *command] if shutil.which("taskset") else command
+
+
+def start_server(url: str, server: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": url, "HTTP_PORT": str(port),
+           "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": "false",
+           "WORKER_IN_PROCESS": "false", "DATABASE_POOL_MAX": "10"}  # fmt: skip
+    if server == "granian":
+        command = [sys.executable, "-m", "granian", "--interface", "asgi", "--host",
+                   "127.0.0.1", "--port", str(port), "--loop", "uvloop", "--no-ws",
+                   "--log-level", "warning", "app.asgi:app"]  # fmt: skip
+    else:
+        command = [sys.executable, "-m", "app", "serve"]
+    process = subprocess.Popen(pinned(1, command), env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("the server did not become ready")
+
+
+def wrk(url: str, seconds: int) -> float:
+    out = subprocess.run(
+        pinned(0, ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", url]),
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} error responses\n{out}")
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert found, out
+    return float(found.group(1))
+
+
+def bombardier(url: str, rate: int, seconds: int) -> tuple[float, float]:
+    out = subprocess.run(
+        pinned(0, ["bombardier", "-c", str(CONNECTIONS), "-d", f"{seconds}s",
+                   "--rate", str(rate), "-l", "-p", "r", "-o", "json", url]),
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    latency = json.loads(out)["result"]["latency"]["percentiles"]
+    return float(latency["50"]) / 1000, float(latency["99"]) / 1000  # µs → ms
+
+
+def pgbench(url: str, script: str, seconds: int) -> float:
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as file:
+        file.write(script)
+    out = subprocess.run(
+        pinned(1, ["pgbench", "-n", "-M", "prepared", "-c", "8", "-j", "1", "-T",
+                   str(seconds), "-f", file.name, url]),
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    found = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
+    assert found, out
+    return float(found.group(1))
+
+
+def query(path: str, name: str) -> str:
+    """One named query of ``sql/`` as plain SQL text."""
+    text = (ROOT / "sql" / path).read_text(encoding="utf-8")
+    block = text.split(f"-- name: {name}", 1)[1].split("\n-- name:", 1)[0]
+    lines = [line for line in block.splitlines()[1:] if not line.startswith("--")]
+    return "\n".join(lines).strip()
+
+
+def sql_scripts() -> dict[str, str]:
+    """What each scenario asks of the database, with values in place of parameters."""
+    slug = query("content/public.sql", "get_published").replace(":type", "'article'")
+    slug = slug.replace(":slug", "('statya-' || :n)")
+    listing = query("content/public.sql", "list_published")
+    for name, value in (("type", "NULL"), ("topic", "'anxiety'"), ("tag", "NULL"),
+                        ("after_published_at", "NULL"), ("after_id", "NULL"),
+                        ("limit", "20")):  # fmt: skip
+        listing = listing.replace(f":{name}", value)
+    start = datetime.now(UTC) + timedelta(days=1)
+    window = {"start_at": f"'{start.isoformat()}'",
+              "end_at": f"'{(start + timedelta(days=7)).isoformat()}'"}  # fmt: skip
+    slots = [query("booking/services.sql", "get_service_by_slug").replace(":slug", f"'{SERVICE}'")]
+    slots.append(query("booking/services.sql", "rules_for_service").replace(
+        ":service_id", f"(SELECT id FROM services WHERE slug = '{SERVICE}')"))  # fmt: skip
+    for name in ("services.sql:exceptions_between", "appointments.sql:busy_between"):
+        file, query_name = name.split(":")
+        text = query(f"booking/{file}", query_name)
+        for key, value in window.items():
+            text = text.replace(f":{key}", value)
+        slots.append(text)
+    return {
+        "S1": "\\set n random(1, 499)\n" + slug.rstrip(";") + ";\n",
+        "S2": listing.rstrip(";") + ";\n",
+        "S3": "BEGIN;\n" + ";\n".join(s.rstrip(";") for s in slots) + ";\nCOMMIT;\n",
+    }
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.0f} ({min(values):.0f}–{max(values):.0f})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
+    args = parser.parse_args()
+    for tool in ("wrk", "bombardier", "pgbench"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is missing: apt-get install wrk bombardier postgresql-client")
+    url = scratch_database(args.database_url)
+    fill(url)
+    server, base = start_server(url, args.server)
+    start = (datetime.now(UTC) + timedelta(days=1)).date()
+    targets = {
+        "B0": f"{base}/health/live",
+        "S1": f"{base}/api/v1/content/article/statya-42",
+        "S2": f"{base}/api/v1/content?topic=anxiety&limit=20",
+        "S3": f"{base}/api/v1/services/{SERVICE}/slots?from={start}T00:00:00%2B03:00"
+        f"&to={start + timedelta(days=7)}T00:00:00%2B03:00&tz=Europe/Moscow",
+    }
+    try:
+        for target in targets.values():  # warm-up
+            wrk(target, 2)
+        throughput: dict[str, list[float]] = {name: [] for name in targets}
+        for _ in range(REPETITIONS):  # interleaved, so drift hits every scenario alike
+            for name, target in targets.items():
+                throughput[name].append(wrk(target, args.seconds))
+        latency = {
+            name: bombardier(target, max(1, int(statistics.median(throughput[name]) / 2)),
+                             args.seconds)
+            for name, target in targets.items()
+        }  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    database = {name: pgbench(url, script, args.seconds) for name, script in sql_scripts().items()}
+    b0 = statistics.median(throughput["B0"])
+    stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    print(f"server: {args.server}; {args.seconds}s runs, {CONNECTIONS} connections, "
+          f"{REPETITIONS} interleaved repetitions; {stamp}")  # fmt: skip
+    print(
+        "| scenario | req/s median (min–max) | p50 ms @50% | p99 ms @50% | S/B0 | B1 tps | S/B1 |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name in targets:
+        rps = statistics.median(throughput[name])
+        p50, p99 = latency[name]
+        b1 = database.get(name)
+        print(f"| {name} | {spread(throughput[name])} | {p50:.1f} | {p99:.1f} | "
+              f"{rps / b0:.2f} | {f'{b1:.0f}' if b1 else '—'} | "
+              f"{f'{rps / b1:.2f}' if b1 else '—'} |")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
