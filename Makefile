@@ -28,7 +28,7 @@ run: install
 	fi
 
 ## bench: HTTP scenarios against B0 (/health/live) and B1 (pgbench of their SQL), with
-## wrk and bombardier (apt-get install wrk bombardier); uvicorn, then Granian.
+## wrk and hey (apt-get install wrk hey); uvicorn, then Granian.
 ## BENCH_DATABASE_URL names the PostgreSQL server (default 127.0.0.1:5432).
 bench: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'

@@ -1,12 +1,13 @@
-"""Benchmark: HTTP scenarios against their baselines, on loopback, with wrk and bombardier.
+"""Benchmark: HTTP scenarios against their baselines, on loopback, with wrk and hey.
 
 B0 = ``GET /health/live`` on the same server (the framework's ceiling); B1 = pgbench
 ``-M prepared`` replaying each scenario's own SQL (the database's ceiling). Scenarios:
 S1 content by slug, S2 content list by topic, S3 free slots for a week. For each: the
 maximum throughput (wrk, 3 interleaved repetitions after a warm-up: median and spread),
-then the latency at half of it (bombardier ``--rate``: p50/p99), and the ratios S/B0 and
+then the latency at half of it (hey at a fixed rate: p50/p99; Debian's ``bombardier``
+package is an unrelated game, so ``hey`` takes its place), and the ratios S/B0 and
 S/B1. The server runs pinned to CPU 1 and the load generators to CPU 0 when ``taskset``
-exists. Needs Debian's ``wrk``, ``bombardier`` and ``pgbench``. Usage (see
+exists. Needs Debian's ``wrk``, ``hey`` and ``pgbench``. Usage (see
 docs/performance.md):
 
     .venv/bin/python bench/http_baselines.py [--database-url URL] [--seconds N] [--server S]
@@ -15,7 +16,6 @@ docs/performance.md):
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -81,14 +81,18 @@ def wrk(url: str, seconds: int) -> float:
     return float(found.group(1))
 
 
-def bombardier(url: str, rate: int, seconds: int) -> tuple[float, float]:
+def hey(url: str, rate: int, seconds: int) -> tuple[float, float]:
+    """p50 and p99 latency (ms) at a fixed total rate: ``-q`` is per worker."""
+    workers = min(CONNECTIONS, rate)
     out = subprocess.run(
-        pinned(0, ["bombardier", "-c", str(CONNECTIONS), "-d", f"{seconds}s",
-                   "--rate", str(rate), "-l", "-p", "r", "-o", "json", url]),
+        pinned(0, ["hey", "-c", str(workers), "-q", f"{rate / workers:.2f}", "-z",
+                   f"{seconds}s", url]),
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    latency = json.loads(out)["result"]["latency"]["percentiles"]
-    return float(latency["50"]) / 1000, float(latency["99"]) / 1000  # µs → ms
+    found = dict(re.findall(r"(\d+)%+ in ([\d.]+) secs", out))
+    if not found:
+        raise SystemExit(f"{url}: no latency distribution\n{out}")
+    return float(found["50"]) * 1000, float(found["99"]) * 1000
 
 
 def pgbench(url: str, script: str, seconds: int) -> float:
@@ -151,9 +155,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
     args = parser.parse_args()
-    for tool in ("wrk", "bombardier", "pgbench"):
+    for tool in ("wrk", "hey", "pgbench"):
         if shutil.which(tool) is None:
-            raise SystemExit(f"{tool} is missing: apt-get install wrk bombardier postgresql-client")
+            raise SystemExit(f"{tool} is missing: apt-get install wrk hey postgresql-client")
     url = scratch_database(args.database_url)
     fill(url)
     server, base = start_server(url, args.server)
@@ -173,7 +177,7 @@ def main() -> int:
             for name, target in targets.items():
                 throughput[name].append(wrk(target, args.seconds))
         latency = {
-            name: bombardier(target, max(1, int(statistics.median(throughput[name]) / 2)),
+            name: hey(target, max(1, int(statistics.median(throughput[name]) / 2)),
                              args.seconds)
             for name, target in targets.items()
         }  # fmt: skip
