@@ -267,17 +267,23 @@ class BookingService:
         rules = slot_rules(service)
         start = request.start_at
         session = TimeRange(start, start + rules.duration)
-        await uow.repos.appointments.lock_calendar()
         blocked = rules.blocked(start)
         window = blocked.expanded(rules.duration, rules.duration)
-        if not is_bookable(
-            start,
-            rules=await uow.repos.schedule.rules_for(service.id),
-            exceptions=await uow.repos.schedule.exceptions_in(window),
-            busy=[*await uow.repos.appointments.busy_in(window), *external],
-            slot=rules,
-            now=now,
-        ):
+        schedule = await uow.repos.schedule.rules_for(service.id)
+        exceptions = await uow.repos.schedule.exceptions_in(window)
+
+        async def bookable() -> bool:
+            busy = [*await uow.repos.appointments.busy_in(window), *external]
+            return is_bookable(start, rules=schedule, exceptions=exceptions, busy=busy,
+                               slot=rules, now=now)  # fmt: skip
+
+        # A time already taken is refused before queueing on the calendar lock, so a
+        # crowd racing for one hot slot does not wait behind the winner; the check under
+        # the lock (and the exclusion constraint) stays the guarantee.
+        if not await bookable():
+            raise SlotUnavailable()
+        await uow.repos.appointments.lock_calendar()
+        if not await bookable():
             raise SlotUnavailable()
         client_id, lead_id, manage_token = await self._who_books(uow, caller, request)
         appointment = Appointment.hold(
