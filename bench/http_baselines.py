@@ -2,7 +2,8 @@
 
 B0 = ``GET /health/live`` on the same server (the framework's ceiling); B1 = pgbench
 ``-M prepared`` replaying each scenario's own SQL (the database's ceiling). Scenarios:
-S1 content by slug, S2 content list by topic, S3 free slots for a week. For each: the
+S1 content by slug, S2 content list by topic, S3 free slots for a week, S5 YooKassa
+notification ingestion (a fresh notification each request; throughput only). For each: the
 maximum throughput (wrk, 3 interleaved repetitions after a warm-up: median and spread),
 then the latency at half of it (hey at a fixed rate: p50/p99; Debian's ``bombardier``
 package is an unrelated game, so ``hey`` takes its place), and the ratios S/B0 and
@@ -47,7 +48,8 @@ def start_server(url: str, server: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": url, "HTTP_PORT": str(port),
            "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": "false",
-           "WORKER_IN_PROCESS": "false", "DATABASE_POOL_MAX": "10"}  # fmt: skip
+           "WORKER_IN_PROCESS": "false", "DATABASE_POOL_MAX": "10",
+           "YOOKASSA_WEBHOOK_ALLOWLIST": "127.0.0.1/32"}  # fmt: skip
     if server == "granian":
         command = [sys.executable, "-m", "granian", "--interface", "asgi", "--host",
                    "127.0.0.1", "--port", str(port), "--loop", "uvloop", "--no-ws",
@@ -68,9 +70,31 @@ def start_server(url: str, server: str) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the server did not become ready")
 
 
+# S5: every request a new YooKassa notification (a fresh object id), as the provider
+# sends them; the worker is not running, so this is the ingestion alone (source check,
+# the idempotency record and the outbox event, one transaction).
+NOTIFICATION_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  -- YooKassa's ids have the shape of a UUID (anything with a long run of digits would be
+  -- refused by the P0 guard on event payloads as a possible phone number)
+  local id = string.format('%08x-000f-5000-8000-%012x', math.random(0, 2147483647), counter)
+  local body = '{"type":"notification","event":"payment.succeeded",'
+    .. '"object":{"id":"' .. id .. '","status":"succeeded"}}'
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
 def wrk(url: str, seconds: int) -> float:
+    script: list[str] = []
+    if url.endswith("/webhooks/yookassa"):
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+            file.write(NOTIFICATION_SCRIPT)
+        script = ["-s", file.name]
     out = subprocess.run(
-        pinned(0, ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", url]),
+        pinned(0, ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", *script, url]),
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -137,7 +161,25 @@ def sql_scripts() -> dict[str, str]:
         for key, value in window.items():
             text = text.replace(f":{key}", value)
         slots.append(text)
+    notification = query("payments/webhooks.sql", "record_notification")
+    for name, value in (("id", "gen_random_uuid()"), ("provider", "'yookassa'"),
+                        ("event", "'payment.succeeded'"),
+                        ("object_id", "gen_random_uuid()::text"),
+                        ("now", "now()")):  # fmt: skip
+        notification = notification.replace(f":{name}", value)
+    outbox = query("events/outbox.sql", "insert_event")
+    for name, value in (("event_id", "gen_random_uuid()"),
+                        ("event_type", "'payments.notification_received'"),
+                        ("aggregate_type", "'payment_notification'"),
+                        ("aggregate_id", "'x'"), ("payload", "'{}'"),
+                        ("occurred_at", "now()")):  # fmt: skip
+        outbox = outbox.replace(f":{name}", value)
     return {
+        "S5": "BEGIN;\n"
+        + notification.rstrip(";")
+        + ";\n"
+        + outbox.rstrip(";")
+        + ";\nCOMMIT;\n",
         "S1": "\\set n random(1, 499)\n" + slug.rstrip(";") + ";\n",
         "S2": listing.rstrip(";") + ";\n",
         "S3": "BEGIN;\n" + ";\n".join(s.rstrip(";") for s in slots) + ";\nCOMMIT;\n",
@@ -168,6 +210,7 @@ def main() -> int:
         "S2": f"{base}/api/v1/content?topic=anxiety&limit=20",
         "S3": f"{base}/api/v1/services/{SERVICE}/slots?from={start}T00:00:00%2B03:00"
         f"&to={start + timedelta(days=7)}T00:00:00%2B03:00&tz=Europe/Moscow",
+        "S5": f"{base}/webhooks/yookassa",
     }
     try:
         for target in targets.values():  # warm-up
@@ -178,8 +221,9 @@ def main() -> int:
                 throughput[name].append(wrk(target, args.seconds))
         latency = {
             name: hey(target, max(1, int(statistics.median(throughput[name]) / 2)),
-                             args.seconds)
+                      args.seconds)
             for name, target in targets.items()
+            if name != "S5"  # hey would send one body again and again: duplicates
         }  # fmt: skip
     finally:
         server.terminate()
@@ -195,9 +239,9 @@ def main() -> int:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name in targets:
         rps = statistics.median(throughput[name])
-        p50, p99 = latency[name]
+        p50, p99 = (f"{v:.1f}" for v in latency[name]) if name in latency else ("—", "—")
         b1 = database.get(name)
-        print(f"| {name} | {spread(throughput[name])} | {p50:.1f} | {p99:.1f} | "
+        print(f"| {name} | {spread(throughput[name])} | {p50} | {p99} | "
               f"{rps / b0:.2f} | {f'{b1:.0f}' if b1 else '—'} | "
               f"{f'{rps / b1:.2f}' if b1 else '—'} |")  # fmt: skip
     return 0
