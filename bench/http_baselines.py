@@ -175,11 +175,7 @@ def sql_scripts() -> dict[str, str]:
                         ("occurred_at", "now()")):  # fmt: skip
         outbox = outbox.replace(f":{name}", value)
     return {
-        "S5": "BEGIN;\n"
-        + notification.rstrip(";")
-        + ";\n"
-        + outbox.rstrip(";")
-        + ";\nCOMMIT;\n",
+        "S5": "BEGIN;\n" + notification.rstrip(";") + ";\n" + outbox.rstrip(";") + ";\nCOMMIT;\n",
         "S1": "\\set n random(1, 499)\n" + slug.rstrip(";") + ";\n",
         "S2": listing.rstrip(";") + ";\n",
         "S3": "BEGIN;\n" + ";\n".join(s.rstrip(";") for s in slots) + ";\nCOMMIT;\n",
