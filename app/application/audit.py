@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.application.identity.service import Principal
 from app.application.ports import AuditEntry, UnitOfWork
+
+if TYPE_CHECKING:  # identity's service uses this module too
+    from app.application.identity.service import Principal
 
 
 async def audit_action(

@@ -22,9 +22,6 @@ WHERE a.id = :appointment_id
 -- name: purge(before)!
 DELETE FROM analytics_events WHERE occurred_at < :before;
 
--- name: retention_days()^
-SELECT value FROM system_settings WHERE key = 'retention.analytics_days';
-
 -- name: booking_funnel(date_from, date_to, tz)
 -- index: analytics_events_event_name_occurred_at_idx
 SELECT (e.occurred_at AT TIME ZONE :tz)::date AS day,
@@ -80,9 +77,6 @@ WHERE a.start_at >= :date_from AND a.start_at < :date_to
   AND a.status IN ('completed', 'no_show')
 GROUP BY s.slug, s.title
 ORDER BY s.slug;
-
--- name: webhook_retention_days()^
-SELECT value FROM system_settings WHERE key = 'retention.webhook_events_days';
 
 -- name: purge_webhook_events(before)!
 -- Provider notifications already handled, past their retention.

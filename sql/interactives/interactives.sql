@@ -69,13 +69,6 @@ FROM services AS s
 WHERE s.slug = ANY(:slugs) AND s.status = 'published'
 ORDER BY array_position(:slugs, s.slug::text);
 
--- name: record_event(event_name, user_id, anonymous_id, props, now)!
-INSERT INTO analytics_events (event_name, occurred_at, user_id, anonymous_id, props)
-VALUES (:event_name, :now, :user_id, :anonymous_id, :props);
-
--- name: crisis_resources()^
-SELECT value FROM system_settings WHERE key = 'crisis.resources';
-
 -- Admin ---------------------------------------------------------------------------------
 
 -- name: list_definitions()

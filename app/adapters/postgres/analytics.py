@@ -34,16 +34,18 @@ class PostgresAnalyticsStore:
             self._s.conn, event_name=name, appointment_id=appointment_id, occurred_at=occurred_at
         )
 
+    async def _setting(self, key: str, default: int) -> int:
+        row = await self._s.queries.admin.get_setting(self._s.conn, key=key)
+        return int(row["value"]) if row else default
+
     async def retention_days(self) -> int:
-        row = await self._q.retention_days(self._s.conn)
-        return int(row["value"]) if row else 365
+        return await self._setting("retention.analytics_days", 365)
 
     async def purge(self, before: datetime) -> int:
         return int(await self._q.purge(self._s.conn, before=before))
 
     async def webhook_retention_days(self) -> int:
-        row = await self._q.webhook_retention_days(self._s.conn)
-        return int(row["value"]) if row else 90
+        return await self._setting("retention.webhook_events_days", 90)
 
     async def purge_webhook_events(self, before: datetime) -> int:
         return int(await self._q.purge_webhook_events(self._s.conn, before=before))

@@ -84,13 +84,13 @@ class PostgresInteractiveStore:
     async def record_event(
         self, name: str, user_id: uuid.UUID | None, anonymous_id: str | None, props: Row
     ) -> None:
-        await self._q.record_event(
-            self._s.conn, event_name=name, user_id=user_id, anonymous_id=anonymous_id,
-            props=Jsonb(props), now=self._s.clock.now(),
+        await self._s.queries.analytics.record(
+            self._s.conn, event_name=name, occurred_at=self._s.clock.now(), user_id=user_id,
+            anonymous_id=anonymous_id, deep_link_code=None, props=Jsonb(props),
         )  # fmt: skip
 
     async def crisis_resources(self) -> Row:
-        row = await self._q.crisis_resources(self._s.conn)
+        row = await self._s.queries.admin.get_setting(self._s.conn, key="crisis.resources")
         value = row["value"] if row else None
         return value if isinstance(value, dict) else {}
 

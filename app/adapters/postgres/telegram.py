@@ -98,38 +98,34 @@ class PostgresTelegramDirectory:
             now=self._s.clock.now(),
         )
 
-    async def attach_lead(self, telegram_user_id: int, link: UsedDeepLink | None) -> UUID | None:
-        """The CRM lead behind the account, with a ``telegram.started`` timeline event.
-
-        The lead the link was made for, else the one the account already has, else one found
-        or created by the Telegram identity; none when the account or the link belongs to
-        a user (a client is not a lead). The account row is locked by ``remember_account``
-        in the same transaction, so two simultaneous ``/start`` make one lead.
-        """
-        now = self._s.clock.now()
-        account = await self._s.queries.telegram.get_account(
+    async def owners(self, telegram_user_id: int) -> tuple[UUID | None, UUID | None]:
+        """(user, lead) the account belongs to; (None, None) for an account never seen."""
+        row = await self._s.queries.telegram.get_account(
             self._s.conn, telegram_user_id=telegram_user_id
         )
-        if account is None:  # pragma: no cover (remember_account ran first)
-            return None
-        leads = PostgresLeadStore(self._s)
-        purpose = link.purpose if link else None
-        lead_id: UUID | None = account["lead_id"]
-        if lead_id is None and link is not None and link.lead_id is not None:
-            lead_id = link.lead_id
-            await leads.add_identities(lead_id, LeadContact(telegram=str(telegram_user_id)))
-        elif lead_id is None and (account["user_id"] or (link is not None and link.user_id)):
-            return None
-        elif lead_id is None:
-            lead_id = await leads.find_or_create(
-                "telegram", LeadContact(telegram=str(telegram_user_id)), (),
-                {"entry_point": "telegram", "purpose": purpose},
-            )  # fmt: skip
-        await self._s.queries.telegram.attach_lead(
-            self._s.conn, telegram_user_id=telegram_user_id, lead_id=lead_id, now=now
+        return (row["user_id"], row["lead_id"]) if row else (None, None)
+
+    async def lead_by_telegram(self, telegram_user_id: int, purpose: str | None) -> UUID:
+        """The lead known by this Telegram id, or a new one (source ``telegram``)."""
+        return await PostgresLeadStore(self._s).find_or_create(
+            "telegram", LeadContact(telegram=str(telegram_user_id)), (),
+            {"entry_point": "telegram", "purpose": purpose},
+        )  # fmt: skip
+
+    async def attach_lead(self, telegram_user_id: int, lead_id: UUID) -> None:
+        """The account (and its Telegram identity) joins the lead, unless it has one. The
+        account row is locked by ``remember_account`` earlier in the transaction, so two
+        simultaneous ``/start`` make one lead."""
+        await PostgresLeadStore(self._s).add_identities(
+            lead_id, LeadContact(telegram=str(telegram_user_id))
         )
-        await leads.add_event(lead_id, "telegram.started", {"purpose": purpose})
-        return lead_id
+        await self._s.queries.telegram.attach_lead(
+            self._s.conn, telegram_user_id=telegram_user_id, lead_id=lead_id,
+            now=self._s.clock.now(),
+        )  # fmt: skip
+
+    async def lead_event(self, lead_id: UUID, event_type: str, props: dict[str, Any]) -> None:
+        await PostgresLeadStore(self._s).add_event(lead_id, event_type, props)
 
     async def record_started(
         self, telegram_user_id: int, deep_link_code: str | None, purpose: str | None

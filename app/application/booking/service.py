@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from app.application.audit import audit_action
 from app.application.booking.ports import (
     BookingRepos,
     CalendarGateway,
@@ -22,7 +23,7 @@ from app.application.booking.ports import (
     Service,
 )
 from app.application.identity.service import Principal, ensure_roles
-from app.application.ports import AuditEntry, Clock, NotificationRequest, UnitOfWork
+from app.application.ports import Clock, NotificationRequest, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.booking.appointment import (
     Appointment,
@@ -513,10 +514,7 @@ class BookingService:
 
         async def audited(uow: BookingUoW) -> Any:
             result = await work(uow)
-            await uow.audit.record(
-                AuditEntry(actor_id=str(actor.user_id), actor_role=actor.primary_role,
-                           action=action, entity_type=entity, entity_id=entity_id)
-            )  # fmt: skip
+            await audit_action(uow, actor, action, entity, entity_id)
             return result
 
         return await in_transaction(self._uow, audited)
@@ -621,11 +619,9 @@ class BookingService:
                 raise ValidationFailed("unknown action")
             if action != "cancel":
                 await uow.repos.appointments.save(appointment)
-            await uow.audit.record(
-                AuditEntry(actor_id=str(actor.user_id), actor_role=actor.primary_role,
-                           action=f"appointment.{action}", entity_type="appointment",
-                           entity_id=str(appointment.id))
-            )  # fmt: skip
+            await audit_action(
+                uow, actor, f"appointment.{action}", "appointment", str(appointment.id)
+            )
             return appointment
 
         return await in_transaction(self._uow, work)
@@ -647,11 +643,8 @@ class BookingService:
             if service is None:
                 raise NotFound()
             new = await self._move(uow, old, service, start_at, now)
-            await uow.audit.record(
-                AuditEntry(actor_id=str(actor.user_id), actor_role=actor.primary_role,
-                           action="appointment.reschedule", entity_type="appointment",
-                           entity_id=str(old.id), details={"new_appointment_id": str(new.id)})
-            )  # fmt: skip
+            await audit_action(uow, actor, "appointment.reschedule", "appointment", str(old.id),
+                               {"new_appointment_id": str(new.id)})  # fmt: skip
             return new
 
         return await in_transaction(self._uow, work)
@@ -712,11 +705,7 @@ class BookingService:
 
         async def work(uow: BookingUoW) -> Row | None:
             form = await uow.repos.intake.get(appointment_id)
-            await uow.audit.record(
-                AuditEntry(actor_id=str(actor.user_id), actor_role="owner",
-                           action="intake_form.read", entity_type="appointment",
-                           entity_id=str(appointment_id))
-            )  # fmt: skip
+            await audit_action(uow, actor, "intake_form.read", "appointment", str(appointment_id))
             return form
 
         return await in_transaction(self._uow, work)

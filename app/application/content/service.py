@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.application.audit import audit_action
 from app.application.content.ports import ContentRepos, ListCursor, ListFilter, Row
 from app.application.identity.service import Principal, ensure_roles
-from app.application.ports import AuditEntry, Clock, UnitOfWork
+from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.content.model import (
     MAX_SUMMARY,
@@ -131,16 +132,7 @@ class ContentService:
         self, uow: ContentUoW, actor: Principal, action: str, entity: str, entity_id: str,
         details: dict[str, Any] | None = None,
     ) -> None:  # fmt: skip
-        await uow.audit.record(
-            AuditEntry(
-                actor_id=str(actor.user_id),
-                actor_role=actor.primary_role,
-                action=action,
-                entity_type=entity,
-                entity_id=entity_id,
-                details=details or {},
-            )
-        )
+        await audit_action(uow, actor, action, entity, entity_id, details)
 
     async def create(self, actor: Principal, type_: ContentType, fields: ItemFields) -> ContentItem:
         ensure_roles(actor, *EDITORS)

@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 
+from app.application.audit import audit_action
 from app.application.identity.ports import IdentityRepos, SecretHasher, TelegramLoginVerifier
 from app.application.ports import AuditEntry, Clock, NotificationRequest, UnitOfWork
 from app.application.transactions import in_transaction
@@ -468,16 +469,7 @@ class IdentityService:
         user_id: uuid.UUID,
         details: dict[str, Any],
     ) -> None:
-        await uow.audit.record(
-            AuditEntry(
-                actor_id=str(actor.user_id),
-                actor_role=actor.primary_role,
-                action=action,
-                entity_type="user",
-                entity_id=str(user_id),
-                details=details,
-            )
-        )
+        await audit_action(uow, actor, action, "user", str(user_id), details)
 
     # --- data-subject requests ----------------------------------------------------------
 

@@ -17,8 +17,9 @@ from typing import Any, Protocol
 
 import structlog
 
+from app.application.audit import audit_action
 from app.application.identity.service import Principal, ensure_roles
-from app.application.ports import AuditEntry, Clock, UnitOfWork
+from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.booking.appointment import Appointment, AppointmentCanceled, AppointmentStatus
 from app.domain.errors import Forbidden, InvalidState, NotFound, ValidationFailed
@@ -349,11 +350,8 @@ class PaymentNotifications:
             await uow.repos.records.refund_everything(payment_id, amount, "staff_decision")
             if payment["provider"] == "sandbox":
                 await uow.repos.records.settle_sandbox(payment["appointment_id"])
-            await uow.audit.record(
-                AuditEntry(actor_id=str(actor.user_id), actor_role=actor.primary_role,
-                           action="payment.refund", entity_type="payment",
-                           entity_id=str(payment_id), details={"amount": str(amount)})
-            )  # fmt: skip
+            await audit_action(uow, actor, "payment.refund", "payment", str(payment_id),
+                               {"amount": str(amount)})  # fmt: skip
             appointment_id: uuid.UUID = payment["appointment_id"]
             return appointment_id
 

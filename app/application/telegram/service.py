@@ -72,6 +72,9 @@ class UsedLink(Protocol):
     @property
     def user_id(self) -> UUID | None: ...
 
+    @property
+    def lead_id(self) -> UUID | None: ...
+
 
 class IssuedLink(Protocol):
     @property
@@ -100,7 +103,13 @@ class TelegramDirectory(Protocol):
 
     async def use_deep_link(self, code: str) -> UsedLink | None: ...
 
-    async def attach_lead(self, telegram_user_id: int, link: Any) -> UUID | None: ...
+    async def owners(self, telegram_user_id: int) -> tuple[UUID | None, UUID | None]: ...
+
+    async def lead_by_telegram(self, telegram_user_id: int, purpose: str | None) -> UUID: ...
+
+    async def attach_lead(self, telegram_user_id: int, lead_id: UUID) -> None: ...
+
+    async def lead_event(self, lead_id: UUID, event_type: str, props: dict[str, Any]) -> None: ...
 
     async def record_started(
         self, telegram_user_id: int, deep_link_code: str | None, purpose: str | None
@@ -258,7 +267,7 @@ class TelegramBotService:
                 visitor.telegram_user_id, visitor.chat_id, visitor.username, visitor.language_code
             )
             used = await uow.repos.use_deep_link(code) if code else None
-            await uow.repos.attach_lead(visitor.telegram_user_id, used)
+            await _lead_of(uow.repos, visitor.telegram_user_id, used)
             await uow.repos.record_started(
                 visitor.telegram_user_id, code if used else None, used.purpose if used else None
             )
@@ -523,6 +532,25 @@ class TelegramBotService:
         if template is None:  # pragma: no cover (seeded by migration 0024)
             raise LookupError(f"no template {code}")
         return render_message(template.subject, template.body, variables or {}).text.strip()
+
+
+async def _lead_of(
+    directory: TelegramDirectory, telegram_user_id: int, link: UsedLink | None
+) -> UUID | None:
+    """A person who is not a client is a CRM lead: the one the account already has, else
+    the one the link was made for, else one found or made by their Telegram id. Each
+    ``/start`` adds a P0 ``telegram.started`` event to the lead's timeline."""
+    user_id, lead_id = await directory.owners(telegram_user_id)
+    purpose = link.purpose if link else None
+    if lead_id is None:
+        if user_id is not None or (link is not None and link.user_id is not None):
+            return None  # a client, or a link made for one
+        lead_id = link.lead_id if link is not None and link.lead_id is not None else (
+            await directory.lead_by_telegram(telegram_user_id, purpose)
+        )  # fmt: skip
+        await directory.attach_lead(telegram_user_id, lead_id)
+    await directory.lead_event(lead_id, "telegram.started", {"purpose": purpose})
+    return lead_id
 
 
 def _uuid(value: str) -> UUID | None:
