@@ -120,9 +120,13 @@ class _Reader:
         if file_name in self._environ:
             path = Path(self._environ[file_name])
             try:
-                return path.read_text(encoding="utf-8").strip()
+                content = path.read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise ConfigError(file_name, f"cannot read the file ({exc.strerror})") from None
+            # An empty secret file means "not configured", like an empty variable: a
+            # deployment mounts the same set of files whether or not an optional
+            # integration (Telegram, SMTP login, Google) is switched on.
+            return content or None
         value = self._environ.get(name)
         if value is None or value.strip() == "":
             return None

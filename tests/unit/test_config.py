@@ -86,6 +86,16 @@ def test_value_can_come_from_a_mounted_file(tmp_path: Path) -> None:
     assert settings.database_url == "postgresql://app:s3cret@db/app"
 
 
+def test_an_empty_secret_file_leaves_an_optional_integration_off(tmp_path: Path) -> None:
+    empty = tmp_path / "telegram_bot_token"
+    empty.write_text("\n", encoding="utf-8")
+    settings = load_settings(
+        {"TELEGRAM_BOT_TOKEN_FILE": str(empty), "SMTP_PASSWORD_FILE": str(empty)}
+    )
+    assert settings.telegram_bot_token is None
+    assert settings.smtp_password is None
+
+
 def test_unreadable_file_names_the_file_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         load_settings({"DATABASE_URL_FILE": str(tmp_path / "missing")})
