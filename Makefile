@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format migrate db-status clean bench
+.PHONY: install run test lint format migrate db-status clean bench fuzz
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=/path/to/python3.11)")'
@@ -34,6 +34,12 @@ bench: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python bench/http_baselines.py --server uvicorn
 	$(BIN)/python bench/http_baselines.py --server granian
+
+## fuzz: Schemathesis, all checks, against the real server on a scratch database of the
+## PostgreSQL server named by FUZZ_DATABASE_URL (default 127.0.0.1:5432).
+FUZZ_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+fuzz: install
+	$(BIN)/python .ci/fuzz.py "$(FUZZ_DATABASE_URL)" --max-examples $${FUZZ_MAX_EXAMPLES:-25}
 
 ## lint: ruff, mypy --strict, squawk (migrations), hadolint (Containerfile).
 lint: install

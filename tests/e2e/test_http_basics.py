@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import get_args
 
 import msgspec
 import pytest
@@ -12,9 +14,11 @@ from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
 
 from app.adapters.http.app import build_http_app
+from app.adapters.http.webhooks import YooKassaEvent
 from app.adapters.observability.logging import configure_logging
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.migrations import migration_ids
+from app.application.payments.service import KNOWN_EVENTS
 from app.bootstrap import create_app
 from app.config import PROJECT_ROOT
 from tests.conftest import make_settings
@@ -163,6 +167,7 @@ async def test_openapi_can_be_switched_off(database_url: str) -> None:
 class Greeting(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     times: int
+    at: datetime | None = None
 
 
 @post("/echo", sync_to_thread=False)
@@ -225,7 +230,7 @@ async def test_too_large_body_is_a_413_problem(echo_client: AsyncTestClient[Lite
 async def test_valid_body_round_trips(echo_client: AsyncTestClient[Litestar]) -> None:
     response = await echo_client.post("/echo", json={"name": "a", "times": 2})
     assert response.status_code == 201
-    assert response.json() == {"name": "a", "times": 2}
+    assert response.json() == {"name": "a", "times": 2, "at": None}
 
 
 async def test_options_lists_every_method_of_a_path(client: AsyncTestClient[Litestar]) -> None:
@@ -237,3 +242,89 @@ async def test_options_lists_every_method_of_a_path(client: AsyncTestClient[Lite
         answer = await client.options(path)
         assert answer.status_code == 204, path
         assert answer.headers["allow"] == methods, path
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "a", "times": "2"},
+        {"name": "a", "times": 1, "at": 0},
+        {"name": "a", "times": 1.0},
+        {"name": 5, "times": 1},
+    ],
+    ids=["digits-for-int", "number-for-date-time", "float-for-int", "number-for-string"],
+)
+async def test_a_body_is_decoded_strictly_as_documented(
+    echo_client: AsyncTestClient[Litestar], body: dict[str, object]
+) -> None:
+    # Query strings are converted leniently ("5" → 5); a JSON body must match its
+    # schema as written, so a number is never taken for a date-time.
+    response = await echo_client.post("/echo", json=body)
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    assert response.json()["errors"][0]["source"] == "body"
+
+
+async def test_a_closed_struct_is_documented_without_additional_properties(
+    echo_client: AsyncTestClient[Litestar],
+) -> None:
+    document = (await echo_client.get("/schema/openapi.json")).json()
+    greeting = document["components"]["schemas"]["Greeting"]
+    assert greeting["additionalProperties"] is False
+    assert greeting["required"] == ["name", "times"]
+
+
+def test_the_webhook_documents_the_events_the_service_handles() -> None:
+    assert set(get_args(YooKassaEvent)) == KNOWN_EVENTS
+
+
+async def test_a_nul_character_in_a_body_is_refused_before_any_work(
+    echo_client: AsyncTestClient[Litestar],
+) -> None:
+    nul = await echo_client.post(
+        "/echo", content=b'{"name": "a\\u0000b", "times": 1}',
+        headers={"content-type": "application/json"},
+    )  # fmt: skip
+    assert nul.status_code == 422
+    assert nul.json()["errors"][0]["message"] == "text must not contain NUL characters"
+    # An escaped backslash before "u0000" is ordinary text.
+    text = await echo_client.post(
+        "/echo", content=b'{"name": "a\\\\u0000b", "times": 1}',
+        headers={"content-type": "application/json"},
+    )  # fmt: skip
+    assert text.status_code == 201
+    assert text.json()["name"] == "a\\u0000b"
+
+
+async def test_a_value_the_database_refuses_is_a_422_not_a_500(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    response = await client.get("/api/v1/content", params={"tag": "a\x00b"})
+    assert response.status_code in (200, 422)
+    response = await client.get("/api/v1/content", params={"q": "a\x00b"})
+    assert response.status_code in (200, 422)
+    assert response.headers["content-type"].startswith(
+        "application/json" if response.status_code == 200 else PROBLEM
+    )
+
+
+async def test_a_date_in_a_query_must_be_written_as_one(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    # Lenient conversion would read "0.5" as a Unix timestamp.
+    for value in ("0.5", "1700000000"):
+        response = await client.get(
+            "/api/v1/services/individualnaya-konsultatsiya/slots",
+            params={"from": value, "to": "2030-01-02T00:00:00Z"},
+        )
+        assert response.status_code == 422, value
+        assert response.json()["errors"][0] == {
+            "field": "from", "message": "must be an ISO 8601 date or date-time",
+            "source": "query"}  # fmt: skip
+
+
+async def test_times_of_day_are_documented_as_such(client: AsyncTestClient[Litestar]) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    start = document["components"]["schemas"]["RuleOut"]["properties"]["start_time"]
+    assert "format" not in start
+    assert start["pattern"].startswith("^([01][0-9]|2[0-3])")

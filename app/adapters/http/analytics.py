@@ -38,7 +38,8 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     name: EventName
     anonymous_id: AnonymousId
     deep_link_code: DeepLinkCode | None = None
-    props: dict[Annotated[str, msgspec.Meta(max_length=64)], Any] = {}
+    # float, not int | float: JSON has one number type (and the schema a single match)
+    props: dict[Annotated[str, msgspec.Meta(max_length=64)], str | float | bool | None] = {}
 
 
 class AcceptedOut(msgspec.Struct):

@@ -20,8 +20,10 @@ from litestar.types import ControllerRouterHandler
 from app.adapters.http.auth import AUTH_DEPENDENCIES
 from app.adapters.http.health import HealthController
 from app.adapters.http.openapi_problems import document_problems
+from app.adapters.http.openapi_structs import ClosedStructSchemaPlugin
 from app.adapters.http.problems import EXCEPTION_HANDLERS
 from app.adapters.http.request_context import RequestContextMiddleware
+from app.adapters.http.strict_body import strict_json_body
 from app.adapters.observability.metrics import MetricsController, request_metrics
 from app.adapters.postgres.database import Database
 from app.config import Settings
@@ -165,6 +167,8 @@ def build_http_app(
         cors_config=cors,
         logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
+        plugins=[ClosedStructSchemaPlugin()],
+        guards=[strict_json_body],
         debug=False,
     )
     _repair_options_allow(app)

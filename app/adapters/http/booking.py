@@ -14,6 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, _if_match
 from app.application.booking.ports import GuestContact, Service
 from app.application.booking.service import BookingService, Caller, HoldRequest, local_times
@@ -99,7 +100,7 @@ class AppointmentOut(msgspec.Struct):
 
 class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    email: EmailAddress | None = None
     phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
 
 

@@ -22,7 +22,7 @@ from app.adapters.http.pagination import MAX_LIMIT
 from app.application.content.ports import ListCursor, ListFilter
 from app.application.content.service import ContentService, ItemFields
 from app.application.identity.service import Principal
-from app.domain.content.model import ContentItem, ContentStatus, ContentType, MediaUse
+from app.domain.content.model import MIME, ContentItem, ContentStatus, ContentType, MediaUse
 from app.domain.errors import ValidationFailed
 
 PUBLIC_CACHE = CacheControlHeader(public=True, max_age=60)
@@ -360,7 +360,7 @@ class MediaIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["image", "audio", "video", "file"]
     storage_key: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
     url: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-    mime_type: Annotated[str, msgspec.Meta(max_length=120)]
+    mime_type: Annotated[str, msgspec.Meta(pattern=MIME.pattern, max_length=120)]
     size_bytes: Annotated[int, msgspec.Meta(ge=0)]
     width: Annotated[int, msgspec.Meta(ge=1, le=20000)] | None = None
     height: Annotated[int, msgspec.Meta(ge=1, le=20000)] | None = None

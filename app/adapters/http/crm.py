@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, ConsentIn
 from app.adapters.http.pagination import MAX_LIMIT
 from app.application.crm.service import ContactForm, CrmService
@@ -27,7 +28,7 @@ LeadStatus = Literal["new", "contacted", "qualified", "lost"]
 class LeadIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
     consents: list[ConsentIn]
-    email: Short | None = None
+    email: EmailAddress | None = None
     phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
     telegram: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     message: Annotated[str, msgspec.Meta(max_length=5000)] | None = None

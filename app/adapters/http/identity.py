@@ -15,6 +15,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from app.adapters.http.auth import requires
+from app.adapters.http.fields import EmailAddress
 from app.adapters.http.pagination import clamp_limit, decode_cursor, encode_cursor
 from app.application.identity.ports import StoredExport
 from app.application.identity.service import (
@@ -34,7 +35,7 @@ ConsentTypeName = Literal[
 ]
 StaffRole = Literal["owner", "assistant", "editor"]
 DocumentVersion = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._-]{1,32}$")]
-EmailField = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+EmailField = EmailAddress
 
 
 class ConsentIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -14,6 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
+from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, ConsentIn
 from app.application.cabinet.diary import DiaryEntryInput, DiaryService
 from app.application.identity.service import Principal
@@ -79,7 +80,7 @@ class RunOut(msgspec.Struct):
 
 class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    email: EmailAddress | None = None
     phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
 
 

@@ -203,6 +203,13 @@ def handle_integrity_error(
     return problem_response(409, "conflict", "The request conflicts with existing data.")
 
 
+def handle_data_error(_: Request[Any, Any, Any], exc: psycopg.DataError) -> Response[Problem]:
+    # A value the database cannot take (a NUL character in text, a number out of range)
+    # that no check above the database caught: the input is at fault, not the service.
+    logger.warning("database_refused_value", sqlstate=exc.sqlstate, error_type=type(exc).__name__)
+    return problem_response(422, "validation_failed", "A value in the request cannot be stored.")
+
+
 def handle_database_unavailable(_: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     logger.error("database_unavailable", error_type=type(exc).__name__)
     return problem_response(
@@ -235,6 +242,7 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], ExceptionHandler] = {
     DomainError: handle_domain_error,
     TransientConflict: handle_transient,
     psycopg.errors.IntegrityError: handle_integrity_error,
+    psycopg.DataError: handle_data_error,
     psycopg.OperationalError: handle_database_unavailable,
     PoolTimeout: handle_database_unavailable,
     Exception: handle_unexpected,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from app.adapters.telegram.bot import SECRET_HEADER, TelegramWebhook
@@ -16,6 +17,24 @@ from app.domain.errors import ValidationFailed
 
 class WebhookAck(msgspec.Struct):
     status: str
+
+
+# The events the service subscribes to (application.payments.service.KNOWN_EVENTS).
+YooKassaEvent = Literal[
+    "payment.succeeded", "payment.canceled", "payment.waiting_for_capture", "refund.succeeded"
+]
+
+
+class NotificationObject(msgspec.Struct):
+    """The payment or refund; only its id is read, the rest is fetched from the API."""
+
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class NotificationIn(msgspec.Struct):
+    type: Literal["notification"]
+    event: YooKassaEvent
+    object: NotificationObject
 
 
 class WebhooksController(Controller):
@@ -29,15 +48,13 @@ class WebhooksController(Controller):
         "verified against the API by the worker",
     )
     async def yookassa(
-        self, request: Request[Any, Any, Any], payments: NamedDependency[PaymentNotifications]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[NotificationIn],
+        payments: NamedDependency[PaymentNotifications],
     ) -> WebhookAck:
-        try:
-            body = msgspec.json.decode(await request.body())
-        except msgspec.DecodeError:
-            raise ValidationFailed("the body is not JSON") from None
-        if not isinstance(body, dict):
-            raise ValidationFailed("the body is not a notification")
         source = request.client.host if request.client else None
+        body = {"type": data.type, "event": data.event, "object": {"id": data.object.id}}
         return WebhookAck(await payments.receive(source, body))
 
 

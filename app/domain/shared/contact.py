@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from app.domain.errors import ValidationFailed
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+# Also the pattern of e-mail fields in the OpenAPI document (after trimming).
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]{2,}$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 _DIGITS = re.compile(r"\D")
 
 
