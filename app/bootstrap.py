@@ -69,6 +69,7 @@ from app.application.admin.service import AdminService
 from app.application.analytics.service import AnalyticsService
 from app.application.booking.service import BookingConfig, BookingService
 from app.application.cabinet.diary import DiaryService
+from app.application.content.cache import PublishedItems
 from app.application.content.service import ContentService
 from app.application.crm.service import CrmService
 from app.application.events import EventHandlers
@@ -460,7 +461,10 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     core.identity = _identity_service(settings, core)
     _wire_identity(core)
     core.content = ContentService(
-        core.unit_of_work(PostgresContentRepos), core.clock, settings.content_max_body_chars
+        core.unit_of_work(PostgresContentRepos),
+        core.clock,
+        settings.content_max_body_chars,
+        PublishedItems(settings.content_cache_seconds),
     )
     _wire_booking(settings, core)
     _wire_payments(settings, core)

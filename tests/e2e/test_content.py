@@ -122,6 +122,42 @@ async def test_editorial_workflow(
     ]  # fmt: skip
 
 
+async def test_a_published_item_is_remembered_until_an_editorial_write(
+    client: AsyncTestClient[Litestar],
+    editor: dict[str, str],
+    postgresql: psycopg.Connection[Any],
+) -> None:
+    # CONTENT_CACHE_SECONDS (5 by default): a change that does not go through this
+    # process (here: straight in the database) shows after at most that long; an
+    # editorial write through this process shows at once.
+    item = await publish(client, editor, article("pamyat", "Первое"))
+    public = "/api/v1/content/article/pamyat"
+    assert (await client.get(public)).json()["title"] == "Первое"
+    postgresql.execute("UPDATE content_items SET title = 'Снаружи' WHERE slug = 'pamyat'")
+    postgresql.commit()
+    assert (await client.get(public)).json()["title"] == "Первое"
+    tagged = await client.post("/api/v1/admin/tags", json={"slug": "novyi", "title": "Новый"},
+                               headers=editor)  # fmt: skip
+    assert tagged.status_code == 204, tagged.text
+    assert (await client.get(public)).json()["title"] == "Снаружи"
+    assert item["status"] == "published"
+
+
+async def test_without_the_cache_every_read_goes_to_the_database(
+    database_url: str, clock: FixedClock, postgresql: psycopg.Connection[Any]
+) -> None:
+    settings = make_settings(database_url, CONTENT_CACHE_SECONDS="0")
+    editor = bearer(signed_in(postgresql, "editor"))
+    app = create_app(settings, core=build_core(settings, clock=clock))
+    async with AsyncTestClient(app=app) as client:
+        await publish(client, editor, article("bez-pamyati", "Первое"))
+        public = "/api/v1/content/article/bez-pamyati"
+        assert (await client.get(public)).json()["title"] == "Первое"
+        postgresql.execute("UPDATE content_items SET title = 'Снаружи' WHERE slug = 'bez-pamyati'")
+        postgresql.commit()
+        assert (await client.get(public)).json()["title"] == "Снаружи"
+
+
 @pytest.mark.parametrize("role", ["assistant", "client"])
 async def test_only_owner_and_editor_edit_content(
     client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any], role: str

@@ -4,11 +4,12 @@ is done by an owner or editor, checked against the item's version and audited.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from app.application.audit import audit_action
+from app.application.content.cache import PublishedItems
 from app.application.content.ports import ContentRepos, ListCursor, ListFilter, Row
 from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import Clock, UnitOfWork
@@ -30,6 +31,7 @@ from app.domain.identity.model import Role
 from app.domain.shared.ids import new_id
 
 ContentUoW = UnitOfWork[ContentRepos]
+T = TypeVar("T")
 EDITORS = (Role.OWNER, Role.EDITOR)
 
 
@@ -54,10 +56,17 @@ class Page:
 
 
 class ContentService:
-    def __init__(self, uow: Callable[[], ContentUoW], clock: Clock, max_body_chars: int) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], ContentUoW],
+        clock: Clock,
+        max_body_chars: int,
+        published: PublishedItems | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._max_body = max_body_chars
+        self._published = published if published is not None else PublishedItems(0)
 
     # --- public reading ---------------------------------------------------------------
 
@@ -84,10 +93,23 @@ class ContentService:
         return await in_transaction(self._uow, work)
 
     async def get_published(self, type_: str, slug: str) -> Row:
+        cached = self._published.get((type_, slug))
+        if cached is not None:
+            return cached
         row = await self._read(lambda uow: uow.repos.reader.get_published(type_, slug))
         if row is None:
             raise NotFound()
+        self._published.put((type_, slug), row)
         return dict(row)
+
+    async def _write(self, work: Callable[[ContentUoW], Awaitable[T]]) -> T:
+        """An editorial write; on commit this process forgets the published items it
+        remembers (an edit, a transition, a topic renamed or media changed may alter any
+        of them)."""
+        try:
+            return await in_transaction(self._uow, work)
+        finally:
+            self._published.clear()
 
     async def topics(self) -> list[Row]:
         return list(await self._read(lambda uow: uow.repos.reader.topics()))
@@ -163,7 +185,7 @@ class ContentService:
                               {"type": item.type.value, "slug": item.slug})  # fmt: skip
             return item
 
-        return await in_transaction(self._uow, work)
+        return await self._write(work)
 
     async def _load(self, uow: ContentUoW, item_id: uuid.UUID, expected: int | None) -> ContentItem:
         item = await uow.repos.items.get(item_id)
@@ -209,7 +231,7 @@ class ContentService:
                               {"version": updated.version})  # fmt: skip
             return updated
 
-        return await in_transaction(self._uow, work)
+        return await self._write(work)
 
     async def transition(
         self,
@@ -235,7 +257,7 @@ class ContentService:
                               {"status": item.status.value})  # fmt: skip
             return item
 
-        return await in_transaction(self._uow, work)
+        return await self._write(work)
 
     async def delete_draft(self, actor: Principal, item_id: uuid.UUID) -> None:
         ensure_roles(actor, *EDITORS)
@@ -248,7 +270,7 @@ class ContentService:
                 raise InvalidState("Only a never-published draft can be deleted; archive it.")
             await self._audit(uow, actor, "content.delete", "content_item", str(item.id))
 
-        await in_transaction(self._uow, work)
+        await self._write(work)
 
     async def get(self, actor: Principal, item_id: uuid.UUID) -> ContentItem:
         ensure_roles(actor, *EDITORS)
@@ -306,7 +328,7 @@ class ContentService:
                               {"media": len(uses)})  # fmt: skip
             return replace(item, media=uses)
 
-        return await in_transaction(self._uow, work)
+        return await self._write(work)
 
     # --- topics, tags, media, collections, glossary -----------------------------------
 
@@ -320,7 +342,7 @@ class ContentService:
             await uow.repos.taxonomy.add_topic(code, title, description, sort_order)
             await self._audit(uow, actor, "topic.create", "topic", code)
 
-        await in_transaction(self._uow, work)
+        await self._write(work)
 
     async def update_topic(
         self, actor: Principal, code: str, title: str, description: str | None, sort_order: int
@@ -333,7 +355,7 @@ class ContentService:
                 raise NotFound()
             await self._audit(uow, actor, "topic.update", "topic", code)
 
-        await in_transaction(self._uow, work)
+        await self._write(work)
 
     async def add_tag(self, actor: Principal, slug: str, title: str) -> None:
         ensure_roles(actor, *EDITORS)
@@ -344,7 +366,7 @@ class ContentService:
             await uow.repos.taxonomy.add_tag(slug, title)
             await self._audit(uow, actor, "tag.create", "tag", slug)
 
-        await in_transaction(self._uow, work)
+        await self._write(work)
 
     async def delete_tag(self, actor: Principal, slug: str) -> None:
         ensure_roles(actor, *EDITORS)
@@ -354,7 +376,7 @@ class ContentService:
                 raise NotFound()
             await self._audit(uow, actor, "tag.delete", "tag", slug)
 
-        await in_transaction(self._uow, work)
+        await self._write(work)
 
     async def add_media(self, actor: Principal, media: Row) -> uuid.UUID:
         ensure_roles(actor, *EDITORS)
@@ -365,7 +387,7 @@ class ContentService:
             await self._audit(uow, actor, "media.create", "media_asset", str(media_id))
             return media_id
 
-        return await in_transaction(self._uow, work)
+        return await self._write(work)
 
     async def list_media(self, actor: Principal, after: uuid.UUID | None, limit: int) -> list[Row]:
         ensure_roles(actor, *EDITORS)
@@ -384,7 +406,7 @@ class ContentService:
             await self._audit(uow, actor, "collection.put", "curated_collection", slug,
                               {"items": len(item_ids)})  # fmt: skip
 
-        await in_transaction(self._uow, work)
+        await self._write(work)
 
     async def put_glossary_term(
         self, actor: Principal, slug: str, term: str, definition: str, status: str,
@@ -403,4 +425,4 @@ class ContentService:
             await self._audit(uow, actor, "glossary.put", "glossary_term", slug,
                               {"synonyms": len(cleaned)})  # fmt: skip
 
-        await in_transaction(self._uow, work)
+        await self._write(work)
