@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequen
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
@@ -155,7 +155,13 @@ def build_http_app(
         **(dependencies or {}),
     }
     app = Litestar(
-        route_handlers=[HealthController, MetricsController, *route_handlers],
+        # The strict input guard covers the API; probes and metrics take no input and
+        # stay as light as they can be (a guard costs a handler copy per request).
+        route_handlers=[
+            HealthController,
+            MetricsController,
+            Router(path="/", route_handlers=list(route_handlers), guards=[strict_json_body]),
+        ],
         dependencies=all_dependencies,
         middleware=[
             request_metrics(),
@@ -168,7 +174,6 @@ def build_http_app(
         logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
         plugins=[ClosedStructSchemaPlugin()],
-        guards=[strict_json_body],
         debug=False,
     )
     _repair_options_allow(app)

@@ -15,18 +15,17 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar.connection import ASGIConnection
-from litestar.enums import ScopeType
 from litestar.exceptions import ValidationException
 from litestar.handlers.base import BaseRouteHandler
 
 _JSON_TYPES = ("application/json",)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
-_query_times: dict[int, dict[str, re.Pattern[str]]] = {}
+_PLAN = "strict_input_plan"
 # A JSON \u0000 escape that is not itself an escaped backslash followed by "u0000".
 _NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
@@ -41,26 +40,36 @@ def _is_json(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     return content_type in _JSON_TYPES or content_type.endswith("+json")
 
 
-def _time_parameters(handler: BaseRouteHandler) -> dict[str, re.Pattern[str]]:
-    """Query parameters of ``handler`` typed as a date or a date-time, by query name."""
-    found = _query_times.get(id(handler))
-    if found is None:
-        found = {}
-        for name, field in handler.parsed_fn_signature.parameters.items():
+class _Plan:
+    """What the guard checks for one handler, worked out on its first request."""
+
+    __slots__ = ("body_type", "times")
+
+    def __init__(self, handler: BaseRouteHandler) -> None:
+        parameters = handler.parsed_fn_signature.parameters
+        data = parameters.get("data")
+        self.body_type: Any = data.annotation if data is not None else None
+        self.times: dict[str, re.Pattern[str]] = {}
+        for name, field in parameters.items():
             kwarg = field.kwarg_definition
             query_name = getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or name
             if field.is_subclass_of(datetime) or field.has_inner_subclass_of(datetime):
-                found[query_name] = _ISO_DATE_TIME
+                self.times[query_name] = _ISO_DATE_TIME
             elif field.is_subclass_of(date) or field.has_inner_subclass_of(date):
-                found[query_name] = _ISO_DATE
-        _query_times[id(handler)] = found
-    return found
+                self.times[query_name] = _ISO_DATE
+
+
+def _plan(handler: BaseRouteHandler) -> _Plan:
+    plan = handler.opt.get(_PLAN)
+    if plan is None:
+        plan = handler.opt[_PLAN] = _Plan(handler)
+    return cast(_Plan, plan)
 
 
 def _check_query_times(
-    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    connection: ASGIConnection[Any, Any, Any, Any], times: dict[str, re.Pattern[str]]
 ) -> None:
-    for name, pattern in _time_parameters(handler).items():
+    for name, pattern in times.items():
         value = connection.query_params.get(name)
         if value is not None and not pattern.match(value):
             raise ValidationException(
@@ -73,12 +82,10 @@ async def strict_json_body(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     """Guard: the body must decode strictly into the handler's ``data`` type."""
-    if connection.scope["type"] != ScopeType.HTTP:
-        return
-    if connection.query_params:
-        _check_query_times(connection, handler)
-    data = handler.parsed_fn_signature.parameters.get("data")
-    if data is None or not _is_json(connection):
+    plan = _plan(handler)
+    if plan.times and connection.scope.get("query_string"):
+        _check_query_times(connection, plan.times)
+    if plan.body_type is None or not _is_json(connection):
         return
     receive_body = getattr(connection, "body", None)
     if receive_body is None:
@@ -93,7 +100,7 @@ async def strict_json_body(
             extra=[{"message": "text must not contain NUL characters", "source": "body"}]
         )
     try:
-        _decoder(data.annotation).decode(body)
+        _decoder(plan.body_type).decode(body)
     except msgspec.ValidationError as exc:
         raise ValidationException(
             extra=[{"message": str(exc), "key": "data", "source": "body"}]
