@@ -69,7 +69,6 @@ from app.application.admin.service import AdminService
 from app.application.analytics.service import AnalyticsService
 from app.application.booking.service import BookingConfig, BookingService
 from app.application.cabinet.diary import DiaryService
-from app.application.content.cache import PublishedItems
 from app.application.content.service import ContentService
 from app.application.crm.service import CrmService
 from app.application.events import EventHandlers
@@ -80,6 +79,7 @@ from app.application.notifications import MessageChannel, NotificationSender
 from app.application.outbox_relay import OutboxRelay
 from app.application.payments.service import PaymentNotifications
 from app.application.ports import Clock
+from app.application.recent_reads import RecentReads
 from app.application.scheduler import PeriodicJob, Scheduler
 from app.application.telegram.service import TelegramBotService
 from app.application.worker import run_worker
@@ -265,6 +265,7 @@ def _wire_booking(settings: Settings, core: Core) -> None:
         ),
         core.calendar,
         _payment_links(settings, core),
+        RecentReads(settings.slots_cache_seconds, list),
     )
     scheduler = core.scheduler
 
@@ -464,7 +465,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         core.unit_of_work(PostgresContentRepos),
         core.clock,
         settings.content_max_body_chars,
-        PublishedItems(settings.content_cache_seconds),
+        RecentReads(settings.content_cache_seconds, dict),
     )
     _wire_booking(settings, core)
     _wire_payments(settings, core)

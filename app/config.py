@@ -82,6 +82,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     staff_session_lifetime_hours: int = 12
     content_max_body_chars: int = 100_000
     content_cache_seconds: int = 5
+    slots_cache_seconds: int = 2
     yookassa_shop_id: str | None = None
     yookassa_secret_key: str | None = None
     yookassa_api_url: str = "https://api.yookassa.ru/v3/"
@@ -308,6 +309,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "CONTENT_MAX_BODY_CHARS", _int_between(1_000, 500_000), 100_000
         ),
         content_cache_seconds=env.get("CONTENT_CACHE_SECONDS", _int_between(0, 300), 5),
+        slots_cache_seconds=env.get("SLOTS_CACHE_SECONDS", _int_between(0, 60), 2),
         yookassa_shop_id=env.get("YOOKASSA_SHOP_ID", str, None),
         yookassa_secret_key=env.get("YOOKASSA_SECRET_KEY", str, None),
         yookassa_api_url=env.get("YOOKASSA_API_URL", _http_url, "https://api.yookassa.ru/v3/"),

@@ -366,3 +366,30 @@ async def test_staff_run_the_day(
     postgresql.commit()
     actions = [r[0] for r in postgresql.execute("SELECT action FROM audit_log_entries ORDER BY id")]
     assert actions[-3:] == ["appointment.confirm", "appointment.reschedule", "appointment.complete"]
+
+
+async def test_free_slots_are_remembered_briefly_and_forgotten_on_a_booking_write(
+    client: AsyncTestClient[Litestar], service: str, postgresql: psycopg.Connection[Any]
+) -> None:
+    # SLOTS_CACHE_SECONDS (2 by default): a change made elsewhere (here: straight in the
+    # database) shows within that time; a hold through this process shows at once, and
+    # a hold of a time taken elsewhere is still refused by the database.
+    window = {"from": "2030-06-04T06:00:00+00:00", "to": "2030-06-04T09:00:00+00:00"}
+    url = f"/api/v1/services/{service}/slots"
+    first = (await client.get(url, params=window)).json()["slots"]
+    assert first[0] == "2030-06-04T09:00:00+03:00"
+    assert "2030-06-04T10:00:00+03:00" in first
+    postgresql.execute(
+        "INSERT INTO schedule_exceptions (id, period, kind, reason, created_at)"
+        " VALUES (gen_random_uuid(), tstzrange('2030-06-04 06:00+00', '2030-06-04 07:00+00'),"
+        " 'closed', NULL, now())"
+    )
+    postgresql.commit()
+    assert (await client.get(url, params=window)).json()["slots"] == first
+    refused = await hold(client, datetime(2030, 6, 4, 6, tzinfo=UTC))
+    assert refused.status_code == 409, refused.text
+    held = await hold(client, datetime(2030, 6, 4, 7, tzinfo=UTC))
+    assert held.status_code == 201, held.text
+    now_free = (await client.get(url, params=window)).json()["slots"]
+    assert "2030-06-04T09:00:00+03:00" not in now_free
+    assert "2030-06-04T10:00:00+03:00" not in now_free

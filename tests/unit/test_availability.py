@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.domain.booking.availability import (
     ScheduleException,
@@ -13,6 +15,7 @@ from app.domain.booking.availability import (
     WeeklyRule,
     free_slots,
     is_bookable,
+    working_intervals,
 )
 from app.domain.booking.refunds import CancellationPolicy, refund_for_cancellation
 from app.domain.shared.money import Money
@@ -109,6 +112,46 @@ def test_session_must_fit_in_working_time_and_steps_align() -> None:
     assert slots(rules, window, slot=rules_for(duration=50, step=30)) == [
         utc(2030, 5, 6, 10), utc(2030, 5, 6, 10, 30), utc(2030, 5, 6, 11),
     ]  # fmt: skip
+
+
+def _reference(rules: list[WeeklyRule], window: TimeRange, busy: list[TimeRange],
+               slot: SlotRules, now: datetime) -> list[datetime]:  # fmt: skip
+    """The rule written out plainly: every step of working time whose blocked period
+    (buffers included) overlaps no busy period, between notice and horizon."""
+    earliest, latest = max(window.start, now + slot.min_notice), min(window.end, now + slot.horizon)
+    found = []
+    for interval in working_intervals(rules, [], window):
+        start = interval.start
+        while start + slot.duration <= interval.end:
+            blocked = slot.blocked(start)
+            if earliest <= start < latest and not any(blocked.overlaps(b) for b in busy):
+                found.append(start)
+            start += slot.step
+    return sorted(set(found))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    busy=st.lists(st.tuples(st.integers(0, 7 * 24 * 4), st.integers(1, 16)), max_size=12),
+    before=st.sampled_from([0, 10, 15]), after=st.sampled_from([0, 10, 30]),
+    duration=st.sampled_from([50, 60, 90]), step=st.sampled_from([15, 30, 60]),
+    notice_hours=st.integers(0, 48),
+)  # fmt: skip
+def test_the_fast_slot_search_finds_what_the_plain_rule_finds(
+    busy: list[tuple[int, int]], before: int, after: int, duration: int, step: int,
+    notice_hours: int,
+) -> None:  # fmt: skip
+    rules = every_day(9, 19, "Europe/Moscow")
+    window = TimeRange(utc(2030, 3, 4), utc(2030, 3, 11))
+    periods = [TimeRange(utc(2030, 3, 4) + timedelta(minutes=15 * q),
+                         utc(2030, 3, 4) + timedelta(minutes=15 * (q + n)))
+               for q, n in busy]  # fmt: skip
+    slot = rules_for(duration=duration, before=before, after=after, step=step,
+                     notice=notice_hours * 60, horizon_days=5)  # fmt: skip
+    now = utc(2030, 3, 4, 6)
+    assert slots(rules, window, busy=periods, slot=slot, now=now) == _reference(
+        rules, window, periods, slot, now
+    )
 
 
 def test_is_bookable_agrees_with_the_slot_list() -> None:

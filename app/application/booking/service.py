@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -24,6 +24,7 @@ from app.application.booking.ports import (
 )
 from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import Clock, NotificationRequest, UnitOfWork
+from app.application.recent_reads import RecentReads
 from app.application.transactions import in_transaction
 from app.domain.booking.appointment import (
     Appointment,
@@ -65,6 +66,10 @@ BookingUoW = UnitOfWork[BookingRepos]
 MAX_WINDOW = timedelta(days=31)
 WAITLIST_OFFER_LIFETIME = timedelta(hours=24)
 BOOKING_STAFF = (Role.OWNER, Role.ASSISTANT)
+T = TypeVar("T")
+# (service slug, from, to, the current minute): the key of a remembered slot list; the
+# minute keeps the minimum notice honest as time passes.
+SlotQuery = tuple[str, datetime, datetime, datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +147,22 @@ class BookingService:
         config: BookingConfig,
         calendar: CalendarGateway | None = None,
         links: PaymentLinks | None = None,
+        slot_lists: RecentReads[SlotQuery, list[datetime]] | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._config = config
         self._calendar = calendar
         self._links = links
+        self._slot_lists = slot_lists if slot_lists is not None else RecentReads(0, list)
+
+    async def _write(self, work: Callable[[BookingUoW], Awaitable[T]]) -> T:
+        """A write that may change free time (a hold, a cancellation, a schedule edit);
+        once it has committed or failed, this process forgets the slot lists it keeps."""
+        try:
+            return await in_transaction(self._uow, work)
+        finally:
+            self._slot_lists.clear()
 
     @property
     def practitioner_timezone(self) -> str:
@@ -183,6 +198,11 @@ class BookingService:
         if end - start > MAX_WINDOW:
             raise ValidationFailed("at most 31 days per request", field="to")
         window = TimeRange(start, end)
+        now = self._clock.now()
+        key = (slug, start, end, now.replace(second=0, microsecond=0))
+        remembered = self._slot_lists.get(key)
+        if remembered is not None:
+            return remembered
         external = await self._external_busy(window.expanded(timedelta(days=1), timedelta(days=1)))
 
         async def work(uow: BookingUoW) -> list[datetime]:
@@ -195,10 +215,12 @@ class BookingService:
                 busy=[*await uow.repos.appointments.busy_in(busy_window), *external],
                 slot=rules,
                 window=window,
-                now=self._clock.now(),
+                now=now,
             )
 
-        return await in_transaction(self._uow, work)
+        found = await in_transaction(self._uow, work)
+        self._slot_lists.put(key, found)
+        return found
 
     # --- holding a slot ----------------------------------------------------------------
 
@@ -249,7 +271,7 @@ class BookingService:
                 )  # fmt: skip
             return body, 201
 
-        body, status = await in_transaction(self._uow, work)
+        body, status = await self._write(work)
         if not body["confirmation_url"] and self._links is not None:
             # The held appointment and its payment row are committed; now the provider.
             body = {**body, "confirmation_url": await self._links.confirmation_url(
@@ -368,7 +390,7 @@ class BookingService:
             appointment = await self._owned(uow, caller, appointment_id)
             return await self._cancel(uow, appointment, reason, by=_actor_id(caller))
 
-        return await in_transaction(self._uow, work)
+        return await self._write(work)
 
     async def _cancel(
         self, uow: BookingUoW, appointment: Appointment, reason: str, by: uuid.UUID | None,
@@ -411,7 +433,7 @@ class BookingService:
             new = await self._move(uow, old, service, start_at, now)
             return new
 
-        return await in_transaction(self._uow, work)
+        return await self._write(work)
 
     async def _move(
         self, uow: BookingUoW, old: Appointment, service: Service, start_at: datetime,
@@ -465,7 +487,7 @@ class BookingService:
                 if paid is not None:
                     await uow.repos.payments.refund(appointment.id, paid, "hold_expired")
 
-        await in_transaction(self._uow, work)
+        await self._write(work)
 
     async def new_payment_link(self, caller: Caller, appointment_id: uuid.UUID) -> str:
         """A payment link for a still-held appointment: the open payment's, or a new one.
@@ -487,7 +509,7 @@ class BookingService:
             started = await uow.repos.payments.start(appointment, service.charge, service.title)
             return started.payment_id, started.confirmation_url
 
-        payment_id, url = await in_transaction(self._uow, work)
+        payment_id, url = await self._write(work)
         if not url and self._links is not None:
             url = await self._links.confirmation_url(payment_id)
         return url
@@ -504,7 +526,7 @@ class BookingService:
                 appointment.cancel(self._clock.now(), reason="payment_canceled", by=None)
                 await uow.repos.appointments.save(appointment)
 
-        await in_transaction(self._uow, work)
+        await self._write(work)
 
     # --- staff: services and schedule ----------------------------------------------------
 
@@ -517,7 +539,7 @@ class BookingService:
             await audit_action(uow, actor, action, entity, entity_id)
             return result
 
-        return await in_transaction(self._uow, audited)
+        return await self._write(audited)
 
     async def admin_services(self, actor: Principal) -> list[Service]:
         ensure_roles(actor, *BOOKING_STAFF)
@@ -624,7 +646,7 @@ class BookingService:
             )
             return appointment
 
-        return await in_transaction(self._uow, work)
+        return await self._write(work)
 
     async def staff_reschedule(
         self, actor: Principal, appointment_id: uuid.UUID, start_at: datetime
@@ -647,7 +669,7 @@ class BookingService:
                                {"new_appointment_id": str(new.id)})  # fmt: skip
             return new
 
-        return await in_transaction(self._uow, work)
+        return await self._write(work)
 
     async def staff_list(
         self, actor: Principal, window: TimeRange, status: str | None
@@ -723,7 +745,7 @@ class BookingService:
                     expired += 1
             return expired
 
-        count = await in_transaction(self._uow, work)
+        count = await self._write(work)
         if count:
             logger.info("holds_expired", count=count)
         return count

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from app.application.audit import audit_action
-from app.application.content.cache import PublishedItems
 from app.application.content.ports import ContentRepos, ListCursor, ListFilter, Row
 from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import Clock, UnitOfWork
+from app.application.recent_reads import RecentReads
 from app.application.transactions import in_transaction
 from app.domain.content.model import (
     MAX_SUMMARY,
@@ -61,12 +61,12 @@ class ContentService:
         uow: Callable[[], ContentUoW],
         clock: Clock,
         max_body_chars: int,
-        published: PublishedItems | None = None,
+        published: RecentReads[tuple[str, str], Row] | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._max_body = max_body_chars
-        self._published = published if published is not None else PublishedItems(0)
+        self._published = published if published is not None else RecentReads(0, dict)
 
     # --- public reading ---------------------------------------------------------------
 

@@ -132,15 +132,21 @@ def free_slots(
     latest = min(window.end, now + slot.horizon)
     if earliest >= latest:
         return []
+    # The hot loop of every slot lookup: plain datetimes instead of a TimeRange per
+    # candidate, and only the busy periods that can touch the window.
+    before, after, duration, step = slot.buffer_before, slot.buffer_after, slot.duration, slot.step
+    reach_start, reach_end = earliest - before - duration, latest + after + duration
+    taken = [(b.start, b.end) for b in busy if b.start < reach_end and reach_start < b.end]
     starts: list[datetime] = []
     for interval in working_intervals(rules, exceptions, window):
         start = interval.start
-        while start + slot.duration <= interval.end:
+        last_start = interval.end - duration
+        while start <= last_start:
             if earliest <= start < latest:
-                blocked = slot.blocked(start)
-                if not any(blocked.overlaps(b) for b in busy):
+                blocked_start, blocked_end = start - before, start + duration + after
+                if not any(blocked_start < end and begin < blocked_end for begin, end in taken):
                     starts.append(start)
-            start += slot.step
+            start += step
     return sorted(set(starts))
 
 

@@ -1,8 +1,8 @@
-"""The per-process memory of published items: expiry, bound, and forgetting on writes."""
+"""The per-process memory of hot reads: expiry, bound, copies, and forgetting on writes."""
 
 from __future__ import annotations
 
-from app.application.content.cache import PublishedItems
+from app.application.recent_reads import RecentReads
 
 
 class Ticks:
@@ -15,7 +15,7 @@ class Ticks:
 
 def test_an_item_is_remembered_for_its_time_and_then_read_again() -> None:
     ticks = Ticks()
-    cache = PublishedItems(5, monotonic=ticks)
+    cache = RecentReads(5, dict, monotonic=ticks)
     cache.put(("article", "a"), {"title": "A", "version": 1})
     ticks.now += 4.9
     assert cache.get(("article", "a")) == {"title": "A", "version": 1}
@@ -25,7 +25,7 @@ def test_an_item_is_remembered_for_its_time_and_then_read_again() -> None:
 
 
 def test_a_caller_cannot_change_what_is_remembered() -> None:
-    cache = PublishedItems(5, monotonic=Ticks())
+    cache = RecentReads(5, dict, monotonic=Ticks())
     row = {"title": "A"}
     cache.put(("article", "a"), row)
     row["title"] = "changed"
@@ -36,7 +36,7 @@ def test_a_caller_cannot_change_what_is_remembered() -> None:
 
 
 def test_the_oldest_item_goes_first_when_full() -> None:
-    cache = PublishedItems(5, max_items=2, monotonic=Ticks())
+    cache = RecentReads(5, dict, max_items=2, monotonic=Ticks())
     for slug in ("a", "b", "c"):
         cache.put(("article", slug), {"slug": slug})
     assert cache.get(("article", "a")) is None
@@ -45,10 +45,10 @@ def test_the_oldest_item_goes_first_when_full() -> None:
 
 
 def test_zero_seconds_switches_it_off_and_clear_forgets_everything() -> None:
-    off = PublishedItems(0, monotonic=Ticks())
+    off = RecentReads(0, dict, monotonic=Ticks())
     off.put(("article", "a"), {"slug": "a"})
     assert off.get(("article", "a")) is None
-    on = PublishedItems(5, monotonic=Ticks())
+    on = RecentReads(5, dict, monotonic=Ticks())
     on.put(("article", "a"), {"slug": "a"})
     on.clear()
     assert on.get(("article", "a")) is None
