@@ -14,6 +14,7 @@ from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
 
 from app.adapters.http.app import build_http_app
+from app.adapters.http.strict_body import strict_input
 from app.adapters.http.webhooks import YooKassaEvent
 from app.adapters.observability.logging import configure_logging
 from app.adapters.postgres.database import Database
@@ -328,3 +329,16 @@ async def test_times_of_day_are_documented_as_such(client: AsyncTestClient[Lites
     start = document["components"]["schemas"]["RuleOut"]["properties"]["start_time"]
     assert "format" not in start
     assert start["pattern"].startswith("^([01][0-9]|2[0-3])")
+
+
+def test_no_route_replaces_the_strict_input_hook(app: Litestar) -> None:
+    # A before_request hook set closer to a handler would silently replace the router's.
+    api = [
+        route_handler
+        for route in app.routes
+        for route_handler in getattr(route, "route_handlers", ())
+        if route.path.startswith("/api/") or route.path.startswith("/webhooks/")
+    ]
+    assert len(api) > 100
+    for handler in api:
+        assert handler.resolve_before_request() is strict_input, handler

@@ -23,7 +23,7 @@ from app.adapters.http.openapi_problems import document_problems
 from app.adapters.http.openapi_structs import ClosedStructSchemaPlugin
 from app.adapters.http.problems import EXCEPTION_HANDLERS
 from app.adapters.http.request_context import RequestContextMiddleware
-from app.adapters.http.strict_body import strict_json_body
+from app.adapters.http.strict_body import strict_input
 from app.adapters.observability.metrics import MetricsController, request_metrics
 from app.adapters.postgres.database import Database
 from app.config import Settings
@@ -155,12 +155,13 @@ def build_http_app(
         **(dependencies or {}),
     }
     app = Litestar(
-        # The strict input guard covers the API; probes and metrics take no input and
-        # stay as light as they can be (a guard costs a handler copy per request).
+        # Strict input checks cover the API; probes and metrics take no input and stay as
+        # light as they can be. No controller sets its own before_request hook (it would
+        # replace this one): tests/e2e/test_http_basics.py checks that.
         route_handlers=[
             HealthController,
             MetricsController,
-            Router(path="/", route_handlers=list(route_handlers), guards=[strict_json_body]),
+            Router(path="/", route_handlers=list(route_handlers), before_request=strict_input),
         ],
         dependencies=all_dependencies,
         middleware=[

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 import msgspec
-from litestar.connection import ASGIConnection
+from litestar.connection import ASGIConnection, Request
 from litestar.exceptions import ValidationException
 from litestar.handlers.base import BaseRouteHandler
 
@@ -78,10 +78,17 @@ def _check_query_times(
             )  # fmt: skip
 
 
+async def strict_input(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` hook: the body must decode strictly into the handler's ``data``
+    type, and date query parameters must be written as dates. (A hook rather than a
+    guard: Litestar hands each guard a copy of the handler, on every request.)"""
+    await strict_json_body(request, request.route_handler)
+
+
 async def strict_json_body(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Guard: the body must decode strictly into the handler's ``data`` type."""
+    """The checks of :func:`strict_input` for ``handler``."""
     plan = _plan(handler)
     if plan.times and connection.scope.get("query_string"):
         _check_query_times(connection, plan.times)
