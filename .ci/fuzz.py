@@ -164,7 +164,8 @@ def main() -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=15)
-        drop_database(args.server_url)
+        if not os.environ.get("FUZZ_KEEP_DATABASE"):
+            drop_database(args.server_url)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,13 @@
 -- The transactional outbox: written by the unit of work, drained by the relay.
 
 -- name: insert_event(event_id, event_type, aggregate_type, aggregate_id, payload, occurred_at)!
--- Written in the same transaction as the change that raised the event.
+-- Written in the same transaction as the change that raised the event; a trigger sends
+-- the relay's wake-up (NOTIFY, delivered at commit).
 INSERT INTO outbox_events (event_id, event_type, aggregate_type, aggregate_id, payload,
                            occurred_at, available_at)
 VALUES (:event_id, :event_type, :aggregate_type, :aggregate_id, :payload,
         :occurred_at, :occurred_at)
 ON CONFLICT (event_id) DO NOTHING;
-
--- name: notify_relay()^
--- Wakes listening relays when the transaction commits (NOTIFY is transactional).
-SELECT pg_notify('outbox_events', '') AS notified;
 
 -- name: claim_due(now, lease_until, batch_size)
 -- Takes a batch of due events for this relay: other relays skip the locked rows, and
@@ -47,5 +44,6 @@ UPDATE outbox_events SET parked_at = :now, last_error = :last_error WHERE id = :
 DELETE FROM outbox_events WHERE processed_at < :before;
 
 -- name: listen()!
--- Run on the relay's own autocommit connection; notify_relay() wakes it.
+-- Run on the relay's own autocommit connection; the outbox_events_notify trigger (0032)
+-- wakes it when a transaction that wrote events commits.
 LISTEN outbox_events;

@@ -36,8 +36,7 @@ class PostgresNotificationOutbox:
         payload = msgspec.json.encode(
             _Payload(to=request.to, variables=request.variables, locale=request.locale)
         ).decode()
-        # Wake the worker when this transaction commits (NOTIFY is transactional).
-        await self._s.queries.events.notify_relay(self._s.conn)
+        # The worker is woken at commit by the notification_deliveries_notify trigger.
         row = await self._s.queries.notifications.enqueue(
             self._s.conn,
             id=delivery_id,

@@ -34,7 +34,7 @@ class OutboxEventBus:
         self._s = session
 
     async def publish(self, events: Iterable[DomainEvent]) -> None:
-        written = 0
+        # The relay is woken by the outbox_events_notify trigger (migration 0032).
         for event in events:
             await self._s.queries.events.insert_event(
                 self._s.conn,
@@ -45,9 +45,6 @@ class OutboxEventBus:
                 payload=Jsonb(event_payload(event)),
                 occurred_at=event.occurred_at,
             )
-            written += 1
-        if written:
-            await self._s.queries.events.notify_relay(self._s.conn)
 
 
 class PostgresOutboxStore:

@@ -140,9 +140,16 @@ def free_slots(
     starts: list[datetime] = []
     for interval in working_intervals(rules, exceptions, window):
         start = interval.start
+        if start < earliest:
+            # Jump to the first aligned start inside the window: an "open" exception may
+            # span years, and stepping through it from its beginning would take seconds.
+            skipped = (earliest - start) // step
+            start += step * skipped
+            if start < earliest:
+                start += step
         last_start = interval.end - duration
-        while start <= last_start:
-            if earliest <= start < latest:
+        while start <= last_start and start < latest:
+            if earliest <= start:
                 blocked_start, blocked_end = start - before, start + duration + after
                 if not any(blocked_start < end and begin < blocked_end for begin, end in taken):
                     starts.append(start)
