@@ -115,6 +115,8 @@ request = function()
 end
 """
 HOLD_CONNECTIONS = 200
+# (requests, non-2xx answers) of each S4 wrk run, in order.
+HOLD_ANSWERS: list[tuple[int, int]] = []
 
 
 # Pacing for the latency run: each of the 200 connections waits an exponential time
@@ -160,7 +162,11 @@ def wrk(url: str, seconds: int, lua: str | None = None, connections: int = CONNE
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors and "/api/v1/appointments" not in url:  # a lost race is a 409 by design
+    if "/api/v1/appointments" in url:  # a lost race is a 409 by design: count, not fail
+        total = re.search(r"(\d+) requests in", out)
+        refused = int(errors.group(1)) if errors else 0
+        HOLD_ANSWERS.append((int(total.group(1)) if total else 0, refused))
+    elif errors:
         raise SystemExit(f"{url}: {errors.group(1)} error responses\n{out}")
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
     assert found, out
@@ -254,6 +260,7 @@ class HoldRun:
     def __init__(self, hot: str, latency_hot: str, week: list[str]) -> None:
         self.scenarios = ("S4 hot", "S4 uniform")
         self.hot, self.latency_hot, self.week = hot, latency_hot, week
+        self.answers: dict[str, tuple[int, int]] = {}  # 2xx (201), non-2xx (409)
 
     def report(self, url: str) -> str:
         with psycopg.connect(url) as conn:
@@ -267,7 +274,10 @@ class HoldRun:
                       ON a.id < b.id AND a.blocked_period && b.blocked_period
                     WHERE a.{live} AND b.{live}"""
             ).fetchone()
+        split = "; ".join(f"{name}: {ok} × 2xx (201), {no} × non-2xx (the 409s of lost races)"
+                          for name, (ok, no) in self.answers.items())  # fmt: skip
         return (
+            f"{split}\n"
             f"S4 ({HOLD_CONNECTIONS} connections; latency at half the hot-slot maximum): "
             f"live holds of each hot start {winners} (one winner each), "
             f"{held[0] if held else '?'} live holds over {len(self.week)} free starts in "
@@ -297,8 +307,11 @@ def hold_scenarios(
         "S4 uniform": HOLD_SCRIPT % (",".join(f'"{s}"' for s in week), SERVICE),
     }
     for name, lua in scripts.items():
+        HOLD_ANSWERS.clear()
         throughput[name] = [wrk(target, seconds, lua, HOLD_CONNECTIONS)
                             for _ in range(REPETITIONS)]  # fmt: skip
+        sent, refused = (sum(pair) for pair in zip(*HOLD_ANSWERS, strict=True))
+        run.answers[name] = (sent - refused, refused)
     rate = max(1, int(statistics.median(throughput["S4 hot"]) / 2))
     latency["S4 hot"] = paced_latency(target, rate, seconds, later[0])
     return run
