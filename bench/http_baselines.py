@@ -37,6 +37,9 @@ sys.path.insert(0, str(ROOT))
 from bench.content_read import fill, free_port, scratch_database  # noqa: E402
 
 CONNECTIONS = 32
+# Before a latency run the server is left alone this long: when wrk stops, the requests
+# it had in flight are still being answered, and would be counted against the next run.
+SETTLE_SECONDS = 2
 REPETITIONS = 3
 SERVICE = "individualnaya-konsultatsiya"
 
@@ -175,6 +178,7 @@ def wrk(url: str, seconds: int, lua: str | None = None, connections: int = CONNE
 
 def hey(url: str, rate: int, seconds: int) -> tuple[float, float]:
     """p50 and p99 latency (ms) at a fixed total rate: ``-q`` is per worker."""
+    time.sleep(SETTLE_SECONDS)
     workers = min(CONNECTIONS, rate)
     out = subprocess.run(
         pinned(0, ["hey", "-c", str(workers), "-q", f"{rate / workers:.2f}", "-z",
@@ -313,6 +317,7 @@ def hold_scenarios(
         sent, refused = (sum(pair) for pair in zip(*HOLD_ANSWERS, strict=True))
         run.answers[name] = (sent - refused, refused)
     rate = max(1, int(statistics.median(throughput["S4 hot"]) / 2))
+    time.sleep(SETTLE_SECONDS)
     latency["S4 hot"] = paced_latency(target, rate, seconds, later[0])
     return run
 
