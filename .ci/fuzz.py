@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -29,23 +28,11 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import sql
+from scratch import create_database, drop_database, free_port
 
 DB_NAME = "eb_ci_fuzz"
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def drop_database(server_url: str) -> None:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-        conn.execute(statement.format(sql.Identifier(DB_NAME)))
 
 
 # Operations that end the caller's session (logging out, erasing one's own account):
@@ -125,9 +112,7 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=25)
     args = parser.parse_args()
 
-    drop_database(args.server_url)
-    with psycopg.connect(args.server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
+    create_database(args.server_url, DB_NAME)
     parts = urlsplit(args.server_url)
     db_url = urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", parts.query, ""))
     port = free_port()
@@ -165,7 +150,7 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=15)
         if not os.environ.get("FUZZ_KEEP_DATABASE"):
-            drop_database(args.server_url)
+            drop_database(args.server_url, DB_NAME)
 
 
 if __name__ == "__main__":

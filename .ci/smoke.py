@@ -6,7 +6,6 @@ Usage: python .ci/smoke.py <postgresql://... URL of a server to create a scratch
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,29 +13,14 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import sql
+from scratch import create_database, drop_database, free_port
 
 DB_NAME = "eb_ci_smoke"
 DEADLINE_SECONDS = 60
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def drop_database(server_url: str) -> None:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-        conn.execute(statement.format(sql.Identifier(DB_NAME)))
-
-
 def main(server_url: str) -> int:
-    drop_database(server_url)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
+    create_database(server_url, DB_NAME)
     parts = urlsplit(server_url)
     db_url = urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", parts.query, ""))
     yoyo_url = urlunsplit(("postgresql+psycopg", parts.netloc, f"/{DB_NAME}", parts.query, ""))
@@ -64,7 +48,7 @@ def main(server_url: str) -> int:
     finally:
         server.terminate()
         server.wait(timeout=15)
-        drop_database(server_url)
+        drop_database(server_url, DB_NAME)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,15 @@ def prepare(server_url: str) -> str:
     return url
 
 
+def summary(latencies: list[float], codes: dict[int, int], elapsed: float) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {"n": len(ordered), "rps": len(ordered) / elapsed,
+            "p50": statistics.median(ordered) * 1000,
+            "p99": ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000,
+            "201": codes.get(201, 0), "409": codes.get(409, 0),
+            "other": sum(v for k, v in codes.items() if k not in (200, 201, 409))}  # fmt: skip
+
+
 async def run(
     base: str, requests: list[tuple[str, str, dict[str, object] | None]], concurrency: int
 ) -> dict[str, float]:
@@ -60,12 +69,7 @@ async def run(
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {"n": len(ordered), "rps": len(ordered) / elapsed,
-            "p50": statistics.median(ordered) * 1000,
-            "p99": ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000,
-            "201": codes.get(201, 0), "409": codes.get(409, 0),
-            "other": sum(v for k, v in codes.items() if k not in (200, 201, 409))}  # fmt: skip
+    return summary(latencies, codes, elapsed)
 
 
 async def run_at_rate(
@@ -93,12 +97,7 @@ async def run_at_rate(
 
         await asyncio.gather(*(one(i, *r) for i, r in enumerate(requests)))
         elapsed = time.perf_counter() - begin
-    ordered = sorted(latencies)
-    return {"n": len(ordered), "rps": len(ordered) / elapsed,
-            "p50": statistics.median(ordered) * 1000,
-            "p99": ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000,
-            "201": codes.get(201, 0), "409": codes.get(409, 0),
-            "other": sum(v for k, v in codes.items() if k not in (200, 201, 409))}  # fmt: skip
+    return summary(latencies, codes, elapsed)
 
 
 def hold(n: int, start: str) -> tuple[str, str, dict[str, object]]:
