@@ -2,14 +2,17 @@
 
 A scratch database gets the migrations and the demo data (so slugs, services and quizzes
 exist), then `python -m app serve` runs with rate limits off and the offline adapters
-(console e-mail, sandbox payments). Schemathesis fuzzes every operation twice: as an
-anonymous visitor, and with an owner's bearer session so that the staff and cabinet
-operations get past authentication. Every check runs (server errors, schema conformance
+(console e-mail, sandbox payments). Schemathesis fuzzes every operation as an anonymous
+visitor and with an owner's bearer session, so that the staff and cabinet operations get
+past authentication (logging out and erasing one's own account in a pass of their own,
+with a fresh session). Every check runs (server errors, schema conformance
 of responses, undocumented status codes and content types, positive and negative data);
 any failure fails the run.
 
 Usage: python .ci/fuzz.py <postgresql://... URL of a server to create a scratch db on>
        [--max-examples N]
+FUZZ_SEED changes the seed; FUZZ_KEEP_DATABASE=1 keeps the scratch database (eb_ci_fuzz)
+afterwards, to look at what the run left behind.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""A few seconds of memory for hot public reads, per process.
+"""A short memory for reads that change rarely, per process, bounded in size.
 
-Two reads dominate the public site's traffic and change only when someone writes:
+The Google Calendar adapter keeps the practitioner's busy time for a minute. And two
+reads dominate the public site's traffic and change only when someone writes:
 a published item by its slug (``CONTENT_CACHE_SECONDS``) and the free slots of a
 service for a date range (``SLOTS_CACHE_SECONDS``). Each process keeps the answers it
 computed for that many seconds (0 switches it off) and forgets all of them as soon as
@@ -15,11 +16,16 @@ clear 409, never double-booked. Only found answers are kept.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
+
+from app.application.ports import UnitOfWork
+from app.application.transactions import in_transaction
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+R = TypeVar("R")
+T = TypeVar("T")
 
 
 class RecentReads(Generic[K, V]):
@@ -63,3 +69,16 @@ class RecentReads(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+async def write_then_forget(
+    memory: RecentReads[K, V],
+    uow: Callable[[], UnitOfWork[R]],
+    work: Callable[[UnitOfWork[R]], Awaitable[T]],
+) -> T:
+    """Run a write that may change what ``memory`` holds; once it has committed (or
+    failed), this process forgets everything ``memory`` remembers."""
+    try:
+        return await in_transaction(uow, work)
+    finally:
+        memory.clear()

@@ -14,7 +14,7 @@ from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
 
 from app.adapters.http.app import build_http_app
-from app.adapters.http.strict_body import strict_input
+from app.adapters.http.strict_input import strict_input
 from app.adapters.http.webhooks import YooKassaEvent
 from app.adapters.observability.logging import configure_logging
 from app.adapters.postgres.database import Database

@@ -23,6 +23,7 @@ import structlog
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from app.application.recent_reads import RecentReads
 from app.domain.shared.time_range import TimeRange
 
 logger = structlog.get_logger(__name__)
@@ -51,8 +52,9 @@ class GoogleCalendarGateway:
         self._calendar_id = calendar_id
         self._http_factory = http_factory
         self._meet = meet_links
-        self._monotonic = monotonic
-        self._cache: dict[tuple[datetime, datetime], tuple[float, list[TimeRange]]] = {}
+        self._busy: RecentReads[tuple[datetime, datetime], list[TimeRange]] = RecentReads(
+            CACHE_SECONDS, list, monotonic=monotonic
+        )
         self.problem: str | None = None
 
     def _service(self) -> Any:
@@ -71,16 +73,16 @@ class GoogleCalendarGateway:
 
     async def busy(self, window: TimeRange) -> list[TimeRange]:
         key = (window.start, window.end)
-        cached = self._cache.get(key)
-        if cached is not None and self._monotonic() - cached[0] < CACHE_SECONDS:
-            return cached[1]
+        cached = self._busy.get(key)
+        if cached is not None:
+            return cached
         try:
             busy = await asyncio.to_thread(self._freebusy, window)
         except Exception as exc:  # Google down or refusing: book without its busy time
             self._record(exc, "freebusy")
             return []
         self.problem = None
-        self._cache[key] = (self._monotonic(), busy)
+        self._busy.put(key, busy)
         return busy
 
     def _freebusy(self, window: TimeRange) -> list[TimeRange]:

@@ -23,7 +23,7 @@ from app.adapters.http.openapi_problems import document_problems
 from app.adapters.http.openapi_structs import ClosedStructSchemaPlugin
 from app.adapters.http.problems import EXCEPTION_HANDLERS
 from app.adapters.http.request_context import RequestContextMiddleware
-from app.adapters.http.strict_body import strict_input
+from app.adapters.http.strict_input import strict_input
 from app.adapters.observability.metrics import MetricsController, request_metrics
 from app.adapters.postgres.database import Database
 from app.config import Settings

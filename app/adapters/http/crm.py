@@ -19,7 +19,6 @@ from app.application.crm.service import ContactForm, CrmService
 from app.application.identity.service import Principal
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Short = Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 MetaKey = Annotated[str, msgspec.Meta(max_length=64)]
 LeadStatus = Literal["new", "contacted", "qualified", "lost"]

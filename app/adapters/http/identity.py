@@ -35,7 +35,6 @@ ConsentTypeName = Literal[
 ]
 StaffRole = Literal["owner", "assistant", "editor"]
 DocumentVersion = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._-]{1,32}$")]
-EmailField = EmailAddress
 
 
 class ConsentIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -48,11 +47,11 @@ class ConsentIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class EmailStartIn(msgspec.Struct, forbid_unknown_fields=True):
-    email: EmailField
+    email: EmailAddress
 
 
 class EmailVerifyIn(msgspec.Struct, forbid_unknown_fields=True):
-    email: EmailField
+    email: EmailAddress
     code: Annotated[str, msgspec.Meta(pattern=r"^\d{6}$")]
     consents: list[ConsentIn] = []
 
@@ -178,7 +177,7 @@ class UsersPage(msgspec.Struct):
 
 
 class StaffIn(msgspec.Struct, forbid_unknown_fields=True):
-    email: EmailField
+    email: EmailAddress
     roles: Annotated[list[StaffRole], msgspec.Meta(min_length=1)]
 
 

@@ -54,8 +54,7 @@ class WebhooksController(Controller):
         payments: NamedDependency[PaymentNotifications],
     ) -> WebhookAck:
         source = request.client.host if request.client else None
-        body = {"type": data.type, "event": data.event, "object": {"id": data.object.id}}
-        return WebhookAck(await payments.receive(source, body))
+        return WebhookAck(await payments.receive(source, data.event, data.object.id))
 
 
 class TelegramWebhookController(Controller):

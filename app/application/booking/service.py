@@ -24,7 +24,7 @@ from app.application.booking.ports import (
 )
 from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import Clock, NotificationRequest, UnitOfWork
-from app.application.recent_reads import RecentReads
+from app.application.recent_reads import RecentReads, write_then_forget
 from app.application.transactions import in_transaction
 from app.domain.booking.appointment import (
     Appointment,
@@ -157,12 +157,8 @@ class BookingService:
         self._slot_lists = slot_lists if slot_lists is not None else RecentReads(0, list)
 
     async def _write(self, work: Callable[[BookingUoW], Awaitable[T]]) -> T:
-        """A write that may change free time (a hold, a cancellation, a schedule edit);
-        once it has committed or failed, this process forgets the slot lists it keeps."""
-        try:
-            return await in_transaction(self._uow, work)
-        finally:
-            self._slot_lists.clear()
+        """A write that may change free time (a hold, a cancellation, a schedule edit)."""
+        return await write_then_forget(self._slot_lists, self._uow, work)
 
     @property
     def practitioner_timezone(self) -> str:

@@ -12,7 +12,7 @@ from app.application.audit import audit_action
 from app.application.content.ports import ContentRepos, ListCursor, ListFilter, Row
 from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import Clock, UnitOfWork
-from app.application.recent_reads import RecentReads
+from app.application.recent_reads import RecentReads, write_then_forget
 from app.application.transactions import in_transaction
 from app.domain.content.model import (
     MAX_SUMMARY,
@@ -103,13 +103,9 @@ class ContentService:
         return dict(row)
 
     async def _write(self, work: Callable[[ContentUoW], Awaitable[T]]) -> T:
-        """An editorial write; on commit this process forgets the published items it
-        remembers (an edit, a transition, a topic renamed or media changed may alter any
-        of them)."""
-        try:
-            return await in_transaction(self._uow, work)
-        finally:
-            self._published.clear()
+        """An editorial write: an edit, a transition, a topic renamed or media changed may
+        alter any published item this process remembers."""
+        return await write_then_forget(self._published, self._uow, work)
 
     async def topics(self) -> list[Row]:
         return list(await self._read(lambda uow: uow.repos.reader.topics()))

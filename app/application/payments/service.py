@@ -130,19 +130,13 @@ class PaymentNotifications:
             return False
         return any(ip in network for network in self._networks)
 
-    async def receive(self, source: str | None, body: dict[str, Any]) -> str:
-        """Record a notification; returns "recorded" or "duplicate"."""
+    async def receive(self, source: str | None, event: str, object_id: str) -> str:
+        """Record a notification (``event`` about the provider's object ``object_id``);
+        returns "recorded" or "duplicate"."""
         if not self.allowed(source):
             logger.warning("webhook_rejected_source", provider=self._provider)
             raise Forbidden("Notifications are accepted only from the provider's addresses.")
-        event = body.get("event")
-        obj = body.get("object")
-        object_id = obj.get("id") if isinstance(obj, dict) else None
-        if (
-            body.get("type") != "notification"
-            or event not in KNOWN_EVENTS
-            or not isinstance(object_id, str)
-        ):
+        if event not in KNOWN_EVENTS:
             raise ValidationFailed("not a notification this service handles", field="event")
 
         async def work(uow: PaymentsUoW) -> str:

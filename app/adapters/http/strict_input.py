@@ -3,9 +3,10 @@ describes them.
 
 Litestar converts a handler's arguments in msgspec's lax mode, which query strings need
 ("5" → 5) but which also lets a body through that breaks its schema: a number where a
-date-time string belongs becomes a Unix timestamp, a string "1" an integer. This guard
-decodes the JSON body once more, strictly, into the handler's declared type before the
-handler runs, and refuses a mismatch with the usual 422 ``validation_failed`` problem.
+date-time string belongs becomes a Unix timestamp, a string "1" an integer. This hook
+(the API router's ``before_request``) decodes the JSON body once more, strictly, into the
+handler's declared type before the handler runs, and refuses a mismatch with the usual
+422 ``validation_failed`` problem.
 Malformed JSON is left to Litestar's own 400. Query strings stay lenient ("5" → 5), except
 that a date or date-time parameter must be written as one (ISO 8601), not as a number.
 """
@@ -18,7 +19,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 import msgspec
-from litestar.connection import ASGIConnection, Request
+from litestar.connection import Request
 from litestar.exceptions import ValidationException
 from litestar.handlers.base import BaseRouteHandler
 
@@ -35,13 +36,13 @@ def _decoder(annotation: Any) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(annotation, strict=True)
 
 
-def _is_json(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    content_type = connection.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+def _is_json(request: Request[Any, Any, Any]) -> bool:
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     return content_type in _JSON_TYPES or content_type.endswith("+json")
 
 
 class _Plan:
-    """What the guard checks for one handler, worked out on its first request."""
+    """What the hook checks for one handler, worked out on its first request."""
 
     __slots__ = ("body_type", "times")
 
@@ -66,11 +67,9 @@ def _plan(handler: BaseRouteHandler) -> _Plan:
     return cast(_Plan, plan)
 
 
-def _check_query_times(
-    connection: ASGIConnection[Any, Any, Any, Any], times: dict[str, re.Pattern[str]]
-) -> None:
+def _check_query_times(request: Request[Any, Any, Any], times: dict[str, re.Pattern[str]]) -> None:
     for name, pattern in times.items():
-        value = connection.query_params.get(name)
+        value = request.query_params.get(name)
         if value is not None and not pattern.match(value):
             raise ValidationException(
                 extra=[{"message": "must be an ISO 8601 date or date-time", "key": name,
@@ -82,22 +81,12 @@ async def strict_input(request: Request[Any, Any, Any]) -> None:
     """``before_request`` hook: the body must decode strictly into the handler's ``data``
     type, and date query parameters must be written as dates. (A hook rather than a
     guard: Litestar hands each guard a copy of the handler, on every request.)"""
-    await strict_json_body(request, request.route_handler)
-
-
-async def strict_json_body(
-    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-) -> None:
-    """The checks of :func:`strict_input` for ``handler``."""
-    plan = _plan(handler)
-    if plan.times and connection.scope.get("query_string"):
-        _check_query_times(connection, plan.times)
-    if plan.body_type is None or not _is_json(connection):
+    plan = _plan(request.route_handler)
+    if plan.times and request.scope.get("query_string"):
+        _check_query_times(request, plan.times)
+    if plan.body_type is None or not _is_json(request):
         return
-    receive_body = getattr(connection, "body", None)
-    if receive_body is None:
-        return
-    body: bytes = await receive_body()
+    body = await request.body()
     if not body:
         return
     if _NUL.search(body):
