@@ -33,7 +33,8 @@ from app.bootstrap import Core, build_core, create_app
 from app.config import PROJECT_ROOT, Settings, load_settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
-TEST_DB_NAME = "eb_test"
+# A distinct name lets two test runs share one server (TEST_DB_NAME=eb_test_b ...).
+TEST_DB_NAME = os.environ.get("TEST_DB_NAME", "eb_test")
 TEST_KEYRING = "test1:" + "t" * 43
 
 

@@ -12,11 +12,12 @@ SELECT lower(blocked_period) AS start_at, upper(blocked_period) AS end_at
 FROM appointments
 WHERE status IN ('pending_payment', 'confirmed') AND blocked_period && tstzrange(:start_at, :end_at);
 
--- name: insert_appointment(id, service_id, client_user_id, lead_id, start_at, end_at, blocked_start, blocked_end, timezone, status, format, metadata, hold_expires_at, manage_token_hash, rescheduled_from_id, now)!
-INSERT INTO appointments (id, service_id, client_user_id, lead_id, start_at, end_at,
-                          blocked_period, timezone, status, format, metadata, hold_expires_at,
-                          manage_token_hash, rescheduled_from_id, created_at, updated_at)
-VALUES (:id, :service_id, :client_user_id, :lead_id, :start_at, :end_at,
+-- name: insert_appointment(id, service_id, client_user_id, lead_id, contact_identity_id, start_at, end_at, blocked_start, blocked_end, timezone, status, format, metadata, hold_expires_at, manage_token_hash, rescheduled_from_id, now)!
+INSERT INTO appointments (id, service_id, client_user_id, lead_id, contact_identity_id,
+                          start_at, end_at, blocked_period, timezone, status, format, metadata,
+                          hold_expires_at, manage_token_hash, rescheduled_from_id, created_at,
+                          updated_at)
+VALUES (:id, :service_id, :client_user_id, :lead_id, :contact_identity_id, :start_at, :end_at,
         tstzrange(:blocked_start, :blocked_end, '[)'), :timezone, :status, :format, :metadata,
         :hold_expires_at, :manage_token_hash, :rescheduled_from_id, :now, :now);
 
@@ -25,7 +26,7 @@ SELECT id, service_id, client_user_id, lead_id, start_at, end_at,
        lower(blocked_period) AS blocked_start, upper(blocked_period) AS blocked_end, timezone,
        status, format, metadata, hold_expires_at, manage_token_hash, cancel_reason, canceled_at,
        canceled_by, rescheduled_from_id, reminders_sent, external_calendar_event_id, meeting_url,
-       created_at, version
+       contact_identity_id, created_at, version
 FROM appointments WHERE id = :id;
 
 -- name: update_appointment(id, version, status, hold_expires_at, cancel_reason, canceled_at, canceled_by, reminders_sent, manage_token_hash, now)<!

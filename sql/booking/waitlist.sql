@@ -1,13 +1,14 @@
 -- The waitlist: first come, first offered.
 
--- name: insert_waitlist(id, service_id, user_id, lead_id, preferences, now)!
-INSERT INTO waitlist_requests (id, service_id, user_id, lead_id, preferences, status, created_at,
-                               updated_at)
-VALUES (:id, :service_id, :user_id, :lead_id, :preferences, 'active', :now, :now);
+-- name: insert_waitlist(id, service_id, user_id, lead_id, contact_identity_id, preferences, now)!
+INSERT INTO waitlist_requests (id, service_id, user_id, lead_id, contact_identity_id, preferences,
+                               status, created_at, updated_at)
+VALUES (:id, :service_id, :user_id, :lead_id, :contact_identity_id, :preferences, 'active', :now,
+        :now);
 
 -- name: first_matching_waitlist(service_id, weekday, part_of_day)^
 -- The oldest active request whose preferences admit the freed time.
-SELECT id, user_id, lead_id FROM waitlist_requests
+SELECT id, user_id, lead_id, contact_identity_id FROM waitlist_requests
 WHERE service_id = :service_id AND status = 'active'
   AND (NOT preferences ? 'days' OR preferences -> 'days' @> to_jsonb(CAST(:weekday AS integer)))
   AND (NOT preferences ? 'parts_of_day' OR preferences -> 'parts_of_day' ? :part_of_day)

@@ -2,7 +2,7 @@
 
 -- name: get_user(id)^
 SELECT u.id, u.email, u.email_verified_at, u.phone, u.telegram_user_id, u.display_name,
-       u.timezone, u.locale, u.status, u.created_at, u.version,
+       u.timezone, u.locale, u.status, u.created_at, u.version, u.phone_verified_at,
        coalesce(array_agg(r.role_code ORDER BY r.role_code)
                 FILTER (WHERE r.role_code IS NOT NULL), '{}') AS roles
 FROM users u
@@ -13,7 +13,7 @@ GROUP BY u.id;
 -- name: find_user_by_email(email_normalized)^
 -- Deleted (erased) users have no e-mail any more; blocked ones are found (and refused).
 SELECT u.id, u.email, u.email_verified_at, u.phone, u.telegram_user_id, u.display_name,
-       u.timezone, u.locale, u.status, u.created_at, u.version,
+       u.timezone, u.locale, u.status, u.created_at, u.version, u.phone_verified_at,
        coalesce(array_agg(r.role_code ORDER BY r.role_code)
                 FILTER (WHERE r.role_code IS NOT NULL), '{}') AS roles
 FROM users u
@@ -23,7 +23,7 @@ GROUP BY u.id;
 
 -- name: find_user_by_telegram(telegram_user_id)^
 SELECT u.id, u.email, u.email_verified_at, u.phone, u.telegram_user_id, u.display_name,
-       u.timezone, u.locale, u.status, u.created_at, u.version,
+       u.timezone, u.locale, u.status, u.created_at, u.version, u.phone_verified_at,
        coalesce(array_agg(r.role_code ORDER BY r.role_code)
                 FILTER (WHERE r.role_code IS NOT NULL), '{}') AS roles
 FROM users u
@@ -34,7 +34,7 @@ GROUP BY u.id;
 -- name: list_users(after, limit)
 -- Keyset pagination by id.
 SELECT u.id, u.email, u.email_verified_at, u.phone, u.telegram_user_id, u.display_name,
-       u.timezone, u.locale, u.status, u.created_at, u.version,
+       u.timezone, u.locale, u.status, u.created_at, u.version, u.phone_verified_at,
        coalesce(array_agg(r.role_code ORDER BY r.role_code)
                 FILTER (WHERE r.role_code IS NOT NULL), '{}') AS roles
 FROM users u
@@ -51,8 +51,10 @@ VALUES (:id, :email, :phone, :telegram_user_id, :display_name, :timezone, :local
         :created_at, :created_at);
 
 -- name: update_profile(id, version, display_name, timezone, locale, phone, now)<!
+-- A new phone is an unverified claim: it grants nothing until confirmed by a code.
 UPDATE users
 SET display_name = :display_name, timezone = :timezone, locale = :locale, phone = :phone,
+    phone_verified_at = CASE WHEN phone IS NOT DISTINCT FROM :phone THEN phone_verified_at END,
     updated_at = :now, version = version + 1
 WHERE id = :id AND version = :version
 RETURNING version;

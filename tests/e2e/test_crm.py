@@ -67,9 +67,11 @@ async def telegram_start(client: AsyncTestClient[Litestar], code: str) -> None:
     assert answer.status_code == 200, answer.text
 
 
-async def test_four_entry_points_with_one_email_are_one_lead(
+async def test_four_entry_points_with_one_email_are_separate_leads_until_staff_merge(
     client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any]
 ) -> None:
+    """A contact detail is a claim: each public request makes its own lead, and staff,
+    shown the leads that share a contact, merge them (audited)."""
     # 1. The contact form.
     sent = await client.post("/api/v1/leads", json=FORM)
     assert sent.status_code == 202, sent.text
@@ -99,41 +101,74 @@ async def test_four_entry_points_with_one_email_are_one_lead(
               "answers": answers("ans_always_x44", "ans_always_x44", "ans_often_x43")},
     )  # fmt: skip
     assert done.status_code == 200, done.text
-    # 4. The bot, opened from the result's Telegram link (issued for the lead).
+    # 4. The bot, opened from the result's Telegram link (issued for the self-check's lead).
     postgresql.commit()
     code = postgresql.execute("SELECT code FROM deep_links WHERE lead_id IS NOT NULL").fetchone()
     assert code is not None
     await telegram_start(client, code[0])
 
     postgresql.commit()
-    assert postgresql.execute("SELECT count(*) FROM leads").fetchone() == (1,)
-    lead_id, source = postgresql.execute("SELECT id, source FROM leads").fetchone()  # type: ignore[misc]
-    assert source == "web_form"  # the first touch wins
-    events = postgresql.execute(
-        "SELECT event_type, props FROM lead_timeline_events WHERE lead_id = %s ORDER BY occurred_at",
-        (lead_id,),
-    ).fetchall()
-    assert events == [
-        ("web_form.submitted", {"entry_point": "web_form", "topic": "anxiety"}),
-        ("booking.held", {}),
-        ("interactive.completed", {"interactive": "trevoga-test", "result": "high"}),
-        ("telegram.started", {"purpose": "interactive_result"}),
-    ]
+    leads = dict(postgresql.execute("SELECT source, id FROM leads").fetchall())
+    assert set(leads) == {"web_form", "booking", "interactive"}  # three people, as far as we know
+    form_lead = leads["web_form"]
     # The message is a note, encrypted; nothing of it is in the timeline.
     note = postgresql.execute("SELECT body_encrypted, author_id FROM lead_notes").fetchone()
     assert note is not None
     assert note[0].startswith("enc:v1:")
     assert note[1] is None
 
-    # Staff see it all, decrypted, and the read is audited.
+    # Staff find all three by the address and see the others suggested for merging.
     assistant = bearer(signed_in(postgresql, "assistant", now=NOW))
     found = (await client.get("/api/v1/admin/leads", params={"q": "anna.lead"},
                               headers=assistant)).json()["items"]  # fmt: skip
-    assert [lead["id"] for lead in found] == [str(lead_id)]
-    lead = (await client.get(f"/api/v1/admin/leads/{lead_id}", headers=assistant)).json()
+    assert {lead["id"] for lead in found} == {str(i) for i in leads.values()}
+    lead = (await client.get(f"/api/v1/admin/leads/{form_lead}", headers=assistant)).json()
+    assert {(m["id"], m["kind"]) for m in lead["merge_suggestions"]} == {
+        (str(leads["booking"]), "email"),
+        (str(leads["interactive"]), "email"),
+    }
+    for source in ("booking", "interactive"):
+        merged = await client.post(
+            f"/api/v1/admin/leads/{form_lead}/merge",
+            json={"source_lead_id": str(leads[source])},
+            headers=assistant,
+        )
+        assert merged.status_code == 200, merged.text
+    lead = merged.json()
+    assert lead["merge_suggestions"] == []
     assert [n["body"] for n in lead["notes"]] == [FORM["message"]]
-    assert {i["kind"] for i in lead["identities"]} == {"email", "telegram"}
+    assert sorted(i["kind"] for i in lead["identities"]) == ["email", "email", "email", "telegram"]
     assert lead["first_touch"] == {"entry_point": "web_form", "utm_source": "vk"}
+    assert [e["event_type"] for e in lead["timeline"]] == [
+        "web_form.submitted",
+        "booking.held",
+        "interactive.completed",
+        "telegram.started",
+        "lead.merged",
+        "lead.merged",
+    ]
+    # The booking still belongs to the merged lead, and the merge is audited.
+    postgresql.commit()
+    assert postgresql.execute("SELECT lead_id FROM appointments").fetchone() == (form_lead,)
+    audited = postgresql.execute(
+        "SELECT count(*) FROM audit_log_entries WHERE action = 'lead.merge'"
+    ).fetchone()
+    assert audited == (2,)
+    # A merged lead is no longer a lead of its own.
+    gone = await client.get(f"/api/v1/admin/leads/{leads['booking']}", headers=assistant)
+    assert gone.status_code == 404
+    again = await client.post(
+        f"/api/v1/admin/leads/{form_lead}/merge",
+        json={"source_lead_id": str(leads["booking"])},
+        headers=assistant,
+    )
+    assert again.status_code == 404
+    itself = await client.post(
+        f"/api/v1/admin/leads/{form_lead}/merge",
+        json={"source_lead_id": str(form_lead)},
+        headers=assistant,
+    )
+    assert (itself.status_code, itself.json()["code"]) == (422, "validation_failed")
 
 
 async def test_personal_data_in_metadata_or_props_is_refused(

@@ -144,17 +144,39 @@ async def test_an_unknown_or_expired_code_gets_the_plain_welcome(bot: Bot) -> No
 async def test_a_link_account_code_links_telegram_to_the_user(
     bot: Bot, postgresql: psycopg.Connection[Any]
 ) -> None:
-    signed_in(postgresql, "client", email="anna@example.org")
+    anna = {"Authorization": f"Bearer {signed_in(postgresql, 'client', email='anna@example.org')}"}
     user_id = postgresql.execute(
         "SELECT id FROM users WHERE email = 'anna@example.org'"
     ).fetchone()[0]  # type: ignore[index]
     code = await bot.deep_link("link_account", {}, user_id=user_id)
     await bot.say(f"/start {code}")
+    # Opening the link links nothing: the owner confirms in their signed-in session.
     assert bot.replies() == [
-        "Готово: Telegram связан с вашим аккаунтом. Подтверждения и напоминания будут приходить сюда.",
-        "Можно присылать вам сюда подтверждения записей и напоминания? "
-        "Отписаться можно в любой момент командой /stop.",
+        "Почти готово: вернитесь на сайт, где вы запросили ссылку, и подтвердите привязку "
+        "этого Telegram-аккаунта в течение 15 минут."
     ]
+    postgresql.commit()
+    assert postgresql.execute(
+        "SELECT telegram_user_id FROM users WHERE id = %s", (user_id,)
+    ).fetchone() == (None,)
+    preview = await bot.client.get(f"/api/v1/me/telegram-link/{code}", headers=anna)
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["telegram_username"] == "anna_tg"
+    confirmed = await bot.client.post(f"/api/v1/me/telegram-link/{code}/confirm", headers=anna)
+    assert confirmed.status_code == 200, confirmed.text
+    postgresql.commit()
+    assert postgresql.execute(
+        """SELECT channel, recipient_kind, recipient_id FROM notification_deliveries
+           WHERE template_code = 'identity.telegram_linked'"""
+    ).fetchall() == [("email", "user", str(user_id))]  # the owner is told
+    again = await bot.client.post(f"/api/v1/me/telegram-link/{code}/confirm", headers=anna)
+    assert again.status_code == 404  # single use
+
+    await bot.say("/start")  # now a known person: asked about messages
+    assert bot.replies()[-1] == (
+        "Можно присылать вам сюда подтверждения записей и напоминания? "
+        "Отписаться можно в любой момент командой /stop."
+    )
     prompt = bot.api.requests[-1]
     buttons = prompt.reply_markup.inline_keyboard[0]  # type: ignore[attr-defined]
     assert [b.callback_data for b in buttons] == ["consent:yes", "consent:no"]
@@ -322,7 +344,11 @@ async def test_a_client_links_telegram_through_a_deep_link_from_the_api(
     assert link["url"] == f"https://t.me/balance_test_bot?start={link['code']}"
     assert made.headers["cache-control"] == "no-store"
     await bot.say(f"/start {link['code']}")
-    assert bot.replies()[0].startswith("Готово: Telegram связан")
+    assert bot.replies()[0].startswith("Почти готово")
+    confirmed = await bot.client.post(
+        f"/api/v1/me/telegram-link/{link['code']}/confirm", headers=anna
+    )
+    assert confirmed.status_code == 200, confirmed.text
     postgresql.commit()
     assert postgresql.execute(
         "SELECT telegram_user_id FROM users WHERE email = 'anna@example.org'"

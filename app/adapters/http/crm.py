@@ -44,7 +44,7 @@ class PublicLeadsController(Controller):
     tags = ["engagement"]  # noqa: RUF012
 
     @post("/leads", status_code=HTTP_202_ACCEPTED, cache_control=NO_STORE,
-          summary="The contact form; merged into a known lead by contact")  # fmt: skip
+          summary="The contact form; always a new lead (contacts are claims)")  # fmt: skip
     async def submit(self, data: JSONBody[LeadIn], crm: NamedDependency[CrmService]) -> ReceivedOut:
         await crm.submit(
             ContactForm(
@@ -98,10 +98,19 @@ class NoteOut(msgspec.Struct):
     created_at: datetime
 
 
+class MergeSuggestionOut(msgspec.Struct):
+    """Another lead that gave the same contact of this kind: perhaps the same person,
+    perhaps someone who typed another's contact. Staff decide; nothing merges by itself."""
+
+    id: uuid.UUID
+    kind: str
+
+
 class LeadOut(LeadSummaryOut):
     identities: list[IdentityOut]
     timeline: list[TimelineEventOut]
     notes: list[NoteOut]
+    merge_suggestions: list[MergeSuggestionOut]
 
 
 class LeadPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -116,6 +125,10 @@ class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class ConvertIn(msgspec.Struct, forbid_unknown_fields=True):
     user_id: uuid.UUID
+
+
+class MergeIn(msgspec.Struct, forbid_unknown_fields=True):
+    source_lead_id: uuid.UUID
 
 
 class AdminLeadsController(Controller):
@@ -164,6 +177,15 @@ class AdminLeadsController(Controller):
         principal: NamedDependency[Principal], crm: NamedDependency[CrmService],
     ) -> LeadOut:  # fmt: skip
         return msgspec.convert(await crm.convert(principal, lead_id, data.user_id), LeadOut)
+
+    @post("/{lead_id:uuid}/merge", status_code=200,
+          summary="Merge another lead into this one (staff decide; audited)")  # fmt: skip
+    async def merge(
+        self, lead_id: FromPath[uuid.UUID], data: JSONBody[MergeIn],
+        principal: NamedDependency[Principal], crm: NamedDependency[CrmService],
+    ) -> LeadOut:  # fmt: skip
+        row = await crm.merge(principal, lead_id, data.source_lead_id)
+        return msgspec.convert(row, LeadOut)
 
 
 CRM_CONTROLLERS = [PublicLeadsController, AdminLeadsController]

@@ -73,6 +73,7 @@ class UserOut(msgspec.Struct):
     id: uuid.UUID
     email: str | None
     phone: str | None
+    phone_verified: bool
     display_name: str | None
     telegram_linked: bool
     timezone: str
@@ -88,6 +89,7 @@ class UserOut(msgspec.Struct):
             id=user.id,
             email=user.email.value if user.email else None,
             phone=user.phone.value if user.phone else None,
+            phone_verified=user.phone_verified_at is not None,
             display_name=user.display_name,
             telegram_linked=user.telegram_user_id is not None,
             timezone=user.timezone,

@@ -48,7 +48,7 @@ BY_CONSTRAINT: Mapping[str, Callable[[], DomainError]] = {
         "This synonym already leads to another term."
     ),
     "users_email_key": ContactInUse,
-    "users_phone_key": ContactInUse,
+    "users_verified_phone_key": ContactInUse,
     "users_telegram_user_id_key": ContactInUse,
     "erasure_requests_user_id_pending_key": lambda: InvalidState(
         "An erasure request is already in progress."

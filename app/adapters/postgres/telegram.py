@@ -25,6 +25,16 @@ class IssuedDeepLink:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingLink:
+    """An account-linking link a Telegram user opened, awaiting the owner's confirmation."""
+
+    id: UUID
+    telegram_user_id: int
+    telegram_username: str | None
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class UsedDeepLink:
     id: UUID
     purpose: str
@@ -50,7 +60,7 @@ class PostgresTelegramDirectory:
         ensure_p0(payload, where="deep-link payload")
         now = self._s.clock.now()
         code = deep_links.new_code()
-        expires_at = now + deep_links.LIFETIME
+        expires_at = now + deep_links.lifetime(bound=user_id is not None or lead_id is not None)
         await self._s.queries.telegram.insert_deep_link(
             self._s.conn,
             id=new_id(),
@@ -105,12 +115,19 @@ class PostgresTelegramDirectory:
         )
         return (row["user_id"], row["lead_id"]) if row else (None, None)
 
-    async def lead_by_telegram(self, telegram_user_id: int, purpose: str | None) -> UUID:
-        """The lead known by this Telegram id, or a new one (source ``telegram``)."""
-        return await PostgresLeadStore(self._s).find_or_create(
+    async def new_lead(self, telegram_user_id: int, purpose: str | None) -> UUID:
+        """A new lead (source ``telegram``, known by this Telegram id) for an account that
+        has none, attached to it; the account row is locked by ``remember_account``, so
+        two simultaneous ``/start`` make one."""
+        lead = await PostgresLeadStore(self._s).create(
             "telegram", LeadContact(telegram=str(telegram_user_id)), (),
             {"entry_point": "telegram", "purpose": purpose},
         )  # fmt: skip
+        await self._s.queries.telegram.attach_lead(
+            self._s.conn, telegram_user_id=telegram_user_id, lead_id=lead.lead_id,
+            now=self._s.clock.now(),
+        )  # fmt: skip
+        return lead.lead_id
 
     async def attach_lead(self, telegram_user_id: int, lead_id: UUID) -> None:
         """The account (and its Telegram identity) joins the lead, unless it has one. The
@@ -210,9 +227,8 @@ class PostgresTelegramDirectory:
         return True
 
     async def flag_crisis(self, telegram_user_id: int) -> None:
-        await self._s.queries.telegram.record_crisis_flag(
-            self._s.conn, telegram_user_id=telegram_user_id, now=self._s.clock.now()
-        )
+        # Counted, not attributed: the flag names nobody (see record_crisis_flag).
+        await self._s.queries.telegram.record_crisis_flag(self._s.conn, now=self._s.clock.now())
 
     async def crisis_resources(self) -> dict[str, Any]:
         row = await self._s.queries.admin.get_setting(self._s.conn, key="crisis.resources")
@@ -220,7 +236,39 @@ class PostgresTelegramDirectory:
         return value if isinstance(value, dict) else {}
 
     async def linked_user(self, telegram_user_id: int) -> UUID | None:
-        row = await self._s.queries.telegram.get_account(
+        """The user this Telegram account is linked to, while that user is active."""
+        row = await self._s.queries.telegram.linked_active_user(
             self._s.conn, telegram_user_id=telegram_user_id
         )
         return None if row is None else row["user_id"]
+
+    async def claim_link(self, link_id: UUID, telegram_user_id: int) -> None:
+        """Who opened an account-linking link (the owner confirms it on the site)."""
+        await self._s.queries.telegram.claim_link_account(
+            self._s.conn, id=link_id, telegram_user_id=telegram_user_id
+        )
+
+    async def pending_link(self, code: str, user_id: UUID) -> PendingLink | None:
+        """The user's account-linking link that a Telegram user opened, not yet confirmed
+        and not expired (locked for the rest of the transaction)."""
+        if not deep_links.looks_like_code(code):
+            return None
+        row = await self._s.queries.telegram.pending_link_account(
+            self._s.conn, code=code, user_id=user_id, now=self._s.clock.now()
+        )
+        if row is None:
+            return None
+        return PendingLink(
+            id=row["id"], telegram_user_id=row["telegram_user_id"],
+            telegram_username=row["username"], expires_at=row["expires_at"],
+        )  # fmt: skip
+
+    async def confirm_link(self, link_id: UUID) -> None:
+        await self._s.queries.telegram.confirm_link_account(
+            self._s.conn, id=link_id, now=self._s.clock.now()
+        )
+
+    async def account_owner(self, user_id: UUID) -> tuple[str | None, str | None]:
+        """(display name, e-mail) of the account, to tell its owner about a new link."""
+        row = await self._s.queries.telegram.account_owner(self._s.conn, user_id=user_id)
+        return (row["display_name"], row["email"]) if row else (None, None)

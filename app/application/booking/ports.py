@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from app.domain.booking.appointment import Appointment
 from app.domain.booking.availability import ScheduleException, WeeklyRule
+from app.domain.crm.contact import NewLead
 from app.domain.shared.money import Money
 from app.domain.shared.time_range import TimeRange
 
@@ -140,17 +141,19 @@ class GuestContact:
 
 
 class LeadDirectory(Protocol):
-    async def find_or_create(
+    async def create(
         self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: Row
-    ) -> uuid.UUID: ...
+    ) -> NewLead: ...
 
-    async def contact(self, lead_id: uuid.UUID) -> tuple[str | None, str | None]: ...
+    async def contact(
+        self, lead_id: uuid.UUID, identity_id: uuid.UUID | None
+    ) -> tuple[str | None, str | None]: ...
 
 
 class WaitlistRepository(Protocol):
     async def add(
         self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
-        preferences: Row,
+        contact_identity_id: uuid.UUID | None, preferences: Row,
     ) -> uuid.UUID: ...  # fmt: skip
 
     async def offer_first_matching(

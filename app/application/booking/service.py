@@ -106,6 +106,17 @@ class HoldRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class Booker:
+    """Who a hold or waitlist request is for: a client, or a guest's own lead with the
+    e-mail identity given in that request (None for a phone-only guest)."""
+
+    user_id: uuid.UUID | None
+    lead_id: uuid.UUID | None
+    contact_identity_id: uuid.UUID | None
+    manage_token: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class HoldResult:
     appointment: Appointment
     payment_id: uuid.UUID
@@ -304,9 +315,11 @@ class BookingService:
         await uow.repos.appointments.lock_calendar()
         if not await bookable():
             raise SlotUnavailable()
-        client_id, lead_id, manage_token = await self._who_books(uow, caller, request)
+        booker = await self._who_books(uow, caller, request)
+        client_id, lead_id, manage_token = booker.user_id, booker.lead_id, booker.manage_token
         appointment = Appointment.hold(
-            service_id=service.id, client_user_id=client_id, lead_id=lead_id, session=session,
+            service_id=service.id, client_user_id=client_id, lead_id=lead_id,
+            contact_identity_id=booker.contact_identity_id, session=session,
             blocked=blocked, timezone=request.timezone, format_=request.format, now=now,
             hold_until=now + timedelta(minutes=await self._hold_minutes(uow)),
             metadata=request.metadata, manage_token_hash=(
@@ -335,13 +348,13 @@ class BookingService:
             return tuple(value)
         return self._config.reminder_offsets_hours
 
-    async def _who_books(
-        self, uow: BookingUoW, caller: Caller, request: HoldRequest
-    ) -> tuple[uuid.UUID | None, uuid.UUID | None, str | None]:
+    async def _who_books(self, uow: BookingUoW, caller: Caller, request: HoldRequest) -> Booker:
+        """The signed-in client, or a guest: a lead of its own for this request (the
+        contacts given are claims, never matched to anyone else's)."""
         if caller.user_id is not None:
             if not await uow.repos.consents.has(caller.user_id, "personal_data"):
                 raise ConsentRequired("The personal_data consent is required to book.")
-            return caller.user_id, None, None
+            return Booker(caller.user_id, None, None, None)
         contact = request.contact
         if contact is None:
             raise ValidationFailed("a guest booking needs contact details", field="contact")
@@ -353,12 +366,12 @@ class BookingService:
             Email(contact.email)
         if contact.phone is not None:
             Phone(contact.phone)
-        lead_id = await uow.repos.leads.find_or_create(
+        lead = await uow.repos.leads.create(
             contact, list(request.consents), {"entry_point": "booking"}
         )
         from app.domain.identity.model import new_token  # noqa: PLC0415
 
-        return None, lead_id, new_token()
+        return Booker(None, lead.lead_id, lead.email_identity_id, new_token())
 
     # --- reading and acting on one appointment ----------------------------------------------
 
@@ -439,6 +452,7 @@ class BookingService:
         await uow.repos.appointments.lock_calendar()
         new = Appointment.hold(
             service_id=service.id, client_user_id=old.client_user_id, lead_id=old.lead_id,
+            contact_identity_id=old.contact_identity_id,
             session=TimeRange(start_at, start_at + rules.duration), blocked=rules.blocked(start_at),
             timezone=old.timezone, format_=old.format, now=now,
             hold_until=old.hold_expires_at or now + timedelta(minutes=self._config.hold_minutes),
@@ -786,8 +800,14 @@ class BookingService:
         async def work(uow: BookingUoW) -> uuid.UUID:
             service = await self._published(uow, service_slug)
             hold = request or HoldRequest(service_slug, self._clock.now(), "online", "UTC")
-            client_id, lead_id, _ = await self._who_books(uow, caller, hold)
-            return await uow.repos.waitlist.add(service.id, client_id, lead_id, preferences)
+            booker = await self._who_books(uow, caller, hold)
+            return await uow.repos.waitlist.add(
+                service.id,
+                booker.user_id,
+                booker.lead_id,
+                booker.contact_identity_id,
+                preferences,
+            )
 
         return await in_transaction(self._uow, work)
 
@@ -809,7 +829,9 @@ class BookingService:
                 name, email = await uow.repos.contacts.user_contact(offer["user_id"])
                 kind, recipient = "user", str(offer["user_id"])
             else:
-                name, email = await uow.repos.leads.contact(offer["lead_id"])
+                name, email = await uow.repos.leads.contact(
+                    offer["lead_id"], offer["contact_identity_id"]
+                )
                 kind, recipient = "lead", str(offer["lead_id"])
             service = await uow.repos.services.get(freed.service_id)
             if email is None or service is None:
@@ -823,7 +845,8 @@ class BookingService:
                     dedupe_key=f"waitlist:{offer['id']}:offer:email",
                     to=email,
                     variables={
-                        "display_name": name or "",
+                        # A guest's name is whatever was typed with somebody's address.
+                        "display_name": (name or "") if kind == "user" else "",
                         "service_title": service.title,
                         "start_local": local.strftime("%d.%m.%Y %H:%M"),
                         "booking_url": f"{self._config.public_base_url}/",
@@ -904,7 +927,9 @@ class BookingService:
             name, email = await uow.repos.contacts.user_contact(appointment.client_user_id)
             kind, recipient = "user", str(appointment.client_user_id)
         elif appointment.lead_id is not None:
-            name, email = await uow.repos.leads.contact(appointment.lead_id)
+            name, email = await uow.repos.leads.contact(
+                appointment.lead_id, appointment.contact_identity_id
+            )
             kind, recipient = "lead", str(appointment.lead_id)
         else:  # pragma: no cover (the database requires one of them)
             return
@@ -914,7 +939,8 @@ class BookingService:
         service = await uow.repos.services.get(appointment.service_id)
         local = appointment.session.start.astimezone(ZoneInfo(appointment.timezone))
         variables = {
-            "display_name": name or "",
+            # A guest's name is whatever was typed with somebody's address: never sent.
+            "display_name": (name or "") if kind == "user" else "",
             "service_title": service.title if service else "",
             "start_local": local.strftime("%d.%m.%Y %H:%M"),
             "location": "",

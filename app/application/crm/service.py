@@ -15,7 +15,7 @@ from app.application.audit import audit_action
 from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import UnitOfWork
 from app.application.transactions import in_transaction
-from app.domain.crm.contact import LeadContact
+from app.domain.crm.contact import LeadContact, NewLead
 from app.domain.crm.timeline import LEAD_STATUSES, validate_first_touch
 from app.domain.errors import ConsentRequired, NotFound, ValidationFailed, VersionConflict
 from app.domain.identity.model import Role
@@ -40,10 +40,10 @@ class ContactForm:
 
 
 class LeadStore(Protocol):
-    async def find_or_create(
+    async def create(
         self, source: str, contact: LeadContact, consents: Sequence[tuple[str, bool, str]],
         first_touch: Row,
-    ) -> uuid.UUID: ...  # fmt: skip
+    ) -> NewLead: ...  # fmt: skip
 
     async def add_event(self, lead_id: uuid.UUID, event_type: str, props: Row) -> None: ...
 
@@ -61,6 +61,8 @@ class LeadStore(Protocol):
 
     async def convert(self, lead_id: uuid.UUID, user_id: uuid.UUID) -> bool: ...
 
+    async def merge(self, source_id: uuid.UUID, target_id: uuid.UUID) -> bool: ...
+
 
 CrmUoW = UnitOfWork[LeadStore]
 
@@ -70,7 +72,9 @@ class CrmService:
         self._uow = uow
 
     async def submit(self, form: ContactForm) -> None:
-        """``POST /leads``: merge into the lead any of the contacts already names."""
+        """``POST /leads``: a new lead of its own. The contacts are claims: a lead that
+        already has one of them is not joined, extended or revealed (staff see it as a
+        merge suggestion)."""
         if not (form.email or form.phone or form.telegram):
             raise ValidationFailed("give an e-mail, a phone or a Telegram", field="email")
         if not any(kind == "personal_data" and granted for kind, granted, _ in form.consents):
@@ -81,9 +85,9 @@ class CrmService:
         contact.identities()  # malformed contacts are refused before anything is written
 
         async def work(uow: CrmUoW) -> None:
-            lead_id = await uow.repos.find_or_create(
-                "web_form", contact, form.consents, first_touch
-            )
+            lead_id = (
+                await uow.repos.create("web_form", contact, form.consents, first_touch)
+            ).lead_id
             await uow.repos.add_event(lead_id, "web_form.submitted", props)
             if form.message:
                 await uow.repos.add_note(lead_id, None, form.message)
@@ -167,6 +171,25 @@ class CrmService:
             await uow.repos.add_event(lead_id, "lead.converted", {})
             await _audit(uow, actor, "lead.convert", lead_id)
             return await _reread(uow, lead_id)
+
+        return await in_transaction(self._uow, work)
+
+    async def merge(self, actor: Principal, target_id: uuid.UUID, source_id: uuid.UUID) -> Row:
+        """Staff decided two leads are one person: the source's identities, timeline,
+        notes, bookings, waitlist requests and Telegram accounts move to the target; the
+        source row stays (merged) as the anchor of its consents. Audited."""
+        ensure_roles(actor, *CRM_STAFF)
+        if target_id == source_id:
+            raise ValidationFailed("a lead cannot be merged into itself", field="source_lead_id")
+
+        async def work(uow: CrmUoW) -> Row:
+            if await uow.repos.lead(target_id) is None or await uow.repos.lead(source_id) is None:
+                raise NotFound()
+            if not await uow.repos.merge(source_id, target_id):
+                raise NotFound()  # pragma: no cover (both read in this transaction)
+            await uow.repos.add_event(target_id, "lead.merged", {})
+            await _audit(uow, actor, "lead.merge", target_id, {"source_lead_id": str(source_id)})
+            return await _reread(uow, target_id)
 
         return await in_transaction(self._uow, work)
 

@@ -21,17 +21,17 @@ from app.application.booking.ports import Service
 from app.application.booking.service import BookingService, Caller, HoldRequest
 from app.application.identity.service import Principal
 from app.application.notifications import TemplateStore
-from app.application.ports import Clock, UnitOfWork
+from app.application.ports import Clock, NotificationRequest, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.booking.refunds import refund_sentence
 from app.domain.errors import (
-    DomainError,
     Forbidden,
     InvalidState,
     NotFound,
     SlotUnavailable,
     ValidationFailed,
 )
+from app.domain.identity.errors import ContactInUse
 from app.domain.notifications.templates import render_message
 from app.domain.shared.crisis import mentions_crisis
 from app.domain.telegram.deep_links import start_url, validate_purpose
@@ -64,6 +64,9 @@ class Visitor:
 
 class UsedLink(Protocol):
     @property
+    def id(self) -> UUID: ...
+
+    @property
     def purpose(self) -> str: ...
 
     @property
@@ -74,6 +77,28 @@ class UsedLink(Protocol):
 
     @property
     def lead_id(self) -> UUID | None: ...
+
+
+class PendingLink(Protocol):
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def telegram_user_id(self) -> int: ...
+
+    @property
+    def telegram_username(self) -> str | None: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPreview:
+    """What the account's owner sees before confirming: which Telegram opened the link."""
+
+    telegram_username: str | None
+    expires_at: datetime
 
 
 class IssuedLink(Protocol):
@@ -105,7 +130,7 @@ class TelegramDirectory(Protocol):
 
     async def owners(self, telegram_user_id: int) -> tuple[UUID | None, UUID | None]: ...
 
-    async def lead_by_telegram(self, telegram_user_id: int, purpose: str | None) -> UUID: ...
+    async def new_lead(self, telegram_user_id: int, purpose: str | None) -> UUID: ...
 
     async def attach_lead(self, telegram_user_id: int, lead_id: UUID) -> None: ...
 
@@ -130,6 +155,14 @@ class TelegramDirectory(Protocol):
     async def record_consent(self, telegram_user_id: int, granted: bool) -> bool: ...
 
     async def first_delivery_of_update(self, update_id: int) -> bool: ...
+
+    async def claim_link(self, link_id: UUID, telegram_user_id: int) -> None: ...
+
+    async def pending_link(self, code: str, user_id: UUID) -> PendingLink | None: ...
+
+    async def confirm_link(self, link_id: UUID) -> None: ...
+
+    async def account_owner(self, user_id: UUID) -> tuple[str | None, str | None]: ...
 
 
 MAX_PAYLOAD_KEYS = 20
@@ -267,6 +300,8 @@ class TelegramBotService:
                 visitor.telegram_user_id, visitor.chat_id, visitor.username, visitor.language_code
             )
             used = await uow.repos.use_deep_link(code) if code else None
+            if used is not None and used.purpose == "link_account" and used.user_id is not None:
+                await uow.repos.claim_link(used.id, visitor.telegram_user_id)
             await _lead_of(uow.repos, visitor.telegram_user_id, used)
             await uow.repos.record_started(
                 visitor.telegram_user_id, code if used else None, used.purpose if used else None
@@ -280,10 +315,10 @@ class TelegramBotService:
         if link is None:
             return await self._text("bot.welcome")
         if link.purpose == "link_account" and link.user_id is not None:
-            if await self._link(visitor, link.user_id):
-                log.info("telegram_account_linked")
-                return await self._text("bot.linked")
-            return await self._text("bot.welcome")
+            # Whoever opens the link is only a claimant: the account's owner confirms in
+            # their signed-in session (and is e-mailed), so a leaked link links nothing.
+            log.info("telegram_account_link_claimed")
+            return await self._text("bot.link_pending")
         template = TEMPLATE_BY_PURPOSE.get(link.purpose, "bot.welcome")
         log.info("telegram_deep_link_used")
         return await self._text(template, {"link": self._link_target(link.payload)})
@@ -511,15 +546,56 @@ class TelegramBotService:
         logger.info("telegram_stopped")
         return await self._text("bot.stopped")
 
-    async def _link(self, visitor: Visitor, user_id: UUID) -> bool:
-        async def work(uow: UnitOfWork[TelegramDirectory]) -> bool:
-            return await uow.repos.link_user(visitor.telegram_user_id, user_id)
+    async def pending_account_link(self, principal: Principal, code: str) -> LinkPreview:
+        """``GET /api/v1/me/telegram-link/{code}``: which Telegram account opened the
+        caller's own account-linking link (404 for any other link, expired or used)."""
+
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> LinkPreview:
+            pending = await uow.repos.pending_link(code, principal.user_id)
+            if pending is None:
+                raise NotFound()
+            return LinkPreview(pending.telegram_username, pending.expires_at)
+
+        return await in_transaction(self._uow, work)
+
+    async def confirm_account_link(self, principal: Principal, code: str) -> LinkPreview:
+        """``POST /api/v1/me/telegram-link/{code}/confirm``: the signed-in owner of the link
+        confirms the Telegram account that opened it; the link is then spent, and the
+        account's e-mail is told (so a link made by someone else is noticed)."""
+
+        async def work(uow: UnitOfWork[TelegramDirectory]) -> LinkPreview:
+            pending = await uow.repos.pending_link(code, principal.user_id)
+            if pending is None:
+                raise NotFound()
+            if not await uow.repos.link_user(pending.telegram_user_id, principal.user_id):
+                raise NotFound()
+            await uow.repos.confirm_link(pending.id)
+            name, email = await uow.repos.account_owner(principal.user_id)
+            if email is not None:
+                await uow.notifications.enqueue(
+                    NotificationRequest(
+                        channel="email", template_code="identity.telegram_linked",
+                        recipient_kind="user", recipient_id=str(principal.user_id),
+                        dedupe_key=f"deep_link:{pending.id}:linked:email", to=email,
+                        variables={
+                            "display_name": name or "",
+                            "telegram_name": (
+                                f"@{pending.telegram_username}" if pending.telegram_username
+                                else f"id {pending.telegram_user_id}"
+                            ),
+                            "cabinet_url": f"{self._public_base_url}/",
+                        },
+                    )
+                )  # fmt: skip
+            return LinkPreview(pending.telegram_username, pending.expires_at)
 
         try:
-            return await in_transaction(self._uow, work)
-        except DomainError as exc:  # this Telegram account already belongs to another user
-            logger.warning("telegram_link_refused", error=exc.code)
-            return False
+            preview = await in_transaction(self._uow, work)
+        except ContactInUse:  # this Telegram account already belongs to another user
+            logger.warning("telegram_link_refused", error=ContactInUse.code)
+            raise
+        logger.info("telegram_account_linked", user_id=str(principal.user_id))
+        return preview
 
     def _link_target(self, payload: dict[str, Any]) -> str:
         path = payload.get("path")
@@ -538,17 +614,18 @@ async def _lead_of(
     directory: TelegramDirectory, telegram_user_id: int, link: UsedLink | None
 ) -> UUID | None:
     """A person who is not a client is a CRM lead: the one the account already has, else
-    the one the link was made for, else one found or made by their Telegram id. Each
+    the one the (single-use) link was made for, else a new one. Each
     ``/start`` adds a P0 ``telegram.started`` event to the lead's timeline."""
     user_id, lead_id = await directory.owners(telegram_user_id)
     purpose = link.purpose if link else None
     if lead_id is None:
         if user_id is not None or (link is not None and link.user_id is not None):
             return None  # a client, or a link made for one
-        lead_id = link.lead_id if link is not None and link.lead_id is not None else (
-            await directory.lead_by_telegram(telegram_user_id, purpose)
-        )  # fmt: skip
-        await directory.attach_lead(telegram_user_id, lead_id)
+        if link is not None and link.lead_id is not None:
+            lead_id = link.lead_id
+            await directory.attach_lead(telegram_user_id, lead_id)
+        else:
+            lead_id = await directory.new_lead(telegram_user_id, purpose)
     await directory.lead_event(lead_id, "telegram.started", {"purpose": purpose})
     return lead_id
 

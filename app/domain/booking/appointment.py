@@ -98,6 +98,8 @@ class Appointment(Aggregate):
     reminders_sent: tuple[str, ...] = ()
     external_calendar_event_id: str | None = None
     meeting_url: str | None = None
+    contact_identity_id: uuid.UUID | None = None
+    """The e-mail identity given with this booking: messages about it go there only."""
     version: int = 1
 
     def __post_init__(self) -> None:
@@ -122,6 +124,7 @@ class Appointment(Aggregate):
         metadata: dict[str, Any] | None = None,
         manage_token_hash: bytes | None = None,
         rescheduled_from_id: uuid.UUID | None = None,
+        contact_identity_id: uuid.UUID | None = None,
     ) -> Appointment:
         if client_user_id is None and lead_id is None:
             raise InvalidState("An appointment belongs to a client or a guest.")
@@ -130,7 +133,7 @@ class Appointment(Aggregate):
             session=session, blocked=blocked, timezone=timezone, format=format_,
             status=AppointmentStatus.PENDING_PAYMENT, created_at=now, hold_expires_at=hold_until,
             metadata=metadata or {}, manage_token_hash=manage_token_hash,
-            rescheduled_from_id=rescheduled_from_id,
+            rescheduled_from_id=rescheduled_from_id, contact_identity_id=contact_identity_id,
         )  # fmt: skip
         appointment.record(
             AppointmentHeld(

@@ -1,7 +1,11 @@
-"""A person's contacts as given to the CRM; leads merge by their normalised forms."""
+"""A person's contacts as given to the CRM: claims, never proof of who they are.
+
+A public request makes a lead of its own with them; two leads sharing a normalised
+contact are only a suggestion for staff, who may merge them (audited)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from app.domain.shared.contact import Email, Phone
@@ -28,3 +32,12 @@ class LeadContact:
             handle = self.telegram.strip()
             found.append(("telegram", handle, handle.lstrip("@").lower()))
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class NewLead:
+    """A lead just made for one request, and the e-mail identity given with it (the
+    only address messages about that request may go to)."""
+
+    lead_id: uuid.UUID
+    email_identity_id: uuid.UUID | None

@@ -11,6 +11,14 @@ from app.domain.errors import ValidationFailed
 PURPOSES = frozenset({"plan", "booking", "interactive_result", "link_account", "campaign"})
 CODE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 LIFETIME = timedelta(days=30)
+"""An unbound link (a campaign, a page anyone may share) lives this long."""
+BOUND_LIFETIME = timedelta(minutes=15)
+"""A link made for a person (it links their Telegram or carries their lead) is a bearer
+secret: short-lived and single-use."""
+
+
+def lifetime(*, bound: bool) -> timedelta:
+    return BOUND_LIFETIME if bound else LIFETIME
 
 
 def new_code() -> str:
