@@ -413,6 +413,16 @@ def _wire_interactives(core: Core) -> None:
     core.scheduler.register(
         PeriodicJob("interactives.abandon_stale", timedelta(hours=1), abandon_stale)
     )
+    moderation = core.moderation
+
+    async def seal_legacy_health_facts(_: datetime) -> None:
+        """Results and author links written in plaintext before 0035 move to encrypted."""
+        await interactives.seal_legacy_results()
+        await moderation.seal_legacy_authors()
+
+    core.scheduler.register(
+        PeriodicJob("health_facts.seal_legacy", timedelta(hours=1), seal_legacy_health_facts)
+    )
 
 
 def _database(settings: Settings) -> Database:

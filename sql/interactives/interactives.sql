@@ -13,11 +13,12 @@ FROM interactive_definitions AS d
 JOIN interactive_versions AS v ON v.id = d.published_version_id
 WHERE d.slug = :slug AND d.status = 'published';
 
--- name: insert_run(id, definition_id, version_id, user_id, anonymous_id, metadata, now)!
-INSERT INTO interactive_runs (id, definition_id, version_id, user_id, anonymous_id, started_at,
-                              status, metadata)
-VALUES (:id, :definition_id, :version_id, :user_id, :anonymous_id, :now, 'in_progress',
-        :metadata);
+-- name: insert_run(id, definition_id, version_id, user_id, anonymous_id, claim_token_hash, metadata, now)!
+-- crisis_triggered is a legacy column (0035): NULL, the flag goes to result_encrypted.
+INSERT INTO interactive_runs (id, definition_id, version_id, user_id, anonymous_id,
+                              claim_token_hash, started_at, status, crisis_triggered, metadata)
+VALUES (:id, :definition_id, :version_id, :user_id, :anonymous_id, :claim_token_hash, :now,
+        'in_progress', NULL, :metadata);
 
 -- name: lock_run(id)^
 -- The run with the version that scores it (not the definition's current one).
@@ -28,21 +29,26 @@ JOIN interactive_definitions AS d ON d.id = r.definition_id
 WHERE r.id = :id
 FOR UPDATE OF r;
 
--- name: complete_run(id, result_level, result_profile, crisis_triggered, duration_ms, now)!
+-- name: complete_run(id, result_encrypted, duration_ms, now)!
+-- The result only encrypted; the legacy plaintext columns stay NULL.
 UPDATE interactive_runs
-SET status = 'completed', completed_at = :now, result_level = :result_level,
-    result_profile = :result_profile, crisis_triggered = :crisis_triggered,
+SET status = 'completed', completed_at = :now, result_encrypted = :result_encrypted,
+    result_level = NULL, result_profile = NULL, crisis_triggered = NULL,
     duration_ms = :duration_ms
 WHERE id = :id AND status = 'in_progress';
 
--- name: claim_runs(user_id, anonymous_id)!
--- Runs a visitor took before signing in become the user's.
-UPDATE interactive_runs SET user_id = :user_id
-WHERE anonymous_id = :anonymous_id AND user_id IS NULL;
+-- name: claim_runs(user_id, anonymous_id, token_hashes)!
+-- Runs a visitor took before signing in become the user's: only those whose claim
+-- token the browser shows (the anonymous id alone is chosen by the client). Each token
+-- works once.
+UPDATE interactive_runs SET user_id = :user_id, claim_token_hash = NULL
+WHERE anonymous_id = :anonymous_id AND user_id IS NULL
+  AND claim_token_hash = ANY(:token_hashes);
 
 -- name: runs_of_user(user_id)
-SELECT r.id, d.slug, d.title, r.status, r.started_at, r.completed_at, r.result_level,
-       r.result_profile, r.crisis_triggered
+-- result_level, result_profile, crisis_triggered: legacy rows not yet sealed (0035).
+SELECT r.id, d.slug, d.title, r.status, r.started_at, r.completed_at, r.result_encrypted,
+       r.result_level, r.result_profile, r.crisis_triggered
 FROM interactive_runs AS r
 JOIN interactive_definitions AS d ON d.id = r.definition_id
 WHERE r.user_id = :user_id
@@ -55,6 +61,22 @@ WHERE status = 'in_progress' AND started_at < :before;
 
 -- name: erase_runs(user_id)!
 DELETE FROM interactive_runs WHERE user_id = :user_id;
+
+-- name: legacy_results(limit)
+-- Job: runs still holding a plaintext result (written before 0035), a batch at a time.
+SELECT id, status, result_level, result_profile, crisis_triggered
+FROM interactive_runs
+WHERE result_encrypted IS NULL
+  AND (result_level IS NOT NULL OR result_profile IS NOT NULL OR crisis_triggered IS NOT NULL)
+ORDER BY id
+LIMIT :limit
+FOR UPDATE SKIP LOCKED;
+
+-- name: seal_result(id, result_encrypted)!
+UPDATE interactive_runs
+SET result_encrypted = :result_encrypted, result_level = NULL, result_profile = NULL,
+    crisis_triggered = NULL
+WHERE id = :id;
 
 -- name: published_content(slugs)
 -- Recommended reading that is published now, in the order the config names it.

@@ -1,10 +1,16 @@
 -- Questions and reviews (text encrypted), their flags, moderation actions and answers.
+-- An item names no author: a crisis flag beside an identity is a health fact about a
+-- person, so who wrote what is kept in ugc_item_authors, the item id encrypted (0035).
 
--- name: insert_item(id, kind, author_user_id, anonymous_id, topic_code, text_encrypted, sla_due_at, now)!
-INSERT INTO ugc_items (id, kind, author_user_id, anonymous_id, topic_code, text_encrypted,
-                       status, sla_due_at, created_at, updated_at)
-VALUES (:id, :kind, :author_user_id, :anonymous_id, :topic_code, :text_encrypted, 'pending',
-        :sla_due_at, :now, :now);
+-- name: insert_item(id, kind, topic_code, text_encrypted, sla_due_at, now)!
+INSERT INTO ugc_items (id, kind, topic_code, text_encrypted, status, sla_due_at, created_at,
+                       updated_at)
+VALUES (:id, :kind, :topic_code, :text_encrypted, 'pending', :sla_due_at, :now, :now);
+
+-- name: insert_author(id, user_id, item_encrypted)!
+-- No timestamp: it would let a join by time link the author to the item.
+INSERT INTO ugc_item_authors (id, user_id, item_encrypted)
+VALUES (:id, :user_id, :item_encrypted);
 
 -- name: insert_trigger(ugc_item_id, code, source, now)!
 INSERT INTO ugc_triggers (ugc_item_id, code, source, created_at)
@@ -25,12 +31,12 @@ ORDER BY urgent DESC, i.sla_due_at, i.id
 LIMIT :limit;
 
 -- name: get_item(id)^
-SELECT id, kind, author_user_id, anonymous_id, topic_code, text_encrypted, status,
-       sla_due_at, created_at, updated_at, version
+SELECT id, kind, topic_code, text_encrypted, status, sla_due_at, created_at, updated_at,
+       version
 FROM ugc_items WHERE id = :id;
 
 -- name: lock_item(id)^
-SELECT id, kind, author_user_id, status, version FROM ugc_items WHERE id = :id FOR UPDATE;
+SELECT id, kind, status, version FROM ugc_items WHERE id = :id FOR UPDATE;
 
 -- name: item_triggers(id)
 SELECT code, source FROM ugc_triggers WHERE ugc_item_id = :id ORDER BY code;
@@ -66,14 +72,33 @@ UPDATE ugc_answers SET published_content_id = :content_id
 WHERE id = (SELECT id FROM ugc_answers WHERE ugc_item_id = :ugc_item_id
             ORDER BY created_at DESC LIMIT 1);
 
--- name: items_of_author(user_id)
-SELECT id, kind, status, topic_code, text_encrypted, created_at FROM ugc_items
-WHERE author_user_id = :user_id ORDER BY created_at DESC;
+-- name: authored_by(user_id)
+-- The user's authorship rows; the item ids are encrypted.
+SELECT id, item_encrypted FROM ugc_item_authors WHERE user_id = :user_id ORDER BY id;
 
--- name: erase_items_of_author(user_id)!
-DELETE FROM ugc_items WHERE author_user_id = :user_id;
+-- name: legacy_items_of_author(user_id)
+-- Items written before 0035 that still name their author in plaintext.
+SELECT id FROM ugc_items WHERE author_user_id = :user_id;
 
--- name: record_submitted(kind, anonymous_id, now)!
--- The funnel's server-side "question submitted" (P0: the kind only).
-INSERT INTO analytics_events (event_name, occurred_at, anonymous_id, props)
-VALUES ('question.submitted', :now, :anonymous_id, jsonb_build_object('kind', :kind::text));
+-- name: erase_items(ids)!
+DELETE FROM ugc_items WHERE id = ANY(:ids);
+
+-- name: erase_authorships(user_id)!
+DELETE FROM ugc_item_authors WHERE user_id = :user_id;
+
+-- name: legacy_identified_items(limit)
+-- Job: items written before 0035 that still name their author beside their flags.
+SELECT id, author_user_id FROM ugc_items
+WHERE author_user_id IS NOT NULL
+ORDER BY id
+LIMIT :limit
+FOR UPDATE SKIP LOCKED;
+
+-- name: forget_author(id)!
+UPDATE ugc_items SET author_user_id = NULL, anonymous_id = NULL WHERE id = :id;
+
+-- name: record_submitted(kind, now)!
+-- The funnel's server-side "question submitted" (P0: the kind only). No visitor id: its
+-- time is the item's, and the item carries the flags.
+INSERT INTO analytics_events (event_name, occurred_at, props)
+VALUES ('question.submitted', :now, jsonb_build_object('kind', :kind::text));

@@ -80,11 +80,12 @@ WHERE (a.user_id = :user_id OR a.lead_id = :lead_id)
 ORDER BY a.updated_at DESC
 LIMIT 1;
 
--- name: record_crisis_flag(telegram_user_id, now)!
--- A P0 flag that someone wrote crisis words to the bot; never the words themselves.
-INSERT INTO analytics_events (event_name, occurred_at, user_id, props)
-VALUES ('bot.crisis_flag', :now,
-        (SELECT user_id FROM telegram_accounts WHERE telegram_user_id = :telegram_user_id),
+-- name: record_crisis_flag(now)!
+-- A P0 count that someone wrote crisis words to the bot: never the words, and nothing
+-- that names the person (a crisis flag beside an identity is a health fact about them,
+-- P2). The hour only: the exact time would match the account's updated_at.
+INSERT INTO analytics_events (event_name, occurred_at, props)
+VALUES ('bot.crisis_flag', date_trunc('hour', :now::timestamptz, 'UTC'),
         '{"channel": "telegram"}');
 
 -- name: attach_lead(telegram_user_id, lead_id, now)!

@@ -16,10 +16,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from psycopg import sql
 
+from app.adapters.crypto.aesgcm import AesGcmCipher, Keyring
 from app.adapters.observability.logging import configure_logging
 from app.bootstrap import build_core, create_app
 from app.config import Settings
-from tests.conftest import FixedClock, make_settings
+from tests.conftest import TEST_KEYRING, FixedClock, make_settings
 from tests.e2e.identity_helpers import bearer
 from tests.e2e.staff import signed_in
 from tests.integration import rows
@@ -27,6 +28,7 @@ from tests.telegram_api import TOKEN
 
 ADMIN = "/api/v1/admin/interactives"
 VISITOR = "visitor-7f3a9c2e1b"
+CIPHER = AesGcmCipher(Keyring.parse(TEST_KEYRING))
 # Option ids no other table could hold: if one shows up outside the version's config,
 # an answer leaked.
 OPTIONS = [
@@ -105,11 +107,18 @@ def answers(q1: str, q2: str, q3: str) -> dict[str, str]:
 
 
 async def start(client: AsyncTestClient[Litestar], slug: str = "trevoga-test", **body: Any) -> str:
+    return (await start_anonymously(client, slug, **body))[0]
+
+
+async def start_anonymously(
+    client: AsyncTestClient[Litestar], slug: str = "trevoga-test", **body: Any
+) -> tuple[str, str]:
+    """A run started without signing in: its id and the claim token given once."""
     started = await client.post(
         f"/api/v1/interactives/{slug}/runs", json={"anonymous_id": VISITOR, **body}
     )
     assert started.status_code == 201, started.text
-    return str(started.json()["id"])
+    return str(started.json()["id"]), str(started.json()["claim_token"])
 
 
 async def test_anonymous_run_result_login_claim(
@@ -123,7 +132,7 @@ async def test_anonymous_run_result_login_claim(
     assert "value" not in json.dumps(shown)  # no scoring internals
     assert "scoring" not in shown
 
-    run = await start(client, metadata={"entry_point": "article"})
+    run, claim_token = await start_anonymously(client, metadata={"entry_point": "article"})
     clock.advance(minutes=2)  # type: ignore[attr-defined]
     done = await client.post(
         f"/api/v1/interactive-runs/{run}/complete",
@@ -148,29 +157,29 @@ async def test_anonymous_run_result_login_claim(
     )
     assert (again.status_code, again.json()["code"]) == (409, "invalid_state")
 
-    # Signing in: the browser's anonymous runs become the user's.
+    # Signing in: the browser's anonymous runs become the user's, with their claim tokens.
     anna = bearer(signed_in(postgresql, "client", "anna@example.org"))
     claimed = await client.post(
-        "/api/v1/me/interactive-runs/claim", json={"anonymous_id": VISITOR}, headers=anna
-    )
+        "/api/v1/me/interactive-runs/claim",
+        json={"anonymous_id": VISITOR, "claim_tokens": [claim_token]}, headers=anna,
+    )  # fmt: skip
     assert claimed.json() == {"claimed": 1}
     mine = (await client.get("/api/v1/me/interactive-runs", headers=anna)).json()["items"]
     assert [(r["slug"], r["status"], r["result_level"]) for r in mine] == [
         ("trevoga-test", "completed", "moderate")
     ]
     postgresql.commit()
-    assert postgresql.execute("SELECT duration_ms, metadata FROM interactive_runs").fetchone() == (
-        120_000,
-        {"entry_point": "article"},
-    )
+    assert postgresql.execute(
+        "SELECT duration_ms, metadata, result_level, crisis_triggered, claim_token_hash"
+        " FROM interactive_runs"
+    ).fetchone() == (120_000, {"entry_point": "article"}, None, None, None)
     events = postgresql.execute(
         "SELECT event_name, anonymous_id, props FROM analytics_events ORDER BY id"
     ).fetchall()
-    assert events == [
+    assert events == [  # the events name the self-check, never its result
         ("interactive.started", VISITOR, {"interactive": "trevoga-test"}),
-        ("interactive.completed", VISITOR,
-         {"interactive": "trevoga-test", "result": "moderate", "crisis": False}),
-    ]  # fmt: skip
+        ("interactive.completed", VISITOR, {"interactive": "trevoga-test"}),
+    ]
 
 
 async def test_the_crisis_rule_returns_the_resources_at_once(
@@ -188,7 +197,12 @@ async def test_the_crisis_rule_returns_the_resources_at_once(
     assert result["crisis"]["triggered"] is True
     assert "112" in json.dumps(result["crisis"]["resources"], ensure_ascii=False)
     postgresql.commit()
-    assert postgresql.execute("SELECT crisis_triggered FROM interactive_runs").fetchone() == (True,)
+    run_id, sealed, flag = postgresql.execute(  # type: ignore[misc]
+        "SELECT id, result_encrypted, crisis_triggered FROM interactive_runs"
+    ).fetchone()
+    assert flag is None  # only the encrypted result holds it, bound to the run
+    assert json.loads(CIPHER.decrypt(sealed, f"interactive_runs.result_encrypted:{run_id}")) == {
+        "level": "low", "profile": None, "crisis": True}  # fmt: skip
 
 
 async def test_someone_elses_run_is_not_found(
@@ -214,8 +228,9 @@ async def test_someone_elses_run_is_not_found(
     assert unknown.status_code == 404
     # A signed-in user's run is theirs alone, even for the browser that started it.
     anna = bearer(signed_in(postgresql, "client"))
-    own = await start(client, anonymous_id=VISITOR)
-    await client.post("/api/v1/me/interactive-runs/claim", json={"anonymous_id": VISITOR},
+    own, claim_token = await start_anonymously(client)
+    await client.post("/api/v1/me/interactive-runs/claim",
+                      json={"anonymous_id": VISITOR, "claim_tokens": [claim_token]},
                       headers=anna)  # fmt: skip
     stolen = await client.post(
         f"/api/v1/interactive-runs/{own}/complete", json={"answers": full, "anonymous_id": VISITOR}
@@ -415,6 +430,6 @@ async def test_a_result_offers_the_plan_in_telegram_when_the_bot_is_on(
     assert telegram["url"].startswith("https://t.me/balance_test_bot?start=")
     code = telegram["url"].split("start=")[1]
     postgresql.commit()
-    assert postgresql.execute(
+    assert postgresql.execute(  # the link names the self-check, not the result
         "SELECT purpose, payload, user_id FROM deep_links WHERE code = %s", (code,)
-    ).fetchone() == ("interactive_result", {"interactive": "trevoga-test", "result": "high"}, None)
+    ).fetchone() == ("interactive_result", {"interactive": "trevoga-test"}, None)

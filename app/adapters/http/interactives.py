@@ -22,6 +22,13 @@ from app.application.interactives.service import InteractiveService
 from app.domain.crm.contact import LeadContact
 
 AnonymousId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+ClaimToken = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[A-Za-z0-9_-]{43}$",
+        description="The claim_token returned when the run was started without signing in",
+    ),
+]
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 LongText = Annotated[str, msgspec.Meta(max_length=2000)]
@@ -76,6 +83,15 @@ class RunIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class RunOut(msgspec.Struct):
     id: uuid.UUID
+    claim_token: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="For a run started without signing in: a 256-bit secret shown only "
+            "this once (the server keeps its SHA-256). Keep it with the run: claiming the "
+            "run after signing in (POST /api/v1/me/interactive-runs/claim) needs it. null "
+            "for a signed-in run."
+        ),
+    ] = None
 
 
 class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -156,10 +172,10 @@ class PublicInteractivesController(Controller):
         optional_principal: NamedDependency[Principal | None],
         interactives: NamedDependency[InteractiveService],
     ) -> RunOut:  # fmt: skip
-        run_id = await interactives.start(
+        started = await interactives.start(
             optional_principal, slug, data.anonymous_id, dict(data.metadata)
         )
-        return RunOut(run_id)
+        return RunOut(started.id, started.claim_token)
 
     @post("/interactive-runs/{run_id:uuid}/complete", cache_control=NO_STORE, status_code=200,
           summary="Complete a run: scored on the server, answers never kept")  # fmt: skip
@@ -201,6 +217,14 @@ class MyRunsOut(msgspec.Struct):
 
 class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
     anonymous_id: AnonymousId
+    claim_tokens: Annotated[
+        list[ClaimToken],
+        msgspec.Meta(
+            min_length=1, max_length=50,
+            description="The claim tokens the runs were started with (one per run); the "
+            "anonymous id alone claims nothing",
+        ),
+    ]  # fmt: skip
 
 
 class ClaimOut(msgspec.Struct):
@@ -254,12 +278,14 @@ class CabinetController(Controller):
         return MyRunsOut(msgspec.convert(await interactives.runs_of(principal), list[MyRunOut]))
 
     @post("/interactive-runs/claim", status_code=200,
-          summary="Claim the runs this browser took before signing in")  # fmt: skip
+          summary="Claim the runs this browser took before signing in (with their claim "
+                  "tokens; 404 when none matches)")  # fmt: skip
     async def claim(
         self, data: JSONBody[ClaimIn], principal: NamedDependency[Principal],
         interactives: NamedDependency[InteractiveService],
     ) -> ClaimOut:  # fmt: skip
-        return ClaimOut(await interactives.claim(principal, data.anonymous_id))
+        claimed = await interactives.claim(principal, data.anonymous_id, data.claim_tokens)
+        return ClaimOut(claimed)
 
     @get("/diary", summary="Diary entries between two days (needs the health_data consent)")
     async def diary(

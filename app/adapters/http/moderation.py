@@ -26,7 +26,13 @@ AnonymousId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 class QuestionIn(msgspec.Struct, forbid_unknown_fields=True):
     text: Annotated[str, msgspec.Meta(min_length=10, max_length=5000)]
     topic: TopicCode | None = None
-    anonymous_id: AnonymousId | None = None
+    anonymous_id: Annotated[
+        AnonymousId | None,
+        msgspec.Meta(
+            description="Accepted for older clients and not stored: a browser id beside a "
+            "question's crisis flag would identify the asker"
+        ),
+    ] = None
 
 
 class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -73,9 +79,7 @@ class EngagementController(Controller):
         self, data: JSONBody[QuestionIn], optional_principal: NamedDependency[Principal | None],
         moderation: NamedDependency[ModerationService],
     ) -> SubmittedOut:  # fmt: skip
-        row = await moderation.submit(
-            "question", optional_principal, data.text, data.topic, data.anonymous_id
-        )
+        row = await moderation.submit("question", optional_principal, data.text, data.topic)
         return msgspec.convert(row, SubmittedOut)
 
     @post("/reviews", status_code=HTTP_202_ACCEPTED,
@@ -84,7 +88,7 @@ class EngagementController(Controller):
         self, data: JSONBody[ReviewIn], principal: NamedDependency[Principal],
         moderation: NamedDependency[ModerationService],
     ) -> SubmittedOut:  # fmt: skip
-        row = await moderation.submit("review", principal, data.text, None, None)
+        row = await moderation.submit("review", principal, data.text, None)
         return msgspec.convert(row, SubmittedOut)
 
     @get("/me/questions", summary="My questions and reviews with the answers I got")

@@ -1,8 +1,9 @@
-"""Interactives in PostgreSQL: definitions, versions and runs (aggregates only), and the
-export/erasure section for runs."""
+"""Interactives in PostgreSQL: definitions, versions and runs (aggregates only, the result
+encrypted), and the export/erasure section for runs."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -17,6 +18,7 @@ from app.domain.interactives.scoring import Outcome
 from app.domain.shared.ids import new_id
 
 Row = dict[str, Any]
+RESULT = ("interactive_runs", "result_encrypted")
 
 
 class PostgresInteractiveStore:
@@ -33,13 +35,13 @@ class PostgresInteractiveStore:
 
     async def add_run(
         self, definition_id: uuid.UUID, version_id: uuid.UUID, user_id: uuid.UUID | None,
-        anonymous_id: str | None, metadata: Row,
+        anonymous_id: str | None, metadata: Row, claim_token_hash: bytes | None = None,
     ) -> uuid.UUID:  # fmt: skip
         run_id = new_id()
         await self._q.insert_run(
             self._s.conn, id=run_id, definition_id=definition_id, version_id=version_id,
-            user_id=user_id, anonymous_id=anonymous_id, metadata=Jsonb(metadata),
-            now=self._s.clock.now(),
+            user_id=user_id, anonymous_id=anonymous_id, claim_token_hash=claim_token_hash,
+            metadata=Jsonb(metadata), now=self._s.clock.now(),
         )  # fmt: skip
         return run_id
 
@@ -48,19 +50,36 @@ class PostgresInteractiveStore:
         return dict(row) if row else None
 
     async def complete_run(self, run_id: uuid.UUID, outcome: Outcome, duration_ms: int) -> None:
+        sealed = _seal(self._s, run_id, outcome.result_level, outcome.result_profile,
+                       outcome.crisis_triggered)  # fmt: skip
         await self._q.complete_run(
-            self._s.conn, id=run_id, result_level=outcome.result_level,
-            result_profile=outcome.result_profile, crisis_triggered=outcome.crisis_triggered,
-            duration_ms=duration_ms, now=self._s.clock.now(),
+            self._s.conn, id=run_id, result_encrypted=sealed, duration_ms=duration_ms,
+            now=self._s.clock.now(),
         )  # fmt: skip
 
-    async def claim(self, user_id: uuid.UUID, anonymous_id: str) -> int:
-        return int(
-            await self._q.claim_runs(self._s.conn, user_id=user_id, anonymous_id=anonymous_id)
-        )
+    async def claim(
+        self, user_id: uuid.UUID, anonymous_id: str, token_hashes: Sequence[bytes]
+    ) -> int:
+        claimed = await self._q.claim_runs(
+            self._s.conn, user_id=user_id, anonymous_id=anonymous_id,
+            token_hashes=list(token_hashes),
+        )  # fmt: skip
+        return int(claimed)
 
     async def runs_of(self, user_id: uuid.UUID) -> list[Row]:
-        return [dict(r) async for r in self._q.runs_of_user(self._s.conn, user_id=user_id)]
+        return await _runs_of(self._s, user_id)
+
+    async def seal_legacy_results(self, limit: int) -> int:
+        """Runs with a plaintext result from before 0035: the result moves into
+        ``result_encrypted`` and the plaintext columns are cleared."""
+        rows = [dict(r) async for r in self._q.legacy_results(self._s.conn, limit=limit)]
+        for row in rows:
+            sealed = None  # a run never completed has no result, only the old default flag
+            if row["status"] == "completed":
+                sealed = _seal(self._s, row["id"], row["result_level"], row["result_profile"],
+                               bool(row["crisis_triggered"]))  # fmt: skip
+            await self._q.seal_result(self._s.conn, id=row["id"], result_encrypted=sealed)
+        return len(rows)
 
     async def abandon(self, before: datetime) -> int:
         return int(await self._q.abandon_runs(self._s.conn, before=before))
@@ -95,16 +114,14 @@ class PostgresInteractiveStore:
         return value if isinstance(value, dict) else {}
 
     async def lead_for(
-        self, contact: LeadContact, consents: Sequence[tuple[str, bool, str]], slug: str,
-        result: str,
-    ) -> uuid.UUID:  # fmt: skip
+        self, contact: LeadContact, consents: Sequence[tuple[str, bool, str]], slug: str
+    ) -> uuid.UUID:
         leads = PostgresLeadStore(self._s)
         lead_id = await leads.find_or_create(
             "interactive", contact, consents, {"entry_point": "interactive", "page": slug}
         )
-        await leads.add_event(
-            lead_id, "interactive.completed", {"interactive": slug, "result": result}
-        )
+        # The event, not the result: a band beside the lead's contacts is a health fact.
+        await leads.add_event(lead_id, "interactive.completed", {"interactive": slug})
         return lead_id
 
     async def definitions(self) -> list[Row]:
@@ -175,9 +192,31 @@ class InteractivesPersonalData:
         self._q = session.queries.interactives
 
     async def export(self, user_id: uuid.UUID) -> object:
-        return {
-            "runs": [dict(r) async for r in self._q.runs_of_user(self._s.conn, user_id=user_id)]
-        }
+        return {"runs": await _runs_of(self._s, user_id)}
 
     async def erase(self, user_id: uuid.UUID) -> dict[str, int]:
         return {"interactive_runs": int(await self._q.erase_runs(self._s.conn, user_id=user_id))}
+
+
+def _seal(
+    session: Session, run_id: uuid.UUID, level: str | None, profile: str | None, crisis: bool
+) -> str:
+    """A run's result as one encrypted JSON value bound to the run's row."""
+    plain = json.dumps({"level": level, "profile": profile, "crisis": crisis})
+    return session.encrypt(plain, *RESULT, run_id)
+
+
+async def _runs_of(session: Session, user_id: uuid.UUID) -> list[Row]:
+    """The user's runs with their results decrypted (or, for a run not yet sealed, the
+    legacy plaintext columns)."""
+    runs = []
+    async for row in session.queries.interactives.runs_of_user(session.conn, user_id=user_id):
+        run = {k: v for k, v in dict(row).items() if k != "result_encrypted"}
+        if row["result_encrypted"] is not None:
+            result = json.loads(session.decrypt(row["result_encrypted"], *RESULT, row["id"]))
+            run.update(result_level=result["level"], result_profile=result["profile"],
+                       crisis_triggered=bool(result["crisis"]))  # fmt: skip
+        else:
+            run["crisis_triggered"] = bool(row["crisis_triggered"])
+        runs.append(run)
+    return runs

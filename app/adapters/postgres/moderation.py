@@ -1,5 +1,10 @@
 """Moderation in PostgreSQL: items with encrypted text, flags, actions and answers; the
-export/erasure section for what a user wrote."""
+export/erasure section for what a user wrote.
+
+An item does not name its author: the flags on it (crisis, self-harm) beside an identity
+would be a health fact about a person. ``ugc_item_authors`` holds the user id beside the
+item id encrypted, which only the author's own cabinet, export and erasure read.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from app.domain.shared.ids import new_id
 Row = dict[str, Any]
 TEXT = ("ugc_items", "text_encrypted")
 ANSWER = ("ugc_answers", "body_encrypted")
+AUTHOR = ("ugc_item_authors", "item_encrypted")
 
 
 class PostgresModerationStore:
@@ -30,23 +36,51 @@ class PostgresModerationStore:
         return await PostgresConsentReader(self._s).has(user_id, consent_type)
 
     async def add_item(
-        self, kind: str, author_user_id: uuid.UUID | None, anonymous_id: str | None,
-        topic_code: str | None, text: str, sla_due_at: datetime, triggers: Iterable[str],
+        self, kind: str, author_user_id: uuid.UUID | None, topic_code: str | None, text: str,
+        sla_due_at: datetime, triggers: Iterable[str],
     ) -> uuid.UUID:  # fmt: skip
         item_id = new_id()
         now = self._s.clock.now()
         await self._q.insert_item(
-            self._s.conn, id=item_id, kind=kind, author_user_id=author_user_id,
-            anonymous_id=anonymous_id, topic_code=topic_code,
+            self._s.conn, id=item_id, kind=kind, topic_code=topic_code,
             text_encrypted=self._s.encrypt(text, *TEXT, item_id), sla_due_at=sla_due_at,
             now=now,
         )  # fmt: skip
+        if author_user_id is not None:
+            await self._add_author(author_user_id, item_id)
         for code in sorted(triggers):
             await self._q.insert_trigger(
                 self._s.conn, ugc_item_id=item_id, code=code, source="auto", now=now
             )
-        await self._q.record_submitted(self._s.conn, kind=kind, anonymous_id=anonymous_id, now=now)
+        await self._q.record_submitted(self._s.conn, kind=kind, now=now)
         return item_id
+
+    async def _add_author(self, user_id: uuid.UUID, item_id: uuid.UUID) -> None:
+        link_id = new_id()
+        await self._q.insert_author(
+            self._s.conn, id=link_id, user_id=user_id,
+            item_encrypted=self._s.encrypt(str(item_id), *AUTHOR, link_id),
+        )  # fmt: skip
+
+    async def item_ids_of(self, user_id: uuid.UUID) -> list[uuid.UUID]:
+        """The ids of the items ``user_id`` wrote: their encrypted authorship rows, and
+        items from before 0035 that still name the author."""
+        conn = self._s.conn
+        ids = [
+            uuid.UUID(self._s.decrypt(row["item_encrypted"], *AUTHOR, row["id"]))
+            async for row in self._q.authored_by(conn, user_id=user_id)
+        ]
+        ids += [row["id"] async for row in self._q.legacy_items_of_author(conn, user_id=user_id)]
+        return ids
+
+    async def seal_legacy_authors(self, limit: int) -> int:
+        """Items from before 0035 that name their author in plaintext: the link moves into
+        ``ugc_item_authors`` (encrypted) and the item forgets the author."""
+        rows = [dict(r) async for r in self._q.legacy_identified_items(self._s.conn, limit=limit)]
+        for row in rows:
+            await self._add_author(row["author_user_id"], row["id"])
+            await self._q.forget_author(self._s.conn, id=row["id"])
+        return len(rows)
 
     async def queue(self, status: str, limit: int) -> list[Row]:
         return [dict(r) async for r in self._q.queue(self._s.conn, status=status, limit=limit)]
@@ -107,13 +141,14 @@ class PostgresModerationStore:
         return content_id
 
     async def items_of(self, user_id: uuid.UUID) -> list[Row]:
-        """The author's own items, with text and private answers, decrypted."""
+        """The author's own items, newest first, with text and private answers,
+        decrypted."""
         found = []
-        async for row in self._q.items_of_author(self._s.conn, user_id=user_id):
-            item = await self.item(row["id"])
+        for item_id in await self.item_ids_of(user_id):
+            item = await self.item(item_id)
             if item is not None:
                 found.append(item)
-        return found
+        return sorted(found, key=lambda i: (i["created_at"], str(i["id"])), reverse=True)
 
 
 class ModerationPersonalData:
@@ -131,6 +166,7 @@ class ModerationPersonalData:
         return {"items": [{k: v for k, v in i.items() if k not in ("actions",)} for i in items]}
 
     async def erase(self, user_id: uuid.UUID) -> dict[str, int]:
-        return {
-            "ugc_items": int(await self._q.erase_items_of_author(self._s.conn, user_id=user_id))
-        }
+        ids = await PostgresModerationStore(self._s).item_ids_of(user_id)
+        erased = int(await self._q.erase_items(self._s.conn, ids=ids)) if ids else 0
+        await self._q.erase_authorships(self._s.conn, user_id=user_id)
+        return {"ugc_items": erased}

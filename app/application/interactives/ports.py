@@ -21,16 +21,32 @@ class InteractiveStore(Protocol):
 
     async def add_run(
         self, definition_id: uuid.UUID, version_id: uuid.UUID, user_id: uuid.UUID | None,
-        anonymous_id: str | None, metadata: Row,
-    ) -> uuid.UUID: ...  # fmt: skip
+        anonymous_id: str | None, metadata: Row, claim_token_hash: bytes | None = None,
+    ) -> uuid.UUID:  # fmt: skip
+        """A run in progress; an anonymous one carries the SHA-256 of its claim token."""
+        ...
 
     async def lock_run(self, run_id: uuid.UUID) -> Row | None: ...
 
-    async def complete_run(self, run_id: uuid.UUID, outcome: Outcome, duration_ms: int) -> None: ...
+    async def complete_run(self, run_id: uuid.UUID, outcome: Outcome, duration_ms: int) -> None:
+        """Store the outcome (encrypted: a result is P2) and close the run."""
+        ...
 
-    async def claim(self, user_id: uuid.UUID, anonymous_id: str) -> int: ...
+    async def claim(
+        self, user_id: uuid.UUID, anonymous_id: str, token_hashes: Sequence[bytes]
+    ) -> int:
+        """Give the user the unclaimed runs of ``anonymous_id`` whose claim token hashes
+        are among ``token_hashes``; each token works once. Returns how many."""
+        ...
 
-    async def runs_of(self, user_id: uuid.UUID) -> list[Row]: ...
+    async def runs_of(self, user_id: uuid.UUID) -> list[Row]:
+        """The user's runs with ``result_level``, ``result_profile`` and
+        ``crisis_triggered`` decrypted."""
+        ...
+
+    async def seal_legacy_results(self, limit: int) -> int:
+        """Encrypt up to ``limit`` results still in the legacy plaintext columns."""
+        ...
 
     async def abandon(self, before: datetime) -> int: ...
 
@@ -49,9 +65,9 @@ class InteractiveStore(Protocol):
         contact: LeadContact,
         consents: Sequence[tuple[str, bool, str]],
         slug: str,
-        result: str,
     ) -> uuid.UUID:
-        """The CRM lead of someone who left their contact with a result (merged by it)."""
+        """The CRM lead of someone who left their contact after a self-check; its timeline
+        says which self-check, never the result."""
         ...
 
     # admin

@@ -2,15 +2,18 @@
 
 A run is started against the published version and completed once: the answers are
 checked and scored in memory, and only the aggregate (level or profile, the crisis
-flag, the duration) is stored. Answers never reach the database, a log line or an
-event. Editors write definitions and immutable versions; publishing a new version
-leaves runs in progress on the version they started with.
+flag, the duration) is stored, encrypted: a result band or a crisis flag of a person is
+health data (P2). Answers never reach the database, a log line or an event, and the
+result reaches no analytics event, lead timeline, deep link or log line either. A run
+started without signing in gets a claim token, returned once; claiming the run after
+signing in needs it. Editors write definitions and immutable versions; publishing a new
+version leaves runs in progress on the version they started with.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +35,8 @@ from app.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from app.domain.identity.model import Role
+from app.domain.identity.model import Role, new_token
+from app.domain.identity.tokens import token_hash
 from app.domain.interactives.config import InteractiveConfig, validate_config
 from app.domain.interactives.scoring import Outcome, score
 from app.domain.shared.privacy import ensure_p0
@@ -42,6 +46,7 @@ logger = structlog.get_logger(__name__)
 InteractivesUoW = UnitOfWork[InteractiveStore]
 EDITORS = (Role.OWNER, Role.EDITOR)
 ABANDON_AFTER = timedelta(hours=24)
+SEAL_BATCH = 200
 TYPES = frozenset({"quiz", "navigator", "thermometer", "boundaries", "prep", "ritual"})
 
 
@@ -96,21 +101,24 @@ class InteractiveService:
 
     async def start(
         self, principal: Principal | None, slug: str, anonymous_id: str | None, metadata: Row
-    ) -> uuid.UUID:
-        """A run of the published version for the user or the browser's anonymous id."""
+    ) -> StartedRun:
+        """A run of the published version for the user or the browser's anonymous id; an
+        anonymous run comes with its claim token (only the token's SHA-256 is kept)."""
         if principal is None and anonymous_id is None:
             raise ValidationFailed("anonymous_id is required without signing in",
                                    field="anonymous_id")  # fmt: skip
         ensure_p0(metadata, where="run metadata")
         user_id = principal.user_id if principal else None
+        claim_token = new_token() if principal is None else None
 
         async def work(uow: InteractivesUoW) -> uuid.UUID:
             found = await uow.repos.published_one(slug)
             if found is None:
                 raise NotFound()
             run_id = await uow.repos.add_run(
-                found["id"], found["version_id"], user_id, anonymous_id, metadata
-            )
+                found["id"], found["version_id"], user_id, anonymous_id, metadata,
+                token_hash(claim_token) if claim_token is not None else None,
+            )  # fmt: skip
             await uow.repos.record_event(
                 "interactive.started", user_id, anonymous_id, {"interactive": slug}
             )
@@ -118,7 +126,7 @@ class InteractiveService:
 
         run_id = await in_transaction(self._uow, work)
         logger.info("interactive_run_started", interactive=slug)
-        return run_id
+        return StartedRun(run_id, claim_token)
 
     async def complete(
         self,
@@ -129,9 +137,11 @@ class InteractiveService:
         contact: LeadContact | None = None,
         consents: tuple[tuple[str, bool, str], ...] = (),
     ) -> Row:
-        """Score ``answers`` (kept in memory only) and store the aggregate; once per run.
-        A visitor who leaves a contact (with the ``personal_data`` consent) becomes, or
-        joins, a CRM lead, and the result's Telegram link carries that lead."""
+        """Score ``answers`` (kept in memory only) and store the aggregate, encrypted; once
+        per run. A visitor who leaves a contact (with the ``personal_data`` consent)
+        becomes a CRM lead, and the result's Telegram link carries that lead. The result
+        is returned here and kept nowhere in plaintext: the analytics event, the lead's
+        timeline and the deep link name the self-check only."""
         user_id = principal.user_id if principal else None
         if contact is not None:
             contact.identities()  # a malformed contact is refused before anything runs
@@ -149,16 +159,17 @@ class InteractiveService:
             elapsed = self._clock.now() - run["started_at"]
             await uow.repos.complete_run(run_id, outcome, max(0, elapsed // _MS))
             await uow.repos.record_event(
-                "interactive.completed", run["user_id"], run["anonymous_id"],
-                {"interactive": run["slug"], "result": outcome.result,
-                 "crisis": outcome.crisis_triggered},
-            )  # fmt: skip
+                "interactive.completed",
+                run["user_id"],
+                run["anonymous_id"],
+                {"interactive": run["slug"]},
+            )
             wanted = config.recommendations.get(outcome.result)
             content, services = await uow.repos.recommended(
                 wanted.content if wanted else (), wanted.services if wanted else ()
             )
             lead_id = (
-                await uow.repos.lead_for(contact, consents, run["slug"], outcome.result)
+                await uow.repos.lead_for(contact, consents, run["slug"])
                 if contact is not None
                 else None
             )
@@ -171,11 +182,10 @@ class InteractiveService:
 
         done = await in_transaction(self._uow, work)
         outcome, slug = done.outcome, done.slug
-        logger.info("interactive_run_completed", interactive=slug,
-                    result=outcome.result, crisis=outcome.crisis_triggered)  # fmt: skip
+        logger.info("interactive_run_completed", interactive=slug)
         telegram = None
         if done.purpose is not None and self._deep_links is not None:
-            payload = {"interactive": slug, "result": outcome.result}
+            payload = {"interactive": slug}
             url = await self._deep_links.url_for(done.purpose, payload, user_id, done.lead_id)
             telegram = {"purpose": done.purpose, "url": url} if url else None
         crisis: Row = {"triggered": outcome.crisis_triggered}
@@ -188,13 +198,20 @@ class InteractiveService:
                                 "telegram": telegram},
         }  # fmt: skip
 
-    async def claim(self, principal: Principal, anonymous_id: str) -> int:
-        """After signing in: the runs this browser took anonymously become the user's."""
+    async def claim(
+        self, principal: Principal, anonymous_id: str, claim_tokens: Sequence[str]
+    ) -> int:
+        """After signing in: the runs this browser took anonymously become the user's,
+        those whose claim tokens it shows (the anonymous id alone is the client's own
+        choice, so anyone could name it). None claimed is a 404, like a foreign run."""
+        hashes = sorted({token_hash(token) for token in claim_tokens})
 
         async def work(uow: InteractivesUoW) -> int:
-            return await uow.repos.claim(principal.user_id, anonymous_id)
+            return await uow.repos.claim(principal.user_id, anonymous_id, hashes)
 
-        claimed = await in_transaction(self._uow, work)
+        claimed = await in_transaction(self._uow, work) if hashes else 0
+        if not claimed:
+            raise NotFound()
         logger.info("interactive_runs_claimed", count=claimed)
         return claimed
 
@@ -214,6 +231,22 @@ class InteractiveService:
         if count:
             logger.info("interactive_runs_abandoned", count=count)
         return count
+
+    async def seal_legacy_results(self) -> int:
+        """Job: results written in plaintext before 0035 move into the encrypted column,
+        a batch per transaction, until none is left."""
+
+        async def work(uow: InteractivesUoW) -> int:
+            return await uow.repos.seal_legacy_results(SEAL_BATCH)
+
+        total = 0
+        while (sealed := await in_transaction(self._uow, work)) > 0:
+            total += sealed
+            if sealed < SEAL_BATCH:
+                break
+        if total:
+            logger.info("interactive_results_sealed", count=total)
+        return total
 
     # --- admin -----------------------------------------------------------------------
 
@@ -334,6 +367,13 @@ class InteractiveService:
 
 
 _MS = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class StartedRun:
+    id: uuid.UUID
+    claim_token: str | None
+    """Only for a run started without signing in; shown once, only its hash is kept."""
 
 
 @dataclass(frozen=True, slots=True)

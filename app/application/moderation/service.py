@@ -2,10 +2,13 @@
 
 A question is stored encrypted with automatic flags (codes only). A crisis flag answers
 the author with the crisis resources at once and puts the item at the head of the queue
-with the shorter crisis SLA. Staff approve, reject (with a reason code), answer privately
-(encrypted; the author reads it in the cabinet) and publish an anonymised ``qa`` item
-they write themselves — never the original text. Every action is recorded in
-``moderation_actions`` and the audit log; reading an item's text is audited.
+with the shorter crisis SLA. The item names no author: a crisis flag beside an identity
+is a health fact about a person, so the author is linked only through an encrypted
+reference their own cabinet, export and erasure read. Staff approve, reject (with a
+reason code), answer privately (encrypted; the author reads it in the cabinet) and
+publish an anonymised ``qa`` item they write themselves — never the original text.
+Every action is recorded in ``moderation_actions`` and the audit log; reading an item's
+text is audited.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ Row = dict[str, Any]
 MODERATORS = (Role.OWNER, Role.ASSISTANT, Role.EDITOR)
 PUBLISHERS = (Role.OWNER, Role.EDITOR)
 MIN_TEXT, MAX_TEXT = 10, 5000
+SEAL_BATCH = 200
 
 
 class ModerationStore(Protocol):
@@ -40,9 +44,11 @@ class ModerationStore(Protocol):
     async def has_consent(self, user_id: uuid.UUID, consent_type: str) -> bool: ...
 
     async def add_item(
-        self, kind: str, author_user_id: uuid.UUID | None, anonymous_id: str | None,
-        topic_code: str | None, text: str, sla_due_at: datetime, triggers: Iterable[str],
-    ) -> uuid.UUID: ...  # fmt: skip
+        self, kind: str, author_user_id: uuid.UUID | None, topic_code: str | None, text: str,
+        sla_due_at: datetime, triggers: Iterable[str],
+    ) -> uuid.UUID:  # fmt: skip
+        """The item with its flags; the author, if any, only through an encrypted link."""
+        ...
 
     async def queue(self, status: str, limit: int) -> list[Row]: ...
 
@@ -63,6 +69,10 @@ class ModerationStore(Protocol):
 
     async def items_of(self, user_id: uuid.UUID) -> list[Row]: ...
 
+    async def seal_legacy_authors(self, limit: int) -> int:
+        """Move up to ``limit`` plaintext author links (from before 0035) to encrypted."""
+        ...
+
 
 ModerationUoW = UnitOfWork[ModerationStore]
 
@@ -73,9 +83,8 @@ class ModerationService:
         self._clock = clock
 
     async def submit(
-        self, kind: str, author: Principal | None, text: str, topic_code: str | None,
-        anonymous_id: str | None,
-    ) -> Row:  # fmt: skip
+        self, kind: str, author: Principal | None, text: str, topic_code: str | None
+    ) -> Row:
         """A question (anyone) or a review (signed in, with ``review_publication``)."""
         text = text.strip()
         if not MIN_TEXT <= len(text) <= MAX_TEXT:
@@ -95,9 +104,8 @@ class ModerationService:
             )
             due = self._clock.now() + timedelta(hours=float(hours or 24))
             item_id = await uow.repos.add_item(
-                kind, author.user_id if author else None, anonymous_id, topic_code, text, due,
-                triggers,
-            )  # fmt: skip
+                kind, author.user_id if author else None, topic_code, text, due, triggers
+            )
             resources = await uow.repos.setting("crisis.resources") if urgent else None
             return item_id, resources if isinstance(resources, dict) else {}
 
@@ -107,6 +115,22 @@ class ModerationService:
         if urgent:
             crisis["resources"] = resources
         return {"id": item_id, "status": "pending", "crisis": crisis}
+
+    async def seal_legacy_authors(self) -> int:
+        """Job: items from before 0035 that name their author beside their flags get the
+        encrypted link instead, a batch per transaction, until none is left."""
+
+        async def work(uow: ModerationUoW) -> int:
+            return await uow.repos.seal_legacy_authors(SEAL_BATCH)
+
+        total = 0
+        while (sealed := await in_transaction(self._uow, work)) > 0:
+            total += sealed
+            if sealed < SEAL_BATCH:
+                break
+        if total:
+            logger.info("ugc_authors_sealed", count=total)
+        return total
 
     async def mine(self, author: Principal) -> list[Row]:
         """The author's questions and reviews with the answers they got."""

@@ -15,7 +15,9 @@ MAX_SHORT = 64
 EVENT_PROPS: Mapping[str, frozenset[str]] = {
     "web_form.submitted": frozenset({"topic", "entry_point"}),
     "booking.held": frozenset({"service"}),
-    "interactive.completed": frozenset({"interactive", "result"}),
+    # Which self-check, never its result: a band or crisis flag beside the lead's contact
+    # details is a health fact about a person (P2).
+    "interactive.completed": frozenset({"interactive"}),
     "telegram.started": frozenset({"purpose"}),
     "lead.status_changed": frozenset({"from", "to"}),
     "lead.assigned": frozenset(),
