@@ -4,9 +4,45 @@
 INSERT INTO login_codes (id, email_normalized, code_hash, created_at, expires_at)
 VALUES (:id, :email_normalized, :code_hash, :created_at, :expires_at);
 
--- name: count_login_codes_since(email_normalized, since)^
-SELECT count(*) AS n FROM login_codes
-WHERE email_normalized = :email_normalized AND created_at >= :since;
+-- name: login_codes_sent_since(email_normalized, since)
+-- The backoff and the daily cap of wrong guesses read these (codes are kept a day past
+-- their expiry by the retention job, so a day's codes are all still here).
+SELECT created_at, attempts FROM login_codes
+WHERE email_normalized = :email_normalized AND created_at >= :since
+ORDER BY created_at DESC;
+
+-- name: login_locked_until(email_hash, now)^
+SELECT locked_until FROM login_lockouts
+WHERE email_hash = :email_hash AND locked_until > :now;
+
+-- name: lock_login(id, email_hash, now, locked_until)<!
+-- A row only when the address was not locked (or its lock had ended): one notice a lock.
+INSERT INTO login_lockouts (email_hash, id, locked_at, locked_until)
+VALUES (:email_hash, :id, :now, :locked_until)
+ON CONFLICT (email_hash) DO UPDATE
+SET id = excluded.id, locked_at = excluded.locked_at, locked_until = excluded.locked_until
+WHERE login_lockouts.locked_until <= excluded.locked_at
+RETURNING id;
+
+-- name: purge_ended_login_lockouts(now)!
+-- Rows another transaction is purging are skipped, never waited for.
+DELETE FROM login_lockouts WHERE email_hash IN (
+    SELECT email_hash FROM login_lockouts WHERE locked_until < :now FOR UPDATE SKIP LOCKED
+);
+
+-- name: accept_telegram_login(signature_hash, expires_at)<!
+-- No row when this payload was accepted before: a replay.
+INSERT INTO telegram_login_payloads (signature_hash, expires_at)
+VALUES (:signature_hash, :expires_at)
+ON CONFLICT (signature_hash) DO NOTHING
+RETURNING signature_hash;
+
+-- name: purge_stale_telegram_logins(now)!
+-- Rows another transaction is purging are skipped, never waited for.
+DELETE FROM telegram_login_payloads WHERE signature_hash IN (
+    SELECT signature_hash FROM telegram_login_payloads WHERE expires_at < :now
+    FOR UPDATE SKIP LOCKED
+);
 
 -- name: latest_usable_login_code(email_normalized, now, max_attempts)^
 -- Only the newest unused code counts: requesting a new one retires the previous.

@@ -113,11 +113,11 @@ async def test_queued_email_is_sent_once_with_text_and_html(
     assert message["To"] == "anna@example.org"
     assert "hello@example.org" in message["From"]
     subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
-    assert subject == "Код для входа: 482913"
+    assert subject == "Код для входа в «Эмоциональный баланс»"  # the code is in the body only
     parts = {part.get_content_type(): part for part in message.walk()}
     text = parts["text/plain"].get_payload(decode=True).decode()
     html = parts["text/html"].get_payload(decode=True).decode()
-    assert "Ваш код для входа" in text
+    assert "Ваш код для входа в «Эмоциональный баланс»: 482913" in text
     assert "482913" in text
     assert "<p>" in html
     assert "482913" in html
@@ -183,5 +183,6 @@ async def test_console_backend_prints_the_message(
     await queue(core, login_code())
     assert await core.sender.run_once() == 1  # the test settings use the console backend
     err = capsys.readouterr().err
-    assert "Subject: Код для входа: 482913" in err
+    assert "Subject: Код для входа в «Эмоциональный баланс»" in err
+    assert "482913" in err
     assert deliveries(postgresql)[0][0] == "sent"

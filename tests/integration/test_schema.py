@@ -23,6 +23,7 @@ pytestmark = pytest.mark.migrations
 EXPECTED_TABLES = {
     # identity
     "roles", "users", "user_roles", "consents", "auth_sessions", "login_codes",
+    "login_lockouts", "telegram_login_payloads",
     # content
     "topics", "tags", "content_items", "content_item_versions", "content_item_topics",
     "content_item_tags", "media_assets", "content_media", "curated_collections",

@@ -12,10 +12,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
+from app.adapters.http.auth import role_guard
 from app.adapters.http.identity import NO_STORE
 from app.adapters.http.pagination import MAX_LIMIT
 from app.application.admin.service import AdminService
 from app.application.identity.service import Principal
+from app.domain.identity.model import Role
 
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_.]{1,63}$")]
 Subject = Annotated[str, msgspec.Meta(max_length=300)]
@@ -102,6 +104,7 @@ class AdminController(Controller):
     path = "/api/v1/admin"
     tags = ["admin: templates, settings, audit"]  # noqa: RUF012
     cache_control = NO_STORE
+    guards = [role_guard(Role.OWNER)]  # noqa: RUF012  (before the body is validated)
 
     @get("/message-templates", summary="All message templates")
     async def templates(

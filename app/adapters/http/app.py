@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
 
-from app.adapters.http.auth import AUTH_DEPENDENCIES
+from app.adapters.http.auth import AUTH_DEPENDENCIES, role_guard
 from app.adapters.http.health import HealthController
 from app.adapters.http.openapi_problems import document_problems
 from app.adapters.http.openapi_structs import ClosedStructSchemaPlugin
@@ -27,6 +29,7 @@ from app.adapters.http.strict_input import strict_input
 from app.adapters.observability.metrics import MetricsController, request_metrics
 from app.adapters.postgres.database import Database
 from app.config import Settings
+from app.domain.identity.model import STAFF_ROLES
 
 API_TITLE = "Emotional Balance API"
 API_VERSION = "1.0.0"
@@ -34,36 +37,61 @@ MAX_BODY_BYTES = 1024 * 1024
 SHUTDOWN_GRACE_SECONDS = 30
 
 
-# POSTs whose abuse costs money, mail or moderation time, limited per client address
-# (the socket peer, or X-Forwarded-For from TRUSTED_PROXIES as uvicorn resolves it):
-# (group, path prefixes, whether a prefix or the exact path, requests per minute).
-THROTTLES: tuple[tuple[str, tuple[str, ...], bool, int], ...] = (
-    ("auth", ("/api/v1/auth/",), True, 10),
-    ("forms", ("/api/v1/leads", "/api/v1/questions", "/api/v1/reviews", "/api/v1/waitlist"),
-     False, 5),
-    ("booking", ("/api/v1/appointments",), False, 20),
-    ("events", ("/api/v1/events",), False, 120),
-)  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class Throttle:
+    """``limit`` requests per ``unit`` and client address for ``method`` on the paths
+    ``path`` matches (a regular expression over the whole path, without a final "/")."""
+
+    group: str
+    method: str
+    path: str
+    limit: int
+    unit: DurationUnit = "minute"
+
+
+# Requests whose abuse costs money, mail, moderation time or work, or that could be
+# repeated to learn about other people, limited per client address (the socket peer, or
+# X-Forwarded-For from TRUSTED_PROXIES as uvicorn resolves it). Each group counts apart.
+THROTTLES: tuple[Throttle, ...] = (
+    Throttle("auth", "POST", r"/api/v1/auth/.+", 10),
+    Throttle("forms", "POST", r"/api/v1/(leads|questions|reviews|waitlist)", 5),
+    Throttle("booking", "POST", r"/api/v1/appointments", 20),
+    # Each cancellation e-mails the booking's contact.
+    Throttle("cancel", "POST", r"/api/v1/appointments/[^/]+/cancel", 10, "hour"),
+    Throttle("events", "POST", r"/api/v1/events", 120),
+    Throttle("deep_links", "POST", r"/api/v1/(deep-links|me/telegram-link/[^/]+/confirm)", 10),
+    Throttle("runs", "POST", r"/api/v1/interactives/[^/]+/runs", 30),
+    Throttle("profile", "PATCH", r"/api/v1/me", 10),
+    # Each export builds and e-mails an archive of everything about the person.
+    Throttle("exports", "POST", r"/api/v1/me/data-exports", 5, "hour"),
+)
+
+
+# Every staff endpoint lives under /api/v1/admin/; a caller without a staff role is
+# refused there before the body is read (each endpoint still checks its own roles).
+STAFF_ONLY = role_guard(*STAFF_ROLES, under="/api/v1/admin/")
 
 
 def _rate_limits(settings: Settings) -> list[DefineMiddleware]:
     """One limiter a group, each counting per client address under its own key."""
     limiters = []
-    for group, paths, prefix, per_minute in THROTTLES:
+    for throttle in THROTTLES:
+        pattern = re.compile(throttle.path)
 
         def throttled(
-            request: Request[Any, Any, Any], paths: tuple[str, ...] = paths, prefix: bool = prefix
+            request: Request[Any, Any, Any],
+            method: str = throttle.method,
+            pattern: re.Pattern[str] = pattern,
         ) -> bool:
             path = request.url.path.rstrip("/")
-            matches = path.startswith(paths) if prefix else path in paths
-            return request.method == "POST" and matches
+            return request.method == method and pattern.fullmatch(path) is not None
 
-        def identifier(request: Request[Any, Any, Any], group: str = group) -> str:
+        def identifier(request: Request[Any, Any, Any], group: str = throttle.group) -> str:
             return f"{group}:{get_remote_address(request)}"
 
         limiters.append(
             RateLimitConfig(
-                rate_limit=("minute", per_minute),
+                rate_limit=(throttle.unit, throttle.limit),
                 check_throttle_handler=throttled,
                 identifier_for_request=identifier,
             ).middleware
@@ -161,7 +189,12 @@ def build_http_app(
         route_handlers=[
             HealthController,
             MetricsController,
-            Router(path="/", route_handlers=list(route_handlers), before_request=strict_input),
+            Router(
+                path="/",
+                route_handlers=list(route_handlers),
+                before_request=strict_input,
+                guards=[STAFF_ONLY] if "principal" in all_dependencies else [],
+            ),
         ],
         dependencies=all_dependencies,
         middleware=[

@@ -9,7 +9,12 @@ from typing import Any
 
 from app.adapters.postgres.session import Session
 from app.application.identity.personal_data import PersonalDataSection
-from app.application.identity.ports import StoredExport, StoredLoginCode, StoredSession
+from app.application.identity.ports import (
+    SentLoginCode,
+    StoredExport,
+    StoredLoginCode,
+    StoredSession,
+)
 from app.domain.errors import VersionConflict
 from app.domain.identity.model import (
     ConsentRecord,
@@ -123,11 +128,11 @@ class PostgresLoginCodeRepository:
             created_at=now, expires_at=expires_at,
         )  # fmt: skip
 
-    async def count_since(self, email_normalized: str, since: datetime) -> int:
-        row = await self._q.count_login_codes_since(
+    async def sent_since(self, email_normalized: str, since: datetime) -> list[SentLoginCode]:
+        rows = self._q.login_codes_sent_since(
             self._s.conn, email_normalized=email_normalized, since=since
         )
-        return int(row["n"])
+        return [SentLoginCode(r["created_at"], r["attempts"]) async for r in rows]
 
     async def latest_usable(
         self, email_normalized: str, now: datetime, max_attempts: int
@@ -147,6 +152,32 @@ class PostgresLoginCodeRepository:
 
     async def consume(self, code_id: uuid.UUID, now: datetime) -> bool:
         return await self._q.consume_login_code(self._s.conn, id=code_id, now=now) is not None
+
+    async def locked_until(self, email_hash: bytes, now: datetime) -> datetime | None:
+        row = await self._q.login_locked_until(self._s.conn, email_hash=email_hash, now=now)
+        return row["locked_until"] if row else None
+
+    async def lock(
+        self, lock_id: uuid.UUID, email_hash: bytes, now: datetime, until: datetime
+    ) -> bool:
+        await self._q.purge_ended_login_lockouts(self._s.conn, now=now)
+        row = await self._q.lock_login(
+            self._s.conn, id=lock_id, email_hash=email_hash, now=now, locked_until=until
+        )
+        return row is not None
+
+
+class PostgresTelegramLoginRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.identity
+
+    async def accept_once(self, signature_hash: bytes, expires_at: datetime, now: datetime) -> bool:
+        await self._q.purge_stale_telegram_logins(self._s.conn, now=now)
+        row = await self._q.accept_telegram_login(
+            self._s.conn, signature_hash=signature_hash, expires_at=expires_at
+        )
+        return row is not None
 
 
 class PostgresSessionRepository:
@@ -327,6 +358,7 @@ class PostgresIdentityRepos:
     def __init__(self, session: Session, sections: Sequence[SectionFactory] = ()) -> None:
         self.users = PostgresUserRepository(session)
         self.login_codes = PostgresLoginCodeRepository(session)
+        self.telegram_logins = PostgresTelegramLoginRepository(session)
         self.sessions = PostgresSessionRepository(session)
         self.consents = PostgresConsentRepository(session)
         self.exports = PostgresExportRepository(session)

@@ -1,8 +1,9 @@
 """Telegram Login Widget verification.
 
 The widget signs its fields with HMAC-SHA256 keyed by SHA-256(bot token) over the
-sorted ``key=value`` lines (without ``hash``). A stale ``auth_date`` is refused, so a
-captured payload cannot be replayed later.
+sorted ``key=value`` lines (without ``hash``). A payload older than ``MAX_AGE`` is
+refused, and the identity service accepts each payload once (it remembers the SHA-256
+of the signature until ``accepted_until``), so a captured payload cannot be replayed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from app.application.identity.ports import TelegramIdentity
 from app.domain.identity.errors import AuthenticationFailed
 
-MAX_AGE = timedelta(hours=1)
+MAX_AGE = timedelta(minutes=10)
+MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 
 def data_check_string(data: dict[str, Any]) -> str:
@@ -40,7 +42,7 @@ class TelegramLoginWidgetVerifier:
             telegram_user_id = int(data["id"])
         except (KeyError, TypeError, ValueError):
             raise AuthenticationFailed("The Telegram login data is incomplete.") from None
-        if not timedelta(minutes=-5) <= now - auth_date <= MAX_AGE:
+        if not -MAX_CLOCK_SKEW <= now - auth_date <= MAX_AGE:
             raise AuthenticationFailed("The Telegram login data is too old.")
         first_name = data.get("first_name")
         username = data.get("username")
@@ -48,4 +50,6 @@ class TelegramLoginWidgetVerifier:
             telegram_user_id=telegram_user_id,
             first_name=str(first_name) if first_name else None,
             username=str(username) if username else None,
+            signature_hash=hashlib.sha256(received.encode()).digest(),
+            accepted_until=auth_date + MAX_AGE,
         )

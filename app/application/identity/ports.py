@@ -20,6 +20,14 @@ class StoredLoginCode:
 
 
 @dataclass(frozen=True, slots=True)
+class SentLoginCode:
+    """A code sent to an address lately: when, and how many wrong guesses it took."""
+
+    created_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
 class StoredSession:
     id: uuid.UUID
     user_id: uuid.UUID
@@ -69,7 +77,9 @@ class LoginCodeRepository(Protocol):
         expires_at: datetime,
     ) -> None: ...  # fmt: skip
 
-    async def count_since(self, email_normalized: str, since: datetime) -> int: ...
+    async def sent_since(self, email_normalized: str, since: datetime) -> list[SentLoginCode]:
+        """Codes sent to the address since ``since``, newest first."""
+        ...
 
     async def latest_usable(
         self, email_normalized: str, now: datetime, max_attempts: int
@@ -78,6 +88,22 @@ class LoginCodeRepository(Protocol):
     async def register_failure(self, code_id: uuid.UUID) -> None: ...
 
     async def consume(self, code_id: uuid.UUID, now: datetime) -> bool: ...
+
+    async def locked_until(self, email_hash: bytes, now: datetime) -> datetime | None:
+        """The end of the address's current lock, if it is locked."""
+        ...
+
+    async def lock(
+        self, lock_id: uuid.UUID, email_hash: bytes, now: datetime, until: datetime
+    ) -> bool:
+        """Lock the address until ``until``; False if it was locked already."""
+        ...
+
+
+class TelegramLoginRepository(Protocol):
+    async def accept_once(self, signature_hash: bytes, expires_at: datetime, now: datetime) -> bool:
+        """Remember a widget payload until it expires; False if it was used before."""
+        ...
 
 
 class SessionRepository(Protocol):
@@ -135,6 +161,9 @@ class IdentityRepos(Protocol):
     def login_codes(self) -> LoginCodeRepository: ...
 
     @property
+    def telegram_logins(self) -> TelegramLoginRepository: ...
+
+    @property
     def sessions(self) -> SessionRepository: ...
 
     @property
@@ -158,6 +187,9 @@ class TelegramIdentity:
     telegram_user_id: int
     first_name: str | None
     username: str | None
+    # The payload is accepted once: SHA-256 of its signature, kept until it is stale.
+    signature_hash: bytes
+    accepted_until: datetime
 
 
 class TelegramLoginVerifier(Protocol):

@@ -99,6 +99,11 @@ class IdentityConfig:
     public_base_url: str
 
 
+def _whole_seconds(wait: timedelta) -> int:
+    """A Retry-After value: whole seconds, rounded up, at least one."""
+    return max(1, -(-wait // timedelta(seconds=1)))
+
+
 def ensure_owned(owner_id: uuid.UUID, principal: Principal) -> None:
     """Object-level access: somebody else's object answers exactly like a missing one."""
     if owner_id != principal.user_id:
@@ -136,9 +141,13 @@ class IdentityService:
 
         async def work(uow: IdentityUoW) -> None:
             now = self._clock.now()
-            recent = await uow.repos.login_codes.count_since(email.normalized, now - policy.window)
-            if recent >= policy.codes_per_window:
-                raise RateLimited(int(policy.window.total_seconds()))
+            await self._refuse_if_locked(uow, email, now)
+            sent = await uow.repos.login_codes.sent_since(
+                email.normalized, now - policy.failure_window
+            )
+            wait = policy.wait_before_next_code([c.created_at for c in sent], now)
+            if wait > timedelta(0):
+                raise RateLimited(_whole_seconds(wait))
             code_id, code = new_id(), new_login_code()
             await uow.repos.login_codes.add(
                 code_id, email.normalized, self._code_hash(code_id, code), now, now + policy.ttl
@@ -160,6 +169,40 @@ class IdentityService:
     def _code_hash(self, code_id: uuid.UUID, code: str) -> bytes:
         return self._hasher.keyed_hash(f"login_code:{code_id}:{code}")
 
+    def _lock_key(self, email: Email) -> bytes:
+        return self._hasher.keyed_hash(f"login_lock:{email.normalized}")
+
+    async def _refuse_if_locked(self, uow: IdentityUoW, email: Email, now: datetime) -> None:
+        """A locked address gets the answer of any rate limit: whether it belongs to an
+        account makes no difference, so the lock reveals nothing about that."""
+        until = await uow.repos.login_codes.locked_until(self._lock_key(email), now)
+        if until is not None:
+            raise RateLimited(_whole_seconds(until - now))
+
+    async def _lock_after_failures(self, uow: IdentityUoW, email: Email, now: datetime) -> None:
+        """After a wrong code: too many in a day lock the address for a day, and the
+        address is told once, by e-mail, that someone keeps trying its codes."""
+        policy = self._config.codes
+        sent = await uow.repos.login_codes.sent_since(email.normalized, now - policy.failure_window)
+        if not policy.locks_after(sum(c.attempts for c in sent)):
+            return
+        lock_id = new_id()
+        if not await uow.repos.login_codes.lock(
+            lock_id, self._lock_key(email), now, now + policy.lock_duration
+        ):
+            return
+        logger.warning("login_locked", lock_id=str(lock_id))
+        await uow.notifications.enqueue(
+            NotificationRequest(
+                channel="email",
+                template_code="auth.login_locked",
+                recipient_kind="login_code",
+                recipient_id=str(lock_id),
+                dedupe_key=f"login_lock:{lock_id}:email",
+                to=email.value,
+            )
+        )
+
     async def verify_email_login(
         self, raw_email: str, code: str, consents: Sequence[ConsentInput] = ()
     ) -> LoginResult:
@@ -170,6 +213,7 @@ class IdentityService:
         async def work(uow: IdentityUoW) -> LoginResult | None:
             nonlocal wrong_code
             now = self._clock.now()
+            await self._refuse_if_locked(uow, email, now)
             stored = await uow.repos.login_codes.latest_usable(
                 email.normalized, now, policy.max_attempts
             )
@@ -177,6 +221,7 @@ class IdentityService:
                 return None
             if not hmac.compare_digest(stored.code_hash, self._code_hash(stored.id, code)):
                 await uow.repos.login_codes.register_failure(stored.id)
+                await self._lock_after_failures(uow, email, now)
                 wrong_code = True
                 return None
             user = await uow.repos.users.find_by_email(email.normalized)
@@ -266,6 +311,12 @@ class IdentityService:
 
         async def work(uow: IdentityUoW) -> LoginResult:
             now = self._clock.now()
+            # Each payload logs in once (a refused first login, e.g. for a missing
+            # consent, rolls back and leaves it usable).
+            if not await uow.repos.telegram_logins.accept_once(
+                identity.signature_hash, identity.accepted_until, now
+            ):
+                raise AuthenticationFailed("The Telegram login data was already used.")
             user = await uow.repos.users.find_by_telegram(identity.telegram_user_id)
             if user is None:
                 name = validate_display_name(identity.first_name) if identity.first_name else None

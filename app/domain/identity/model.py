@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -116,12 +117,46 @@ class SessionPolicies:
 
 @dataclass(frozen=True, slots=True)
 class LoginCodePolicy:
-    """6 digits, 10 minutes, single use, 5 wrong guesses; a few codes per window."""
+    """6 digits, 10 minutes, single use, 5 wrong guesses. Per address: a few codes per
+    window, each further code only after a longer pause than the one before, and a
+    day's lock after too many wrong guesses in a day, so that codes cannot be guessed
+    slowly forever (about 20 guesses a day instead of 1,440)."""
 
     ttl: timedelta = timedelta(minutes=10)
     max_attempts: int = 5
     codes_per_window: int = 3
     window: timedelta = timedelta(minutes=15)
+    first_pause: timedelta = timedelta(seconds=30)
+    longest_pause: timedelta = timedelta(hours=1)
+    failures_before_lock: int = 20
+    failure_window: timedelta = timedelta(hours=24)
+    lock_duration: timedelta = timedelta(hours=24)
+
+    def pause_after(self, codes_sent: int) -> timedelta:
+        """The pause between the latest code and the next, after ``codes_sent`` codes
+        within ``failure_window``: none before the first, 30 s before the second, then
+        twice the previous pause, up to ``longest_pause``."""
+        if codes_sent <= 0:
+            return timedelta(0)
+        doublings = min(codes_sent - 1, 16)  # 30 s x 2^16 is far beyond the cap
+        return min(self.first_pause * (1 << doublings), self.longest_pause)
+
+    def wait_before_next_code(self, sent_at: Sequence[datetime], now: datetime) -> timedelta:
+        """How long the address must wait for another code (zero: it may have one now).
+        ``sent_at`` are the times codes were sent to it within ``failure_window``."""
+        if not sent_at:
+            return timedelta(0)
+        newest_first = sorted(sent_at, reverse=True)
+        wait = newest_first[0] + self.pause_after(len(newest_first)) - now
+        in_window = [t for t in newest_first if t > now - self.window]
+        if len(in_window) >= self.codes_per_window:
+            oldest_counted = in_window[self.codes_per_window - 1]
+            wait = max(wait, oldest_counted + self.window - now)
+        return max(wait, timedelta(0))
+
+    def locks_after(self, failures: int) -> bool:
+        """Whether ``failures`` wrong guesses within ``failure_window`` lock the address."""
+        return failures >= self.failures_before_lock
 
 
 def new_login_code() -> str:

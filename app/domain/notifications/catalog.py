@@ -12,6 +12,7 @@ _APPOINTMENT = frozenset(
 
 VARIABLES: Mapping[str, frozenset[str]] = {
     "auth.login_code": frozenset({"code"}),
+    "auth.login_locked": frozenset(),
     "booking.held": _APPOINTMENT | {"payment_url", "hold_expires_local"},
     "booking.confirmed": _APPOINTMENT,
     "booking.reminder": _APPOINTMENT,
