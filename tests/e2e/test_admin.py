@@ -80,6 +80,12 @@ async def test_preview_renders_and_unknown_variables_are_refused(
                          "body": "Booked: {service_title}"}, headers=owner,
     )  # fmt: skip
     assert no_subject.status_code == 422
+    code_in_subject = await client.post(
+        TEMPLATES, json={"code": "auth.login_code", "channel": "email", "locale": "en",
+                         "subject": "Your code: {code}", "body": "Code: {code}"}, headers=owner,
+    )  # fmt: skip
+    assert code_in_subject.status_code == 422  # a subject shows on lock screens
+    assert "subject" in code_in_subject.text
     english = await client.post(
         TEMPLATES, json={"code": "booking.confirmed", "channel": "telegram", "locale": "en",
                          "body": "Booked: {service_title}, {start_local}"}, headers=owner,

@@ -55,6 +55,10 @@ class AdminStore(Protocol):
 AdminUoW = UnitOfWork[AdminStore]
 
 
+SECRET_VARIABLES = {"auth.login_code": frozenset({"code"})}
+"""Variables that are secrets: allowed in a message's body, never in its subject."""
+
+
 def check_template(code: str, channel: str, subject: str | None, body: str) -> None:
     """A template the code can send: a known code, only the variables it provides, an
     e-mail subject."""
@@ -63,6 +67,13 @@ def check_template(code: str, channel: str, subject: str | None, body: str) -> N
         raise ValidationFailed("no message is sent under this code", field="code")
     if channel == "email" and not (subject and subject.strip()):
         raise ValidationFailed("an e-mail template needs a subject", field="subject")
+    secret = SECRET_VARIABLES.get(code, frozenset()) & (placeholders(subject) if subject else set())
+    if secret:
+        # A subject shows on lock screens and in mail previews: a secret stays in the body.
+        raise TemplateError(
+            f"{{{sorted(secret)[0]}}} may appear only in the body, never in the subject",
+            field="subject",
+        )
     used = placeholders(body) | (placeholders(subject) if subject else set())
     unknown = sorted(used - provided)
     if unknown:
