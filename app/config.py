@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from app.adapters.crypto.aesgcm import Keyring
+from app.adapters.email.message import sender_address
 
 AppEnv = Literal["dev", "test", "prod"]
 LogFormat = Literal["json", "console"]
@@ -186,6 +187,15 @@ def _networks(value: str) -> tuple[str, ...]:
             ipaddress.ip_network(item, strict=False)
         except ValueError:
             raise ValueError("must be comma-separated IP addresses or CIDR ranges") from None
+        try:
+            ipaddress.ip_network(item, strict=True)
+        except ValueError:
+            # A range such as 10.0.0.1/8 is ambiguous: other readers (uvicorn's proxy
+            # check) take it as one literal address, not as 10.0.0.0/8.
+            raise ValueError(
+                "a CIDR range must start at its network address (10.0.0.0/8, not "
+                "10.0.0.1/8): host bits are set"
+            ) from None
     return items
 
 
@@ -215,8 +225,13 @@ def _keyring(value: str) -> Keyring:
 
 
 def _sender(value: str) -> str:
-    if "@" not in value or "\n" in value:
-        raise ValueError("must be an address such as 'Эмоциональный баланс <hello@example.org>'")
+    problem = "must be one address such as 'Эмоциональный баланс <hello@example.org>'"
+    if "\n" in value or "\r" in value:
+        raise ValueError(problem)
+    try:
+        sender_address(value)
+    except ValueError:
+        raise ValueError(problem) from None
     return value
 
 
@@ -358,3 +373,9 @@ def _refuse_dev_conveniences_in_prod(settings: Settings) -> None:
         raise ConfigError("EMAIL_BACKEND", "console is dev-only; use smtp in prod")
     if settings.payments_provider == "sandbox":
         raise ConfigError("PAYMENTS_PROVIDER", "sandbox is dev-only; use yookassa in prod")
+    if urlsplit(settings.public_base_url).scheme != "https":
+        raise ConfigError(
+            "PUBLIC_BASE_URL",
+            "must be the site's https:// address in prod (it is in every e-mailed link "
+            "and the payment return address)",
+        )

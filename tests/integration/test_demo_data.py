@@ -91,6 +91,7 @@ def test_seed_demo_refuses_prod(database_url: str) -> None:
         "ENCRYPTION_KEYS": "k1:" + "A" * 43,
         "YOOKASSA_SHOP_ID": "1",
         "YOOKASSA_SECRET_KEY": "test_secret",
+        "PUBLIC_BASE_URL": "https://balance.example.org",
     }
     result = subprocess.run(
         [sys.executable, "-m", "app", "seed-demo"],

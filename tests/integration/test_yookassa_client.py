@@ -10,7 +10,12 @@ import httpx
 import pytest
 import respx
 
-from app.adapters.yookassa.client import YooKassaClient, YooKassaError, YooKassaRejected
+from app.adapters.yookassa.client import (
+    InvalidObjectId,
+    YooKassaClient,
+    YooKassaError,
+    YooKassaRejected,
+)
 
 API = "https://api.yookassa.test/v3/"
 PAYMENT = {"id": "2d1b-0001", "status": "pending", "amount": {"value": "3500.00", "currency": "RUB"},
@@ -106,3 +111,37 @@ async def test_refund_lookup(client: YooKassaClient) -> None:
         return_value=httpx.Response(200, json={"id": "r-1", "status": "succeeded"})
     )
     assert (await client.get_refund("r-1"))["status"] == "succeeded"
+
+
+UNTRUSTED_IDS = [
+    "../refunds/X", "X/cancel", "X?amount=1", "X#frag", "X%2Fcancel", "..", "a.b", "X\n",
+    "", "x" * 65, "X Y", "платёж",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("object_id", UNTRUSTED_IDS)
+async def test_an_id_outside_yookassas_format_never_reaches_the_provider(
+    client: YooKassaClient, object_id: str
+) -> None:
+    with respx.mock(assert_all_called=False) as provider:
+        anything = provider.route().mock(return_value=httpx.Response(200, json=PAYMENT))
+        with pytest.raises(InvalidObjectId):
+            await client.get_payment(object_id)
+        with pytest.raises(InvalidObjectId):
+            await client.cancel_payment(object_id, "key-0005")
+        with pytest.raises(InvalidObjectId):
+            await client.get_refund(object_id)
+    assert anything.call_count == 0
+    await client.aclose()
+
+
+@respx.mock
+async def test_a_provider_id_goes_into_the_path_as_it_is() -> None:
+    real = "22d6d597-000f-5000-9000-145f6df21d6f"
+    client = YooKassaClient(API, "shop-42", "secret-key")
+    route = respx.get(f"{API}payments/{real}").mock(
+        return_value=httpx.Response(200, json={**PAYMENT, "id": real})
+    )
+    assert (await client.get_payment(real))["id"] == real
+    assert route.calls.last.request.url.path == f"/v3/payments/{real}"
+    await client.aclose()

@@ -21,6 +21,7 @@ PROD_OK = {
     "EMAIL_BACKEND": "smtp",
     "PAYMENTS_PROVIDER": "yookassa",
     "ENCRYPTION_KEYS": KEYRING,
+    "PUBLIC_BASE_URL": "https://balance.example.org",
     **SMTP,
 }
 
@@ -63,7 +64,12 @@ def test_lists_are_split_and_trimmed() -> None:
         ("CORS_ALLOW_ORIGINS", "ftp://x", "absolute http(s) URL"),
         ("EMAIL_BACKEND", "pigeon", "console, smtp"),
         ("SMTP_TLS", "ssl3", "none, starttls, tls"),
-        ("EMAIL_FROM", "nobody", "must be an address"),
+        ("EMAIL_FROM", "nobody", "must be one address"),
+        ("EMAIL_FROM", "a@example.org, b@example.org", "must be one address"),
+        ("EMAIL_FROM", "Practice <x,victim@example.org>", "must be one address"),
+        ("TRUSTED_PROXIES", "10.0.0.1/8", "host bits are set"),
+        ("TRUSTED_PROXIES", "127.0.0.1,2001:db8::1/32", "host bits are set"),
+        ("YOOKASSA_WEBHOOK_ALLOWLIST", "185.71.76.1/27", "host bits are set"),
     ],
 )
 def test_invalid_value_names_the_variable(variable: str, value: str, message: str) -> None:
@@ -142,6 +148,7 @@ def test_prod_defaults_are_the_real_adapters() -> None:
             "APP_ENV": "prod",
             "DATABASE_URL": "postgresql://a@b/c",
             "ENCRYPTION_KEYS": KEYRING,
+            "PUBLIC_BASE_URL": "https://balance.example.org",
             **SMTP,
         }
     )
@@ -178,3 +185,31 @@ def test_smtp_backend_needs_a_host_and_a_sender() -> None:
 def test_worker_runs_inside_serve_only_in_dev() -> None:
     assert load_settings({}).worker_in_process is True
     assert load_settings({"APP_ENV": "test"}).worker_in_process is False
+
+
+def test_a_network_with_its_host_bits_clear_is_kept_as_written() -> None:
+    settings = load_settings({"TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7, 2001:db8::/32"})
+    assert settings.trusted_proxies == ("10.0.0.0/8", "192.0.2.7", "2001:db8::/32")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://balance.example.org", "http://127.0.0.1:8000", "HTTP://balance.example.org"]
+)
+def test_prod_refuses_a_plain_http_public_address(url: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({**PROD_OK, "PUBLIC_BASE_URL": url})
+    assert error.value.variable == "PUBLIC_BASE_URL"
+    assert "https://" in error.value.problem
+
+
+def test_prod_refuses_the_local_default_public_address() -> None:
+    without = {k: v for k, v in PROD_OK.items() if k != "PUBLIC_BASE_URL"}
+    with pytest.raises(ConfigError) as error:
+        load_settings(without)
+    assert error.value.variable == "PUBLIC_BASE_URL"
+
+
+def test_an_http_public_address_is_fine_outside_prod() -> None:
+    assert load_settings({"PUBLIC_BASE_URL": "http://127.0.0.1:8000"}).public_base_url == (
+        "http://127.0.0.1:8000"
+    )

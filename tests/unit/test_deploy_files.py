@@ -145,6 +145,7 @@ def test_the_app_environment_loads_as_production_settings(
     # secret or a dev-only choice would stop the real container the same way.
     dot_env = {"SMTP_HOST": "smtp.example.org", "EMAIL_FROM": "Practice <hello@example.org>"}
     dot_env["YOOKASSA_SHOP_ID"] = "123456"
+    dot_env["PUBLIC_BASE_URL"] = "https://balance.example.org"
     files = {
         "database_url": "postgresql://emotional_balance:pw@postgres:5432/emotional_balance",
         "encryption_keys": "k1:" + "A" * 43 + "=",

@@ -1,4 +1,8 @@
-"""SMTP delivery with aiosmtplib (STARTTLS, implicit TLS or plain, by settings)."""
+"""SMTP delivery with aiosmtplib (STARTTLS, implicit TLS or plain, by settings).
+
+The envelope is set explicitly: MAIL FROM is the sender's bare address and RCPT TO the
+message's one validated recipient, never recipients read back from the headers.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from typing import Literal
 
 import aiosmtplib
 
-from app.adapters.email.message import build_email
+from app.adapters.email.message import build_email, recipient_address, sender_address
 from app.application.notifications import OutgoingMessage, PermanentDeliveryError
 
 TIMEOUT_SECONDS = 20
@@ -26,14 +30,18 @@ class SmtpChannel:
         self._host = host
         self._port = port
         self._sender = sender
+        self._envelope_sender = sender_address(sender)
         self._tls = tls
         self._username = username
         self._password = password
 
     async def send(self, message: OutgoingMessage) -> None:
+        recipient = recipient_address(message)
         try:
             await aiosmtplib.send(
                 build_email(message, self._sender),
+                sender=self._envelope_sender,
+                recipients=[recipient],
                 hostname=self._host,
                 port=self._port,
                 username=self._username,

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from app.adapters.http.strict_input import refuse_malformed_json
 from app.adapters.telegram.bot import SECRET_HEADER, TelegramWebhook
 from app.application.payments.service import PaymentNotifications
 from app.domain.errors import ValidationFailed
@@ -75,8 +76,12 @@ class TelegramWebhookController(Controller):
         telegram_webhook: NamedDependency[TelegramWebhook],
     ) -> WebhookAck:
         telegram_webhook.check_secret(request.headers.get(SECRET_HEADER))
+        raw = await request.body()
+        # The strict-input hook checks JSON bodies by their content type; this one is
+        # read whatever type it claims.
+        refuse_malformed_json(raw)
         try:
-            body = msgspec.json.decode(await request.body())
+            body = msgspec.json.decode(raw)
         except msgspec.DecodeError:
             raise ValidationFailed("the body is not JSON") from None
         handled = await telegram_webhook.receive(body)

@@ -3,14 +3,18 @@
 Every POST carries our own ``Idempotence-Key`` (stored on our row before the call), and
 a retry reuses it: YooKassa then returns the first result instead of creating a second
 payment. 500s and timeouts are retried with backoff; 429 waits ``retry_after``; other
-4xx answers are final and raised as ``YooKassaRejected``.
+4xx answers are final and raised as ``YooKassaRejected``. An object id goes into a URL
+only in YooKassa's own format (and escaped even then): an id from a notification is
+untrusted text, and "../refunds/X" or "X/cancel" would reach another of the API's paths.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -18,6 +22,9 @@ import structlog
 logger = structlog.get_logger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# YooKassa's ids look like 22d6d597-000f-5000-9000-145f6df21d6f; a little wider, never
+# with "/", ".", "?", "%" or anything else a URL gives meaning to.
+_OBJECT_ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 
 
 class YooKassaError(Exception):
@@ -32,6 +39,17 @@ class YooKassaRejected(Exception):
         self.status = status
         self.code = code
         self.parameter = parameter
+
+
+class InvalidObjectId(ValueError):
+    """An id that is not in YooKassa's format: refused before any request is made."""
+
+
+def _object_path(collection: str, object_id: str, action: str | None = None) -> str:
+    if not _OBJECT_ID.fullmatch(object_id):
+        raise InvalidObjectId(f"not a YooKassa {collection[:-1]} id")
+    path = f"{collection}/{quote(object_id, safe='')}"
+    return f"{path}/{action}" if action else path
 
 
 class YooKassaClient:
@@ -66,16 +84,17 @@ class YooKassaClient:
         return await self._request("POST", "payments", body, idempotence_key)
 
     async def get_payment(self, payment_id: str) -> dict[str, Any]:
-        return await self._request("GET", f"payments/{payment_id}")
+        return await self._request("GET", _object_path("payments", payment_id))
 
     async def cancel_payment(self, payment_id: str, idempotence_key: str) -> dict[str, Any]:
-        return await self._request("POST", f"payments/{payment_id}/cancel", {}, idempotence_key)
+        path = _object_path("payments", payment_id, "cancel")
+        return await self._request("POST", path, {}, idempotence_key)
 
     async def create_refund(self, body: dict[str, Any], idempotence_key: str) -> dict[str, Any]:
         return await self._request("POST", "refunds", body, idempotence_key)
 
     async def get_refund(self, refund_id: str) -> dict[str, Any]:
-        return await self._request("GET", f"refunds/{refund_id}")
+        return await self._request("GET", _object_path("refunds", refund_id))
 
     async def _request(
         self,

@@ -1,9 +1,10 @@
 """Provider notifications (YooKassa webhooks).
 
 Notifications carry no signature. So: accept them only from the provider's addresses,
-record ``(provider, event, object_id)`` once (a duplicate is answered 200 and ignored),
-and let the worker fetch the object from the provider's API and trust only that answer
-(status, amount, currency, metadata). Transitions move forward only.
+record ``(provider, event, object_id)`` once (a duplicate is answered 200 and ignored,
+one about an object that is not ours is recorded as rejected), and let the worker fetch
+the object from the provider's API and trust only that answer (status, amount, currency,
+metadata). Transitions move forward only.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ RECONCILE_AFTER = timedelta(minutes=5)
 KNOWN_EVENTS = frozenset(
     {"payment.succeeded", "payment.canceled", "payment.waiting_for_capture", "refund.succeeded"}
 )
+REJECTED_UNKNOWN = "rejected_unknown_object"
 
 
 class ProviderApi(Protocol):
@@ -132,7 +134,13 @@ class PaymentNotifications:
 
     async def receive(self, source: str | None, event: str, object_id: str) -> str:
         """Record a notification (``event`` about the provider's object ``object_id``);
-        returns "recorded" or "duplicate"."""
+        returns "recorded", "duplicate" or "rejected".
+
+        A notification about an object that is not ours (no payment or refund with that
+        provider id, which also covers an id not in the provider's format) is recorded
+        as rejected and never fetched: it is answered 200 like any other, so the
+        provider stops redelivering it. A payment whose provider id was not stored yet
+        is settled by ``reconcile``."""
         if not self.allowed(source):
             logger.warning("webhook_rejected_source", provider=self._provider)
             raise Forbidden("Notifications are accepted only from the provider's addresses.")
@@ -145,6 +153,9 @@ class PaymentNotifications:
             )
             if record_id is None:
                 return "duplicate"
+            if not await self._is_ours(uow, event, object_id):
+                await uow.repos.records.finish_notification(record_id, REJECTED_UNKNOWN)
+                return "rejected"
             uow.publish(
                 PaymentNotificationReceived(
                     event_id=new_id(),
@@ -160,6 +171,13 @@ class PaymentNotifications:
         outcome = await in_transaction(self._uow, work)
         logger.info("webhook_received", notification=event, outcome=outcome)
         return outcome
+
+    @staticmethod
+    async def _is_ours(uow: PaymentsUoW, event: str, object_id: str) -> bool:
+        records = uow.repos.records
+        if event.startswith("refund."):
+            return await records.refund_by_provider_id(object_id) is not None
+        return await records.by_provider_id(object_id) is not None
 
     async def process(self, notification: PaymentNotificationReceived) -> None:
         """Worker: fetch the object from the API, verify it, apply forward-only changes."""
