@@ -1,7 +1,8 @@
 -- Identity's part of data-subject export and erasure.
 
 -- name: export_profile(user_id)^
-SELECT u.id, u.email, u.email_verified_at, u.phone, u.telegram_user_id, u.display_name,
+SELECT u.id, u.email, u.email_verified_at, u.phone, u.phone_verified_at, u.telegram_user_id,
+       u.display_name,
        u.timezone, u.locale, u.status, u.created_at,
        coalesce(array_agg(r.role_code) FILTER (WHERE r.role_code IS NOT NULL), '{}') AS roles
 FROM users u LEFT JOIN user_roles r ON r.user_id = u.id
@@ -18,19 +19,16 @@ SELECT 'erasure', status, requested_at FROM erasure_requests WHERE user_id = :us
 ORDER BY requested_at;
 
 -- name: erase_login_deliveries(user_id)!
--- Queued login-code e-mails to the user's address: drop the encrypted address.
-UPDATE notification_deliveries d
-SET payload_encrypted = NULL, status = CASE WHEN d.status = 'pending' THEN 'skipped' ELSE d.status END
-FROM login_codes c, users u
+-- Login-code e-mails to the user's address (sent or queued) are the person's messages.
+DELETE FROM notification_deliveries d
+USING login_codes c, users u
 WHERE u.id = :user_id AND c.email_normalized = lower(u.email)
-  AND d.recipient_kind = 'login_code' AND d.recipient_id = c.id::text
-  AND (d.payload_encrypted IS NOT NULL OR d.status = 'pending');
+  AND d.recipient_kind = 'login_code' AND d.recipient_id = c.id::text;
 
 -- name: erase_user_deliveries(user_id)!
-UPDATE notification_deliveries
-SET payload_encrypted = NULL, status = CASE WHEN status = 'pending' THEN 'skipped' ELSE status END
-WHERE recipient_kind = 'user' AND recipient_id = CAST(:user_id AS text)
-  AND (payload_encrypted IS NOT NULL OR status = 'pending');
+-- Every message to the account, sent or queued: the row says who was told what, when.
+DELETE FROM notification_deliveries
+WHERE recipient_kind = 'user' AND recipient_id = CAST(:user_id AS text);
 
 -- name: erase_login_codes(user_id)!
 DELETE FROM login_codes c USING users u
@@ -40,18 +38,18 @@ WHERE u.id = :user_id AND c.email_normalized = lower(u.email);
 DELETE FROM auth_sessions WHERE user_id = :user_id;
 
 -- name: erase_exports(user_id)!
-UPDATE data_export_requests
-SET archive_encrypted = NULL, download_token_hash = NULL,
-    status = CASE WHEN status IN ('pending', 'ready') THEN 'expired' ELSE status END
-WHERE user_id = :user_id AND (archive_encrypted IS NOT NULL OR status IN ('pending', 'ready'));
+-- The archives and the requests: a pending one is never built for a deleted account.
+DELETE FROM data_export_requests WHERE user_id = :user_id;
 
--- name: erase_telegram_accounts(user_id)!
-DELETE FROM telegram_accounts WHERE user_id = :user_id;
+-- name: erase_roles(user_id)!
+-- A deleted account holds no role (roles it granted others stay theirs).
+DELETE FROM user_roles WHERE user_id = :user_id;
 
 -- name: anonymise_user(user_id, now)!
--- The row stays (appointments and payments refer to it), without any contact data.
+-- The row stays (appointments, payments and the consent history refer to it), without
+-- any contact data.
 UPDATE users
-SET email = NULL, email_verified_at = NULL, phone = NULL, telegram_user_id = NULL,
-    display_name = NULL, status = 'deleted', deleted_at = :now, updated_at = :now,
-    version = version + 1
+SET email = NULL, email_verified_at = NULL, phone = NULL, phone_verified_at = NULL,
+    telegram_user_id = NULL, display_name = NULL, status = 'deleted', deleted_at = :now,
+    updated_at = :now, version = version + 1
 WHERE id = :user_id;

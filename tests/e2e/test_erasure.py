@@ -133,12 +133,14 @@ async def test_erasure_leaves_no_personal_data_and_keeps_accounting_rows(
          "b": CIPHER.encrypt(json.dumps({"text": f"{NAME} пишет"}),
                              f"diary_entries.body_encrypted:{entry_id}")},
     )  # fmt: skip
-    # A lead with the same address (the contact form, before the account) and a question
-    # the person asked while signed in.
+    # A lead from the contact form that staff converted to the account (a lead that only
+    # shares the address is not the person's: tests/security/test_erasure_walk.py), and a
+    # question the person asked while signed in.
     lead = rows.one(
         postgresql,
-        "INSERT INTO leads (source, display_name) VALUES ('web_form', %(n)s) RETURNING id",
-        {"n": NAME},
+        """INSERT INTO leads (source, display_name, status, converted_user_id)
+           VALUES ('web_form', %(n)s, 'converted', %(u)s) RETURNING id""",
+        {"n": NAME, "u": user["id"]},
     )
     postgresql.execute(
         """INSERT INTO lead_identities (lead_id, kind, value, value_normalized)

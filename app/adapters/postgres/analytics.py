@@ -9,6 +9,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.session import Session
+from app.application.identity.personal_data import DataSubject
 
 Row = dict[str, Any]
 
@@ -67,3 +68,33 @@ class PostgresAnalyticsStore:
     async def no_show_rate(self, date_from: datetime, date_to: datetime) -> list[Row]:
         rows = self._q.no_show_rate(self._s.conn, date_from=date_from, date_to=date_to)
         return [dict(r) async for r in rows]
+
+
+class AnalyticsPersonalData:
+    """Analytics' section: the person's events (recorded with their account, under an
+    anonymous id whose self-checks they claimed, or about their appointments) in the
+    export; erasure deletes them, so past dashboards lose the person's rows."""
+
+    name = "analytics"
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.analytics
+
+    async def bind(self, subject: DataSubject) -> DataSubject:
+        return subject
+
+    def _of(self, subject: DataSubject) -> dict[str, Any]:
+        return {
+            "user_id": subject.user_id,
+            "anonymous_ids": list(subject.anonymous_ids),
+            "lead_ids": list(subject.lead_ids),
+        }
+
+    async def export(self, subject: DataSubject) -> object:
+        rows = self._q.export_events(self._s.conn, **self._of(subject))
+        return {"events": [dict(r) async for r in rows]}
+
+    async def erase(self, subject: DataSubject) -> dict[str, int]:
+        erased = await self._q.erase_events(self._s.conn, **self._of(subject))
+        return {"analytics_events": int(erased)}

@@ -10,6 +10,7 @@ from typing import Any
 from app.adapters.postgres.booking import PostgresConsentReader
 from app.adapters.postgres.session import Session
 from app.application.cabinet.diary import DiaryEntryInput
+from app.application.identity.personal_data import DataSubject
 from app.domain.shared.ids import new_id
 
 Row = dict[str, Any]
@@ -78,13 +79,17 @@ class DiaryPersonalData:
         self._s = session
         self._q = session.queries.cabinet
 
-    async def export(self, user_id: uuid.UUID) -> object:
+    async def bind(self, subject: DataSubject) -> DataSubject:
+        return subject
+
+    async def export(self, subject: DataSubject) -> object:
         entries = []
-        async for row in self._q.export_entries(self._s.conn, user_id=user_id):
+        async for row in self._q.export_entries(self._s.conn, user_id=subject.user_id):
             body = json.loads(self._s.decrypt(row["body_encrypted"], TABLE, COLUMN, row["id"]))
             dates = {"created_at": row["created_at"], "updated_at": row["updated_at"]}
             entries.append({"entry_date": row["entry_date"], **body, **dates})
         return {"entries": entries}
 
-    async def erase(self, user_id: uuid.UUID) -> dict[str, int]:
-        return {"diary_entries": int(await self._q.erase_entries(self._s.conn, user_id=user_id))}
+    async def erase(self, subject: DataSubject) -> dict[str, int]:
+        erased = await self._q.erase_entries(self._s.conn, user_id=subject.user_id)
+        return {"diary_entries": int(erased)}

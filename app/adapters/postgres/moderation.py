@@ -15,6 +15,7 @@ from typing import Any
 
 from app.adapters.postgres.booking import PostgresConsentReader
 from app.adapters.postgres.session import Session
+from app.application.identity.personal_data import DataSubject
 from app.domain.shared.ids import new_id
 
 Row = dict[str, Any]
@@ -161,11 +162,15 @@ class ModerationPersonalData:
         self._s = session
         self._q = session.queries.moderation
 
-    async def export(self, user_id: uuid.UUID) -> object:
-        items = await PostgresModerationStore(self._s).items_of(user_id)
+    async def bind(self, subject: DataSubject) -> DataSubject:
+        return subject
+
+    async def export(self, subject: DataSubject) -> object:
+        items = await PostgresModerationStore(self._s).items_of(subject.user_id)
         return {"items": [{k: v for k, v in i.items() if k not in ("actions",)} for i in items]}
 
-    async def erase(self, user_id: uuid.UUID) -> dict[str, int]:
+    async def erase(self, subject: DataSubject) -> dict[str, int]:
+        user_id = subject.user_id
         ids = await PostgresModerationStore(self._s).item_ids_of(user_id)
         erased = int(await self._q.erase_items(self._s.conn, ids=ids)) if ids else 0
         await self._q.erase_authorships(self._s.conn, user_id=user_id)

@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.session import Session
+from app.application.identity.personal_data import DataSubject
 from app.domain.crm.contact import LeadContact
 from app.domain.shared.ids import new_id
 from app.domain.shared.privacy import ensure_p0
@@ -272,3 +273,43 @@ class PostgresTelegramDirectory:
         """(display name, e-mail) of the account, to tell its owner about a new link."""
         row = await self._s.queries.telegram.account_owner(self._s.conn, user_id=user_id)
         return (row["display_name"], row["email"]) if row else (None, None)
+
+
+class TelegramPersonalData:
+    """Telegram's section: the accounts linked to the person or to their leads, and the
+    deep links made for them, in the export; erasure deletes both (a link someone else
+    made keeps no trace of the person's Telegram having opened it)."""
+
+    name = "telegram"
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.telegram
+
+    async def bind(self, subject: DataSubject) -> DataSubject:
+        rows = self._q.telegram_ids_of(
+            self._s.conn, user_id=subject.user_id, lead_ids=list(subject.lead_ids)
+        )
+        return subject.with_telegram_user_ids([r["telegram_user_id"] async for r in rows])
+
+    async def export(self, subject: DataSubject) -> object:
+        conn, ids = self._s.conn, list(subject.telegram_user_ids)
+        accounts = self._q.export_accounts(conn, telegram_user_ids=ids)
+        links = self._q.export_deep_links(
+            conn, user_id=subject.user_id, lead_ids=list(subject.lead_ids)
+        )
+        return {
+            "accounts": [dict(r) async for r in accounts],
+            "deep_links": [dict(r) async for r in links],
+        }
+
+    async def erase(self, subject: DataSubject) -> dict[str, int]:
+        conn, q = self._s.conn, self._q
+        ids, leads = list(subject.telegram_user_ids), list(subject.lead_ids)
+        links = int(await q.erase_deep_links(conn, user_id=subject.user_id, lead_ids=leads))
+        await q.forget_link_claims(conn, telegram_user_ids=ids)
+        await q.detach_leads(conn, user_id=subject.user_id, lead_ids=leads)
+        return {
+            "deep_links": links,
+            "telegram_accounts": int(await q.erase_accounts(conn, telegram_user_ids=ids)),
+        }

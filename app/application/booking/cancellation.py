@@ -1,0 +1,39 @@
+"""Cancelling an appointment under its service's refund policy, in the caller's unit of
+work: an erasure cancels the person's upcoming appointments inside its own transaction,
+exactly as the client cancelling them would."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from app.application.booking.ports import BookingRepos
+from app.application.booking.service import cancellation_policy
+from app.domain.booking.appointment import Appointment
+from app.domain.booking.refunds import refund_for_cancellation
+from app.domain.errors import NotFound
+from app.domain.shared.money import Money
+
+
+async def cancel_under_policy(
+    repos: BookingRepos, appointment: Appointment, now: datetime, *, reason: str,
+    by: uuid.UUID | None, full_refund: bool = False,
+) -> Money:  # fmt: skip
+    """Cancel with the refund the service's policy gives for this notice (everything paid
+    when ``full_refund``); the refund is recorded for the payment provider, and
+    ``AppointmentCanceled`` frees the slot and the calendar event through the usual
+    handlers once the transaction commits."""
+    service = await repos.services.get(appointment.service_id)
+    if service is None:
+        raise NotFound()
+    paid = await repos.payments.paid_amount(appointment.id)
+    refund = Money.zero(service.currency)
+    if paid is not None:
+        refund = paid if full_refund else refund_for_cancellation(
+            paid, start_at=appointment.session.start, now=now, policy=cancellation_policy(service)
+        )  # fmt: skip
+    appointment.cancel(now, reason=reason, by=by, refund=refund)
+    await repos.appointments.save(appointment)
+    if not refund.is_zero:
+        await repos.payments.refund(appointment.id, refund, "cancellation_policy")
+    return refund
