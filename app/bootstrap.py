@@ -36,10 +36,10 @@ from app.adapters.http.identity import IDENTITY_CONTROLLERS
 from app.adapters.http.interactives import INTERACTIVE_CONTROLLERS
 from app.adapters.http.moderation import MODERATION_CONTROLLERS
 from app.adapters.http.payments import AdminPaymentsController
-from app.adapters.http.telegram import DeepLinksController
+from app.adapters.http.telegram import DeepLinksController, TelegramLinkController
 from app.adapters.http.webhooks import TelegramWebhookController, WebhooksController
 from app.adapters.postgres.admin import PostgresAdminStore
-from app.adapters.postgres.analytics import PostgresAnalyticsStore
+from app.adapters.postgres.analytics import AnalyticsPersonalData, PostgresAnalyticsStore
 from app.adapters.postgres.booking import BookingPersonalData, PostgresBookingRepos
 from app.adapters.postgres.content import PostgresContentRepos
 from app.adapters.postgres.crm import CrmPersonalData, PostgresLeadStore
@@ -47,7 +47,11 @@ from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
 from app.adapters.postgres.diary import DiaryPersonalData, PostgresDiaryStore
 from app.adapters.postgres.embedded import start_embedded_postgres
-from app.adapters.postgres.identity import PostgresIdentityRepos
+from app.adapters.postgres.identity import (
+    IdentityPersonalData,
+    PostgresIdentityRepos,
+    SectionFactory,
+)
 from app.adapters.postgres.interactives import InteractivesPersonalData, PostgresInteractiveStore
 from app.adapters.postgres.jobs import PostgresJobLock
 from app.adapters.postgres.key_rotation import KeyRotation, RotationReport
@@ -58,7 +62,7 @@ from app.adapters.postgres.notifications import PostgresDeliveryQueue, PostgresT
 from app.adapters.postgres.outbox import PostgresOutboxStore
 from app.adapters.postgres.payments import PostgresPaymentsRepos
 from app.adapters.postgres.session import Session
-from app.adapters.postgres.telegram import PostgresTelegramDirectory
+from app.adapters.postgres.telegram import PostgresTelegramDirectory, TelegramPersonalData
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
 from app.adapters.telegram.bot import TelegramWebhook, build_dispatcher
 from app.adapters.telegram.channel import TelegramChannel
@@ -100,11 +104,7 @@ logger = structlog.get_logger(__name__)
 R = TypeVar("R")
 
 OUTBOX_RETENTION = timedelta(days=7)
-# Each context's part of data-subject export and erasure (identity's own runs last).
-PERSONAL_DATA_SECTIONS = (
-    BookingPersonalData, InteractivesPersonalData, DiaryPersonalData, CrmPersonalData,
-    ModerationPersonalData,
-)  # fmt: skip
+IDEMPOTENCY_RETENTION = timedelta(days=1)
 # Defaults also seeded in system_settings (booking.hold_minutes, reminder offsets).
 HOLD_MINUTES = 15
 REMINDER_OFFSETS_HOURS = (24, 2)
@@ -196,7 +196,23 @@ def _wire_telegram(settings: Settings, core: Core) -> None:
     )
 
 
+def personal_data_sections(settings: Settings) -> tuple[SectionFactory, ...]:
+    """Each context's part of data-subject export and erasure, in the order they run.
+    CRM binds the person's leads before Telegram looks up the accounts linked to them;
+    CRM's erasure moves the leads' appointments to the account; booking runs last, so
+    appointments are cancelled and de-identified after every other step has run."""
+
+    def booking(session: Session) -> BookingPersonalData:
+        return BookingPersonalData(session, settings.public_base_url, settings.payments_provider)
+
+    return (
+        CrmPersonalData, TelegramPersonalData, InteractivesPersonalData, AnalyticsPersonalData,
+        DiaryPersonalData, ModerationPersonalData, IdentityPersonalData, booking,
+    )  # fmt: skip
+
+
 def _identity_service(settings: Settings, core: Core) -> IdentityService:
+    sections = personal_data_sections(settings)
     config = IdentityConfig(
         sessions=SessionPolicies(
             client=SessionPolicy(
@@ -217,9 +233,7 @@ def _identity_service(settings: Settings, core: Core) -> IdentityService:
         else None
     )
     return IdentityService(
-        core.unit_of_work(
-            lambda session: PostgresIdentityRepos(session, sections=PERSONAL_DATA_SECTIONS)
-        ),
+        core.unit_of_work(lambda session: PostgresIdentityRepos(session, sections=sections)),
         core.clock,
         KeyedHasher(core.cipher.keyring),
         config,
@@ -449,6 +463,16 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         await outbox.purge_processed(now - OUTBOX_RETENTION)
 
     scheduler.register(PeriodicJob("outbox.purge_processed", timedelta(hours=1), purge_outbox))
+
+    async def purge_idempotency(now: datetime) -> None:
+        async with database.pool.connection() as conn:
+            await database.queries.events.purge_idempotency_records(
+                conn, before=now - IDEMPOTENCY_RETENTION
+            )
+
+    # A replayed request is answered from its record for a day; older ones only cost space
+    # (and hold an encrypted copy of the answer).
+    scheduler.register(PeriodicJob("idempotency.purge", timedelta(hours=1), purge_idempotency))
     channels = {"email": _email_channel(settings)}
     telegram_bot = _telegram_bot(settings)
     if telegram_bot is not None:
@@ -548,7 +572,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             AdminPaymentsController,
             *([SandboxPaymentsController] if settings.payments_provider == "sandbox" else []),
             *(
-                [TelegramWebhookController, DeepLinksController]
+                [TelegramWebhookController, DeepLinksController, TelegramLinkController]
                 if core.telegram is not None
                 else []
             ),

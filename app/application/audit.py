@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from app.application.ports import AuditEntry, UnitOfWork
 
 if TYPE_CHECKING:  # identity's service uses this module too
-    from app.application.identity.service import Principal
+    from app.application.access import Principal
 
 
 async def audit_action(

@@ -1,8 +1,5 @@
--- Leads as other contexts need them (booking guests, contact forms).
-
--- name: find_lead_by_identity(kind, value_normalized)^
-SELECT l.id FROM lead_identities i JOIN leads l ON l.id = i.lead_id
-WHERE i.kind = :kind AND i.value_normalized = :value_normalized;
+-- Leads as other contexts need them (booking guests, contact forms). A public request
+-- always makes its own lead: no query here looks a lead up by a contact to act on it.
 
 -- name: insert_lead(id, source, display_name, first_touch, now)!
 INSERT INTO leads (id, status, source, display_name, first_touch, created_at, updated_at)
@@ -10,8 +7,7 @@ VALUES (:id, 'new', :source, :display_name, :first_touch, :now, :now);
 
 -- name: insert_lead_identity(id, lead_id, kind, value, value_normalized, now)!
 INSERT INTO lead_identities (id, lead_id, kind, value, value_normalized, created_at)
-VALUES (:id, :lead_id, :kind, :value, :value_normalized, :now)
-ON CONFLICT (kind, value_normalized) DO NOTHING;
+VALUES (:id, :lead_id, :kind, :value, :value_normalized, :now);
 
 -- name: insert_lead_consent(id, lead_id, consent_type, granted, document_version, now)!
 INSERT INTO consents (id, lead_id, consent_type, granted, document_version, source, created_at)
@@ -21,14 +17,13 @@ VALUES (:id, :lead_id, :consent_type, :granted, :document_version, 'web', :now);
 INSERT INTO lead_timeline_events (id, lead_id, event_type, occurred_at, props)
 VALUES (:id, :lead_id, :event_type, :now, :props);
 
--- name: lead_contact(lead_id)^
-SELECT l.display_name,
-       (SELECT value FROM lead_identities WHERE lead_id = l.id AND kind = 'email' LIMIT 1) AS email
-FROM leads l WHERE l.id = :lead_id;
-
--- name: lock_identity(key)!
--- Serialises find-or-create for one identity, so two requests make one lead.
-SELECT pg_advisory_xact_lock(hashtextextended(:key, 0));
+-- name: lead_contact(lead_id, identity_id)^
+-- The name of the lead and the one e-mail given with a booking or request (its
+-- identity id is stored on it); never "some e-mail of the lead".
+SELECT l.display_name, i.value AS email
+FROM leads AS l
+LEFT JOIN lead_identities AS i ON i.id = :identity_id AND i.lead_id = l.id AND i.kind = 'email'
+WHERE l.id = :lead_id;
 
 -- name: insert_note(id, lead_id, author_id, body_encrypted, now)!
 INSERT INTO lead_notes (id, lead_id, author_id, body_encrypted, created_at)
@@ -39,7 +34,8 @@ VALUES (:id, :lead_id, :author_id, :body_encrypted, :now);
 SELECT l.id, l.status, l.source, l.display_name, l.assigned_to, l.converted_user_id,
        l.first_touch, l.created_at, l.updated_at, l.version
 FROM leads AS l
-WHERE (CAST(:status AS text) IS NULL OR l.status = :status)
+WHERE l.merged_into_id IS NULL
+  AND (CAST(:status AS text) IS NULL OR l.status = :status)
   AND (CAST(:q AS text) IS NULL
        OR strpos(lower(l.display_name), lower(:q)) > 0
        OR EXISTS (SELECT 1 FROM lead_identities AS i
@@ -48,9 +44,53 @@ ORDER BY l.created_at DESC, l.id
 LIMIT :limit;
 
 -- name: get_lead(id)^
+-- A lead merged into another is not a lead any more (its row anchors consents only).
 SELECT id, status, source, display_name, assigned_to, converted_user_id, first_touch,
        created_at, updated_at, version
-FROM leads WHERE id = :id;
+FROM leads WHERE id = :id AND merged_into_id IS NULL;
+
+-- name: merge_suggestions(lead_id)
+-- Other leads that gave one of this lead's contacts: a suggestion for staff, who decide.
+SELECT DISTINCT o.lead_id AS id, o.kind
+FROM lead_identities AS mine
+JOIN lead_identities AS o ON o.kind = mine.kind AND o.value_normalized = mine.value_normalized
+WHERE mine.lead_id = :lead_id AND o.lead_id <> :lead_id
+ORDER BY o.lead_id, o.kind
+LIMIT 20;
+
+-- name: merge_leads(source_id, target_id, now)^
+-- Staff merge (audited by the caller): everything of the source lead moves to the
+-- target except its consents (append-only legal evidence), which stay on the source row,
+-- kept as merged_into the target. Identities keep their ids, so a booking's contact stays
+-- the one given with it.
+WITH identities_moved AS (
+    UPDATE lead_identities SET lead_id = :target_id WHERE lead_id = :source_id RETURNING id
+), timeline_moved AS (
+    UPDATE lead_timeline_events SET lead_id = :target_id WHERE lead_id = :source_id RETURNING id
+), notes_moved AS (
+    UPDATE lead_notes SET lead_id = :target_id WHERE lead_id = :source_id RETURNING id
+), appointments_moved AS (
+    UPDATE appointments SET lead_id = :target_id WHERE lead_id = :source_id RETURNING id
+), waitlist_moved AS (
+    UPDATE waitlist_requests SET lead_id = :target_id WHERE lead_id = :source_id RETURNING id
+), links_moved AS (
+    UPDATE deep_links SET lead_id = :target_id WHERE lead_id = :source_id RETURNING id
+), accounts_moved AS (
+    UPDATE telegram_accounts SET lead_id = :target_id, updated_at = :now
+    WHERE lead_id = :source_id RETURNING telegram_user_id
+), source_kept AS (
+    UPDATE leads SET merged_into_id = :target_id, display_name = NULL, status = 'lost',
+                     assigned_to = NULL, updated_at = :now, version = version + 1
+    WHERE id = :source_id RETURNING converted_user_id
+)
+UPDATE leads SET updated_at = :now, version = version + 1,
+                 converted_user_id = coalesce(converted_user_id,
+                                              (SELECT converted_user_id FROM source_kept)),
+                 status = CASE WHEN converted_user_id IS NULL
+                                    AND (SELECT converted_user_id FROM source_kept) IS NOT NULL
+                               THEN 'converted' ELSE status END
+WHERE id = :target_id
+RETURNING id;
 
 -- name: lead_identities(lead_id)
 SELECT kind, value, created_at FROM lead_identities WHERE lead_id = :lead_id ORDER BY created_at, kind;
@@ -76,34 +116,42 @@ WHERE id = :id
 RETURNING id;
 
 -- name: leads_matching_user(user_id)
--- The leads that are this user: converted to them, or sharing an e-mail, phone or
--- Telegram id with the account.
-SELECT DISTINCT l.id FROM leads AS l
-LEFT JOIN lead_identities AS i ON i.lead_id = l.id
-JOIN users AS u ON u.id = :user_id
-WHERE l.converted_user_id = u.id
-   OR (i.kind = 'email' AND i.value_normalized = lower(u.email))
-   OR (i.kind = 'phone' AND i.value_normalized = u.phone)
-   OR (i.kind = 'telegram' AND i.value_normalized = u.telegram_user_id::text);
+-- The leads that are this user, for export and erasure: converted to the account by
+-- staff (audited), or attached to a Telegram account linked to it (a signed Telegram
+-- login, or a link its owner confirmed), and the leads staff merged into those. Never a
+-- lead that merely shares an e-mail, a phone or a Telegram id with the account: a
+-- contact given in a public request is a claim, not proof of who gave it.
+WITH RECURSIVE bound (id) AS (
+    SELECT l.id FROM leads AS l WHERE l.converted_user_id = :user_id
+    UNION
+    SELECT a.lead_id FROM telegram_accounts AS a
+    WHERE a.user_id = :user_id AND a.lead_id IS NOT NULL
+    UNION
+    SELECT m.id FROM leads AS m JOIN bound AS b ON m.merged_into_id = b.id
+)
+SELECT id FROM bound ORDER BY id;
 
--- name: erase_leads(ids, user_id)!
--- Erasure: a lead's contact data, notes and timeline go; its appointments move to the
--- (de-identified) account for accounting; the row stays as the anchor of its consent
--- history, which is legal evidence and append-only.
+-- name: erase_leads(ids, user_id, now)!
+-- Erasure: a lead's contacts, notes, timeline and the messages queued to it go; its
+-- appointments move to the (de-identified) account for accounting (booking's step, which
+-- runs after this one, cancels and de-identifies them); the row stays, emptied and no
+-- longer linked to the account, as the anchor of its consent history, which is legal
+-- evidence and append-only. Waitlist requests, Telegram accounts and deep links of the
+-- lead are removed by their own contexts' steps.
 WITH appointments_moved AS (
     UPDATE appointments SET client_user_id = coalesce(client_user_id, :user_id), lead_id = NULL
     WHERE lead_id = ANY(:ids) RETURNING id
-), waitlist_gone AS (
-    DELETE FROM waitlist_requests WHERE lead_id = ANY(:ids) RETURNING id
-), accounts_gone AS (
-    DELETE FROM telegram_accounts WHERE lead_id = ANY(:ids) RETURNING telegram_user_id
 ), identities_gone AS (
     DELETE FROM lead_identities WHERE lead_id = ANY(:ids) RETURNING id
 ), notes_gone AS (
     DELETE FROM lead_notes WHERE lead_id = ANY(:ids) RETURNING id
 ), timeline_gone AS (
     DELETE FROM lead_timeline_events WHERE lead_id = ANY(:ids) RETURNING id
+), deliveries_gone AS (
+    DELETE FROM notification_deliveries
+    WHERE recipient_kind = 'lead' AND recipient_id = ANY(CAST(:ids AS text[])) RETURNING id
 )
 UPDATE leads SET display_name = NULL, first_touch = '{}'::jsonb, status = 'lost',
-                 assigned_to = NULL, version = version + 1
+                 assigned_to = NULL, converted_user_id = NULL, updated_at = :now,
+                 version = version + 1
 WHERE id = ANY(:ids);

@@ -6,11 +6,6 @@ INSERT INTO payments (id, appointment_id, kind, amount, currency, provider, idem
 VALUES (:id, :appointment_id, :kind, :amount, :currency, :provider, :idempotence_key, :status,
         :confirmation_url, :now, :now);
 
--- name: get_payment(id)^
-SELECT id, appointment_id, kind, amount, currency, provider, provider_payment_id, status,
-       confirmation_url, confirmed_at, version
-FROM payments WHERE id = :id;
-
 -- name: succeeded_payment_for(appointment_id)^
 SELECT id, amount, currency FROM payments
 WHERE appointment_id = :appointment_id AND status = 'succeeded'
@@ -46,16 +41,13 @@ UPDATE payments SET status = 'canceled', failure_reason = 'canceled_by_client',
 WHERE id = :id AND status IN ('intent', 'pending')
 RETURNING appointment_id;
 
--- name: refunds_for(appointment_id)
-SELECT r.amount, r.currency, r.status, r.reason FROM refunds r
-JOIN payments p ON p.id = r.payment_id WHERE p.appointment_id = :appointment_id;
-
 -- name: payment_for_link(id)^
--- The customer's address is read only for the 54-FZ receipt, when receipts are on.
+-- The customer's address is read only for the 54-FZ receipt, when receipts are on: the
+-- account's e-mail, or the one given with this booking (never another of the lead's).
 SELECT p.id, p.appointment_id, p.amount, p.currency, p.status, p.idempotence_key,
        p.confirmation_url, p.provider_payment_id, s.title AS service_title,
        coalesce(u.email, (SELECT i.value FROM lead_identities i
-                          WHERE i.lead_id = a.lead_id AND i.kind = 'email' LIMIT 1)) AS email
+                          WHERE i.id = a.contact_identity_id AND i.kind = 'email')) AS email
 FROM payments p
 JOIN appointments a ON a.id = p.appointment_id
 JOIN services s ON s.id = a.service_id

@@ -5,11 +5,38 @@ INSERT INTO deep_links (id, code, purpose, payload, user_id, lead_id, created_at
 VALUES (:id, :code, :purpose, :payload, :user_id, :lead_id, :now, :expires_at);
 
 -- name: use_deep_link(code, now)^
--- Records the use and returns the link, unless it is unknown or expired.
+-- Records the use and returns the link, unless it is unknown or expired. A link made
+-- for a person (user or lead) grants something and works once; an unbound one (a
+-- campaign, a public page) may be shared.
 UPDATE deep_links
 SET use_count = use_count + 1, first_used_at = coalesce(first_used_at, :now)
 WHERE code = :code AND (expires_at IS NULL OR expires_at > :now)
+  AND ((user_id IS NULL AND lead_id IS NULL) OR use_count = 0)
 RETURNING id, purpose, payload, user_id, lead_id;
+
+-- name: claim_link_account(id, telegram_user_id)!
+-- The Telegram user who opened an account-linking link; linked only when the account's
+-- owner confirms in a signed-in session.
+UPDATE deep_links SET claimed_by_telegram_user_id = :telegram_user_id
+WHERE id = :id AND purpose = 'link_account' AND claimed_by_telegram_user_id IS NULL;
+
+-- name: pending_link_account(code, user_id, now)^
+-- An account-linking link of this user that a Telegram user opened and nobody has
+-- confirmed yet, with who opened it.
+SELECT d.id, d.claimed_by_telegram_user_id AS telegram_user_id, a.username, d.expires_at
+FROM deep_links AS d
+JOIN telegram_accounts AS a ON a.telegram_user_id = d.claimed_by_telegram_user_id
+WHERE d.code = :code AND d.purpose = 'link_account' AND d.user_id = :user_id
+  AND d.confirmed_at IS NULL AND d.expires_at > :now
+FOR UPDATE OF d;
+
+-- name: confirm_link_account(id, now)!
+UPDATE deep_links SET confirmed_at = :now WHERE id = :id AND confirmed_at IS NULL;
+
+-- name: account_owner(user_id)^
+-- The account owner's name and (verified) e-mail, to tell them Telegram was linked.
+SELECT display_name, email FROM users
+WHERE id = :user_id AND deleted_at IS NULL;
 
 -- name: upsert_account(telegram_user_id, chat_id, username, language_code, now)!
 INSERT INTO telegram_accounts (telegram_user_id, chat_id, username, language_code, started_at,
@@ -22,6 +49,12 @@ SET chat_id = excluded.chat_id, username = excluded.username,
 -- name: get_account(telegram_user_id)^
 SELECT telegram_user_id, chat_id, user_id, lead_id, blocked_at
 FROM telegram_accounts WHERE telegram_user_id = :telegram_user_id;
+
+-- name: linked_active_user(telegram_user_id)^
+-- The account's user, only while that user may act (not blocked, not erased).
+SELECT u.id AS user_id
+FROM telegram_accounts AS a JOIN users AS u ON u.id = a.user_id
+WHERE a.telegram_user_id = :telegram_user_id AND u.status = 'active' AND u.deleted_at IS NULL;
 
 -- name: block_account_by_chat(chat_id, now)!
 UPDATE telegram_accounts SET blocked_at = :now, updated_at = :now

@@ -24,6 +24,7 @@ from tests.e2e.identity_helpers import (
     login,
     wait_for_mail,
 )
+from tests.e2e.staff import signed_in
 from tests.integration import rows
 
 START = "/api/v1/auth/email/start"
@@ -316,6 +317,14 @@ async def test_export_holds_only_the_users_data_and_downloads_once(
         "name": "Экспорт", "email": "EXPORT@example.org", "message": "Перезвоните вечером",
         "consents": [{"consent_type": "personal_data", "granted": True,
                       "document_version": "2026-01"}]})  # fmt: skip
+    # The form's address is only a claim: its lead is theirs once staff convert it.
+    postgresql.commit()
+    lead_id = postgresql.execute("SELECT id FROM leads").fetchone()[0]  # type: ignore[index]
+    assistant = bearer(signed_in(postgresql, "assistant"))
+    converted = await client.post(
+        f"/api/v1/admin/leads/{lead_id}/convert", json={"user_id": user["id"]}, headers=assistant
+    )
+    assert converted.status_code == 200, converted.text
     asked = await client.post(
         "/api/v1/questions", json={"text": "Как пережить расставание?"}, headers=bearer(token)
     )
@@ -341,7 +350,9 @@ async def test_export_holds_only_the_users_data_and_downloads_once(
     assert archive.json()["sections"]["booking"] == {
         "appointments": [],
         "payments": [],
+        "refunds": [],
         "intake_forms": [],
+        "waitlist_requests": [],
     }
     sections = archive.json()["sections"]
     [lead] = sections["crm"]["leads"]

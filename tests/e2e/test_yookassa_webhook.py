@@ -272,8 +272,8 @@ async def test_a_cancellation_refund_is_requested_once_with_our_key(
     postgresql.execute("UPDATE payments SET status = 'succeeded', confirmed_at = now()")
     postgresql.execute("UPDATE appointments SET status = 'confirmed', hold_expires_at = NULL")
     postgresql.commit()
+    from app.application.access import Principal  # noqa: PLC0415
     from app.application.booking.service import Caller  # noqa: PLC0415
-    from app.application.identity.service import Principal  # noqa: PLC0415
     from app.domain.identity.model import Role  # noqa: PLC0415
 
     user = postgresql.execute("SELECT client_user_id FROM appointments").fetchone()[0]  # type: ignore[index]

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from app.application.identity.service import Principal, ensure_owned
+from app.application.access import Principal, ensure_owned
 from app.bootstrap import Core
 from app.domain.errors import NotFound
 from app.domain.identity.model import Role
@@ -63,3 +63,24 @@ def test_foreign_objects_look_missing() -> None:
     ensure_owned(me.user_id, me)
     with pytest.raises(NotFound):
         ensure_owned(uuid.uuid4(), me)
+
+
+async def test_idempotency_records_are_kept_a_day(
+    core: Core, clock: FixedClock, postgresql: psycopg.Connection[Any]
+) -> None:
+    now = clock.now()
+    for key, created in (("old-key-0001", now - timedelta(days=2)), ("new-key-0001", now)):
+        postgresql.execute(
+            """INSERT INTO idempotency_records (scope, key, request_hash, response_encrypted,
+                                                status_code, created_at)
+               VALUES ('booking.hold', %(k)s, %(h)s, 'enc:v1:k:x', 201, %(c)s)""",
+            {"k": key, "h": b"\x00" * 32, "c": created},
+        )
+    postgresql.commit()
+
+    assert "idempotency.purge" in await core.scheduler.run_due()
+
+    postgresql.commit()
+    assert postgresql.execute("SELECT key FROM idempotency_records").fetchall() == [
+        ("new-key-0001",)
+    ]

@@ -123,7 +123,8 @@ async def victim_books_by_phone_and_writes(site: Site) -> dict[str, Any]:
     assistant = bearer(signed_in(site.db, "assistant"))
     lead_id = site.one("SELECT lead_id FROM appointments")
     noted = await site.client.post(
-        f"/api/v1/admin/leads/{lead_id}/notes", json={"body": "Паническая атака в мае"},
+        f"/api/v1/admin/leads/{lead_id}/notes",
+        json={"body": "Паническая атака в мае"},
         headers=assistant,
     )
     assert noted.status_code == 201, noted.text
@@ -169,7 +170,8 @@ async def test_a_lead_with_the_victims_phone_gives_the_attacker_nothing_in_an_ex
     assert VICTIM_SECRET not in archive
     assert "Паническая атака" not in archive
     assert VICTIM_PHONE not in archive
-    assert "konsultatsiya" not in archive and "Консультация" not in archive
+    assert "konsultatsiya" not in archive
+    assert "Консультация" not in archive
 
     # Claiming the victim's phone on the account reveals nothing either.
     claimed = await site.client.patch(
@@ -198,7 +200,9 @@ async def test_the_attackers_erasure_leaves_the_victims_lead_and_booking_alone(
     )  # fmt: skip
     erased = await site.client.post("/api/v1/me/erasure", headers=bearer(token))
     assert erased.status_code == 202, erased.text
-    await eventually(lambda: site.one("SELECT count(*) FROM erasure_requests WHERE status = 'done'"))
+    await eventually(
+        lambda: site.one("SELECT count(*) FROM erasure_requests WHERE status = 'done'")
+    )
     # The victim's lead, note and booking are untouched, and still managed by their link.
     assert site.one("SELECT count(*) FROM lead_notes") == 2
     assert site.one("SELECT client_user_id FROM appointments") is None
@@ -330,3 +334,28 @@ async def test_phone_answers_are_identical_for_numbers_in_use_and_unknown(
     # And the victim keeps their own number.
     me = await site.client.get("/api/v1/me", headers=bearer(victim_token))
     assert me.json()["phone"] == VICTIM_PHONE
+
+
+async def test_a_blocked_client_can_no_longer_act_through_the_bot(site: Site, inbox: Inbox) -> None:
+    token, user = await login(site.client, inbox, VICTIM_EMAIL)
+    site.db.execute(
+        """INSERT INTO telegram_accounts (telegram_user_id, chat_id, user_id)
+           VALUES (%(t)s, %(t)s, %(u)s)""",
+        {"t": ATTACKER_TG, "u": user["id"]},
+    )
+    site.db.execute(
+        "UPDATE users SET telegram_user_id = %(t)s WHERE id = %(u)s",
+        {"t": ATTACKER_TG, "u": user["id"]},
+    )
+    site.db.commit()
+    await site.start_bot("/my")
+    assert not site.replies()[-1].startswith("Чтобы видеть свои записи здесь")
+    owner = bearer(signed_in(site.db, "owner"))
+    blocked = await site.client.post(f"/api/v1/admin/users/{user['id']}/block", headers=owner)
+    assert blocked.status_code in (200, 204), blocked.text
+    for command in ("/my", "/book"):
+        await site.start_bot(command)
+        assert site.replies()[-1].startswith(
+            ("Чтобы видеть свои записи здесь", "Записаться можно на сайте")
+        ), site.replies()[-1]
+    assert (await site.client.get("/api/v1/me", headers=bearer(token))).status_code == 401

@@ -15,8 +15,8 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from app.adapters.http.auth import role_guard
 from app.adapters.http.identity import NO_STORE
 from app.adapters.http.pagination import MAX_LIMIT
+from app.application.access import Principal
 from app.application.admin.service import AdminService
-from app.application.identity.service import Principal
 from app.domain.identity.model import Role
 
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_.]{1,63}$")]

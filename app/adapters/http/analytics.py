@@ -12,8 +12,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from app.adapters.http.identity import NO_STORE
+from app.application.access import Principal
 from app.application.analytics.service import AnalyticsService
-from app.application.identity.service import Principal
 
 AnonymousId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 DeepLinkCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]

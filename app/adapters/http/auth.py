@@ -16,7 +16,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
-from app.application.identity.service import IdentityService, Principal, ensure_roles
+from app.application.access import Principal, ensure_roles
+from app.application.identity.service import IdentityService
 from app.domain.identity.errors import AuthenticationFailed
 from app.domain.identity.model import Role
 

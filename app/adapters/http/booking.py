@@ -16,9 +16,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, _if_match
+from app.application.access import Principal
 from app.application.booking.ports import GuestContact, Service
 from app.application.booking.service import BookingService, Caller, HoldRequest, local_times
-from app.application.identity.service import Principal
 from app.domain.booking.appointment import Appointment
 from app.domain.booking.availability import ScheduleException, WeeklyRule
 from app.domain.errors import ValidationFailed

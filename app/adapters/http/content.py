@@ -19,9 +19,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_304_NOT
 
 from app.adapters.http.identity import NO_STORE, _if_match
 from app.adapters.http.pagination import MAX_LIMIT
+from app.application.access import Principal
 from app.application.content.ports import ListCursor, ListFilter
 from app.application.content.service import ContentService, ItemFields
-from app.application.identity.service import Principal
 from app.domain.content.model import MIME, ContentItem, ContentStatus, ContentType, MediaUse
 from app.domain.errors import ValidationFailed
 

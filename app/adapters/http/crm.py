@@ -15,8 +15,8 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, ConsentIn
 from app.adapters.http.pagination import MAX_LIMIT
+from app.application.access import Principal
 from app.application.crm.service import ContactForm, CrmService
-from app.application.identity.service import Principal
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,63}$")]

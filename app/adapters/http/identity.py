@@ -17,12 +17,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CO
 from app.adapters.http.auth import requires
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.pagination import clamp_limit, decode_cursor, encode_cursor
+from app.application.access import Principal
 from app.application.identity.ports import StoredExport
 from app.application.identity.service import (
     ConsentInput,
     IdentityService,
     LoginResult,
-    Principal,
     ProfileChanges,
 )
 from app.domain.errors import ValidationFailed

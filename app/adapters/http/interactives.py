@@ -16,8 +16,8 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, ConsentIn
+from app.application.access import Principal
 from app.application.cabinet.diary import DiaryEntryInput, DiaryService
-from app.application.identity.service import Principal
 from app.application.interactives.service import InteractiveService
 from app.domain.crm.contact import LeadContact
 

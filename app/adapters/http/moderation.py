@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from app.adapters.http.identity import NO_STORE
 from app.adapters.http.pagination import MAX_LIMIT
-from app.application.identity.service import Principal
+from app.application.access import Principal
 from app.application.moderation.service import ModerationService
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]

@@ -14,7 +14,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from app.adapters.http.identity import NO_STORE
-from app.application.identity.service import Principal
+from app.application.access import Principal
 from app.application.payments.service import PaymentNotifications
 from app.domain.shared.money import Money
 

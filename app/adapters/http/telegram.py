@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from app.adapters.http.identity import NO_STORE
-from app.application.identity.service import Principal
+from app.application.access import Principal
 from app.application.telegram.service import TelegramBotService
 
 

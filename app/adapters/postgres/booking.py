@@ -11,10 +11,12 @@ from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.session import Session
+from app.application.booking.cancellation import cancel_under_policy
 from app.application.booking.ports import GuestContact, PaymentStart, Row, Service
+from app.application.identity.personal_data import DataSubject
 from app.domain.booking.appointment import Appointment, AppointmentStatus
 from app.domain.booking.availability import ScheduleException, WeeklyRule
-from app.domain.crm.contact import LeadContact
+from app.domain.crm.contact import LeadContact, NewLead
 from app.domain.errors import VersionConflict
 from app.domain.shared.ids import new_id
 from app.domain.shared.money import Money
@@ -122,7 +124,8 @@ def _appointment(row: Row) -> Appointment:
         canceled_by=row["canceled_by"], rescheduled_from_id=row["rescheduled_from_id"],
         reminders_sent=tuple(row["reminders_sent"]),
         external_calendar_event_id=row["external_calendar_event_id"],
-        meeting_url=row["meeting_url"], version=row["version"],
+        meeting_url=row["meeting_url"], contact_identity_id=row["contact_identity_id"],
+        version=row["version"],
     )  # fmt: skip
 
 
@@ -142,7 +145,8 @@ class PostgresAppointmentRepository:
         a = appointment
         await self._q.insert_appointment(
             self._s.conn, id=a.id, service_id=a.service_id, client_user_id=a.client_user_id,
-            lead_id=a.lead_id, start_at=a.session.start, end_at=a.session.end,
+            lead_id=a.lead_id, contact_identity_id=a.contact_identity_id,
+            start_at=a.session.start, end_at=a.session.end,
             blocked_start=a.blocked.start, blocked_end=a.blocked.end, timezone=a.timezone,
             status=a.status.value, format=a.format, metadata=Jsonb(a.metadata),
             hold_expires_at=a.hold_expires_at, manage_token_hash=a.manage_token_hash,
@@ -269,20 +273,24 @@ class PostgresLeadDirectory:
         self._s = session
         self._q = session.queries.crm
 
-    async def find_or_create(
+    async def create(
         self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: Row
-    ) -> uuid.UUID:
-        """The guest's lead (merged by e-mail or phone) with a ``booking.held`` event."""
+    ) -> NewLead:
+        """A lead of the guest's own for this booking (contacts are claims: a lead that
+        already has them is never joined), with a ``booking.held`` event."""
         leads = PostgresLeadStore(self._s)
-        lead_id = await leads.find_or_create(
+        lead = await leads.create(
             "booking", LeadContact(contact.name, contact.email, contact.phone), consents,
             first_touch,
         )  # fmt: skip
-        await leads.add_event(lead_id, "booking.held", {})
-        return lead_id
+        await leads.add_event(lead.lead_id, "booking.held", {})
+        return lead
 
-    async def contact(self, lead_id: uuid.UUID) -> tuple[str | None, str | None]:
-        row = await self._q.lead_contact(self._s.conn, lead_id=lead_id)
+    async def contact(
+        self, lead_id: uuid.UUID, identity_id: uuid.UUID | None
+    ) -> tuple[str | None, str | None]:
+        """The lead's name and the e-mail given with the booking (None without one)."""
+        row = await self._q.lead_contact(self._s.conn, lead_id=lead_id, identity_id=identity_id)
         return (row["display_name"], row["email"]) if row else (None, None)
 
 
@@ -293,12 +301,13 @@ class PostgresWaitlistRepository:
 
     async def add(
         self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
-        preferences: Row,
+        contact_identity_id: uuid.UUID | None, preferences: Row,
     ) -> uuid.UUID:  # fmt: skip
         request_id = new_id()
         await self._q.insert_waitlist(
             self._s.conn, id=request_id, service_id=service_id, user_id=user_id, lead_id=lead_id,
-            preferences=Jsonb(preferences), now=self._s.clock.now(),
+            contact_identity_id=contact_identity_id, preferences=Jsonb(preferences),
+            now=self._s.clock.now(),
         )  # fmt: skip
         return request_id
 
@@ -461,35 +470,66 @@ class PostgresBookingRepos:
 
 
 class BookingPersonalData:
-    """Booking's section: appointments, payments and intake forms (decrypted) in the
-    export; erasure destroys intake forms and waitlist requests and keeps de-identified
-    appointments and payments for accounting."""
+    """Booking's section: appointments (with their metadata), payments, refunds, intake
+    forms (decrypted) and waitlist requests of the account and of its leads. Erasure runs
+    last of all the steps: it cancels upcoming appointments under the service's policy
+    (the refund the client would get by cancelling; the events free the slot and the
+    calendar event), destroys intake forms, waitlist requests and remembered booking
+    answers, and de-identifies the appointments, which stay for accounting."""
 
     name = "booking"
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, public_base_url: str, provider: str) -> None:
         self._s = session
         self._q = session.queries.booking
+        self._repos = PostgresBookingRepos(session, public_base_url, provider)
 
-    async def export(self, user_id: uuid.UUID) -> object:
-        conn = self._s.conn
+    async def bind(self, subject: DataSubject) -> DataSubject:
+        return subject
+
+    @staticmethod
+    def _of(subject: DataSubject) -> Row:
+        return {"user_id": subject.user_id, "lead_ids": list(subject.lead_ids)}
+
+    async def export(self, subject: DataSubject) -> object:
+        conn, q, of = self._s.conn, self._q, self._of(subject)
         intake = PostgresIntakeRepository
         return {
-            "appointments": [r async for r in self._q.export_appointments(conn, user_id=user_id)],
-            "payments": [r async for r in self._q.export_payments(conn, user_id=user_id)],
+            "appointments": [dict(r) async for r in q.export_appointments(conn, **of)],
+            "payments": [dict(r) async for r in q.export_payments(conn, **of)],
+            "refunds": [dict(r) async for r in q.export_refunds(conn, **of)],
             "intake_forms": [
                 {"appointment_id": r["appointment_id"], "status": r["status"],
                  "submitted_at": r["submitted_at"],
                  "answers": json.loads(self._s.decrypt(
                      r["payload_encrypted"], intake.TABLE, intake.COLUMN, r["id"]))}
-                async for r in self._q.export_intake_forms(conn, user_id=user_id)
+                async for r in q.export_intake_forms(conn, **of)
             ],
+            "waitlist_requests": [dict(r) async for r in q.export_waitlist(conn, **of)],
         }  # fmt: skip
 
-    async def erase(self, user_id: uuid.UUID) -> dict[str, int]:
-        conn = self._s.conn
+    async def _cancel_upcoming(self, subject: DataSubject) -> int:
+        now = self._s.clock.now()
+        rows = self._q.upcoming_appointments(self._s.conn, now=now, **self._of(subject))
+        canceled = 0
+        for appointment_id in [r["id"] async for r in rows]:
+            appointment = await self._repos.appointments.get(appointment_id)
+            if appointment is not None:
+                await cancel_under_policy(
+                    self._repos, appointment, now, reason="client_request", by=None
+                )
+                canceled += 1
+        return canceled
+
+    async def erase(self, subject: DataSubject) -> dict[str, int]:
+        conn, q, of = self._s.conn, self._q, self._of(subject)
+        canceled = await self._cancel_upcoming(subject)
         return {
-            "intake_forms": int(await self._q.erase_intake_forms(conn, user_id=user_id)),
-            "waitlist_requests": int(await self._q.erase_waitlist(conn, user_id=user_id)),
-            "appointments": int(await self._q.deidentify_appointments(conn, user_id=user_id)),
+            "appointments_canceled": canceled,
+            "intake_forms": int(await q.erase_intake_forms(conn, **of)),
+            "waitlist_requests": int(await q.erase_waitlist(conn, **of)),
+            "idempotency_records": int(await q.erase_idempotency_records(conn, **of)),
+            "appointments": int(
+                await q.deidentify_appointments(conn, now=self._s.clock.now(), **of)
+            ),
         }

@@ -10,7 +10,8 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.session import Session
-from app.domain.crm.contact import LeadContact
+from app.application.identity.personal_data import DataSubject
+from app.domain.crm.contact import LeadContact, NewLead
 from app.domain.crm.timeline import validate_event
 from app.domain.shared.ids import new_id
 
@@ -23,45 +24,40 @@ class PostgresLeadStore:
         self._s = session
         self._q = session.queries.crm
 
-    async def find_or_create(
+    async def create(
         self, source: str, contact: LeadContact, consents: Sequence[tuple[str, bool, str]],
         first_touch: Row,
-    ) -> uuid.UUID:  # fmt: skip
-        """The lead any of these identities already belongs to, else a new one; the
-        identities and consents are added to it."""
-        identities = contact.identities()
+    ) -> NewLead:  # fmt: skip
+        """A new lead with the contacts and consents given. Contacts are claims: an
+        existing lead with the same e-mail, phone or Telegram id is never joined or
+        extended (staff merge leads explicitly, audited)."""
         now = self._s.clock.now()
-        for kind, _, normalized in sorted(identities):
-            await self._q.lock_identity(self._s.conn, key=f"{kind}:{normalized}")
-        lead_id: uuid.UUID | None = None
-        for kind, _, normalized in identities:
-            row = await self._q.find_lead_by_identity(
-                self._s.conn, kind=kind, value_normalized=normalized
-            )
-            if row is not None:
-                lead_id = row["id"]
-                break
-        if lead_id is None:
-            lead_id = new_id()
-            await self._q.insert_lead(
-                self._s.conn, id=lead_id, source=source, display_name=contact.name,
-                first_touch=Jsonb(first_touch), now=now,
-            )  # fmt: skip
-        await self.add_identities(lead_id, contact)
+        lead_id = new_id()
+        await self._q.insert_lead(
+            self._s.conn, id=lead_id, source=source, display_name=contact.name,
+            first_touch=Jsonb(first_touch), now=now,
+        )  # fmt: skip
+        ids = await self.add_identities(lead_id, contact)
         for consent_type, granted, version in consents:
             await self._q.insert_lead_consent(
                 self._s.conn, id=new_id(), lead_id=lead_id, consent_type=consent_type,
                 granted=granted, document_version=version, now=now,
             )  # fmt: skip
-        return lead_id
+        return NewLead(lead_id, ids.get("email"))
 
-    async def add_identities(self, lead_id: uuid.UUID, contact: LeadContact) -> None:
-        """Add the contacts to the lead (one already on another lead stays there)."""
+    async def add_identities(
+        self, lead_id: uuid.UUID, contact: LeadContact
+    ) -> dict[str, uuid.UUID]:
+        """Add the contacts to the lead; the new identity ids by kind."""
+        added: dict[str, uuid.UUID] = {}
         for kind, value, normalized in contact.identities():
+            identity_id = new_id()
             await self._q.insert_lead_identity(
-                self._s.conn, id=new_id(), lead_id=lead_id, kind=kind, value=value,
+                self._s.conn, id=identity_id, lead_id=lead_id, kind=kind, value=value,
                 value_normalized=normalized, now=self._s.clock.now(),
             )  # fmt: skip
+            added[kind] = identity_id
+        return added
 
     async def add_event(self, lead_id: uuid.UUID, event_type: str, props: Row) -> None:
         """A timeline event; props are checked against the event type's allow-list."""
@@ -97,6 +93,9 @@ class PostgresLeadStore:
             "identities": [dict(i) async for i in self._q.lead_identities(conn, lead_id=lead_id)],
             "timeline": [dict(e) async for e in self._q.lead_timeline(conn, lead_id=lead_id)],
             "notes": notes,
+            "merge_suggestions": [
+                dict(r) async for r in self._q.merge_suggestions(conn, lead_id=lead_id)
+            ],
         }
 
     async def update(
@@ -108,6 +107,14 @@ class PostgresLeadStore:
         )  # fmt: skip
         return row is not None
 
+    async def merge(self, source_id: uuid.UUID, target_id: uuid.UUID) -> bool:
+        """Move everything of ``source_id`` to ``target_id`` (staff decided they are one
+        person); False when either is missing or already merged."""
+        row = await self._q.merge_leads(
+            self._s.conn, source_id=source_id, target_id=target_id, now=self._s.clock.now()
+        )
+        return row is not None
+
     async def convert(self, lead_id: uuid.UUID, user_id: uuid.UUID) -> bool:
         row = await self._q.convert_lead(
             self._s.conn, id=lead_id, user_id=user_id, now=self._s.clock.now()
@@ -116,9 +123,11 @@ class PostgresLeadStore:
 
 
 class CrmPersonalData:
-    """The leads that are this person (converted to them, or sharing a contact with the
-    account): in the export with identities, timeline and notes; erasure removes their
-    contact data, notes and timeline and keeps an empty row for the consent history."""
+    """The leads that are this person — converted to them by staff, or attached to their
+    linked Telegram account, never a lead that only shares a contact with the account:
+    in the export with identities, timeline, notes and consents; erasure removes their
+    contacts, notes, timeline and queued messages, moves their appointments to the
+    account and keeps an empty row for the consent history."""
 
     name = "crm"
 
@@ -126,16 +135,25 @@ class CrmPersonalData:
         self._s = session
         self._q = session.queries.crm
 
-    async def _lead_ids(self, user_id: uuid.UUID) -> list[uuid.UUID]:
-        return [r["id"] async for r in self._q.leads_matching_user(self._s.conn, user_id=user_id)]
+    async def bind(self, subject: DataSubject) -> DataSubject:
+        rows = self._q.leads_matching_user(self._s.conn, user_id=subject.user_id)
+        return subject.with_leads([r["id"] async for r in rows])
 
-    async def export(self, user_id: uuid.UUID) -> object:
-        store = PostgresLeadStore(self._s)
-        leads = [await store.lead(lead_id) for lead_id in await self._lead_ids(user_id)]
-        return {"leads": [lead for lead in leads if lead is not None]}
+    async def export(self, subject: DataSubject) -> object:
+        store, ids = PostgresLeadStore(self._s), list(subject.lead_ids)
+        leads = []
+        for lead_id in ids:
+            lead = await store.lead(lead_id)
+            if lead is not None:  # a lead merged into another is exported as that one
+                # Other leads with the same contact are staff's hint, not this person's.
+                leads.append({k: v for k, v in lead.items() if k != "merge_suggestions"})
+        consents = self._q.export_lead_consents(self._s.conn, ids=ids)
+        return {"leads": leads, "consents": [dict(r) async for r in consents]}
 
-    async def erase(self, user_id: uuid.UUID) -> dict[str, int]:
-        ids = await self._lead_ids(user_id)
-        if ids:
-            await self._q.erase_leads(self._s.conn, ids=ids, user_id=user_id)
-        return {"leads": len(ids)}
+    async def erase(self, subject: DataSubject) -> dict[str, int]:
+        if subject.lead_ids:
+            await self._q.erase_leads(
+                self._s.conn, ids=list(subject.lead_ids), user_id=subject.user_id,
+                now=self._s.clock.now(),
+            )  # fmt: skip
+        return {"leads": len(subject.lead_ids)}

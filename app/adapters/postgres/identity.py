@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from app.adapters.postgres.session import Session
-from app.application.identity.personal_data import PersonalDataSection
+from app.application.identity.personal_data import DataSubject, PersonalDataSection
 from app.application.identity.ports import (
     SentLoginCode,
     StoredExport,
@@ -42,6 +42,7 @@ def _user(row: dict[str, Any]) -> User:
         created_at=row["created_at"],
         version=row["version"],
         email_verified_at=row["email_verified_at"],
+        phone_verified_at=row["phone_verified_at"],
     )
 
 
@@ -306,8 +307,8 @@ class PostgresErasureRepository:
 
 class IdentityPersonalData:
     """Identity's section: profile, roles, consents, sessions, requests; erasure
-    anonymises the account and removes login codes, sessions, export archives, queued
-    messages to the person and the Telegram link."""
+    anonymises the account and removes its roles, login codes, sessions, export requests
+    and archives, and the messages sent or queued to the person."""
 
     name = "identity"
 
@@ -315,8 +316,11 @@ class IdentityPersonalData:
         self._s = session
         self._q = session.queries.identity
 
-    async def export(self, user_id: uuid.UUID) -> Any:
-        conn = self._s.conn
+    async def bind(self, subject: DataSubject) -> DataSubject:
+        return subject
+
+    async def export(self, subject: DataSubject) -> Any:
+        conn, user_id = self._s.conn, subject.user_id
         profile = await self._q.export_profile(conn, user_id=user_id)
         consents = await PostgresConsentRepository(self._s).history(user_id)
         return {
@@ -335,15 +339,15 @@ class IdentityPersonalData:
             "requests": [r async for r in self._q.export_requests(conn, user_id=user_id)],
         }
 
-    async def erase(self, user_id: uuid.UUID) -> dict[str, int]:
-        conn, q = self._s.conn, self._q
+    async def erase(self, subject: DataSubject) -> dict[str, int]:
+        conn, q, user_id = self._s.conn, self._q, subject.user_id
         counts = {
             "notification_deliveries": int(await q.erase_login_deliveries(conn, user_id=user_id))
             + int(await q.erase_user_deliveries(conn, user_id=user_id)),
             "login_codes": int(await q.erase_login_codes(conn, user_id=user_id)),
             "auth_sessions": int(await q.erase_sessions(conn, user_id=user_id)),
             "data_export_requests": int(await q.erase_exports(conn, user_id=user_id)),
-            "telegram_accounts": int(await q.erase_telegram_accounts(conn, user_id=user_id)),
+            "user_roles": int(await q.erase_roles(conn, user_id=user_id)),
             "users": int(await q.anonymise_user(conn, user_id=user_id, now=self._s.clock.now())),
         }
         return counts
@@ -363,8 +367,5 @@ class PostgresIdentityRepos:
         self.consents = PostgresConsentRepository(session)
         self.exports = PostgresExportRepository(session)
         self.erasures = PostgresErasureRepository(session)
-        # Identity's own section runs last: others may still need the account's data.
-        self.personal_data: list[PersonalDataSection] = [
-            *(factory(session) for factory in sections),
-            IdentityPersonalData(session),
-        ]
+        # In the composition root's order (identity's own section is one of them).
+        self.personal_data: list[PersonalDataSection] = [factory(session) for factory in sections]

@@ -13,6 +13,7 @@ from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.session import Session
+from app.application.identity.personal_data import DataSubject
 from app.domain.crm.contact import LeadContact
 from app.domain.interactives.scoring import Outcome
 from app.domain.shared.ids import new_id
@@ -117,9 +118,11 @@ class PostgresInteractiveStore:
         self, contact: LeadContact, consents: Sequence[tuple[str, bool, str]], slug: str
     ) -> uuid.UUID:
         leads = PostgresLeadStore(self._s)
-        lead_id = await leads.find_or_create(
-            "interactive", contact, consents, {"entry_point": "interactive", "page": slug}
-        )
+        lead_id = (
+            await leads.create(
+                "interactive", contact, consents, {"entry_point": "interactive", "page": slug}
+            )
+        ).lead_id
         # The event, not the result: a band beside the lead's contacts is a health fact.
         await leads.add_event(lead_id, "interactive.completed", {"interactive": slug})
         return lead_id
@@ -191,11 +194,16 @@ class InteractivesPersonalData:
         self._s = session
         self._q = session.queries.interactives
 
-    async def export(self, user_id: uuid.UUID) -> object:
-        return {"runs": await _runs_of(self._s, user_id)}
+    async def bind(self, subject: DataSubject) -> DataSubject:
+        rows = self._q.claimed_anonymous_ids(self._s.conn, user_id=subject.user_id)
+        return subject.with_anonymous_ids([r["anonymous_id"] async for r in rows])
 
-    async def erase(self, user_id: uuid.UUID) -> dict[str, int]:
-        return {"interactive_runs": int(await self._q.erase_runs(self._s.conn, user_id=user_id))}
+    async def export(self, subject: DataSubject) -> object:
+        return {"runs": await _runs_of(self._s, subject.user_id)}
+
+    async def erase(self, subject: DataSubject) -> dict[str, int]:
+        erased = await self._q.erase_runs(self._s.conn, user_id=subject.user_id)
+        return {"interactive_runs": int(erased)}
 
 
 def _seal(

@@ -6,6 +6,7 @@ readiness probe, so the three can never disagree with ``yoyo apply`` / ``yoyo li
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import structlog
 from yoyo import get_backend, read_migrations
 
@@ -20,6 +22,8 @@ logger = structlog.get_logger(__name__)
 
 # How long a second migrator waits for the first to finish before giving up.
 LOCK_TIMEOUT_SECONDS = 120
+LOCK_POLL_SECONDS = 0.2
+_MIGRATOR_LOCK = "SELECT pg_try_advisory_lock(hashtextextended('app:migrations', 0))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +56,36 @@ def _backend(database_url: str) -> Iterator[Any]:
         backend.connection.close()
 
 
+@contextmanager
+def _one_migrator(database_url: str) -> Iterator[None]:
+    """Wait for any other migrator of this database, without holding a transaction.
+
+    yoyo's own lock makes a waiting process poll inside an open transaction, and
+    ``CREATE INDEX CONCURRENTLY`` in a migration then waits for that transaction, which
+    waits for the migration: both stall until the lock times out. Polling a session-level
+    advisory lock in autocommit keeps the waiter out of every transaction; yoyo's lock,
+    taken next, is then never contended by our own runs (``yoyo apply`` by hand still is).
+    """
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+        while conn.execute(_MIGRATOR_LOCK).fetchone() != (True,):
+            if time.monotonic() > deadline:
+                raise TimeoutError("another migrator has held the database for too long")
+            time.sleep(LOCK_POLL_SECONDS)
+        yield  # the lock goes with the connection
+
+
 def apply_migrations(database_url: str, migrations_dir: Path) -> tuple[str, ...]:
     """Apply every pending migration under yoyo's lock; return the ids applied now.
 
-    A concurrent run waits for the lock and then finds nothing left to do.
+    A concurrent run waits for the first to finish and then finds nothing left to do.
     """
     migrations = read_migrations(str(migrations_dir))
-    with _backend(database_url) as backend, backend.lock(timeout=LOCK_TIMEOUT_SECONDS):
+    with (
+        _one_migrator(database_url),
+        _backend(database_url) as backend,
+        backend.lock(timeout=LOCK_TIMEOUT_SECONDS),
+    ):
         pending = backend.to_apply(migrations)
         ids = tuple(m.id for m in pending)
         if ids:

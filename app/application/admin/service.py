@@ -9,8 +9,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
-from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.admin_settings import validate_setting

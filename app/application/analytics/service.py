@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from app.application.identity.service import Principal, ensure_roles
+from app.application.access import Principal, ensure_roles
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.analytics import validate_event

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
 from app.application.booking.ports import (
     BookingRepos,
@@ -22,7 +23,6 @@ from app.application.booking.ports import (
     Row,
     Service,
 )
-from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import Clock, NotificationRequest, UnitOfWork
 from app.application.recent_reads import RecentReads, write_then_forget
 from app.application.transactions import in_transaction

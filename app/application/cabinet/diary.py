@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from app.application.identity.service import Principal
+from app.application.access import Principal
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.errors import ConsentRequired, NotFound, ValidationFailed, VersionConflict

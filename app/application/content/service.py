@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
 from app.application.content.ports import ContentRepos, ListCursor, ListFilter, Row
-from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import Clock, UnitOfWork
 from app.application.recent_reads import RecentReads, write_then_forget
 from app.application.transactions import in_transaction

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 import structlog
 
+from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
-from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.crm.contact import LeadContact, NewLead

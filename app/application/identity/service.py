@@ -13,7 +13,9 @@ from typing import Any
 
 import structlog
 
+from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
+from app.application.identity.personal_data import bind_subject
 from app.application.identity.ports import IdentityRepos, SecretHasher, TelegramLoginVerifier
 from app.application.ports import AuditEntry, Clock, NotificationRequest, UnitOfWork
 from app.application.transactions import in_transaction
@@ -51,26 +53,6 @@ EXPORT_LINK_LIFETIME = timedelta(days=3)
 
 
 @dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: the user, their roles and the session used."""
-
-    user_id: uuid.UUID
-    session_id: uuid.UUID
-    roles: frozenset[Role]
-
-    @property
-    def is_staff(self) -> bool:
-        return bool(self.roles - {Role.CLIENT})
-
-    @property
-    def primary_role(self) -> str:
-        for role in (Role.OWNER, Role.ASSISTANT, Role.EDITOR, Role.CLIENT):
-            if role in self.roles:
-                return role.value
-        return "none"
-
-
-@dataclass(frozen=True, slots=True)
 class ConsentInput:
     consent_type: ConsentType
     granted: bool
@@ -102,18 +84,6 @@ class IdentityConfig:
 def _whole_seconds(wait: timedelta) -> int:
     """A Retry-After value: whole seconds, rounded up, at least one."""
     return max(1, -(-wait // timedelta(seconds=1)))
-
-
-def ensure_owned(owner_id: uuid.UUID, principal: Principal) -> None:
-    """Object-level access: somebody else's object answers exactly like a missing one."""
-    if owner_id != principal.user_id:
-        raise NotFound()
-
-
-def ensure_roles(principal: Principal, *roles: Role) -> None:
-    if not principal.roles & set(roles):
-        logger.warning("authorization_denied", user_id=str(principal.user_id))
-        raise Forbidden()
 
 
 class IdentityService:
@@ -559,9 +529,11 @@ class IdentityService:
             if user is None or user.status is UserStatus.DELETED:
                 await uow.repos.exports.mark_failed(export_id)
                 return
+            sections = uow.repos.personal_data
+            subject = await bind_subject(sections, user_id)
             archive = {
                 "generated_at": now.isoformat(),
-                "sections": {s.name: await s.export(user_id) for s in uow.repos.personal_data},
+                "sections": {s.name: await s.export(subject) for s in sections},
             }
             token = new_token()
             expires_at = now + EXPORT_LINK_LIFETIME
@@ -623,13 +595,18 @@ class IdentityService:
         return await in_transaction(self._uow, work)
 
     async def erase(self, event: ErasureRequested) -> None:
-        """Worker: every section anonymises and destroys its part, in one transaction."""
+        """Worker: every section anonymises and destroys its part, in one transaction.
+        Who the person is (their leads, claimed anonymous ids, Telegram accounts) is fixed
+        first; the sections then run in the composition root's order, booking last, so
+        appointments are cancelled and de-identified after every other step moved them."""
         user_id, request_id = uuid.UUID(event.aggregate_id), uuid.UUID(event.request_id)
 
         async def work(uow: IdentityUoW) -> None:
             counts: dict[str, int] = {}
-            for section in uow.repos.personal_data:
-                for table, n in (await section.erase(user_id)).items():
+            sections = uow.repos.personal_data
+            subject = await bind_subject(sections, user_id)
+            for section in sections:
+                for table, n in (await section.erase(subject)).items():
                     counts[table] = counts.get(table, 0) + n
             await uow.repos.erasures.mark_done(request_id, self._clock.now())
             await uow.audit.record(

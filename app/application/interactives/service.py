@@ -21,8 +21,8 @@ from typing import Any
 import msgspec
 import structlog
 
+from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
-from app.application.identity.service import Principal, ensure_roles
 from app.application.interactives.ports import DeepLinkIssuer, InteractiveStore, Row
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction

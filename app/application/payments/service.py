@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 import structlog
 
+from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
-from app.application.identity.service import Principal, ensure_roles
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.booking.appointment import Appointment, AppointmentCanceled, AppointmentStatus

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from app.application.access import Principal
 from app.application.booking.ports import Service
 from app.application.booking.service import BookingService, Caller, HoldRequest
-from app.application.identity.service import Principal
 from app.application.notifications import TemplateStore
 from app.application.ports import Clock, NotificationRequest, UnitOfWork
 from app.application.transactions import in_transaction

@@ -23,6 +23,7 @@ EVENT_PROPS: Mapping[str, frozenset[str]] = {
     "lead.assigned": frozenset(),
     "lead.converted": frozenset(),
     "lead.note_added": frozenset(),
+    "lead.merged": frozenset(),
 }
 FIRST_TOUCH_KEYS = frozenset(
     {"entry_point", "topic", "purpose", "page", "deep_link", "utm_source", "utm_medium",

@@ -61,6 +61,9 @@ class User:
     created_at: datetime
     version: int = 1
     email_verified_at: datetime | None = None
+    phone_verified_at: datetime | None = None
+    """A phone is a claim until confirmed by a code sent to it; unverified, it grants
+    nothing and is matched to nothing."""
 
     @property
     def is_staff(self) -> bool:

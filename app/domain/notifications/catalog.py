@@ -24,6 +24,8 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "bot.welcome": frozenset(),
     "bot.help": frozenset(),
     "bot.linked": frozenset(),
+    "bot.link_pending": frozenset(),
+    "identity.telegram_linked": frozenset({"display_name", "telegram_name", "cabinet_url"}),
     "bot.stopped": frozenset(),
     "bot.consent_prompt": frozenset(),
     "bot.consent_thanks": frozenset(),
@@ -66,4 +68,6 @@ SAMPLES: Mapping[str, str] = {
     "crisis_contacts": "Единый номер экстренных служб: 112",
     "status": "подтверждена",
     "hours": "24",
+    "telegram_name": "@anna_example",
+    "cabinet_url": "https://example.org/",
 }

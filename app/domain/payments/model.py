@@ -1,4 +1,4 @@
-"""Payment statuses move forward only: a late or repeated notification never undoes one."""
+"""The payments context's event and error (the aggregate is in ``payment.py``)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,6 @@ from typing import ClassVar
 
 from app.domain.errors import DomainError
 from app.domain.shared.events import DomainEvent
-
-ORDER = {"intent": 0, "pending": 1, "waiting_for_capture": 2, "succeeded": 3, "canceled": 3,
-         "failed": 3}  # fmt: skip
-TERMINAL = frozenset({"succeeded", "canceled", "failed"})
-
-
-def can_move(current: str, target: str) -> bool:
-    """True when ``target`` is later in the payment's life than ``current``."""
-    if current in TERMINAL:
-        return False
-    return ORDER[target] > ORDER[current]
 
 
 class PaymentProviderUnavailable(DomainError):
