@@ -499,7 +499,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         core.unit_of_work(PostgresContentRepos),
         core.clock,
         settings.content_max_body_chars,
-        RecentReads(settings.content_cache_seconds, dict),
+        settings.content_cache_seconds,
     )
     _wire_booking(settings, core)
     _wire_payments(settings, core)

@@ -60,9 +60,6 @@ DYNAMIC_KWARGS: dict[tuple[str, str], str] = {
     ("app/adapters/postgres/booking.py", "booking.update_service"): (
         "dataclasses.asdict(Service) with the expected version"
     ),
-    ("app/adapters/postgres/content.py", "content.insert_media"): (
-        "the media row PostgresContentRepository.add_media is given"
-    ),
 }
 
 # Deliberately dynamic uses of the catalogue: (file, source of the expression) -> why.

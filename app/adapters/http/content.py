@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
@@ -20,12 +20,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_304_NOT
 from app.adapters.http.identity import NO_STORE, _if_match
 from app.adapters.http.pagination import MAX_LIMIT
 from app.application.access import Principal
-from app.application.content.ports import ListCursor, ListFilter
-from app.application.content.service import ContentService, ItemFields
+from app.application.content.editorial import ItemFields
+from app.application.content.ports import ListCursor, ListFilter, NewMedia
+from app.application.content.service import ContentService
 from app.domain.content.model import MIME, ContentItem, ContentStatus, ContentType, MediaUse
 from app.domain.errors import ValidationFailed
 
 PUBLIC_CACHE = CacheControlHeader(public=True, max_age=60)
+T = TypeVar("T")
 
 TypeName = Literal["article", "note", "practice", "faq", "qa", "page"]
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -155,6 +157,11 @@ class TagsOut(msgspec.Struct):
     items: list[TagOut]
 
 
+def _out(value: object, response: type[T]) -> T:
+    """A response struct from a read model (fields it does not show are left out)."""
+    return msgspec.convert(value, response, from_attributes=True)
+
+
 def _etag(item_id: uuid.UUID, version: int) -> str:
     return '"' + hashlib.sha256(f"{item_id}:{version}".encode()).hexdigest()[:32] + '"'
 
@@ -166,11 +173,11 @@ class PublicContentController(Controller):
 
     @get("/topics", summary="All topics")
     async def list_topics(self, content: NamedDependency[ContentService]) -> TopicsOut:
-        return TopicsOut(msgspec.convert(await content.topics(), list[TopicOut]))
+        return TopicsOut(_out(await content.public.topics(), list[TopicOut]))
 
     @get("/tags", summary="All tags")
     async def list_tags(self, content: NamedDependency[ContentService]) -> TagsOut:
-        return TagsOut(msgspec.convert(await content.tags(), list[TagOut]))
+        return TagsOut(_out(await content.public.tags(), list[TagOut]))
 
     @get("/content", summary="Published content, newest first, or ranked by `q` (Russian)")
     async def list_content(
@@ -185,11 +192,11 @@ class PublicContentController(Controller):
     ) -> ContentPage:
         query = q.strip() if q else None
         filters = ListFilter(type=type_, topic=topic, tag=tag, q=query or None)
-        page = await content.list_published(
+        page = await content.public.list_published(
             filters, decode_list_cursor(cursor, ranked=bool(filters.q)), limit
         )
         return ContentPage(
-            items=msgspec.convert(page.items, list[ContentSummaryOut]),
+            items=_out(page.items, list[ContentSummaryOut]),
             next_cursor=encode_list_cursor(page.next_cursor),
         )
 
@@ -207,7 +214,7 @@ class PublicContentController(Controller):
     ) -> Response[ContentOut | None]:
         if type_name not in ContentType.__members__.values():
             raise ValidationFailed("unknown content type", field="type")
-        item = msgspec.convert(await content.get_published(type_name, slug), ContentOut)
+        item = _out(await content.public.get_published(type_name, slug), ContentOut)
         etag = _etag(item.id, item.version)
         headers = {"ETag": etag}
         if request.headers.get("if-none-match") == etag:
@@ -220,19 +227,19 @@ class PublicContentController(Controller):
         content: NamedDependency[ContentService],
         q: Annotated[str | None, QueryParameter(name="q", max_length=100)] = None,
     ) -> GlossaryOut:
-        return GlossaryOut(msgspec.convert(await content.glossary(q), list[GlossaryTermOut]))
+        return GlossaryOut(_out(await content.public.glossary(q), list[GlossaryTermOut]))
 
     @get("/glossary/{key:str}", summary="A term by its slug, its name or a synonym")
     async def glossary_term(
         self, key: FromPath[str], content: NamedDependency[ContentService]
     ) -> GlossaryTermOut:
-        return msgspec.convert(await content.glossary_term(key), GlossaryTermOut)
+        return _out(await content.public.glossary_term(key), GlossaryTermOut)
 
     @get("/collections/{slug:str}", summary="A curated collection in its order")
     async def collection(
         self, slug: FromPath[str], content: NamedDependency[ContentService]
     ) -> CollectionOut:
-        return msgspec.convert(await content.collection(slug), CollectionOut)
+        return _out(await content.public.collection(slug), CollectionOut)
 
 
 # --- admin -------------------------------------------------------------------------
@@ -426,7 +433,7 @@ class AdminContentController(Controller):
         self, data: JSONBody[ItemIn], principal: NamedDependency[Principal],
         content: NamedDependency[ContentService],
     ) -> AdminItemOut:  # fmt: skip
-        item = await content.create(principal, ContentType(data.type), _fields(data))
+        item = await content.editorial.create(principal, ContentType(data.type), _fields(data))
         return AdminItemOut.of(item)
 
     @get("/content", summary="All content in any status, newest first")
@@ -437,11 +444,11 @@ class AdminContentController(Controller):
         type_: Annotated[TypeName | None, QueryParameter(name="type")] = None,
         limit: Limit = 50, cursor: Cursor = None,
     ) -> AdminItemsPage:  # fmt: skip
-        page = await content.list_items(
+        page = await content.editorial.list_items(
             principal, status, type_, decode_list_cursor(cursor, ranked=False), limit
         )
         return AdminItemsPage(
-            items=msgspec.convert(page.items, list[AdminItemSummary]),
+            items=_out(page.items, list[AdminItemSummary]),
             next_cursor=encode_list_cursor(page.next_cursor),
         )
 
@@ -450,7 +457,7 @@ class AdminContentController(Controller):
         self, item_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
         content: NamedDependency[ContentService],
     ) -> AdminItemOut:  # fmt: skip
-        return AdminItemOut.of(await content.get(principal, item_id))
+        return AdminItemOut.of(await content.editorial.get(principal, item_id))
 
     @patch("/content/{item_id:uuid}", summary="Edit (a new version); send If-Match: <version>")
     async def update(
@@ -458,7 +465,9 @@ class AdminContentController(Controller):
         principal: NamedDependency[Principal], content: NamedDependency[ContentService],
         if_match: IfMatch = None,
     ) -> AdminItemOut:  # fmt: skip
-        item = await content.update(principal, item_id, _fields(data), _if_match(if_match))
+        item = await content.editorial.update(
+            principal, item_id, _fields(data), _if_match(if_match)
+        )
         return AdminItemOut.of(item)
 
     @delete("/content/{item_id:uuid}", status_code=HTTP_204_NO_CONTENT,
@@ -467,13 +476,13 @@ class AdminContentController(Controller):
         self, item_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
         content: NamedDependency[ContentService],
     ) -> None:  # fmt: skip
-        await content.delete_draft(principal, item_id)
+        await content.editorial.delete_draft(principal, item_id)
 
     async def _move(
         self, content: ContentService, principal: Principal, item_id: uuid.UUID,
         target: ContentStatus, if_match: str | None,
     ) -> AdminItemOut:  # fmt: skip
-        item = await content.transition(principal, item_id, target, _if_match(if_match))
+        item = await content.editorial.transition(principal, item_id, target, _if_match(if_match))
         return AdminItemOut.of(item)
 
     @post("/content/{item_id:uuid}/submit-review", status_code=HTTP_200_OK,
@@ -513,8 +522,8 @@ class AdminContentController(Controller):
         self, item_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
         content: NamedDependency[ContentService],
     ) -> VersionsOut:  # fmt: skip
-        rows = await content.versions(principal, item_id)
-        return VersionsOut(msgspec.convert(rows, list[VersionOut]))
+        versions = await content.editorial.versions(principal, item_id)
+        return VersionsOut(_out(versions, list[VersionOut]))
 
     @put("/content/{item_id:uuid}/media", summary="Replace the media attached to an item")
     async def set_media(
@@ -524,7 +533,7 @@ class AdminContentController(Controller):
     ) -> AdminItemOut:  # fmt: skip
         uses = tuple(MediaUse(m.media_id, m.role, m.sort_order) for m in data.media)
         return AdminItemOut.of(
-            await content.set_media(principal, item_id, uses, _if_match(if_match))
+            await content.editorial.set_media(principal, item_id, uses, _if_match(if_match))
         )
 
     @post("/topics", status_code=HTTP_204_NO_CONTENT, summary="Add a topic")
@@ -532,35 +541,44 @@ class AdminContentController(Controller):
         self, data: JSONBody[TopicIn], principal: NamedDependency[Principal],
         content: NamedDependency[ContentService],
     ) -> None:  # fmt: skip
-        await content.add_topic(principal, data.code, data.title, data.description, data.sort_order)
+        await content.taxonomy.add_topic(
+            principal, data.code, data.title, data.description, data.sort_order
+        )
 
     @put("/topics/{code:str}", status_code=HTTP_204_NO_CONTENT, summary="Change a topic")
     async def update_topic(
         self, code: FromPath[str], data: JSONBody[TopicPatch],
         principal: NamedDependency[Principal], content: NamedDependency[ContentService],
     ) -> None:  # fmt: skip
-        await content.update_topic(principal, code, data.title, data.description, data.sort_order)
+        await content.taxonomy.update_topic(
+            principal, code, data.title, data.description, data.sort_order
+        )
 
     @post("/tags", status_code=HTTP_204_NO_CONTENT, summary="Add a tag")
     async def add_tag(
         self, data: JSONBody[TagIn], principal: NamedDependency[Principal],
         content: NamedDependency[ContentService],
     ) -> None:  # fmt: skip
-        await content.add_tag(principal, data.slug, data.title)
+        await content.taxonomy.add_tag(principal, data.slug, data.title)
 
     @delete("/tags/{slug:str}", status_code=HTTP_204_NO_CONTENT, summary="Delete an unused tag")
     async def delete_tag(
         self, slug: FromPath[str], principal: NamedDependency[Principal],
         content: NamedDependency[ContentService],
     ) -> None:  # fmt: skip
-        await content.delete_tag(principal, slug)
+        await content.taxonomy.delete_tag(principal, slug)
 
     @post("/media", summary="Register a media asset (metadata only)")
     async def add_media(
         self, data: JSONBody[MediaIn], principal: NamedDependency[Principal],
         content: NamedDependency[ContentService],
     ) -> Created:  # fmt: skip
-        return Created(await content.add_media(principal, msgspec.to_builtins(data)))
+        media = NewMedia(
+            kind=data.kind, storage_key=data.storage_key, url=data.url,
+            mime_type=data.mime_type, size_bytes=data.size_bytes, width=data.width,
+            height=data.height, alt_text=data.alt_text,
+        )  # fmt: skip
+        return Created(await content.media.add_media(principal, media))
 
     @get("/media", summary="Media assets")
     async def list_media(
@@ -568,8 +586,8 @@ class AdminContentController(Controller):
         limit: Limit = 50,
         after: Annotated[uuid.UUID | None, QueryParameter(name="after")] = None,
     ) -> MediaAssetsOut:  # fmt: skip
-        rows = await content.list_media(principal, after, limit)
-        return MediaAssetsOut(msgspec.convert(rows, list[MediaAssetOut]))
+        assets = await content.media.list_media(principal, after, limit)
+        return MediaAssetsOut(_out(assets, list[MediaAssetOut]))
 
     @put("/collections/{slug:str}", status_code=HTTP_204_NO_CONTENT,
          summary="Create or replace a collection and its ordered items")  # fmt: skip
@@ -577,7 +595,7 @@ class AdminContentController(Controller):
         self, slug: FromPath[str], data: JSONBody[CollectionIn],
         principal: NamedDependency[Principal], content: NamedDependency[ContentService],
     ) -> None:  # fmt: skip
-        await content.put_collection(
+        await content.taxonomy.put_collection(
             principal, slug, data.title, data.description, data.status, tuple(data.items)
         )
 
@@ -587,7 +605,7 @@ class AdminContentController(Controller):
         self, slug: FromPath[str], data: JSONBody[GlossaryIn],
         principal: NamedDependency[Principal], content: NamedDependency[ContentService],
     ) -> None:  # fmt: skip
-        await content.put_glossary_term(
+        await content.taxonomy.put_glossary_term(
             principal, slug, data.term, data.definition_markdown, data.status,
             tuple(data.synonyms),
         )  # fmt: skip

@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+import msgspec
 
 from app.adapters.postgres.session import Session
-from app.application.content.ports import ListCursor, ListFilter, Row
-from app.domain.content.model import ContentItem, ContentStatus, ContentType, MediaUse
+from app.application.content.ports import (
+    Collection,
+    ContentSummary,
+    GlossaryTerm,
+    ItemSummary,
+    ItemVersion,
+    ListCursor,
+    ListFilter,
+    MediaAsset,
+    NewMedia,
+    PublishedItem,
+    Tag,
+    Topic,
+)
+from app.domain.content.model import ContentItem, MediaUse
 from app.domain.errors import ValidationFailed, VersionConflict
 from app.domain.shared.ids import new_id
+
+T = TypeVar("T")
 
 
 def _cursor_args(after: ListCursor | None, position_name: str) -> dict[str, Any]:
@@ -20,6 +38,14 @@ def _cursor_args(after: ListCursor | None, position_name: str) -> dict[str, Any]
     }
 
 
+def _one(row: Mapping[str, Any] | None, read_model: type[T]) -> T | None:
+    return None if row is None else msgspec.convert(row, read_model)
+
+
+async def _all(rows: AsyncIterable[Mapping[str, Any]], read_model: type[T]) -> list[T]:
+    return [msgspec.convert(row, read_model) async for row in rows]
+
+
 class PostgresContentReader:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -27,7 +53,7 @@ class PostgresContentReader:
 
     async def list_published(
         self, f: ListFilter, after: ListCursor | None, limit: int
-    ) -> list[Row]:
+    ) -> list[ContentSummary]:
         filters = {"type": f.type, "topic": f.topic, "tag": f.tag, "limit": limit}
         if f.q:
             rows = self._q.search_published(
@@ -37,52 +63,28 @@ class PostgresContentReader:
             rows = self._q.list_published(
                 self._s.conn, **filters, **_cursor_args(after, "after_published_at")
             )
-        return [dict(r) async for r in rows]
+        return await _all(rows, ContentSummary)
 
-    async def get_published(self, type_: str, slug: str) -> Row | None:
+    async def get_published(self, type_: str, slug: str) -> PublishedItem | None:
         row = await self._q.get_published(self._s.conn, type=type_, slug=slug)
-        return dict(row) if row else None
+        return _one(row, PublishedItem)
 
-    async def topics(self) -> list[Row]:
-        return [dict(r) async for r in self._q.list_topics(self._s.conn)]
+    async def topics(self) -> list[Topic]:
+        return await _all(self._q.list_topics(self._s.conn), Topic)
 
-    async def tags(self) -> list[Row]:
-        return [dict(r) async for r in self._q.list_tags(self._s.conn)]
+    async def tags(self) -> list[Tag]:
+        return await _all(self._q.list_tags(self._s.conn), Tag)
 
-    async def glossary(self, q: str | None) -> list[Row]:
-        return [dict(r) async for r in self._q.list_glossary(self._s.conn, q=q)]
+    async def glossary(self, q: str | None) -> list[GlossaryTerm]:
+        return await _all(self._q.list_glossary(self._s.conn, q=q), GlossaryTerm)
 
-    async def glossary_term(self, key: str) -> Row | None:
+    async def glossary_term(self, key: str) -> GlossaryTerm | None:
         row = await self._q.get_glossary_term(self._s.conn, key=key)
-        return dict(row) if row else None
+        return _one(row, GlossaryTerm)
 
-    async def collection(self, slug: str) -> Row | None:
+    async def collection(self, slug: str) -> Collection | None:
         row = await self._q.get_published_collection(self._s.conn, slug=slug)
-        return dict(row) if row else None
-
-
-def _item(row: Row) -> ContentItem:
-    return ContentItem(
-        id=row["id"],
-        type=ContentType(row["type"]),
-        slug=row["slug"],
-        title=row["title"],
-        body_markdown=row["body_markdown"],
-        status=ContentStatus(row["status"]),
-        created_at=row["created_at"],
-        summary=row["summary"],
-        seo_title=row["seo_title"],
-        seo_description=row["seo_description"],
-        author_id=row["author_id"],
-        published_at=row["published_at"],
-        updated_at=row["updated_at"],
-        version=row["version"],
-        topics=tuple(row["topics"]),
-        tags=tuple(row["tags"]),
-        media=tuple(
-            MediaUse(uuid.UUID(m["media_id"]), m["role"], m["sort_order"]) for m in row["media"]
-        ),
-    )
+        return _one(row, Collection)
 
 
 class PostgresContentRepository:
@@ -92,16 +94,16 @@ class PostgresContentRepository:
 
     async def get(self, item_id: uuid.UUID) -> ContentItem | None:
         row = await self._q.get_item(self._s.conn, id=item_id)
-        return _item(row) if row else None
+        return _one(row, ContentItem)
 
     async def list_items(
         self, status: str | None, type_: str | None, after: ListCursor | None, limit: int
-    ) -> list[Row]:
+    ) -> list[ItemSummary]:
         rows = self._q.list_items(
             self._s.conn, status=status, type=type_, limit=limit,
             **_cursor_args(after, "after_created_at"),
         )  # fmt: skip
-        return [dict(r) async for r in rows]
+        return await _all(rows, ItemSummary)
 
     async def _write_version(self, item: ContentItem, actor_id: uuid.UUID, now: datetime) -> None:
         await self._q.insert_version(
@@ -137,8 +139,9 @@ class PostgresContentRepository:
     async def delete_draft(self, item_id: uuid.UUID) -> bool:
         return int(await self._q.delete_draft(self._s.conn, id=item_id)) == 1
 
-    async def versions(self, item_id: uuid.UUID) -> list[Row]:
-        return [dict(r) async for r in self._q.list_versions(self._s.conn, content_item_id=item_id)]
+    async def versions(self, item_id: uuid.UUID) -> list[ItemVersion]:
+        rows = self._q.list_versions(self._s.conn, content_item_id=item_id)
+        return await _all(rows, ItemVersion)
 
     async def set_taxonomy(
         self, item_id: uuid.UUID, topics: tuple[str, ...], tags: tuple[str, ...]
@@ -193,15 +196,19 @@ class PostgresTaxonomyRepository:
     async def delete_tag(self, slug: str) -> bool:
         return int(await self._q.delete_tag(self._s.conn, slug=slug)) == 1
 
-    async def add_media(self, media: Row) -> uuid.UUID:
+    async def add_media(self, media: NewMedia) -> uuid.UUID:
         media_id = new_id()
-        await self._q.insert_media(self._s.conn, id=media_id, now=self._s.clock.now(), **media)
+        await self._q.insert_media(
+            self._s.conn, id=media_id, kind=media.kind, storage_key=media.storage_key,
+            url=media.url, mime_type=media.mime_type, size_bytes=media.size_bytes,
+            width=media.width, height=media.height, alt_text=media.alt_text,
+            now=self._s.clock.now(),
+        )  # fmt: skip
         return media_id
 
-    async def list_media(self, after: uuid.UUID | None, limit: int) -> list[Row]:
-        return [
-            dict(r) async for r in self._q.list_media(self._s.conn, after_id=after, limit=limit)
-        ]
+    async def list_media(self, after: uuid.UUID | None, limit: int) -> list[MediaAsset]:
+        rows = self._q.list_media(self._s.conn, after_id=after, limit=limit)
+        return await _all(rows, MediaAsset)
 
     async def put_collection(
         self, slug: str, title: str, description: str | None, status: str,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+
+import msgspec
 
 from app.domain.errors import InvalidState, ValidationFailed
 
@@ -58,8 +60,9 @@ def validate_text(value: str, field_name: str, limit: int, *, required: bool = T
     return value
 
 
-@dataclass
-class ContentItem:
+class ContentItem(msgspec.Struct, kw_only=True):
+    """An item as editors see it: any status, with its version for optimistic locking."""
+
     id: uuid.UUID
     type: ContentType
     slug: str
@@ -76,7 +79,7 @@ class ContentItem:
     version: int = 1
     topics: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
-    media: tuple[MediaUse, ...] = field(default_factory=tuple)
+    media: tuple[MediaUse, ...] = ()
 
     def move_to(self, target: ContentStatus, now: datetime) -> None:
         if target not in TRANSITIONS[self.status]:
@@ -91,12 +94,40 @@ class ContentItem:
     def is_public(self) -> bool:
         return self.status is ContentStatus.PUBLISHED
 
+    def validate(self, max_body_chars: int) -> ContentItem:
+        """The item itself, when its fields keep the limits; else ValidationFailed."""
+        validate_slug(self.slug)
+        validate_text(self.title, "title", MAX_TITLE)
+        validate_text(self.body_markdown, "body_markdown", max_body_chars, required=False)
+        for name, value in (
+            ("summary", self.summary),
+            ("seo_title", self.seo_title),
+            ("seo_description", self.seo_description),
+        ):
+            if value is not None:
+                validate_text(value, name, MAX_SUMMARY, required=False)
+        for index, tag in enumerate(self.tags):
+            validate_slug(tag, f"tags[{index}]")
+        return self
 
-@dataclass(frozen=True, slots=True)
-class MediaUse:
+
+class MediaUse(msgspec.Struct, frozen=True):
+    """A media asset attached to an item in a role."""
+
     media_id: uuid.UUID
     role: str
     sort_order: int = 0
+
+
+def validate_media_uses(uses: Sequence[MediaUse]) -> None:
+    """Known roles, and at most one cover per item."""
+    for index, use in enumerate(uses):
+        if use.role not in MEDIA_ROLES:
+            raise ValidationFailed(
+                "role must be cover, inline or attachment", field=f"media[{index}].role"
+            )
+    if sum(1 for use in uses if use.role == "cover") > 1:
+        raise ValidationFailed("an item has at most one cover", field="media")
 
 
 MEDIA_KINDS = frozenset({"image", "audio", "video", "file"})
