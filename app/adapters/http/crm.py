@@ -147,14 +147,14 @@ class AdminLeadsController(Controller):
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 50,
     ) -> LeadsOut:  # fmt: skip
         rows = await crm.leads(principal, status, q, limit)
-        return LeadsOut(msgspec.convert(rows, list[LeadSummaryOut]))
+        return LeadsOut(msgspec.convert(rows, list[LeadSummaryOut], from_attributes=True))
 
     @get("/{lead_id:uuid}", summary="A lead with identities, timeline and notes (audited)")
     async def get_lead(
         self, lead_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
         crm: NamedDependency[CrmService],
     ) -> LeadOut:  # fmt: skip
-        return msgspec.convert(await crm.lead(principal, lead_id), LeadOut)
+        return msgspec.convert(await crm.lead(principal, lead_id), LeadOut, from_attributes=True)
 
     @patch("/{lead_id:uuid}", summary="Status and assignment; send version")
     async def edit(
@@ -162,21 +162,23 @@ class AdminLeadsController(Controller):
         principal: NamedDependency[Principal], crm: NamedDependency[CrmService],
     ) -> LeadOut:  # fmt: skip
         row = await crm.update(principal, lead_id, data.version, data.status, data.assigned_to)
-        return msgspec.convert(row, LeadOut)
+        return msgspec.convert(row, LeadOut, from_attributes=True)
 
     @post("/{lead_id:uuid}/notes", summary="A staff note (encrypted)")
     async def add_note(
         self, lead_id: FromPath[uuid.UUID], data: JSONBody[NoteIn],
         principal: NamedDependency[Principal], crm: NamedDependency[CrmService],
     ) -> LeadOut:  # fmt: skip
-        return msgspec.convert(await crm.add_note(principal, lead_id, data.body), LeadOut)
+        lead = await crm.add_note(principal, lead_id, data.body)
+        return msgspec.convert(lead, LeadOut, from_attributes=True)
 
     @post("/{lead_id:uuid}/convert", status_code=200, summary="Link the lead to a client")
     async def convert(
         self, lead_id: FromPath[uuid.UUID], data: JSONBody[ConvertIn],
         principal: NamedDependency[Principal], crm: NamedDependency[CrmService],
     ) -> LeadOut:  # fmt: skip
-        return msgspec.convert(await crm.convert(principal, lead_id, data.user_id), LeadOut)
+        lead = await crm.convert(principal, lead_id, data.user_id)
+        return msgspec.convert(lead, LeadOut, from_attributes=True)
 
     @post("/{lead_id:uuid}/merge", status_code=200,
           summary="Merge another lead into this one (staff decide; audited)")  # fmt: skip
@@ -185,7 +187,7 @@ class AdminLeadsController(Controller):
         principal: NamedDependency[Principal], crm: NamedDependency[CrmService],
     ) -> LeadOut:  # fmt: skip
         row = await crm.merge(principal, lead_id, data.source_lead_id)
-        return msgspec.convert(row, LeadOut)
+        return msgspec.convert(row, LeadOut, from_attributes=True)
 
 
 CRM_CONTROLLERS = [PublicLeadsController, AdminLeadsController]

@@ -7,15 +7,23 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.session import Session
 from app.application.identity.personal_data import DataSubject
 from app.domain.crm.contact import LeadContact, NewLead
+from app.domain.crm.lead import (
+    Lead,
+    LeadIdentity,
+    LeadNote,
+    LeadSummary,
+    MergeSuggestion,
+    TimelineEvent,
+)
 from app.domain.crm.timeline import validate_event
 from app.domain.shared.ids import new_id
 
-Row = dict[str, Any]
 NOTES = ("lead_notes", "body_encrypted")
 
 
@@ -26,7 +34,7 @@ class PostgresLeadStore:
 
     async def create(
         self, source: str, contact: LeadContact, consents: Sequence[tuple[str, bool, str]],
-        first_touch: Row,
+        first_touch: dict[str, Any],
     ) -> NewLead:  # fmt: skip
         """A new lead with the contacts and consents given. Contacts are claims: an
         existing lead with the same e-mail, phone or Telegram id is never joined or
@@ -59,7 +67,7 @@ class PostgresLeadStore:
             added[kind] = identity_id
         return added
 
-    async def add_event(self, lead_id: uuid.UUID, event_type: str, props: Row) -> None:
+    async def add_event(self, lead_id: uuid.UUID, event_type: str, props: dict[str, Any]) -> None:
         """A timeline event; props are checked against the event type's allow-list."""
         await self._q.add_timeline_event(
             self._s.conn, id=new_id(), lead_id=lead_id, event_type=event_type,
@@ -73,30 +81,31 @@ class PostgresLeadStore:
             body_encrypted=self._s.encrypt(body, *NOTES, note_id), now=self._s.clock.now(),
         )  # fmt: skip
 
-    async def leads(self, status: str | None, q: str | None, limit: int) -> list[Row]:
+    async def leads(self, status: str | None, q: str | None, limit: int) -> list[LeadSummary]:
         rows = self._q.list_leads(self._s.conn, status=status, q=q, limit=limit)
-        return [dict(r) async for r in rows]
+        return [LeadSummary(**r) async for r in rows]
 
-    async def lead(self, lead_id: uuid.UUID) -> Row | None:
+    async def lead(self, lead_id: uuid.UUID) -> Lead | None:
         """The lead with identities, timeline and notes (decrypted)."""
         conn = self._s.conn
         row = await self._q.get_lead(conn, id=lead_id)
         if row is None:
             return None
         notes = [
-            {"author_id": n["author_id"], "created_at": n["created_at"],
-             "body": self._s.decrypt(n["body_encrypted"], *NOTES, n["id"])}
+            LeadNote(author_id=n["author_id"], created_at=n["created_at"],
+                     body=self._s.decrypt(n["body_encrypted"], *NOTES, n["id"]))
             async for n in self._q.lead_notes(conn, lead_id=lead_id)
         ]  # fmt: skip
-        return {
-            **dict(row),
-            "identities": [dict(i) async for i in self._q.lead_identities(conn, lead_id=lead_id)],
-            "timeline": [dict(e) async for e in self._q.lead_timeline(conn, lead_id=lead_id)],
-            "notes": notes,
-            "merge_suggestions": [
-                dict(r) async for r in self._q.merge_suggestions(conn, lead_id=lead_id)
+        q = self._q
+        return Lead(
+            **row,
+            identities=[LeadIdentity(**i) async for i in q.lead_identities(conn, lead_id=lead_id)],
+            timeline=[TimelineEvent(**e) async for e in q.lead_timeline(conn, lead_id=lead_id)],
+            notes=notes,
+            merge_suggestions=[
+                MergeSuggestion(**r) async for r in q.merge_suggestions(conn, lead_id=lead_id)
             ],
-        }
+        )
 
     async def update(
         self, lead_id: uuid.UUID, version: int, status: str, assigned_to: uuid.UUID | None
@@ -146,7 +155,8 @@ class CrmPersonalData:
             lead = await store.lead(lead_id)
             if lead is not None:  # a lead merged into another is exported as that one
                 # Other leads with the same contact are staff's hint, not this person's.
-                leads.append({k: v for k, v in lead.items() if k != "merge_suggestions"})
+                found = _plain(lead)
+                leads.append({k: v for k, v in found.items() if k != "merge_suggestions"})
         consents = self._q.export_lead_consents(self._s.conn, ids=ids)
         return {"leads": leads, "consents": [dict(r) async for r in consents]}
 
@@ -157,3 +167,11 @@ class CrmPersonalData:
                 now=self._s.clock.now(),
             )  # fmt: skip
         return {"leads": len(subject.lead_ids)}
+
+
+def _plain(lead: Lead) -> dict[str, Any]:
+    """The lead as the export writes it: nested dictionaries, values unchanged."""
+    found = msgspec.structs.asdict(lead)
+    for key in ("identities", "timeline", "notes", "merge_suggestions"):
+        found[key] = [msgspec.structs.asdict(item) for item in found[key]]
+    return found

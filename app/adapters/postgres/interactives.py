@@ -11,8 +11,9 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.session import Session
+from app.application.crm.leads import lead_for_self_check
+from app.application.crm.ports import LeadDirectory
 from app.application.identity.personal_data import DataSubject
 from app.domain.crm.contact import LeadContact
 from app.domain.interactives.scoring import Outcome
@@ -23,9 +24,10 @@ RESULT = ("interactive_runs", "result_encrypted")
 
 
 class PostgresInteractiveStore:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, leads: LeadDirectory) -> None:
         self._s = session
         self._q = session.queries.interactives
+        self._leads = leads
 
     async def published(self) -> list[Row]:
         return [dict(r) async for r in self._q.list_published(self._s.conn)]
@@ -117,15 +119,8 @@ class PostgresInteractiveStore:
     async def lead_for(
         self, contact: LeadContact, consents: Sequence[tuple[str, bool, str]], slug: str
     ) -> uuid.UUID:
-        leads = PostgresLeadStore(self._s)
-        lead_id = (
-            await leads.create(
-                "interactive", contact, consents, {"entry_point": "interactive", "page": slug}
-            )
-        ).lead_id
-        # The event, not the result: a band beside the lead's contacts is a health fact.
-        await leads.add_event(lead_id, "interactive.completed", {"interactive": slug})
-        return lead_id
+        # The CRM's rule: a lead of its own, its timeline names the self-check, not the result.
+        return await lead_for_self_check(self._leads, contact, consents, slug)
 
     async def definitions(self) -> list[Row]:
         return [dict(r) async for r in self._q.list_definitions(self._s.conn)]

@@ -5,24 +5,25 @@ assignment, add notes and convert a lead to a client."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
 from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
+from app.application.crm.ports import Consent, LeadStore
 from app.application.ports import UnitOfWork
 from app.application.transactions import in_transaction
-from app.domain.crm.contact import LeadContact, NewLead
+from app.domain.crm.contact import LeadContact
+from app.domain.crm.lead import Lead, LeadSummary
 from app.domain.crm.timeline import LEAD_STATUSES, validate_first_touch
 from app.domain.errors import ConsentRequired, NotFound, ValidationFailed, VersionConflict
 from app.domain.identity.model import Role
 
 logger = structlog.get_logger(__name__)
 
-Row = dict[str, Any]
 CRM_STAFF = (Role.OWNER, Role.ASSISTANT)
 MAX_NOTE = 5000
 
@@ -35,33 +36,8 @@ class ContactForm:
     telegram: str | None
     message: str | None
     topic: str | None
-    consents: tuple[tuple[str, bool, str], ...]
-    metadata: Row
-
-
-class LeadStore(Protocol):
-    async def create(
-        self, source: str, contact: LeadContact, consents: Sequence[tuple[str, bool, str]],
-        first_touch: Row,
-    ) -> NewLead: ...  # fmt: skip
-
-    async def add_event(self, lead_id: uuid.UUID, event_type: str, props: Row) -> None: ...
-
-    async def add_note(
-        self, lead_id: uuid.UUID, author_id: uuid.UUID | None, body: str
-    ) -> None: ...
-
-    async def leads(self, status: str | None, q: str | None, limit: int) -> list[Row]: ...
-
-    async def lead(self, lead_id: uuid.UUID) -> Row | None: ...
-
-    async def update(
-        self, lead_id: uuid.UUID, version: int, status: str, assigned_to: uuid.UUID | None
-    ) -> bool: ...
-
-    async def convert(self, lead_id: uuid.UUID, user_id: uuid.UUID) -> bool: ...
-
-    async def merge(self, source_id: uuid.UUID, target_id: uuid.UUID) -> bool: ...
+    consents: tuple[Consent, ...]
+    metadata: dict[str, Any]
 
 
 CrmUoW = UnitOfWork[LeadStore]
@@ -97,19 +73,19 @@ class CrmService:
 
     async def leads(
         self, actor: Principal, status: str | None, q: str | None, limit: int
-    ) -> list[Row]:
+    ) -> list[LeadSummary]:
         ensure_roles(actor, *CRM_STAFF)
 
-        async def work(uow: CrmUoW) -> list[Row]:
+        async def work(uow: CrmUoW) -> list[LeadSummary]:
             return await uow.repos.leads(status, q, limit)
 
         return await in_transaction(self._uow, work)
 
-    async def lead(self, actor: Principal, lead_id: uuid.UUID) -> Row:
+    async def lead(self, actor: Principal, lead_id: uuid.UUID) -> Lead:
         """One lead with identities, timeline and notes; the read is audited."""
         ensure_roles(actor, *CRM_STAFF)
 
-        async def work(uow: CrmUoW) -> Row:
+        async def work(uow: CrmUoW) -> Lead:
             found = await uow.repos.lead(lead_id)
             if found is None:
                 raise NotFound()
@@ -121,37 +97,37 @@ class CrmService:
     async def update(
         self, actor: Principal, lead_id: uuid.UUID, version: int, status: str | None,
         assigned_to: uuid.UUID | None,
-    ) -> Row:  # fmt: skip
+    ) -> Lead:  # fmt: skip
         ensure_roles(actor, *CRM_STAFF)
         if status is not None and status not in LEAD_STATUSES:
             raise ValidationFailed("unknown lead status", field="status")
         if status == "converted":
             raise ValidationFailed("convert a lead with /convert", field="status")
 
-        async def work(uow: CrmUoW) -> Row:
+        async def work(uow: CrmUoW) -> Lead:
             found = await uow.repos.lead(lead_id)
             if found is None:
                 raise NotFound()
-            new_status = status or found["status"]
+            new_status = status or found.status
             if not await uow.repos.update(lead_id, version, new_status, assigned_to):
                 raise VersionConflict()
-            if new_status != found["status"]:
+            if new_status != found.status:
                 await uow.repos.add_event(
-                    lead_id, "lead.status_changed", {"from": found["status"], "to": new_status}
+                    lead_id, "lead.status_changed", {"from": found.status, "to": new_status}
                 )
-            if assigned_to != found["assigned_to"]:
+            if assigned_to != found.assigned_to:
                 await uow.repos.add_event(lead_id, "lead.assigned", {})
             await _audit(uow, actor, "lead.update", lead_id, {"status": new_status})
             return await _reread(uow, lead_id)
 
         return await in_transaction(self._uow, work)
 
-    async def add_note(self, actor: Principal, lead_id: uuid.UUID, body: str) -> Row:
+    async def add_note(self, actor: Principal, lead_id: uuid.UUID, body: str) -> Lead:
         ensure_roles(actor, *CRM_STAFF)
         if not body.strip() or len(body) > MAX_NOTE:
             raise ValidationFailed(f"a note has 1 to {MAX_NOTE} characters", field="body")
 
-        async def work(uow: CrmUoW) -> Row:
+        async def work(uow: CrmUoW) -> Lead:
             if await uow.repos.lead(lead_id) is None:
                 raise NotFound()
             await uow.repos.add_note(lead_id, actor.user_id, body)
@@ -161,11 +137,11 @@ class CrmService:
 
         return await in_transaction(self._uow, work)
 
-    async def convert(self, actor: Principal, lead_id: uuid.UUID, user_id: uuid.UUID) -> Row:
+    async def convert(self, actor: Principal, lead_id: uuid.UUID, user_id: uuid.UUID) -> Lead:
         """The lead became a client: linked to their account."""
         ensure_roles(actor, *CRM_STAFF)
 
-        async def work(uow: CrmUoW) -> Row:
+        async def work(uow: CrmUoW) -> Lead:
             if not await uow.repos.convert(lead_id, user_id):
                 raise NotFound()
             await uow.repos.add_event(lead_id, "lead.converted", {})
@@ -174,7 +150,7 @@ class CrmService:
 
         return await in_transaction(self._uow, work)
 
-    async def merge(self, actor: Principal, target_id: uuid.UUID, source_id: uuid.UUID) -> Row:
+    async def merge(self, actor: Principal, target_id: uuid.UUID, source_id: uuid.UUID) -> Lead:
         """Staff decided two leads are one person: the source's identities, timeline,
         notes, bookings, waitlist requests and Telegram accounts move to the target; the
         source row stays (merged) as the anchor of its consents. Audited."""
@@ -182,7 +158,7 @@ class CrmService:
         if target_id == source_id:
             raise ValidationFailed("a lead cannot be merged into itself", field="source_lead_id")
 
-        async def work(uow: CrmUoW) -> Row:
+        async def work(uow: CrmUoW) -> Lead:
             if await uow.repos.lead(target_id) is None or await uow.repos.lead(source_id) is None:
                 raise NotFound()
             if not await uow.repos.merge(source_id, target_id):
@@ -194,7 +170,7 @@ class CrmService:
         return await in_transaction(self._uow, work)
 
 
-async def _reread(uow: CrmUoW, lead_id: uuid.UUID) -> Row:
+async def _reread(uow: CrmUoW, lead_id: uuid.UUID) -> Lead:
     found = await uow.repos.lead(lead_id)
     if found is None:  # pragma: no cover (read in this transaction)
         raise NotFound()
@@ -203,6 +179,6 @@ async def _reread(uow: CrmUoW, lead_id: uuid.UUID) -> Row:
 
 async def _audit(
     uow: UnitOfWork[Any], actor: Principal, action: str, lead_id: uuid.UUID,
-    details: Row | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
     await audit_action(uow, actor, action, "lead", str(lead_id), details)
