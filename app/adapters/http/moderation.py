@@ -80,7 +80,7 @@ class EngagementController(Controller):
         moderation: NamedDependency[ModerationService],
     ) -> SubmittedOut:  # fmt: skip
         row = await moderation.submit("question", optional_principal, data.text, data.topic)
-        return msgspec.convert(row, SubmittedOut)
+        return msgspec.convert(row, SubmittedOut, from_attributes=True)
 
     @post("/reviews", status_code=HTTP_202_ACCEPTED,
           summary="A review (signed in, with the review_publication consent)")  # fmt: skip
@@ -89,14 +89,16 @@ class EngagementController(Controller):
         moderation: NamedDependency[ModerationService],
     ) -> SubmittedOut:  # fmt: skip
         row = await moderation.submit("review", principal, data.text, None)
-        return msgspec.convert(row, SubmittedOut)
+        return msgspec.convert(row, SubmittedOut, from_attributes=True)
 
     @get("/me/questions", summary="My questions and reviews with the answers I got")
     async def mine(
         self, principal: NamedDependency[Principal],
         moderation: NamedDependency[ModerationService],
     ) -> MyItemsOut:  # fmt: skip
-        return MyItemsOut(msgspec.convert(await moderation.mine(principal), list[MyItemOut]))
+        return MyItemsOut(
+            msgspec.convert(await moderation.mine(principal), list[MyItemOut], from_attributes=True)
+        )
 
 
 class QueueItemOut(msgspec.Struct):
@@ -176,21 +178,25 @@ class ModerationController(Controller):
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 50,
     ) -> QueueOut:  # fmt: skip
         rows = await moderation.queue(principal, status, limit)
-        return QueueOut(msgspec.convert(rows, list[QueueItemOut]))
+        return QueueOut(msgspec.convert(rows, list[QueueItemOut], from_attributes=True))
 
     @get("/items/{item_id:uuid}", summary="One item with its text (the read is audited)")
     async def item(
         self, item_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
         moderation: NamedDependency[ModerationService],
     ) -> ItemOut:  # fmt: skip
-        return msgspec.convert(await moderation.item(principal, item_id), ItemOut)
+        return msgspec.convert(
+            await moderation.item(principal, item_id), ItemOut, from_attributes=True
+        )
 
     @post("/items/{item_id:uuid}/approve", status_code=200, summary="Approve")
     async def approve(
         self, item_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
         moderation: NamedDependency[ModerationService],
     ) -> ItemOut:  # fmt: skip
-        return msgspec.convert(await moderation.approve(principal, item_id), ItemOut)
+        return msgspec.convert(
+            await moderation.approve(principal, item_id), ItemOut, from_attributes=True
+        )
 
     @post("/items/{item_id:uuid}/reject", status_code=200, summary="Reject with a reason code")
     async def reject(
@@ -198,7 +204,7 @@ class ModerationController(Controller):
         principal: NamedDependency[Principal], moderation: NamedDependency[ModerationService],
     ) -> ItemOut:  # fmt: skip
         row = await moderation.reject(principal, item_id, data.reason_code)
-        return msgspec.convert(row, ItemOut)
+        return msgspec.convert(row, ItemOut, from_attributes=True)
 
     @post("/items/{item_id:uuid}/answer", status_code=200,
           summary="A private answer to the author (encrypted)")  # fmt: skip
@@ -206,7 +212,9 @@ class ModerationController(Controller):
         self, item_id: FromPath[uuid.UUID], data: JSONBody[AnswerIn],
         principal: NamedDependency[Principal], moderation: NamedDependency[ModerationService],
     ) -> ItemOut:  # fmt: skip
-        return msgspec.convert(await moderation.answer(principal, item_id, data.body), ItemOut)
+        return msgspec.convert(
+            await moderation.answer(principal, item_id, data.body), ItemOut, from_attributes=True
+        )
 
     @post("/items/{item_id:uuid}/publish", status_code=200,
           summary="Publish an anonymised qa item written by staff (owner, editor)")  # fmt: skip
@@ -217,7 +225,7 @@ class ModerationController(Controller):
         row = await moderation.publish(
             principal, item_id, data.slug, data.title, data.body_markdown
         )
-        return msgspec.convert(row, ItemOut)
+        return msgspec.convert(row, ItemOut, from_attributes=True)
 
 
 MODERATION_CONTROLLERS = [EngagementController, ModerationController]

@@ -13,12 +13,20 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from app.adapters.postgres.booking import PostgresConsentReader
+import msgspec
+
 from app.adapters.postgres.session import Session
 from app.application.identity.personal_data import DataSubject
+from app.domain.moderation.items import (
+    ItemAction,
+    ItemAnswer,
+    ItemState,
+    ItemTrigger,
+    QueueEntry,
+    UgcItem,
+)
 from app.domain.shared.ids import new_id
 
-Row = dict[str, Any]
 TEXT = ("ugc_items", "text_encrypted")
 ANSWER = ("ugc_answers", "body_encrypted")
 AUTHOR = ("ugc_item_authors", "item_encrypted")
@@ -34,7 +42,10 @@ class PostgresModerationStore:
         return row["value"] if row else None
 
     async def has_consent(self, user_id: uuid.UUID, consent_type: str) -> bool:
-        return await PostgresConsentReader(self._s).has(user_id, consent_type)
+        """The user's latest answer for ``consent_type`` (none given is no)."""
+        history = self._s.queries.identity.consent_history(self._s.conn, user_id=user_id)
+        latest = [row["granted"] async for row in history if row["consent_type"] == consent_type]
+        return bool(latest) and bool(latest[-1])
 
     async def add_item(
         self, kind: str, author_user_id: uuid.UUID | None, topic_code: str | None, text: str,
@@ -83,33 +94,34 @@ class PostgresModerationStore:
             await self._q.forget_author(self._s.conn, id=row["id"])
         return len(rows)
 
-    async def queue(self, status: str, limit: int) -> list[Row]:
-        return [dict(r) async for r in self._q.queue(self._s.conn, status=status, limit=limit)]
+    async def queue(self, status: str, limit: int) -> list[QueueEntry]:
+        rows = self._q.queue(self._s.conn, status=status, limit=limit)
+        return [QueueEntry(**r) async for r in rows]
 
-    async def lock(self, item_id: uuid.UUID) -> Row | None:
+    async def lock(self, item_id: uuid.UUID) -> ItemState | None:
         row = await self._q.lock_item(self._s.conn, id=item_id)
-        return dict(row) if row else None
+        return ItemState(**row) if row else None
 
-    async def item(self, item_id: uuid.UUID) -> Row | None:
+    async def item(self, item_id: uuid.UUID) -> UgcItem | None:
         """The item with its text, flags, actions and answers, decrypted."""
         conn = self._s.conn
         row = await self._q.get_item(conn, id=item_id)
         if row is None:
             return None
         answers = [
-            {"author_id": a["author_id"], "created_at": a["created_at"],
-             "published_content_id": a["published_content_id"],
-             "body": self._s.decrypt(a["body_encrypted"], *ANSWER, a["id"])}
+            ItemAnswer(author_id=a["author_id"], created_at=a["created_at"],
+                       published_content_id=a["published_content_id"],
+                       body=self._s.decrypt(a["body_encrypted"], *ANSWER, a["id"]))
             async for a in self._q.item_answers(conn, id=item_id)
         ]  # fmt: skip
         item = {k: v for k, v in dict(row).items() if k != "text_encrypted"}
-        return {
+        return UgcItem(
             **item,
-            "text": self._s.decrypt(row["text_encrypted"], *TEXT, row["id"]),
-            "triggers": [dict(t) async for t in self._q.item_triggers(conn, id=item_id)],
-            "actions": [dict(a) async for a in self._q.item_actions(conn, id=item_id)],
-            "answers": answers,
-        }
+            text=self._s.decrypt(row["text_encrypted"], *TEXT, row["id"]),
+            triggers=[ItemTrigger(**t) async for t in self._q.item_triggers(conn, id=item_id)],
+            actions=[ItemAction(**a) async for a in self._q.item_actions(conn, id=item_id)],
+            answers=answers,
+        )
 
     async def record(
         self, item_id: uuid.UUID, actor_id: uuid.UUID, action: str, reason_code: str | None,
@@ -141,7 +153,7 @@ class PostgresModerationStore:
         await self._q.link_published(self._s.conn, ugc_item_id=item_id, content_id=content_id)
         return content_id
 
-    async def items_of(self, user_id: uuid.UUID) -> list[Row]:
+    async def items_of(self, user_id: uuid.UUID) -> list[UgcItem]:
         """The author's own items, newest first, with text and private answers,
         decrypted."""
         found = []
@@ -149,7 +161,7 @@ class PostgresModerationStore:
             item = await self.item(item_id)
             if item is not None:
                 found.append(item)
-        return sorted(found, key=lambda i: (i["created_at"], str(i["id"])), reverse=True)
+        return sorted(found, key=lambda i: (i.created_at, str(i.id)), reverse=True)
 
 
 class ModerationPersonalData:
@@ -167,7 +179,7 @@ class ModerationPersonalData:
 
     async def export(self, subject: DataSubject) -> object:
         items = await PostgresModerationStore(self._s).items_of(subject.user_id)
-        return {"items": [{k: v for k, v in i.items() if k not in ("actions",)} for i in items]}
+        return {"items": [{k: v for k, v in _plain(i).items() if k != "actions"} for i in items]}
 
     async def erase(self, subject: DataSubject) -> dict[str, int]:
         user_id = subject.user_id
@@ -175,3 +187,11 @@ class ModerationPersonalData:
         erased = int(await self._q.erase_items(self._s.conn, ids=ids)) if ids else 0
         await self._q.erase_authorships(self._s.conn, user_id=user_id)
         return {"ugc_items": erased}
+
+
+def _plain(item: UgcItem) -> dict[str, Any]:
+    """The item as the export writes it: nested dictionaries, values unchanged."""
+    found = msgspec.structs.asdict(item)
+    for key in ("triggers", "actions", "answers"):
+        found[key] = [msgspec.structs.asdict(part) for part in found[key]]
+    return found

@@ -14,10 +14,11 @@ text is audited.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+import msgspec
 import structlog
 
 from app.application.access import Principal, ensure_roles
@@ -25,13 +26,20 @@ from app.application.audit import audit_action
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.content.model import validate_slug
-from app.domain.errors import ConsentRequired, InvalidState, NotFound, ValidationFailed
+from app.domain.errors import ConsentRequired, NotFound, ValidationFailed
 from app.domain.identity.model import Role
+from app.domain.moderation.items import (
+    Crisis,
+    ItemState,
+    QueueEntry,
+    Submitted,
+    UgcItem,
+    next_status,
+)
 from app.domain.moderation.triggers import REASON_CODES, URGENT, detect
 
 logger = structlog.get_logger(__name__)
 
-Row = dict[str, Any]
 MODERATORS = (Role.OWNER, Role.ASSISTANT, Role.EDITOR)
 PUBLISHERS = (Role.OWNER, Role.EDITOR)
 MIN_TEXT, MAX_TEXT = 10, 5000
@@ -50,11 +58,11 @@ class ModerationStore(Protocol):
         """The item with its flags; the author, if any, only through an encrypted link."""
         ...
 
-    async def queue(self, status: str, limit: int) -> list[Row]: ...
+    async def queue(self, status: str, limit: int) -> list[QueueEntry]: ...
 
-    async def lock(self, item_id: uuid.UUID) -> Row | None: ...
+    async def lock(self, item_id: uuid.UUID) -> ItemState | None: ...
 
-    async def item(self, item_id: uuid.UUID) -> Row | None: ...
+    async def item(self, item_id: uuid.UUID) -> UgcItem | None: ...
 
     async def record(
         self, item_id: uuid.UUID, actor_id: uuid.UUID, action: str, reason_code: str | None,
@@ -67,7 +75,7 @@ class ModerationStore(Protocol):
         self, item_id: uuid.UUID, author_id: uuid.UUID, slug: str, title: str, body: str
     ) -> uuid.UUID: ...
 
-    async def items_of(self, user_id: uuid.UUID) -> list[Row]: ...
+    async def items_of(self, user_id: uuid.UUID) -> list[UgcItem]: ...
 
     async def seal_legacy_authors(self, limit: int) -> int:
         """Move up to ``limit`` plaintext author links (from before 0035) to encrypted."""
@@ -84,7 +92,7 @@ class ModerationService:
 
     async def submit(
         self, kind: str, author: Principal | None, text: str, topic_code: str | None
-    ) -> Row:
+    ) -> Submitted:
         """A question (anyone) or a review (signed in, with ``review_publication``)."""
         text = text.strip()
         if not MIN_TEXT <= len(text) <= MAX_TEXT:
@@ -93,7 +101,7 @@ class ModerationService:
         triggers = detect(text)
         urgent = bool(triggers & URGENT)
 
-        async def work(uow: ModerationUoW) -> tuple[uuid.UUID, Row]:
+        async def work(uow: ModerationUoW) -> tuple[uuid.UUID, dict[str, Any]]:
             may_review = author is not None and await uow.repos.has_consent(
                 author.user_id, "review_publication"
             )
@@ -111,10 +119,8 @@ class ModerationService:
 
         item_id, resources = await in_transaction(self._uow, work)
         logger.info("ugc_submitted", kind=kind, triggers=sorted(triggers))
-        crisis: Row = {"triggered": urgent}
-        if urgent:
-            crisis["resources"] = resources
-        return {"id": item_id, "status": "pending", "crisis": crisis}
+        crisis = Crisis(triggered=urgent, resources=resources if urgent else None)
+        return Submitted(id=item_id, status="pending", crisis=crisis)
 
     async def seal_legacy_authors(self) -> int:
         """Job: items from before 0035 that name their author beside their flags get the
@@ -132,29 +138,29 @@ class ModerationService:
             logger.info("ugc_authors_sealed", count=total)
         return total
 
-    async def mine(self, author: Principal) -> list[Row]:
+    async def mine(self, author: Principal) -> list[UgcItem]:
         """The author's questions and reviews with the answers they got."""
 
-        async def work(uow: ModerationUoW) -> list[Row]:
+        async def work(uow: ModerationUoW) -> list[UgcItem]:
             return await uow.repos.items_of(author.user_id)
 
         return await in_transaction(self._uow, work)
 
-    async def queue(self, actor: Principal, status: str, limit: int) -> list[Row]:
+    async def queue(self, actor: Principal, status: str, limit: int) -> list[QueueEntry]:
         ensure_roles(actor, *MODERATORS)
 
-        async def work(uow: ModerationUoW) -> list[Row]:
+        async def work(uow: ModerationUoW) -> list[QueueEntry]:
             return await uow.repos.queue(status, limit)
 
         rows = await in_transaction(self._uow, work)
         now = self._clock.now()
-        return [{**row, "breached": row["sla_due_at"] < now} for row in rows]
+        return [msgspec.structs.replace(row, breached=row.sla_due_at < now) for row in rows]
 
-    async def item(self, actor: Principal, item_id: uuid.UUID) -> Row:
+    async def item(self, actor: Principal, item_id: uuid.UUID) -> UgcItem:
         """The item's text (P2), decrypted for a moderator; the read is audited."""
         ensure_roles(actor, *MODERATORS)
 
-        async def work(uow: ModerationUoW) -> Row:
+        async def work(uow: ModerationUoW) -> UgcItem:
             found = await uow.repos.item(item_id)
             if found is None:
                 raise NotFound()
@@ -163,17 +169,15 @@ class ModerationService:
 
         return await in_transaction(self._uow, work)
 
-    async def approve(self, actor: Principal, item_id: uuid.UUID) -> Row:
-        return await self._act(actor, item_id, "approve", None, "approved", ("pending",))
+    async def approve(self, actor: Principal, item_id: uuid.UUID) -> UgcItem:
+        return await self._act(actor, item_id, "approve", None)
 
-    async def reject(self, actor: Principal, item_id: uuid.UUID, reason_code: str) -> Row:
+    async def reject(self, actor: Principal, item_id: uuid.UUID, reason_code: str) -> UgcItem:
         if reason_code not in REASON_CODES:
             raise ValidationFailed("unknown reason code", field="reason_code")
-        return await self._act(
-            actor, item_id, "reject", reason_code, "rejected", ("pending", "approved")
-        )
+        return await self._act(actor, item_id, "reject", reason_code)
 
-    async def answer(self, actor: Principal, item_id: uuid.UUID, body: str) -> Row:
+    async def answer(self, actor: Principal, item_id: uuid.UUID, body: str) -> UgcItem:
         """A private answer, encrypted; the author (if a user) reads it in the cabinet."""
         if not body.strip() or len(body) > MAX_TEXT:
             raise ValidationFailed(f"an answer has 1 to {MAX_TEXT} characters", field="body")
@@ -181,13 +185,11 @@ class ModerationService:
         async def extra(uow: ModerationUoW) -> None:
             await uow.repos.add_answer(item_id, actor.user_id, body)
 
-        return await self._act(
-            actor, item_id, "answer", None, "answered", ("pending", "approved"), extra
-        )
+        return await self._act(actor, item_id, "answer", None, extra)
 
     async def publish(
         self, actor: Principal, item_id: uuid.UUID, slug: str, title: str, body: str
-    ) -> Row:
+    ) -> UgcItem:
         """A public, anonymised ``qa`` item written by staff (owner, editor)."""
         ensure_roles(actor, *PUBLISHERS)
         validate_slug(slug)
@@ -197,23 +199,19 @@ class ModerationService:
         async def extra(uow: ModerationUoW) -> None:
             await uow.repos.publish_qa(item_id, actor.user_id, slug, title, body)
 
-        return await self._act(
-            actor, item_id, "publish", None, "published", ("approved", "answered"), extra
-        )
+        return await self._act(actor, item_id, "publish", None, extra)
 
     async def _act(
         self, actor: Principal, item_id: uuid.UUID, action: str, reason_code: str | None,
-        status: str, allowed_from: tuple[str, ...],
-        extra: Callable[[ModerationUoW], Any] | None = None,
-    ) -> Row:  # fmt: skip
+        extra: Callable[[ModerationUoW], Awaitable[None]] | None = None,
+    ) -> UgcItem:  # fmt: skip
         ensure_roles(actor, *MODERATORS)
 
-        async def work(uow: ModerationUoW) -> Row:
+        async def work(uow: ModerationUoW) -> UgcItem:
             item = await uow.repos.lock(item_id)
             if item is None:
                 raise NotFound()
-            if item["status"] not in allowed_from:
-                raise InvalidState(f"Not possible for a {item['status']} item.")
+            status = next_status(action, item.status)
             if extra is not None:
                 await extra(uow)
             await uow.repos.record(item_id, actor.user_id, action, reason_code, status)
@@ -230,6 +228,6 @@ class ModerationService:
 
 async def _audit(
     uow: UnitOfWork[Any], actor: Principal, action: str, item_id: uuid.UUID,
-    details: Row | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
     await audit_action(uow, actor, action, "ugc_item", str(item_id), details)
