@@ -9,12 +9,10 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.session import Session
+from app.application.crm.ports import LeadDirectory
 from app.application.identity.personal_data import DataSubject
-from app.domain.crm.contact import LeadContact
 from app.domain.shared.ids import new_id
-from app.domain.shared.privacy import ensure_p0
 from app.domain.telegram import deep_links
 
 
@@ -45,8 +43,16 @@ class UsedDeepLink:
 
 
 class PostgresTelegramDirectory:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, leads: LeadDirectory | None = None) -> None:
         self._s = session
+        self._leads = leads
+
+    @property
+    def leads(self) -> LeadDirectory:
+        """The CRM's lead directory in the same transaction (given by the composition root)."""
+        if self._leads is None:  # pragma: no cover (a wiring error)
+            raise RuntimeError("the bot's use cases need the CRM lead directory")
+        return self._leads
 
     async def issue_deep_link(
         self,
@@ -56,24 +62,20 @@ class PostgresTelegramDirectory:
         user_id: UUID | None = None,
         lead_id: UUID | None = None,
     ) -> IssuedDeepLink:
-        """A new code for ``purpose``; the payload is P0 only (it travels in plain sight)."""
-        deep_links.validate_purpose(purpose)
-        ensure_p0(payload, where="deep-link payload")
-        now = self._s.clock.now()
-        code = deep_links.new_code()
-        expires_at = now + deep_links.lifetime(bound=user_id is not None or lead_id is not None)
-        await self._s.queries.telegram.insert_deep_link(
-            self._s.conn,
-            id=new_id(),
-            code=code,
-            purpose=purpose,
-            payload=Jsonb(payload),
-            user_id=user_id,
-            lead_id=lead_id,
-            now=now,
-            expires_at=expires_at,
+        """A new code for ``purpose`` under the domain's rules (a known purpose, a P0
+        payload, the lifetime of a bound or unbound link), stored."""
+        link = deep_links.issue(
+            purpose, payload, now=self._s.clock.now(), user_id=user_id, lead_id=lead_id
         )
-        return IssuedDeepLink(code=code, purpose=purpose, expires_at=expires_at)
+        return await self.save_deep_link(link)
+
+    async def save_deep_link(self, link: deep_links.NewDeepLink) -> IssuedDeepLink:
+        await self._s.queries.telegram.insert_deep_link(
+            self._s.conn, id=new_id(), code=link.code, purpose=link.purpose,
+            payload=Jsonb(link.payload), user_id=link.user_id, lead_id=link.lead_id,
+            now=self._s.clock.now(), expires_at=link.expires_at,
+        )  # fmt: skip
+        return IssuedDeepLink(code=link.code, purpose=link.purpose, expires_at=link.expires_at)
 
     async def use_deep_link(self, code: str) -> UsedDeepLink | None:
         """Count a use of ``code``; ``None`` when it is malformed, unknown or expired."""
@@ -116,34 +118,14 @@ class PostgresTelegramDirectory:
         )
         return (row["user_id"], row["lead_id"]) if row else (None, None)
 
-    async def new_lead(self, telegram_user_id: int, purpose: str | None) -> UUID:
-        """A new lead (source ``telegram``, known by this Telegram id) for an account that
-        has none, attached to it; the account row is locked by ``remember_account``, so
-        two simultaneous ``/start`` make one."""
-        lead = await PostgresLeadStore(self._s).create(
-            "telegram", LeadContact(telegram=str(telegram_user_id)), (),
-            {"entry_point": "telegram", "purpose": purpose},
-        )  # fmt: skip
-        await self._s.queries.telegram.attach_lead(
-            self._s.conn, telegram_user_id=telegram_user_id, lead_id=lead.lead_id,
-            now=self._s.clock.now(),
-        )  # fmt: skip
-        return lead.lead_id
-
     async def attach_lead(self, telegram_user_id: int, lead_id: UUID) -> None:
-        """The account (and its Telegram identity) joins the lead, unless it has one. The
-        account row is locked by ``remember_account`` earlier in the transaction, so two
-        simultaneous ``/start`` make one lead."""
-        await PostgresLeadStore(self._s).add_identities(
-            lead_id, LeadContact(telegram=str(telegram_user_id))
-        )
+        """The account belongs to the lead, unless it has one. The account row is locked
+        by ``remember_account`` earlier in the transaction, so two simultaneous
+        ``/start`` make one lead."""
         await self._s.queries.telegram.attach_lead(
             self._s.conn, telegram_user_id=telegram_user_id, lead_id=lead_id,
             now=self._s.clock.now(),
         )  # fmt: skip
-
-    async def lead_event(self, lead_id: UUID, event_type: str, props: dict[str, Any]) -> None:
-        await PostgresLeadStore(self._s).add_event(lead_id, event_type, props)
 
     async def record_started(
         self, telegram_user_id: int, deep_link_code: str | None, purpose: str | None

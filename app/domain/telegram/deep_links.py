@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from app.domain.errors import ValidationFailed
+from app.domain.shared.privacy import ensure_p0
 
 PURPOSES = frozenset({"plan", "booking", "interactive_result", "link_account", "campaign"})
 CODE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -39,3 +43,29 @@ def looks_like_code(value: str) -> bool:
 def start_url(bot_username: str, code: str) -> str:
     """The ``t.me`` link that opens the bot with ``/start <code>``."""
     return f"https://t.me/{bot_username}?start={code}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewDeepLink:
+    """A link about to be stored: its code travels in plain sight, so the payload is P0."""
+
+    code: str
+    purpose: str
+    payload: dict[str, Any]
+    user_id: uuid.UUID | None
+    lead_id: uuid.UUID | None
+    expires_at: datetime
+
+
+def issue(
+    purpose: str, payload: dict[str, Any], *, now: datetime, user_id: uuid.UUID | None = None,
+    lead_id: uuid.UUID | None = None,
+) -> NewDeepLink:  # fmt: skip
+    """A new link for a known purpose with a P0 payload; one made for a person (their
+    account or lead) is short-lived, an unbound one lives 30 days."""
+    validate_purpose(purpose)
+    ensure_p0(payload, where="deep-link payload")
+    bound = user_id is not None or lead_id is not None
+    return NewDeepLink(
+        new_code(), purpose, dict(payload), user_id, lead_id, now + lifetime(bound=bound)
+    )
