@@ -48,7 +48,7 @@ async def _signed_in(
     token = bearer_token(connection)
     if token is None:
         raise AuthenticationFailed("Sign in first.")
-    principal = await identity.authenticate(token)
+    principal = await identity.sessions.authenticate(token)
     connection.state[_PRINCIPAL_STATE] = principal
     return principal
 
@@ -57,7 +57,7 @@ async def provide_optional_principal(
     request: Request[Any, Any, Any], identity: NamedDependency[IdentityService]
 ) -> Principal | None:
     token = bearer_token(request)
-    return None if token is None else await identity.authenticate(token)
+    return None if token is None else await identity.sessions.authenticate(token)
 
 
 def requires(*roles: Role) -> Provide:

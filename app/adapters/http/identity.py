@@ -18,13 +18,10 @@ from app.adapters.http.auth import requires
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.pagination import clamp_limit, decode_cursor, encode_cursor
 from app.application.access import Principal
+from app.application.identity.accounts import ConsentInput, LoginResult
 from app.application.identity.ports import StoredExport
-from app.application.identity.service import (
-    ConsentInput,
-    IdentityService,
-    LoginResult,
-    ProfileChanges,
-)
+from app.application.identity.profile import ProfileChanges
+from app.application.identity.service import IdentityService
 from app.domain.errors import ValidationFailed
 from app.domain.identity.model import ConsentState, ConsentType, Role, User
 
@@ -211,14 +208,14 @@ class AuthController(Controller):
     async def email_start(
         self, data: JSONBody[EmailStartIn], identity: NamedDependency[IdentityService]
     ) -> Accepted:
-        await identity.start_email_login(data.email)
+        await identity.email_login.start(data.email)
         return Accepted("If this address can receive e-mail, a login code is on its way.")
 
     @post("/email/verify", status_code=HTTP_200_OK, summary="Exchange the code for a bearer token")
     async def email_verify(
         self, data: JSONBody[EmailVerifyIn], identity: NamedDependency[IdentityService]
     ) -> LoginOut:
-        result = await identity.verify_email_login(
+        result = await identity.email_login.verify(
             data.email, data.code, [c.to_input() for c in data.consents]
         )
         return LoginOut.of(result)
@@ -229,7 +226,7 @@ class AuthController(Controller):
     ) -> LoginOut:
         fields = msgspec.to_builtins(data)
         consents = fields.pop("consents")
-        result = await identity.telegram_login(
+        result = await identity.telegram_login.login(
             fields, [ConsentIn(**c).to_input() for c in consents]
         )
         return LoginOut.of(result)
@@ -238,7 +235,7 @@ class AuthController(Controller):
     async def logout(
         self, principal: NamedDependency[Principal], identity: NamedDependency[IdentityService]
     ) -> None:
-        await identity.logout(principal)
+        await identity.sessions.logout(principal)
 
 
 class MeController(Controller):
@@ -250,7 +247,7 @@ class MeController(Controller):
     async def me(
         self, principal: NamedDependency[Principal], identity: NamedDependency[IdentityService]
     ) -> UserOut:
-        return UserOut.of(await identity.me(principal))
+        return UserOut.of(await identity.profile.me(principal))
 
     @patch("/", summary="Change the profile; send If-Match: <version> to avoid lost updates")
     async def update_me(
@@ -266,13 +263,13 @@ class MeController(Controller):
             locale=data.locale,
             phone=data.phone,
         )
-        return UserOut.of(await identity.update_me(principal, changes, _if_match(if_match)))
+        return UserOut.of(await identity.profile.update_me(principal, changes, _if_match(if_match)))
 
     @get("/consents", summary="The current state of each consent")
     async def consents(
         self, principal: NamedDependency[Principal], identity: NamedDependency[IdentityService]
     ) -> ConsentsOut:
-        return ConsentsOut.of(await identity.consents(principal))
+        return ConsentsOut.of(await identity.profile.consents(principal))
 
     @post("/consents", summary="Give or withdraw a consent (appended to the history)")
     async def give_consent(
@@ -281,13 +278,15 @@ class MeController(Controller):
         principal: NamedDependency[Principal],
         identity: NamedDependency[IdentityService],
     ) -> ConsentsOut:
-        return ConsentsOut.of(await identity.give_consent(principal, data.to_input()))
+        return ConsentsOut.of(await identity.profile.give_consent(principal, data.to_input()))
 
     @post("/data-exports", status_code=HTTP_202_ACCEPTED, summary="Ask for a copy of your data")
     async def request_export(
         self, principal: NamedDependency[Principal], identity: NamedDependency[IdentityService]
     ) -> RequestAccepted:
-        return RequestAccepted(id=await identity.request_export(principal), status="pending")
+        return RequestAccepted(
+            id=await identity.data_requests.request_export(principal), status="pending"
+        )
 
     @get("/data-exports/{export_id:uuid}", summary="The status of a data export")
     async def export_status(
@@ -296,7 +295,7 @@ class MeController(Controller):
         principal: NamedDependency[Principal],
         identity: NamedDependency[IdentityService],
     ) -> ExportOut:
-        return ExportOut.of(await identity.export_status(principal, export_id))
+        return ExportOut.of(await identity.data_requests.export_status(principal, export_id))
 
     @get(
         "/data-exports/{export_id:uuid}/download",
@@ -309,7 +308,7 @@ class MeController(Controller):
         identity: NamedDependency[IdentityService],
         token: Annotated[str, QueryParameter(name="token", max_length=128)],
     ) -> Response[dict[str, Any]]:
-        archive = await identity.download_export(principal, export_id, token)
+        archive = await identity.data_requests.download_export(principal, export_id, token)
         return Response(
             archive,
             headers={"Content-Disposition": f'attachment; filename="data-export-{export_id}.json"'},
@@ -323,7 +322,9 @@ class MeController(Controller):
     async def request_erasure(
         self, principal: NamedDependency[Principal], identity: NamedDependency[IdentityService]
     ) -> RequestAccepted:
-        return RequestAccepted(id=await identity.request_erasure(principal), status="pending")
+        return RequestAccepted(
+            id=await identity.data_requests.request_erasure(principal), status="pending"
+        )
 
 
 class AdminUsersController(Controller):
@@ -340,7 +341,9 @@ class AdminUsersController(Controller):
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=100)] = 50,
         cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=64)] = None,
     ) -> UsersPage:
-        users = await identity.list_users(owner, clamp_limit(limit) + 1, decode_cursor(cursor))
+        users = await identity.staff.list_users(
+            owner, clamp_limit(limit) + 1, decode_cursor(cursor)
+        )
         page = users[:limit]
         next_cursor = encode_cursor(page[-1].id) if len(users) > limit else None
         return UsersPage(items=[UserOut.of(u) for u in page], next_cursor=next_cursor)
@@ -353,7 +356,7 @@ class AdminUsersController(Controller):
         identity: NamedDependency[IdentityService],
     ) -> UserOut:
         roles = frozenset(Role(r) for r in data.roles)
-        return UserOut.of(await identity.add_staff(owner, data.email, roles))
+        return UserOut.of(await identity.staff.add_staff(owner, data.email, roles))
 
     @put("/{user_id:uuid}/roles", summary="Replace a user's roles")
     async def set_roles(
@@ -364,7 +367,7 @@ class AdminUsersController(Controller):
         identity: NamedDependency[IdentityService],
     ) -> UserOut:
         roles = frozenset(Role(r) for r in data.roles)
-        return UserOut.of(await identity.set_roles(owner, user_id, roles))
+        return UserOut.of(await identity.staff.set_roles(owner, user_id, roles))
 
     @post(
         "/{user_id:uuid}/block",
@@ -377,7 +380,7 @@ class AdminUsersController(Controller):
         owner: NamedDependency[Principal],
         identity: NamedDependency[IdentityService],
     ) -> None:
-        await identity.block(owner, user_id)
+        await identity.staff.block(owner, user_id)
 
 
 IDENTITY_CONTROLLERS = [AuthController, MeController, AdminUsersController]

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from app.application.identity.personal_data import PersonalDataSection
+from app.application.ports import UnitOfWork
 from app.domain.identity.model import ConsentRecord, Role, User, UserStatus
 
 
@@ -196,3 +197,6 @@ class TelegramLoginVerifier(Protocol):
     def verify(self, data: dict[str, Any], now: datetime) -> TelegramIdentity:
         """Check the Login Widget signature and freshness; raise AuthenticationFailed."""
         ...
+
+
+IdentityUoW = UnitOfWork[IdentityRepos]
