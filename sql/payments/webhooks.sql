@@ -1,4 +1,5 @@
--- Provider notifications: recorded once, processed by the worker.
+-- Provider notifications (recorded once, processed by the worker) and what the worker
+-- asks the provider about: payments and refunds by the provider's ids, reconciliation.
 
 -- name: record_notification(id, provider, event, object_id, now)^
 -- The idempotency record: a redelivered notification inserts nothing.
@@ -11,31 +12,24 @@ RETURNING id;
 UPDATE provider_webhook_events SET processed_at = :now, outcome = :outcome WHERE id = :id;
 
 -- name: payment_by_provider_id(provider_payment_id)^
-SELECT id, appointment_id, amount, currency, status, version
+SELECT id, appointment_id, kind, amount, currency, provider, provider_payment_id,
+       idempotence_key, status, confirmation_url, failure_reason, confirmed_at, version
 FROM payments WHERE provider_payment_id = :provider_payment_id;
 
--- name: payment_for_update(id)^
-SELECT id, appointment_id, amount, currency, status, provider_payment_id, version
-FROM payments WHERE id = :id FOR UPDATE;
-
--- name: set_payment_status(id, status, provider_payment_id, failure_reason, now)!
--- Forward-only: callers check the transition first; terminal states never change.
-UPDATE payments
-SET status = :status, provider_payment_id = coalesce(provider_payment_id, :provider_payment_id),
-    failure_reason = coalesce(:failure_reason, failure_reason),
-    confirmed_at = CASE WHEN :status = 'succeeded' THEN :now ELSE confirmed_at END,
-    updated_at = :now, version = version + 1
-WHERE id = :id AND status NOT IN ('succeeded', 'canceled', 'failed');
-
 -- name: refund_by_provider_id(provider_refund_id)^
-SELECT id, status FROM refunds WHERE provider_refund_id = :provider_refund_id;
+SELECT id, payment_id, amount, currency, reason, idempotence_key, status, provider_refund_id
+FROM refunds WHERE provider_refund_id = :provider_refund_id;
 
--- name: set_refund_status(id, status, now)!
-UPDATE refunds SET status = :status, updated_at = :now WHERE id = :id AND status = 'pending';
+-- name: update_refund(id, provider_refund_id, status, now)!
+-- Only a pending refund changes: a finished one stays as it ended.
+UPDATE refunds SET provider_refund_id = :provider_refund_id, status = :status, updated_at = :now
+WHERE id = :id AND status = 'pending';
 
 -- name: stale_open_payments(before, limit)
 -- Reconciliation: YooKassa payments still open a few minutes after they started.
-SELECT id, provider_payment_id, status FROM payments
+SELECT id, appointment_id, kind, amount, currency, provider, provider_payment_id,
+       idempotence_key, status, confirmation_url, failure_reason, confirmed_at, version
+FROM payments
 WHERE provider = 'yookassa' AND status IN ('intent', 'pending', 'waiting_for_capture')
   AND created_at < :before
 ORDER BY created_at
@@ -43,18 +37,28 @@ LIMIT :limit;
 
 -- name: refunds_to_request(appointment_id)
 -- Refunds recorded for an appointment that YooKassa has not been asked for yet.
-SELECT r.id, r.amount, r.currency, r.idempotence_key, p.provider_payment_id
+SELECT r.id, r.payment_id, r.amount, r.currency, r.reason, r.idempotence_key, r.status,
+       r.provider_refund_id, p.provider_payment_id
 FROM refunds r JOIN payments p ON p.id = r.payment_id
 WHERE p.appointment_id = :appointment_id AND p.provider = 'yookassa'
   AND r.provider_refund_id IS NULL AND r.status = 'pending';
 
--- name: set_refund_provider(id, provider_refund_id, status, now)!
-UPDATE refunds SET provider_refund_id = :provider_refund_id, status = :status, updated_at = :now
-WHERE id = :id;
+-- name: unrequested_refunds(before, limit)
+-- Reconciliation: refunds recorded a few minutes ago that YooKassa was never asked for
+-- (the handler that should have asked failed, or a payment came after its hold lapsed).
+SELECT r.id, r.payment_id, r.amount, r.currency, r.reason, r.idempotence_key, r.status,
+       r.provider_refund_id, p.provider_payment_id
+FROM refunds r JOIN payments p ON p.id = r.payment_id
+WHERE p.provider = 'yookassa' AND r.provider_refund_id IS NULL AND r.status = 'pending'
+  AND r.created_at < :before
+ORDER BY r.created_at
+LIMIT :limit;
 
 -- name: stale_pending_refunds(before, limit)
 -- Refunds YooKassa accepted but has not finished a few minutes later: poll them.
-SELECT r.id, r.provider_refund_id FROM refunds r
+SELECT r.id, r.payment_id, r.amount, r.currency, r.reason, r.idempotence_key, r.status,
+       r.provider_refund_id
+FROM refunds r
 WHERE r.status = 'pending' AND r.provider_refund_id IS NOT NULL AND r.updated_at < :before
 ORDER BY r.updated_at
 LIMIT :limit;

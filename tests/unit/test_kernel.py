@@ -145,21 +145,3 @@ def test_backoff_grows_and_is_capped() -> None:
     delays = [backoff_delay(n, base_seconds=5, cap_seconds=60) for n in range(1, 7)]
     assert delays[:4] == [timedelta(seconds=s) for s in (5, 10, 20, 40)]
     assert delays[-1] == timedelta(seconds=60)
-
-
-def test_yookassa_payment_body_with_and_without_receipt() -> None:
-    from decimal import Decimal  # noqa: PLC0415
-
-    from app.adapters.yookassa.links import payment_request  # noqa: PLC0415
-
-    row = {"id": "p1", "appointment_id": "a1", "amount": Decimal("3500"), "currency": "RUB",
-           "service_title": "Консультация " * 20, "email": "c@example.org"}  # fmt: skip
-    plain = payment_request(row, "https://example.org/")
-    assert plain["amount"] == {"value": "3500.00", "currency": "RUB"}
-    assert plain["capture"] is True
-    assert len(plain["description"]) <= 128
-    assert "receipt" not in plain
-    with_receipt = payment_request(row, "https://example.org/", vat_code=1)
-    assert with_receipt["receipt"]["customer"] == {"email": "c@example.org"}
-    item = with_receipt["receipt"]["items"][0]
-    assert (item["quantity"], item["vat_code"], item["amount"]["value"]) == ("1.00", 1, "3500.00")

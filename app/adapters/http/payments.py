@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 import msgspec
@@ -15,7 +14,8 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from app.adapters.http.identity import NO_STORE
 from app.application.access import Principal
-from app.application.payments.service import PaymentNotifications
+from app.application.payments.ports import PaymentLine
+from app.application.payments.service import Payments
 from app.domain.shared.money import Money
 
 
@@ -40,8 +40,13 @@ class RefundIn(msgspec.Struct, forbid_unknown_fields=True):
     amount: Annotated[str, msgspec.Meta(pattern=r"^\d{1,10}(\.\d{1,2})?$")]
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
+def _out(line: PaymentLine) -> PaymentOut:
+    return PaymentOut(
+        id=line.id, appointment_id=line.appointment_id, kind=line.kind,
+        amount=str(line.amount), refunded=str(line.refunded), currency=line.amount.currency,
+        provider=line.provider, status=line.status.value, created_at=line.created_at,
+        confirmed_at=line.confirmed_at,
+    )  # fmt: skip
 
 
 class AdminPaymentsController(Controller):
@@ -53,14 +58,10 @@ class AdminPaymentsController(Controller):
     async def list_payments(
         self,
         principal: NamedDependency[Principal],
-        payments: NamedDependency[PaymentNotifications],
+        payments: NamedDependency[Payments],
         status: Annotated[str | None, QueryParameter(name="status", max_length=32)] = None,
     ) -> PaymentsOut:
-        rows = await payments.list_payments(principal, status)
-        return PaymentsOut(
-            [PaymentOut(**{**r, "amount": _money(r["amount"]), "refunded": _money(r["refunded"])})
-             for r in rows]
-        )  # fmt: skip
+        return PaymentsOut([_out(line) for line in await payments.list_payments(principal, status)])
 
     @post("/{payment_id:uuid}/refund", status_code=HTTP_204_NO_CONTENT,
           summary="Refund up to what was paid and not yet refunded (audited)")  # fmt: skip
@@ -69,6 +70,6 @@ class AdminPaymentsController(Controller):
         payment_id: FromPath[uuid.UUID],
         data: JSONBody[RefundIn],
         principal: NamedDependency[Principal],
-        payments: NamedDependency[PaymentNotifications],
+        payments: NamedDependency[Payments],
     ) -> None:
         await payments.staff_refund(principal, payment_id, Money.of(data.amount))

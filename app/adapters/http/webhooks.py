@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from app.adapters.http.strict_input import refuse_malformed_json
 from app.adapters.telegram.bot import SECRET_HEADER, TelegramWebhook
-from app.application.payments.service import PaymentNotifications
+from app.application.payments.service import Payments
 from app.domain.errors import ValidationFailed
 
 
@@ -20,7 +20,7 @@ class WebhookAck(msgspec.Struct):
     status: str
 
 
-# The events the service subscribes to (application.payments.service.KNOWN_EVENTS).
+# The events the service subscribes to (application.payments.notifications.KNOWN_EVENTS).
 YooKassaEvent = Literal[
     "payment.succeeded", "payment.canceled", "payment.waiting_for_capture", "refund.succeeded"
 ]
@@ -52,7 +52,7 @@ class WebhooksController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[NotificationIn],
-        payments: NamedDependency[PaymentNotifications],
+        payments: NamedDependency[Payments],
     ) -> WebhookAck:
         source = request.client.host if request.client else None
         return WebhookAck(await payments.receive(source, data.event, data.object.id))

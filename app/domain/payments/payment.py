@@ -61,7 +61,7 @@ class Refund:
     id: uuid.UUID
     payment_id: uuid.UUID
     amount: Money
-    reason: str
+    reason: str | None
     idempotence_key: uuid.UUID
     status: RefundStatus = RefundStatus.PENDING
     provider_refund_id: str | None = None

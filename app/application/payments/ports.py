@@ -1,0 +1,182 @@
+"""What the payments use cases need: the payments store, the log of provider
+notifications, the appointments a payment settles, and the provider's API, which
+answers in typed objects (its adapter translates the provider's JSON)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from app.application.ports import UnitOfWork
+from app.domain.booking.appointment import Appointment
+from app.domain.payments.payment import Payment, PaymentStatus, Refund, RefundStatus
+from app.domain.shared.money import Money
+
+# --- the provider, as the application sees it ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderPayment:
+    """A payment as the provider's API reports it. ``status`` is None for a status this
+    service does not know, ``amount`` None when the answer's amount is not an exact sum
+    of money; ``payment_id`` is our id as the provider keeps it in the metadata."""
+
+    id: str
+    status: PaymentStatus | None
+    amount: Money | None = None
+    payment_id: str | None = None
+    confirmation_url: str | None = None
+    cancellation_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRefund:
+    id: str
+    status: RefundStatus | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOrder:
+    """What the provider is asked to charge, under our stable idempotence key."""
+
+    payment_id: uuid.UUID
+    appointment_id: uuid.UUID
+    amount: Money
+    idempotence_key: uuid.UUID
+    service_title: str
+    customer_email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundOrder:
+    provider_payment_id: str
+    amount: Money
+    idempotence_key: uuid.UUID
+
+
+class PaymentGateway(Protocol):
+    """The provider's API. Each method raises ``PaymentProviderUnavailable`` when the
+    provider cannot be reached, refuses the request or answers something unreadable."""
+
+    async def create_payment(self, order: PaymentOrder) -> ProviderPayment: ...
+
+    async def get_payment(self, provider_payment_id: str) -> ProviderPayment: ...
+
+    async def create_refund(self, order: RefundOrder) -> ProviderRefund: ...
+
+    async def get_refund(self, provider_refund_id: str) -> ProviderRefund: ...
+
+
+# --- storage ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRequest:
+    """A payment and what its provider link needs: the service's title and, for a 54-FZ
+    receipt, the customer's e-mail (the account's, or the one given with the booking)."""
+
+    payment: Payment
+    service_title: str
+    customer_email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundToRequest:
+    refund: Refund
+    provider_payment_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLine:
+    """A payment in the staff list, with what was refunded of it (refunds not canceled)."""
+
+    id: uuid.UUID
+    appointment_id: uuid.UUID
+    kind: str
+    amount: Money
+    refunded: Money
+    provider: str
+    status: PaymentStatus
+    created_at: datetime
+    confirmed_at: datetime | None
+
+
+class PaymentStore(Protocol):
+    async def add(self, payment: Payment) -> None: ...
+
+    async def lock(self, payment_id: uuid.UUID) -> Payment | None:
+        """The payment, locked until the transaction ends."""
+        ...
+
+    async def by_provider_id(self, provider_payment_id: str) -> Payment | None: ...
+
+    async def save(self, payment: Payment) -> None:
+        """Store a changed payment (``VersionConflict`` if someone else changed it)."""
+        ...
+
+    async def refunded(self, payment_id: uuid.UUID) -> Money:
+        """What was refunded of the payment so far (refunds not canceled)."""
+        ...
+
+    async def add_refund(self, refund: Refund) -> None: ...
+
+    async def refund_by_provider_id(self, provider_refund_id: str) -> Refund | None: ...
+
+    async def save_refund(self, refund: Refund) -> None:
+        """Store the provider's id and status of a refund that was pending."""
+        ...
+
+    async def link_request(self, payment_id: uuid.UUID) -> LinkRequest | None: ...
+
+    async def stale_open(self, before: datetime, limit: int) -> list[Payment]:
+        """Provider payments still open that started before ``before``."""
+        ...
+
+    async def stale_refunds(self, before: datetime, limit: int) -> list[Refund]:
+        """Refunds the provider accepted but had not finished by ``before``."""
+        ...
+
+    async def refunds_to_request(self, appointment_id: uuid.UUID) -> list[RefundToRequest]:
+        """The appointment's refunds recorded here that the provider was not asked for."""
+        ...
+
+    async def unrequested_refunds(self, before: datetime, limit: int) -> list[RefundToRequest]:
+        """Refunds of provider payments recorded before ``before`` and never requested
+        (the handler that should have asked failed, or nothing was there to ask)."""
+        ...
+
+    async def list(self, status: str | None, limit: int) -> list[PaymentLine]:
+        """Newest first; only those in ``status`` when it is given."""
+        ...
+
+
+class NotificationLog(Protocol):
+    """The idempotency record of provider notifications: ``(provider, event, object)``."""
+
+    async def record(self, provider: str, event: str, object_id: str) -> uuid.UUID | None:
+        """The new record's id; None when this notification was recorded before."""
+        ...
+
+    async def finish(self, record_id: uuid.UUID, outcome: str) -> None: ...
+
+
+class AppointmentStore(Protocol):
+    async def get(self, appointment_id: uuid.UUID) -> Appointment | None: ...
+
+    async def save(self, appointment: Appointment) -> None: ...
+
+
+class PaymentsRepos(Protocol):
+    @property
+    def payments(self) -> PaymentStore: ...
+
+    @property
+    def notifications(self) -> NotificationLog: ...
+
+    @property
+    def appointments(self) -> AppointmentStore: ...
+
+
+PaymentsUoW = UnitOfWork[PaymentsRepos]

@@ -1,0 +1,99 @@
+"""Refunds at the provider, and the staff's view of payments.
+
+A refund is recorded in the transaction that decides it (a cancellation under the
+service's policy, a payment that came after its hold lapsed, a staff decision); the
+provider is asked afterwards, under the refund's stored idempotence key, so asking twice
+is harmless."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from app.application.access import Principal, ensure_roles
+from app.application.audit import audit_action
+from app.application.payments.ports import (
+    PaymentGateway,
+    PaymentLine,
+    PaymentsUoW,
+    RefundOrder,
+    RefundToRequest,
+)
+from app.application.transactions import in_transaction
+from app.domain.booking.appointment import AppointmentCanceled
+from app.domain.errors import NotFound, ValidationFailed
+from app.domain.identity.model import Role
+from app.domain.payments.payment import STAFF_DECISION, RefundStatus
+from app.domain.shared.money import Money
+
+PAYMENT_STAFF = (Role.OWNER, Role.ASSISTANT)
+
+
+class RefundRequests:
+    def __init__(self, uow: Callable[[], PaymentsUoW], gateway: PaymentGateway | None) -> None:
+        self._uow = uow
+        self._gateway = gateway
+
+    async def on_canceled(self, event: AppointmentCanceled) -> None:
+        """Handler: ask the provider for the refunds a cancellation recorded (our stored
+        idempotence key makes a redelivered event harmless)."""
+        if event.refund_amount != "0.00":
+            await self.request_for(uuid.UUID(event.aggregate_id))
+
+    async def request_for(self, appointment_id: uuid.UUID) -> None:
+        """Ask the provider for the appointment's refunds it was not asked for yet."""
+
+        async def pending(uow: PaymentsUoW) -> list[RefundToRequest]:
+            return await uow.repos.payments.refunds_to_request(appointment_id)
+
+        if self._gateway is not None:
+            await self.request(await in_transaction(self._uow, pending))
+
+    async def request(self, refunds: list[RefundToRequest]) -> None:
+        if self._gateway is None:
+            return
+        for wanted in refunds:
+            refund = wanted.refund
+            created = await self._gateway.create_refund(
+                RefundOrder(wanted.provider_payment_id, refund.amount, refund.idempotence_key)
+            )
+            refund.accepted(created.id, created.status or RefundStatus.PENDING)
+
+            async def record(uow: PaymentsUoW, accepted: RefundToRequest = wanted) -> None:
+                await uow.repos.payments.save_refund(accepted.refund)
+
+            await in_transaction(self._uow, record)
+
+
+class StaffPayments:
+    def __init__(self, uow: Callable[[], PaymentsUoW], refunds: RefundRequests) -> None:
+        self._uow = uow
+        self._refunds = refunds
+
+    async def list_payments(self, actor: Principal, status: str | None) -> list[PaymentLine]:
+        ensure_roles(actor, *PAYMENT_STAFF)
+
+        async def work(uow: PaymentsUoW) -> list[PaymentLine]:
+            return await uow.repos.payments.list(status, 200)
+
+        return await in_transaction(self._uow, work)
+
+    async def refund(self, actor: Principal, payment_id: uuid.UUID, amount: Money) -> None:
+        """Refund up to what was paid and not yet refunded; audited."""
+        ensure_roles(actor, *PAYMENT_STAFF)
+        if amount.is_zero or amount.amount < 0:
+            raise ValidationFailed("the amount must be positive", field="amount")
+
+        async def work(uow: PaymentsUoW) -> uuid.UUID:
+            payment = await uow.repos.payments.lock(payment_id)
+            if payment is None:
+                raise NotFound()
+            refunded = await uow.repos.payments.refunded(payment_id)
+            refund = payment.refund_at_most_left(amount, STAFF_DECISION, refunded=refunded)
+            await uow.repos.payments.add_refund(refund)
+            await audit_action(uow, actor, "payment.refund", "payment", str(payment_id),
+                               {"amount": str(amount)})  # fmt: skip
+            return payment.appointment_id
+
+        appointment_id = await in_transaction(self._uow, work)
+        await self._refunds.request_for(appointment_id)
