@@ -185,7 +185,7 @@ async def test_an_expired_hold_frees_the_slot(
     other = build_core(settings, clock=clock)  # the worker, as another process would be
     await other.database.open()
     try:
-        assert await other.booking.expire_holds(clock.now()) == 1
+        assert await other.booking.jobs.expire_holds(clock.now()) == 1
     finally:
         await other.database.close()
     assert (await hold(client, start, **guest(2))).status_code == 201

@@ -273,12 +273,12 @@ async def test_a_cancellation_refund_is_requested_once_with_our_key(
     postgresql.execute("UPDATE appointments SET status = 'confirmed', hold_expires_at = NULL")
     postgresql.commit()
     from app.application.access import Principal  # noqa: PLC0415
-    from app.application.booking.service import Caller  # noqa: PLC0415
+    from app.application.booking.callers import Caller  # noqa: PLC0415
     from app.domain.identity.model import Role  # noqa: PLC0415
 
     user = postgresql.execute("SELECT client_user_id FROM appointments").fetchone()[0]  # type: ignore[index]
     caller = Caller(Principal(user, uuid.uuid4(), frozenset({Role.CLIENT})))
-    refund = await core.booking.cancel(caller, held["appointment"])
+    refund = (await core.booking.client.cancel(caller, held["appointment"])).refund
     assert str(refund) == "3500.00"
     route = respx.post(f"{API}refunds").mock(
         return_value=httpx.Response(200, json={"id": "rf-9", "status": "succeeded"})

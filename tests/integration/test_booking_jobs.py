@@ -38,10 +38,10 @@ async def test_reminders_go_out_once_per_offset(
 ) -> None:
     now = core.clock.now()
     confirmed_appointment(postgresql, now + timedelta(hours=23))
-    assert await core.booking.send_reminders(now) == 1  # the 24 h reminder
-    assert await core.booking.send_reminders(now) == 0
+    assert await core.booking.jobs.send_reminders(now) == 1  # the 24 h reminder
+    assert await core.booking.jobs.send_reminders(now) == 0
     core.clock.advance(hours=21, minutes=30)  # type: ignore[attr-defined]
-    assert await core.booking.send_reminders(core.clock.now()) == 1  # the 2 h reminder
+    assert await core.booking.jobs.send_reminders(core.clock.now()) == 1  # the 2 h reminder
     postgresql.commit()
     assert postgresql.execute("SELECT reminders_sent FROM appointments").fetchone() == (
         ["24h", "2h"],
@@ -63,7 +63,7 @@ async def test_a_payment_after_the_hold_expired_is_refunded(
         {"a": appointment},
     ).fetchone()[0]  # type: ignore[index]
     postgresql.commit()
-    await core.booking.payment_succeeded(payment, "late-1")
+    await core.booking.payments.payment_succeeded(payment, "late-1")
     postgresql.commit()
     assert postgresql.execute("SELECT status FROM appointments").fetchone() == ("canceled",)
     assert postgresql.execute("SELECT amount::text, status, reason FROM refunds").fetchone() == (

@@ -7,8 +7,9 @@ from typing import Any
 
 import psycopg
 
+from app.application.booking.callers import Caller
+from app.application.booking.holding import HoldRequest
 from app.application.booking.ports import GuestContact
-from app.application.booking.service import Caller, HoldRequest
 from app.bootstrap import Core
 
 
@@ -28,13 +29,13 @@ async def test_hold_length_follows_the_setting(
     start = (core.clock.now() + timedelta(days=2)).replace(
         hour=10, minute=0, second=0, microsecond=0
     )
-    _, status = await core.booking.hold(
+    held = await core.booking.holding.hold(
         Caller(None),
         HoldRequest(service_slug="s", start_at=start, format="online", timezone="UTC",
                     contact=GuestContact("Гость", "g@example.org", None),
                     consents=(("personal_data", True, "1"),)),
     )  # fmt: skip
-    assert status == 201
+    assert not held.replayed
     postgresql.commit()
     created, expires = postgresql.execute(
         "SELECT created_at, hold_expires_at FROM appointments"

@@ -17,10 +17,15 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, _if_match
 from app.application.access import Principal
-from app.application.booking.ports import GuestContact, Service
-from app.application.booking.service import BookingService, Caller, HoldRequest, local_times
+from app.application.booking.callers import Caller
+from app.application.booking.holding import HoldRequest
+from app.application.booking.ports import GuestContact
+from app.application.booking.read_models import IntakeForm
+from app.application.booking.slots import local_times
+from app.application.booking.use_cases import Booking
 from app.domain.booking.appointment import Appointment
 from app.domain.booking.availability import ScheduleException, WeeklyRule
+from app.domain.booking.service import Service
 from app.domain.errors import ValidationFailed
 from app.domain.shared.time_range import TimeRange
 
@@ -162,6 +167,10 @@ class IntakeOut(msgspec.Struct):
     updated_at: datetime | None
     version: int
 
+    @classmethod
+    def of(cls, form: IntakeForm) -> IntakeOut:
+        return cls(form.status, form.answers, form.submitted_at, form.updated_at, form.version)
+
 
 class MyAppointmentOut(msgspec.Struct):
     id: uuid.UUID
@@ -187,25 +196,25 @@ class BookingController(Controller):
     tags = ["booking"]  # noqa: RUF012
 
     @get("/services", summary="Published services")
-    async def list_services(self, booking: NamedDependency[BookingService]) -> ServicesOut:
-        return ServicesOut([ServiceOut.of(s) for s in await booking.services()])
+    async def list_services(self, booking: NamedDependency[Booking]) -> ServicesOut:
+        return ServicesOut([ServiceOut.of(s) for s in await booking.slots.services()])
 
     @get("/services/{slug:str}", summary="One service with its price and policy")
     async def get_service(
-        self, slug: FromPath[str], booking: NamedDependency[BookingService]
+        self, slug: FromPath[str], booking: NamedDependency[Booking]
     ) -> ServiceOut:
-        return ServiceOut.of(await booking.service(slug))
+        return ServiceOut.of(await booking.slots.service(slug))
 
     @get("/services/{slug:str}/slots", summary="Free start times (≤ 31 days), in `tz`")
     async def slots(
         self,
         slug: FromPath[str],
-        booking: NamedDependency[BookingService],
+        booking: NamedDependency[Booking],
         from_: Annotated[datetime, QueryParameter(name="from")],
         to: Annotated[datetime, QueryParameter(name="to")],
         tz: Annotated[str, QueryParameter(name="tz", max_length=64)] = "Europe/Moscow",
     ) -> SlotsOut:
-        starts = await booking.slots(slug, _aware(from_, "from"), _aware(to, "to"))
+        starts = await booking.slots.slots(slug, _aware(from_, "from"), _aware(to, "to"))
         return SlotsOut(service_slug=slug, tz=_zone(tz), slots=local_times(starts, tz))
 
     @post("/appointments", status_code=HTTP_201_CREATED, cache_control=NO_STORE,
@@ -214,7 +223,7 @@ class BookingController(Controller):
         self,
         data: JSONBody[HoldIn],
         optional_principal: NamedDependency[Principal | None],
-        booking: NamedDependency[BookingService],
+        booking: NamedDependency[Booking],
         idempotency_key: IdempotencyKey = None,
     ) -> HoldOut:
         request = HoldRequest(
@@ -225,17 +234,13 @@ class BookingController(Controller):
             consents=tuple((c.consent_type, c.granted, c.document_version) for c in data.consents),
             metadata=dict(data.metadata) if data.metadata else None,
         )  # fmt: skip
-        body, _ = await booking.hold(
+        held = await booking.holding.hold(
             Caller(optional_principal), request, idempotency_key=idempotency_key
         )
-        token = body["manage_token"]
-        appointment = await booking.appointment(
-            Caller(optional_principal, token), uuid.UUID(body["appointment_id"])
-        )
         return HoldOut(
-            appointment=AppointmentOut.of(appointment),
-            payment=PaymentLink(body["confirmation_url"]),
-            manage_token=token,
+            appointment=AppointmentOut.of(held.appointment),
+            payment=PaymentLink(held.confirmation_url),
+            manage_token=held.manage_token,
         )
 
     @get("/appointments/{appointment_id:uuid}", cache_control=NO_STORE,
@@ -243,10 +248,10 @@ class BookingController(Controller):
     async def get_appointment(
         self, appointment_id: FromPath[uuid.UUID],
         optional_principal: NamedDependency[Principal | None],
-        booking: NamedDependency[BookingService], manage_token: ManageToken = None,
+        booking: NamedDependency[Booking], manage_token: ManageToken = None,
     ) -> AppointmentOut:  # fmt: skip
         caller = _caller(optional_principal, manage_token)
-        return AppointmentOut.of(await booking.appointment(caller, appointment_id))
+        return AppointmentOut.of(await booking.client.appointment(caller, appointment_id))
 
     @post(
         "/appointments/{appointment_id:uuid}/cancel",
@@ -257,12 +262,14 @@ class BookingController(Controller):
     async def cancel(
         self, appointment_id: FromPath[uuid.UUID], data: JSONBody[CancelIn],
         optional_principal: NamedDependency[Principal | None],
-        booking: NamedDependency[BookingService], manage_token: ManageToken = None,
+        booking: NamedDependency[Booking], manage_token: ManageToken = None,
     ) -> CancelOut:  # fmt: skip
         caller = _caller(optional_principal, manage_token)
-        refund = await booking.cancel(caller, appointment_id, data.reason)
-        appointment = await booking.appointment(caller, appointment_id)
-        return CancelOut(AppointmentOut.of(appointment), RefundOut(str(refund), refund.currency))
+        done = await booking.client.cancel(caller, appointment_id, data.reason)
+        refund = done.refund
+        return CancelOut(
+            AppointmentOut.of(done.appointment), RefundOut(str(refund), refund.currency)
+        )
 
     @post(
         "/appointments/{appointment_id:uuid}/reschedule",
@@ -273,10 +280,12 @@ class BookingController(Controller):
     async def reschedule(
         self, appointment_id: FromPath[uuid.UUID], data: JSONBody[RescheduleIn],
         optional_principal: NamedDependency[Principal | None],
-        booking: NamedDependency[BookingService], manage_token: ManageToken = None,
+        booking: NamedDependency[Booking], manage_token: ManageToken = None,
     ) -> AppointmentOut:  # fmt: skip
         caller = _caller(optional_principal, manage_token)
-        new = await booking.reschedule(caller, appointment_id, _aware(data.start_at, "start_at"))
+        new = await booking.client.reschedule(
+            caller, appointment_id, _aware(data.start_at, "start_at")
+        )
         return AppointmentOut.of(new)
 
     @post(
@@ -288,39 +297,41 @@ class BookingController(Controller):
     async def payment_link(
         self, appointment_id: FromPath[uuid.UUID],
         optional_principal: NamedDependency[Principal | None],
-        booking: NamedDependency[BookingService], manage_token: ManageToken = None,
+        booking: NamedDependency[Booking], manage_token: ManageToken = None,
         idempotency_key: IdempotencyKey = None,
     ) -> PaymentLink:  # fmt: skip
         caller = _caller(optional_principal, manage_token)
-        return PaymentLink(await booking.new_payment_link(caller, appointment_id))
+        return PaymentLink(await booking.payments.new_payment_link(caller, appointment_id))
 
     @get("/appointments/{appointment_id:uuid}/intake-form", cache_control=NO_STORE,
          summary="The intake form (needs the health_data consent)")  # fmt: skip
     async def get_intake(
         self, appointment_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
-        booking: NamedDependency[BookingService],
+        booking: NamedDependency[Booking],
     ) -> IntakeOut | None:  # fmt: skip
-        form = await booking.intake_form(Caller(principal), appointment_id)
-        return msgspec.convert(form, IntakeOut) if form else None
+        form = await booking.intake.form(Caller(principal), appointment_id)
+        return IntakeOut.of(form) if form else None
 
     @put("/appointments/{appointment_id:uuid}/intake-form", cache_control=NO_STORE,
          summary="Save (or submit) the intake form; stored encrypted")  # fmt: skip
     async def put_intake(
         self, appointment_id: FromPath[uuid.UUID], data: JSONBody[IntakeIn],
-        principal: NamedDependency[Principal], booking: NamedDependency[BookingService],
+        principal: NamedDependency[Principal], booking: NamedDependency[Booking],
     ) -> IntakeOut:  # fmt: skip
-        form = await booking.save_intake_form(
+        form = await booking.intake.save(
             Caller(principal), appointment_id, data.answers, data.submit
         )
-        return msgspec.convert(form, IntakeOut)
+        return IntakeOut.of(form)
 
     @get("/me/appointments", cache_control=NO_STORE, summary="My appointments")
     async def my_appointments(
-        self, principal: NamedDependency[Principal], booking: NamedDependency[BookingService],
+        self, principal: NamedDependency[Principal], booking: NamedDependency[Booking],
         which: Annotated[Literal["upcoming", "past"], QueryParameter(name="scope")] = "upcoming",
     ) -> MyAppointmentsOut:  # fmt: skip
-        rows = await booking.my_appointments(principal, which == "upcoming")
-        return MyAppointmentsOut(msgspec.convert(rows, list[MyAppointmentOut]))
+        items = await booking.client.my_appointments(principal, which == "upcoming")
+        return MyAppointmentsOut(
+            msgspec.convert(items, list[MyAppointmentOut], from_attributes=True)
+        )
 
 
 class PreferencesIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -348,7 +359,7 @@ class WaitlistController(Controller):
           summary="Wait for a time to come free (guests send contact and consents)")  # fmt: skip
     async def join(
         self, data: JSONBody[WaitlistIn], optional_principal: NamedDependency[Principal | None],
-        booking: NamedDependency[BookingService],
+        booking: NamedDependency[Booking],
     ) -> WaitlistOut:  # fmt: skip
         request = HoldRequest(
             service_slug=data.service_slug, start_at=datetime.now(tz=ZoneInfo("UTC")),
@@ -357,7 +368,7 @@ class WaitlistController(Controller):
             if data.contact else None,
             consents=tuple((c.consent_type, c.granted, c.document_version) for c in data.consents),
         )  # fmt: skip
-        request_id = await booking.join_waitlist(
+        request_id = await booking.waitlist.join(
             Caller(optional_principal), data.service_slug,
             msgspec.to_builtins(data.preferences), request,
         )  # fmt: skip
@@ -373,16 +384,16 @@ class SandboxPaymentsController(Controller):
     @post("/{payment_id:uuid}", status_code=HTTP_204_NO_CONTENT,
           summary="Pretend the client paid (sandbox only)")  # fmt: skip
     async def succeed(
-        self, payment_id: FromPath[uuid.UUID], booking: NamedDependency[BookingService]
+        self, payment_id: FromPath[uuid.UUID], booking: NamedDependency[Booking]
     ) -> None:
-        await booking.payment_succeeded(payment_id, f"sandbox-{payment_id.hex[:12]}")
+        await booking.payments.payment_succeeded(payment_id, f"sandbox-{payment_id.hex[:12]}")
 
     @post("/{payment_id:uuid}/cancel", status_code=HTTP_204_NO_CONTENT,
           summary="Pretend the client gave up paying (sandbox only)")  # fmt: skip
     async def cancel(
-        self, payment_id: FromPath[uuid.UUID], booking: NamedDependency[BookingService]
+        self, payment_id: FromPath[uuid.UUID], booking: NamedDependency[Booking]
     ) -> None:
-        await booking.payment_canceled(payment_id)
+        await booking.payments.payment_canceled(payment_id)
 
 
 # --- admin ---------------------------------------------------------------------------
@@ -408,12 +419,7 @@ class ServiceIn(msgspec.Struct, forbid_unknown_fields=True):
     status: Literal["draft", "published", "archived"] = "draft"
 
     def to_service(self, service_id: uuid.UUID, version: int = 1) -> Service:
-        if self.cancel_partial_hours > self.cancel_free_hours:
-            raise ValidationFailed(
-                "must not exceed cancel_free_hours", field="cancel_partial_hours"
-            )
-        if self.deposit is not None and Decimal(self.deposit) > Decimal(self.price):
-            raise ValidationFailed("must not exceed the price", field="deposit")
+        """The service's own invariants (refund windows, deposit) are checked as it is made."""
         return Service(
             id=service_id, slug=self.slug, title=self.title,
             description_markdown=self.description_markdown, format=self.format,
@@ -508,38 +514,41 @@ class AdminBookingController(Controller):
 
     @get("/services", summary="All services, any status")
     async def services(
-        self, principal: NamedDependency[Principal], booking: NamedDependency[BookingService]
+        self, principal: NamedDependency[Principal], booking: NamedDependency[Booking]
     ) -> AdminServicesOut:
-        items = await booking.admin_services(principal)
+        items = await booking.schedule.services(principal)
         return AdminServicesOut([_admin_service(s) for s in items])
 
     @post("/services", summary="Add a service")
     async def add_service(
         self, data: JSONBody[ServiceIn], principal: NamedDependency[Principal],
-        booking: NamedDependency[BookingService],
+        booking: NamedDependency[Booking],
     ) -> AdminServiceOut:  # fmt: skip
-        return _admin_service(await booking.add_service(principal, data.to_service(uuid.uuid4())))
+        return _admin_service(
+            await booking.schedule.add_service(principal, data.to_service(uuid.uuid4()))
+        )
 
     @put("/services/{service_id:uuid}", summary="Replace a service; send If-Match: <version>")
     async def update_service(
         self, service_id: FromPath[uuid.UUID], data: JSONBody[ServiceIn],
-        principal: NamedDependency[Principal], booking: NamedDependency[BookingService],
+        principal: NamedDependency[Principal], booking: NamedDependency[Booking],
         if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
     ) -> AdminServiceOut:  # fmt: skip
         service = data.to_service(service_id)
-        updated = await booking.update_service(principal, service, _if_match(if_match))
+        updated = await booking.schedule.update_service(principal, service, _if_match(if_match))
         return _admin_service(updated)
 
     @get("/schedule-rules", summary="Weekly working hours")
     async def rules(
-        self, principal: NamedDependency[Principal], booking: NamedDependency[BookingService]
+        self, principal: NamedDependency[Principal], booking: NamedDependency[Booking]
     ) -> RulesOut:
-        return RulesOut(msgspec.convert(await booking.rules(principal), list[RuleOut]))
+        rules = await booking.schedule.rules(principal)
+        return RulesOut(msgspec.convert(rules, list[RuleOut], from_attributes=True))
 
     @post("/schedule-rules", summary="Add weekly working hours")
     async def add_rule(
         self, data: JSONBody[RuleIn], principal: NamedDependency[Principal],
-        booking: NamedDependency[BookingService],
+        booking: NamedDependency[Booking],
     ) -> CreatedOut:  # fmt: skip
         if data.end_time <= data.start_time:
             raise ValidationFailed("must be after start_time", field="end_time")
@@ -548,24 +557,24 @@ class AdminBookingController(Controller):
             timezone=_zone(data.timezone), valid_from=data.valid_from, valid_to=data.valid_to,
             service_id=data.service_id,
         )  # fmt: skip
-        return CreatedOut(await booking.add_rule(principal, rule))
+        return CreatedOut(await booking.schedule.add_rule(principal, rule))
 
     @delete("/schedule-rules/{rule_id:uuid}", status_code=HTTP_204_NO_CONTENT,
             summary="Remove weekly working hours")  # fmt: skip
     async def delete_rule(
         self, rule_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
-        booking: NamedDependency[BookingService],
+        booking: NamedDependency[Booking],
     ) -> None:  # fmt: skip
-        await booking.delete_rule(principal, rule_id)
+        await booking.schedule.delete_rule(principal, rule_id)
 
     @post("/schedule-exceptions", summary="Close a period or open extra hours")
     async def add_exception(
         self, data: JSONBody[ExceptionIn], principal: NamedDependency[Principal],
-        booking: NamedDependency[BookingService],
+        booking: NamedDependency[Booking],
     ) -> CreatedOut:  # fmt: skip
         period = TimeRange(_aware(data.start_at, "start_at"), _aware(data.end_at, "end_at"))
         return CreatedOut(
-            await booking.add_exception(
+            await booking.schedule.add_exception(
                 principal, ScheduleException(period, data.kind), data.reason
             )
         )
@@ -574,50 +583,52 @@ class AdminBookingController(Controller):
             summary="Remove an exception")  # fmt: skip
     async def delete_exception(
         self, exception_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
-        booking: NamedDependency[BookingService],
+        booking: NamedDependency[Booking],
     ) -> None:  # fmt: skip
-        await booking.delete_exception(principal, exception_id)
+        await booking.schedule.delete_exception(principal, exception_id)
 
     @get("/appointments", summary="Appointments in a range (≤ 31 days)")
     async def appointments(
-        self, principal: NamedDependency[Principal], booking: NamedDependency[BookingService],
+        self, principal: NamedDependency[Principal], booking: NamedDependency[Booking],
         from_: Annotated[datetime, QueryParameter(name="from")],
         to: Annotated[datetime, QueryParameter(name="to")],
         status: Annotated[str | None, QueryParameter(name="status", max_length=32)] = None,
     ) -> AdminAppointmentsOut:  # fmt: skip
         window = TimeRange(_aware(from_, "from"), _aware(to, "to"))
-        rows = await booking.staff_list(principal, window, status)
-        return AdminAppointmentsOut(msgspec.convert(rows, list[AdminAppointmentOut]))
+        items = await booking.staff.calendar(principal, window, status)
+        return AdminAppointmentsOut(
+            msgspec.convert(items, list[AdminAppointmentOut], from_attributes=True)
+        )
 
     @post("/appointments/{appointment_id:uuid}/{action:str}", status_code=HTTP_200_OK,
           summary="complete, no-show, confirm or cancel (full refund)")  # fmt: skip
     async def act(
         self, appointment_id: FromPath[uuid.UUID], action: FromPath[str],
-        principal: NamedDependency[Principal], booking: NamedDependency[BookingService],
+        principal: NamedDependency[Principal], booking: NamedDependency[Booking],
     ) -> AppointmentOut:  # fmt: skip
         name = {"complete": "complete", "no-show": "no_show", "confirm": "confirm",
                 "cancel": "cancel"}.get(action)  # fmt: skip
         if name is None:
             raise ValidationFailed("unknown action", field="action")
-        return AppointmentOut.of(await booking.staff_transition(principal, appointment_id, name))
+        return AppointmentOut.of(await booking.staff.transition(principal, appointment_id, name))
 
     @post("/appointments/{appointment_id:uuid}/reschedule", status_code=HTTP_200_OK,
           summary="Move an appointment (staff); the payment follows")  # fmt: skip
     async def reschedule(
         self, appointment_id: FromPath[uuid.UUID], data: JSONBody[RescheduleIn],
-        principal: NamedDependency[Principal], booking: NamedDependency[BookingService],
+        principal: NamedDependency[Principal], booking: NamedDependency[Booking],
     ) -> AppointmentOut:  # fmt: skip
         start = _aware(data.start_at, "start_at")
-        return AppointmentOut.of(await booking.staff_reschedule(principal, appointment_id, start))
+        return AppointmentOut.of(await booking.staff.reschedule(principal, appointment_id, start))
 
     @get("/appointments/{appointment_id:uuid}/intake-form",
          summary="The intake form, decrypted (owner only, audited)")  # fmt: skip
     async def intake(
         self, appointment_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
-        booking: NamedDependency[BookingService],
+        booking: NamedDependency[Booking],
     ) -> Response[IntakeOut | None]:  # fmt: skip
-        form = await booking.staff_intake_form(principal, appointment_id)
-        return Response(msgspec.convert(form, IntakeOut) if form else None)
+        form = await booking.intake.staff_form(principal, appointment_id)
+        return Response(IntakeOut.of(form) if form else None)
 
 
 BOOKING_CONTROLLERS = [BookingController, WaitlistController, AdminBookingController]

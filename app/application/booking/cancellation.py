@@ -8,7 +8,6 @@ import uuid
 from datetime import datetime
 
 from app.application.booking.ports import BookingRepos
-from app.application.booking.service import cancellation_policy
 from app.domain.booking.appointment import Appointment
 from app.domain.booking.refunds import refund_for_cancellation
 from app.domain.errors import NotFound
@@ -30,7 +29,7 @@ async def cancel_under_policy(
     refund = Money.zero(service.currency)
     if paid is not None:
         refund = paid if full_refund else refund_for_cancellation(
-            paid, start_at=appointment.session.start, now=now, policy=cancellation_policy(service)
+            paid, start_at=appointment.session.start, now=now, policy=service.cancellation_policy
         )  # fmt: skip
     appointment.cancel(now, reason=reason, by=by, refund=refund)
     await repos.appointments.save(appointment)

@@ -1,48 +1,27 @@
-"""What booking use cases need: storage, payments, guests (leads), calendar busy time."""
+"""What booking use cases need: storage, payments, guests (leads), calendar busy time.
+Every repository returns domain objects or the read models of ``read_models``."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Protocol
 
+from app.application.booking.read_models import (
+    ClientAppointment,
+    IntakeForm,
+    RememberedHold,
+    ScheduleRuleView,
+    StaffAppointment,
+    WaitlistOffer,
+)
 from app.domain.booking.appointment import Appointment
 from app.domain.booking.availability import ScheduleException, WeeklyRule
+from app.domain.booking.service import Service
 from app.domain.crm.contact import NewLead
 from app.domain.shared.money import Money
 from app.domain.shared.time_range import TimeRange
-
-Row = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Service:
-    id: uuid.UUID
-    slug: str
-    title: str
-    description_markdown: str
-    format: str
-    duration_minutes: int
-    price_amount: Decimal
-    deposit_amount: Decimal | None
-    currency: str
-    buffer_before_minutes: int
-    buffer_after_minutes: int
-    min_notice_minutes: int
-    horizon_days: int
-    cancel_free_hours: int
-    cancel_partial_hours: int
-    cancel_partial_refund_percent: int
-    reschedule_min_hours: int
-    status: str
-    version: int = 1
-
-    @property
-    def charge(self) -> Money:
-        """What a booking takes now: the deposit when there is one, else the price."""
-        return Money(self.deposit_amount or self.price_amount, self.currency)
 
 
 class ServiceRepository(Protocol):
@@ -60,7 +39,7 @@ class ServiceRepository(Protocol):
 class ScheduleRepository(Protocol):
     async def rules_for(self, service_id: uuid.UUID) -> list[WeeklyRule]: ...
 
-    async def list_rules(self) -> list[Row]: ...
+    async def list_rules(self) -> list[ScheduleRuleView]: ...
 
     async def add_rule(self, rule: WeeklyRule) -> uuid.UUID: ...
 
@@ -96,9 +75,11 @@ class AppointmentRepository(Protocol):
 
     async def list_for_client(
         self, user_id: uuid.UUID, upcoming: bool, now: datetime
-    ) -> list[Row]: ...
+    ) -> list[ClientAppointment]: ...
 
-    async def list_between(self, window: TimeRange, status: str | None) -> list[Row]: ...
+    async def list_between(
+        self, window: TimeRange, status: str | None
+    ) -> list[StaffAppointment]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +123,15 @@ class GuestContact:
 
 class LeadDirectory(Protocol):
     async def create(
-        self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: Row
-    ) -> NewLead: ...
+        self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: str
+    ) -> NewLead:
+        """A lead of the guest's own (contacts are claims: an existing lead that has them
+        is never joined); ``first_touch`` names the entry point."""
+        ...
+
+    async def add_event(self, lead_id: uuid.UUID, event_type: str) -> None:
+        """A timeline event on the lead."""
+        ...
 
     async def contact(
         self, lead_id: uuid.UUID, identity_id: uuid.UUID | None
@@ -153,12 +141,14 @@ class LeadDirectory(Protocol):
 class WaitlistRepository(Protocol):
     async def add(
         self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
-        contact_identity_id: uuid.UUID | None, preferences: Row,
+        contact_identity_id: uuid.UUID | None, preferences: dict[str, Any],
     ) -> uuid.UUID: ...  # fmt: skip
 
     async def offer_first_matching(
         self, service_id: uuid.UUID, weekday: int, part_of_day: str
-    ) -> Row | None: ...
+    ) -> WaitlistOffer | None:
+        """The oldest matching active request, marked offered."""
+        ...
 
     async def fulfil(
         self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
@@ -168,18 +158,20 @@ class WaitlistRepository(Protocol):
 
 
 class IntakeRepository(Protocol):
-    async def get(self, appointment_id: uuid.UUID) -> Row | None: ...
+    async def get(self, appointment_id: uuid.UUID) -> IntakeForm | None: ...
 
-    async def save(self, appointment_id: uuid.UUID, answers: Row, submit: bool) -> Row: ...
+    async def save(
+        self, appointment_id: uuid.UUID, current: IntakeForm | None, answers: dict[str, Any],
+        submit: bool,
+    ) -> IntakeForm:  # fmt: skip
+        """Write the form (a new one when ``current`` is None, else that version of it)."""
+        ...
 
 
 class IdempotencyStore(Protocol):
-    async def find(self, scope: str, key: str) -> tuple[bytes, Row, int] | None: ...
+    async def find_hold(self, key: str) -> RememberedHold | None: ...
 
-    async def remember(
-        self, scope: str, key: str, request_hash: bytes, resource_id: uuid.UUID | None,
-        response: Row, status_code: int,
-    ) -> None: ...  # fmt: skip
+    async def remember_hold(self, key: str, hold: RememberedHold) -> None: ...
 
 
 class CalendarGateway(Protocol):
@@ -199,7 +191,7 @@ class CalendarGateway(Protocol):
 
 
 class SettingsReader(Protocol):
-    async def get(self, key: str) -> Any:
+    async def get(self, key: str) -> object:
         """The JSON value of a system setting, or None."""
         ...
 

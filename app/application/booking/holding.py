@@ -1,0 +1,188 @@
+"""Holding a slot: the appointment waits for its payment; a retry with the same
+Idempotency-Key gets the same hold back, a different request under that key is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from app.application.booking.callers import Caller, who_books
+from app.application.booking.ports import CalendarGateway, GuestContact
+from app.application.booking.read_models import RememberedHold
+from app.application.booking.slots import external_busy, published
+from app.application.booking.transactions import BookingTransactions, BookingUoW
+from app.application.ports import Clock
+from app.domain.booking.appointment import Appointment
+from app.domain.booking.availability import is_bookable
+from app.domain.errors import NotFound, SlotUnavailable, ValidationFailed
+from app.domain.identity.tokens import token_hash
+from app.domain.shared.privacy import ensure_p0
+from app.domain.shared.time_range import TimeRange
+
+logger = structlog.get_logger(__name__)
+
+MAX_HOLD_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRequest:
+    service_slug: str
+    start_at: datetime
+    format: str
+    timezone: str
+    contact: GuestContact | None = None
+    consents: tuple[tuple[str, bool, str], ...] = ()
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HoldOutcome:
+    """A held appointment with its payment; ``replayed`` when a retry got the first answer."""
+
+    appointment: Appointment
+    payment_id: uuid.UUID
+    confirmation_url: str
+    manage_token: str | None
+    replayed: bool = False
+
+
+class PaymentLinks(Protocol):
+    async def confirmation_url(self, payment_id: uuid.UUID) -> str:
+        """The provider's link for a payment recorded without one (after commit)."""
+        ...
+
+
+def request_hash(payload: dict[str, Any]) -> bytes:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).digest()
+
+
+async def hold_minutes(uow: BookingUoW, default: int) -> int:
+    """``booking.hold_minutes`` from system settings (staff may change it)."""
+    value = await uow.repos.settings.get("booking.hold_minutes")
+    return value if isinstance(value, int) and 1 <= value <= MAX_HOLD_MINUTES else default
+
+
+class HoldSlot:
+    def __init__(
+        self, tx: BookingTransactions, clock: Clock, default_hold_minutes: int,
+        calendar: CalendarGateway | None = None, links: PaymentLinks | None = None,
+    ) -> None:  # fmt: skip
+        self._tx = tx
+        self._clock = clock
+        self._default_hold_minutes = default_hold_minutes
+        self._calendar = calendar
+        self._links = links
+
+    async def hold(
+        self, caller: Caller, request: HoldRequest, idempotency_key: str | None = None
+    ) -> HoldOutcome:
+        """Hold a slot and start its payment; a retry with the same key gets the same hold."""
+        try:
+            ZoneInfo(request.timezone)
+        except (KeyError, ValueError):
+            raise ValidationFailed("tz must be an IANA time zone", field="timezone") from None
+        if request.metadata:
+            ensure_p0(request.metadata, where="appointment metadata")
+        day = timedelta(days=1)
+        external = await external_busy(
+            self._calendar, TimeRange(request.start_at - day, request.start_at + day)
+        )
+        fingerprint = request_hash(
+            {"request": request.__repr__(), "user": str(caller.principal.user_id)
+             if caller.principal else None}
+        )  # fmt: skip
+
+        async def work(uow: BookingUoW) -> HoldOutcome:
+            if idempotency_key is not None:
+                known = await uow.repos.idempotency.find_hold(idempotency_key)
+                if known is not None:
+                    return await self._replay(uow, known, fingerprint)
+            outcome = await self._hold(uow, caller, request, external)
+            if idempotency_key is not None:
+                await uow.repos.idempotency.remember_hold(
+                    idempotency_key,
+                    RememberedHold(
+                        request_hash=fingerprint, appointment_id=outcome.appointment.id,
+                        payment_id=outcome.payment_id,
+                        confirmation_url=outcome.confirmation_url,
+                        manage_token=outcome.manage_token,
+                    ),
+                )  # fmt: skip
+            return outcome
+
+        outcome = await self._tx.write(work)
+        if not outcome.confirmation_url and self._links is not None:
+            # The held appointment and its payment row are committed; now the provider.
+            url = await self._links.confirmation_url(outcome.payment_id)
+            return HoldOutcome(
+                outcome.appointment, outcome.payment_id, url, outcome.manage_token,
+                outcome.replayed,
+            )  # fmt: skip
+        return outcome
+
+    @staticmethod
+    async def _replay(uow: BookingUoW, known: RememberedHold, fingerprint: bytes) -> HoldOutcome:
+        if known.request_hash != fingerprint:
+            raise ValidationFailed(
+                "this Idempotency-Key was used for a different request", field="Idempotency-Key"
+            )
+        appointment = await uow.repos.appointments.get(known.appointment_id)
+        if appointment is None:
+            raise NotFound()
+        return HoldOutcome(
+            appointment, known.payment_id, known.confirmation_url, known.manage_token,
+            replayed=True,
+        )  # fmt: skip
+
+    async def _hold(
+        self, uow: BookingUoW, caller: Caller, request: HoldRequest, external: list[TimeRange]
+    ) -> HoldOutcome:
+        now = self._clock.now()
+        service = await published(uow, request.service_slug)
+        if request.format not in ("online", "offline"):
+            raise ValidationFailed("format must be online or offline", field="format")
+        if service.format not in ("hybrid", request.format):
+            raise ValidationFailed(f"this service is {service.format} only", field="format")
+        rules = service.slot_rules
+        start = request.start_at
+        session = TimeRange(start, start + rules.duration)
+        blocked = rules.blocked(start)
+        window = blocked.expanded(rules.duration, rules.duration)
+        schedule = await uow.repos.schedule.rules_for(service.id)
+        exceptions = await uow.repos.schedule.exceptions_in(window)
+
+        async def bookable() -> bool:
+            busy = [*await uow.repos.appointments.busy_in(window), *external]
+            return is_bookable(start, rules=schedule, exceptions=exceptions, busy=busy,
+                               slot=rules, now=now)  # fmt: skip
+
+        # A time already taken is refused before queueing on the calendar lock, so a
+        # crowd racing for one hot slot does not wait behind the winner; the check under
+        # the lock (and the exclusion constraint) stays the guarantee.
+        if not await bookable():
+            raise SlotUnavailable()
+        await uow.repos.appointments.lock_calendar()
+        if not await bookable():
+            raise SlotUnavailable()
+        booker = await who_books(uow, caller, request.contact, request.consents)
+        manage_token = booker.manage_token
+        minutes = await hold_minutes(uow, self._default_hold_minutes)
+        appointment = Appointment.hold(
+            service_id=service.id, client_user_id=booker.user_id, lead_id=booker.lead_id,
+            contact_identity_id=booker.contact_identity_id, session=session,
+            blocked=blocked, timezone=request.timezone, format_=request.format, now=now,
+            hold_until=now + timedelta(minutes=minutes), metadata=request.metadata,
+            manage_token_hash=token_hash(manage_token) if manage_token else None,
+        )  # fmt: skip
+        await uow.repos.appointments.add(appointment)
+        await uow.repos.waitlist.fulfil(service.id, booker.user_id, booker.lead_id)
+        payment = await uow.repos.payments.start(appointment, service.charge, service.title)
+        logger.info("appointment_held", appointment_id=str(appointment.id))
+        return HoldOutcome(appointment, payment.payment_id, payment.confirmation_url, manage_token)

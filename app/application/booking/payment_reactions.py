@@ -1,0 +1,82 @@
+"""Booking's side of a payment: paid confirms the hold (or refunds in full when the hold
+had lapsed), given up releases the hold, and a still-held appointment gets a link."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.application.booking.callers import Caller, owned
+from app.application.booking.holding import PaymentLinks
+from app.application.booking.transactions import BookingTransactions, BookingUoW
+from app.application.ports import Clock
+from app.domain.booking.appointment import AppointmentStatus
+from app.domain.errors import InvalidState, NotFound
+
+
+class PaymentReactions:
+    def __init__(
+        self, tx: BookingTransactions, clock: Clock, links: PaymentLinks | None = None
+    ) -> None:
+        self._tx = tx
+        self._clock = clock
+        self._links = links
+
+    async def payment_succeeded(self, payment_id: uuid.UUID, provider_payment_id: str) -> None:
+        async def work(uow: BookingUoW) -> None:
+            appointment_id = await uow.repos.payments.mark_succeeded(
+                payment_id, provider_payment_id
+            )
+            if appointment_id is None:
+                return  # already recorded: a repeated notification
+            appointment = await uow.repos.appointments.get(appointment_id)
+            if appointment is None:
+                return
+            if appointment.status is AppointmentStatus.PENDING_PAYMENT:
+                appointment.confirm(self._clock.now())
+                await uow.repos.appointments.save(appointment)
+            elif appointment.status is AppointmentStatus.CANCELED:
+                # Paid after the hold was released: the money goes back in full.
+                paid = await uow.repos.payments.paid_amount(appointment.id)
+                if paid is not None:
+                    await uow.repos.payments.refund(appointment.id, paid, "hold_expired")
+
+        await self._tx.write(work)
+
+    async def new_payment_link(self, caller: Caller, appointment_id: uuid.UUID) -> str:
+        """A payment link for a still-held appointment: the open payment's, or a new one.
+        Repeating the call returns the same link while that payment is open."""
+
+        async def work(uow: BookingUoW) -> tuple[uuid.UUID, str]:
+            appointment = await owned(uow, caller, appointment_id)
+            now = self._clock.now()
+            if appointment.status is not AppointmentStatus.PENDING_PAYMENT or (
+                appointment.hold_expires_at is not None and appointment.hold_expires_at <= now
+            ):
+                raise InvalidState("Only a held, unpaid appointment can be paid.")
+            open_payment = await uow.repos.payments.open_payment(appointment.id)
+            if open_payment is not None:
+                return open_payment
+            service = await uow.repos.services.get(appointment.service_id)
+            if service is None:
+                raise NotFound()
+            started = await uow.repos.payments.start(appointment, service.charge, service.title)
+            return started.payment_id, started.confirmation_url
+
+        payment_id, url = await self._tx.write(work)
+        if not url and self._links is not None:
+            url = await self._links.confirmation_url(payment_id)
+        return url
+
+    async def payment_canceled(self, payment_id: uuid.UUID) -> None:
+        """The client gave up paying: the payment ends and the hold is released."""
+
+        async def work(uow: BookingUoW) -> None:
+            appointment_id = await uow.repos.payments.cancel_open(payment_id)
+            if appointment_id is None:
+                return
+            appointment = await uow.repos.appointments.get(appointment_id)
+            if appointment is not None and appointment.status is AppointmentStatus.PENDING_PAYMENT:
+                appointment.cancel(self._clock.now(), reason="payment_canceled", by=None)
+                await uow.repos.appointments.save(appointment)
+
+        await self._tx.write(work)

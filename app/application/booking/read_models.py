@@ -1,0 +1,85 @@
+"""What booking's repositories hand to the use cases besides domain objects: lists for
+people to read, the intake form, a waitlist offer, a remembered hold."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+
+import msgspec
+
+
+class ClientAppointment(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of a client's own list."""
+
+    id: uuid.UUID
+    start_at: datetime
+    end_at: datetime
+    status: str
+    format: str
+    timezone: str
+    service_slug: str
+    service_title: str
+
+
+class StaffAppointment(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of the staff calendar."""
+
+    id: uuid.UUID
+    start_at: datetime
+    end_at: datetime
+    status: str
+    format: str
+    timezone: str
+    client_user_id: uuid.UUID | None
+    lead_id: uuid.UUID | None
+    service_slug: str
+    service_title: str
+
+
+class ScheduleRuleView(msgspec.Struct, frozen=True, kw_only=True):
+    """Weekly working hours as staff see and remove them."""
+
+    id: uuid.UUID
+    weekday: int
+    start_time: time
+    end_time: time
+    timezone: str
+    valid_from: date | None
+    valid_to: date | None
+    service_id: uuid.UUID | None
+
+
+class IntakeForm(msgspec.Struct, frozen=True, kw_only=True):
+    """An intake form, decrypted; ``answers`` is the client's own JSON document."""
+
+    id: uuid.UUID
+    status: str
+    answers: dict[str, Any]
+    submitted_at: datetime | None
+    updated_at: datetime | None
+    version: int
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == "submitted"
+
+
+class WaitlistOffer(msgspec.Struct, frozen=True, kw_only=True):
+    """The waitlist request that was just offered a freed slot: a client or a guest's lead."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID | None
+    lead_id: uuid.UUID | None
+    contact_identity_id: uuid.UUID | None
+
+
+class RememberedHold(msgspec.Struct, frozen=True, kw_only=True):
+    """The answer to a hold made with an Idempotency-Key, for replaying a retry."""
+
+    request_hash: bytes
+    appointment_id: uuid.UUID
+    payment_id: uuid.UUID
+    confirmation_url: str
+    manage_token: str | None

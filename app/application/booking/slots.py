@@ -1,0 +1,88 @@
+"""Published services and their free start times (the exclusion constraint in the
+database is the guarantee against double booking; free times only give a friendlier
+answer)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from app.application.booking.ports import CalendarGateway
+from app.application.booking.transactions import BookingTransactions, BookingUoW
+from app.application.ports import Clock
+from app.domain.booking.availability import free_slots
+from app.domain.booking.service import Service
+from app.domain.errors import NotFound, ValidationFailed
+from app.domain.shared.time_range import TimeRange
+
+MAX_WINDOW = timedelta(days=31)
+
+
+async def published(uow: BookingUoW, slug: str) -> Service:
+    service = await uow.repos.services.by_slug(slug)
+    if service is None or not service.is_published:
+        raise NotFound()
+    return service
+
+
+async def external_busy(calendar: CalendarGateway | None, window: TimeRange) -> list[TimeRange]:
+    """The practitioner's busy time elsewhere (none without a calendar)."""
+    return await calendar.busy(window) if calendar is not None else []
+
+
+def local_times(starts: Sequence[datetime], tz: str) -> list[str]:
+    zone = ZoneInfo(tz)
+    return [s.astimezone(zone).isoformat() for s in starts]
+
+
+class ServiceSlots:
+    def __init__(
+        self, tx: BookingTransactions, clock: Clock, calendar: CalendarGateway | None = None
+    ) -> None:
+        self._tx = tx
+        self._clock = clock
+        self._calendar = calendar
+
+    async def services(self) -> list[Service]:
+        async def work(uow: BookingUoW) -> list[Service]:
+            return await uow.repos.services.list(include_unpublished=False)
+
+        return await self._tx.read(work)
+
+    async def service(self, slug: str) -> Service:
+        async def work(uow: BookingUoW) -> Service:
+            return await published(uow, slug)
+
+        return await self._tx.read(work)
+
+    async def slots(self, slug: str, start: datetime, end: datetime) -> list[datetime]:
+        if end <= start:
+            raise ValidationFailed("'to' must be after 'from'", field="to")
+        if end - start > MAX_WINDOW:
+            raise ValidationFailed("at most 31 days per request", field="to")
+        window = TimeRange(start, end)
+        now = self._clock.now()
+        key = (slug, start, end, now.replace(second=0, microsecond=0))
+        remembered = self._tx.slot_lists.get(key)
+        if remembered is not None:
+            return remembered
+        day = timedelta(days=1)
+        external = await external_busy(self._calendar, window.expanded(day, day))
+
+        async def work(uow: BookingUoW) -> list[datetime]:
+            service = await published(uow, slug)
+            rules = service.slot_rules
+            busy_window = window.expanded(rules.duration * 2, rules.duration * 2)
+            return free_slots(
+                rules=await uow.repos.schedule.rules_for(service.id),
+                exceptions=await uow.repos.schedule.exceptions_in(busy_window),
+                busy=[*await uow.repos.appointments.busy_in(busy_window), *external],
+                slot=rules,
+                window=window,
+                now=now,
+            )
+
+        found = await self._tx.read(work)
+        self._tx.slot_lists.put(key, found)
+        return found

@@ -1,0 +1,37 @@
+"""Booking's transactions: reads, and writes after which remembered slot lists are
+forgotten (a hold, a cancellation or a schedule edit changes free time)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+
+from app.application.booking.ports import BookingRepos
+from app.application.ports import UnitOfWork
+from app.application.recent_reads import RecentReads, write_then_forget
+from app.application.transactions import in_transaction
+
+BookingUoW = UnitOfWork[BookingRepos]
+T = TypeVar("T")
+# (service slug, from, to, the current minute): the key of a remembered slot list; the
+# minute keeps the minimum notice honest as time passes.
+SlotQuery = tuple[str, datetime, datetime, datetime]
+
+
+class BookingTransactions:
+    def __init__(
+        self,
+        uow: Callable[[], BookingUoW],
+        slot_lists: RecentReads[SlotQuery, list[datetime]] | None = None,
+    ) -> None:
+        self._uow = uow
+        self.slot_lists = slot_lists if slot_lists is not None else RecentReads(0, list)
+
+    async def read(self, work: Callable[[BookingUoW], Awaitable[T]]) -> T:
+        """A transaction that does not change free time."""
+        return await in_transaction(self._uow, work)
+
+    async def write(self, work: Callable[[BookingUoW], Awaitable[T]]) -> T:
+        """A write that may change free time."""
+        return await write_then_forget(self.slot_lists, self._uow, work)
