@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from app.adapters.crypto.aesgcm import Keyring
-from app.adapters.email.message import sender_address
+from app.keyring import Keyring
+from app.mail_sender import sender_address
 
 AppEnv = Literal["dev", "test", "prod"]
 LogFormat = Literal["json", "console"]

@@ -10,21 +10,28 @@ rotate row by row (``python -m app rotate-keys``).
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import os
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from app.keyring import KEY_BYTES, Keyring, decode_base64
+
+__all__ = [
+    "KEY_BYTES",
+    "PREFIX",
+    "AesGcmCipher",
+    "DecryptionFailed",
+    "KeyedHasher",
+    "Keyring",
+    "generate_key",
+    "key_id_of",
+]
+
 PREFIX = "enc:v1:"
 NONCE_BYTES = 12
-KEY_BYTES = 32
-_KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 class DecryptionFailed(Exception):
@@ -32,46 +39,6 @@ class DecryptionFailed(Exception):
 
     The message never contains the value, the key or the plaintext.
     """
-
-
-@dataclass(frozen=True, slots=True)
-class Keyring:
-    """Key id → 32-byte key; ``primary`` encrypts, every key decrypts."""
-
-    keys: Mapping[str, bytes]
-    primary: str
-
-    def __post_init__(self) -> None:
-        if self.primary not in self.keys:
-            raise ValueError("the primary key id is not in the keyring")
-        for key_id, key in self.keys.items():
-            if not _KEY_ID.match(key_id):
-                raise ValueError("key ids are 1-32 characters of A-Z a-z 0-9 _ -")
-            if len(key) != KEY_BYTES:
-                raise ValueError(f"key {key_id} is not {KEY_BYTES} bytes")
-
-    @classmethod
-    def parse(cls, text: str) -> Keyring:
-        """Read ``id1:base64key,id2:base64key`` (commas or new lines); the first is primary."""
-        entries = [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
-        if not entries:
-            raise ValueError("no keys given")
-        keys: dict[str, bytes] = {}
-        for entry in entries:
-            key_id, sep, encoded = entry.partition(":")
-            if not sep:
-                raise ValueError("each key is written id:base64key")
-            if key_id in keys:
-                raise ValueError(f"key id {key_id} appears twice")
-            keys[key_id] = _b64decode(encoded)
-        return cls(keys=keys, primary=entries[0].partition(":")[0])
-
-
-def _b64decode(encoded: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(encoded.replace("+", "-").replace("/", "_") + "==")
-    except (binascii.Error, ValueError):
-        raise ValueError("a key is not valid base64") from None
 
 
 def generate_key() -> str:
@@ -118,7 +85,7 @@ class AesGcmCipher:
         if aead is None:
             raise DecryptionFailed(f"key {key_id} is not in the keyring")
         try:
-            raw = _b64decode(token[len(PREFIX) + len(key_id) + 1 :])
+            raw = decode_base64(token[len(PREFIX) + len(key_id) + 1 :])
             plaintext = aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode("utf-8"))
         except (ValueError, InvalidTag):
             raise DecryptionFailed(

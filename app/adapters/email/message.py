@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from email.headerregistry import AddressHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import cast
 
 from app.application.notifications import OutgoingMessage, PermanentDeliveryError
 from app.domain.errors import ValidationFailed
 from app.domain.shared.contact import Email
+from app.mail_sender import sender_address
+
+__all__ = ["build_email", "recipient_address", "sender_address"]
 
 
 def recipient_address(message: OutgoingMessage) -> str:
@@ -20,19 +21,6 @@ def recipient_address(message: OutgoingMessage) -> str:
         return Email(message.to).value
     except ValidationFailed:
         raise PermanentDeliveryError("the recipient is not a single e-mail address") from None
-
-
-def sender_address(sender: str) -> str:
-    """The bare address in a sender such as ``Эмоциональный баланс <hello@example.org>``
-    (the envelope's MAIL FROM); ValueError unless it names exactly one mailbox."""
-    header = HeaderRegistry()("from", sender)  # a From header: an AddressHeader
-    addresses = cast(AddressHeader, header).addresses
-    if len(addresses) != 1 or header.defects:
-        raise ValueError("the sender must name exactly one mailbox")
-    try:
-        return Email(addresses[0].addr_spec).value
-    except ValidationFailed:
-        raise ValueError("the sender must name exactly one mailbox") from None
 
 
 def build_email(message: OutgoingMessage, sender: str) -> EmailMessage:
