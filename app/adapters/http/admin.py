@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from app.adapters.http.auth import role_guard
 from app.adapters.http.identity import NO_STORE
 from app.adapters.http.pagination import MAX_LIMIT
+from app.adapters.http.read_models import as_response
 from app.application.access import Principal
 from app.application.admin.service import AdminService
 from app.domain.identity.model import Role
@@ -110,17 +111,17 @@ class AdminController(Controller):
     async def templates(
         self, principal: NamedDependency[Principal], admin: NamedDependency[AdminService]
     ) -> TemplatesOut:
-        return TemplatesOut(msgspec.convert(await admin.templates(principal), list[TemplateOut]))
+        return TemplatesOut(as_response(await admin.templates(principal), list[TemplateOut]))
 
     @post("/message-templates", summary="A template (e.g. a translation) for a known code")
     async def add_template(
         self, data: JSONBody[TemplateIn], principal: NamedDependency[Principal],
         admin: NamedDependency[AdminService],
     ) -> TemplateOut:  # fmt: skip
-        row = await admin.add_template(
+        template = await admin.add_template(
             principal, data.code, data.channel, data.locale, data.subject, data.body
         )
-        return msgspec.convert(row, TemplateOut)
+        return as_response(template, TemplateOut)
 
     @post("/message-templates/preview", status_code=200,
           summary="Render a draft with sample values (checked as when saving)")  # fmt: skip
@@ -128,25 +129,25 @@ class AdminController(Controller):
         self, data: JSONBody[PreviewIn], principal: NamedDependency[Principal],
         admin: NamedDependency[AdminService],
     ) -> PreviewOut:  # fmt: skip
-        row = admin.preview(principal, data.code, data.channel, data.subject, data.body)
-        return msgspec.convert(row, PreviewOut)
+        rendered = admin.preview(principal, data.code, data.channel, data.subject, data.body)
+        return PreviewOut(subject=rendered.subject, text=rendered.text, html=rendered.html)
 
     @get("/message-templates/{template_id:uuid}", summary="One template")
     async def template(
         self, template_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
         admin: NamedDependency[AdminService],
     ) -> TemplateOut:  # fmt: skip
-        return msgspec.convert(await admin.template(principal, template_id), TemplateOut)
+        return as_response(await admin.template(principal, template_id), TemplateOut)
 
     @put("/message-templates/{template_id:uuid}", summary="Edit; send version")
     async def update_template(
         self, template_id: FromPath[uuid.UUID], data: JSONBody[TemplateUpdate],
         principal: NamedDependency[Principal], admin: NamedDependency[AdminService],
     ) -> TemplateOut:  # fmt: skip
-        row = await admin.update_template(
+        template = await admin.update_template(
             principal, template_id, data.version, data.subject, data.body
         )
-        return msgspec.convert(row, TemplateOut)
+        return as_response(template, TemplateOut)
 
     @delete("/message-templates/{template_id:uuid}", status_code=HTTP_204_NO_CONTENT,
             summary="Remove a translation (the Russian original stays)")  # fmt: skip
@@ -160,21 +161,21 @@ class AdminController(Controller):
     async def settings(
         self, principal: NamedDependency[Principal], admin: NamedDependency[AdminService]
     ) -> SettingsOut:
-        return SettingsOut(msgspec.convert(await admin.settings(principal), list[SettingOut]))
+        return SettingsOut(as_response(await admin.settings(principal), list[SettingOut]))
 
     @get("/settings/{key:str}", summary="One setting")
     async def setting(
         self, key: FromPath[str], principal: NamedDependency[Principal],
         admin: NamedDependency[AdminService],
     ) -> SettingOut:  # fmt: skip
-        return msgspec.convert(await admin.setting(principal, key), SettingOut)
+        return as_response(await admin.setting(principal, key), SettingOut)
 
     @put("/settings/{key:str}", summary="Change a setting (its value is checked per key)")
     async def put_setting(
         self, key: FromPath[str], data: JSONBody[SettingIn],
         principal: NamedDependency[Principal], admin: NamedDependency[AdminService],
     ) -> SettingOut:  # fmt: skip
-        return msgspec.convert(await admin.put_setting(principal, key, data.value), SettingOut)
+        return as_response(await admin.put_setting(principal, key, data.value), SettingOut)
 
     @get("/audit-log", summary="Audit entries, newest first (30 days by default)")
     async def audit_log(
@@ -187,7 +188,7 @@ class AdminController(Controller):
         date_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 100,
     ) -> AuditLogOut:  # fmt: skip
-        rows = await admin.audit_log(
+        entries = await admin.audit_log(
             principal, actor, entity_type, action, date_from, date_to, limit
         )
-        return AuditLogOut(msgspec.convert(rows, list[AuditEntryOut]))
+        return AuditLogOut(as_response(entries, list[AuditEntryOut]))

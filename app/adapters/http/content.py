@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_304_NOT
 
 from app.adapters.http.identity import NO_STORE, _if_match
 from app.adapters.http.pagination import MAX_LIMIT
+from app.adapters.http.read_models import as_response
 from app.application.access import Principal
 from app.application.content.editorial import ItemFields
 from app.application.content.ports import ListCursor, ListFilter, NewMedia
@@ -27,7 +28,6 @@ from app.domain.content.model import MIME, ContentItem, ContentStatus, ContentTy
 from app.domain.errors import ValidationFailed
 
 PUBLIC_CACHE = CacheControlHeader(public=True, max_age=60)
-T = TypeVar("T")
 
 TypeName = Literal["article", "note", "practice", "faq", "qa", "page"]
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -157,11 +157,6 @@ class TagsOut(msgspec.Struct):
     items: list[TagOut]
 
 
-def _out(value: object, response: type[T]) -> T:
-    """A response struct from a read model (fields it does not show are left out)."""
-    return msgspec.convert(value, response, from_attributes=True)
-
-
 def _etag(item_id: uuid.UUID, version: int) -> str:
     return '"' + hashlib.sha256(f"{item_id}:{version}".encode()).hexdigest()[:32] + '"'
 
@@ -173,11 +168,11 @@ class PublicContentController(Controller):
 
     @get("/topics", summary="All topics")
     async def list_topics(self, content: NamedDependency[ContentService]) -> TopicsOut:
-        return TopicsOut(_out(await content.public.topics(), list[TopicOut]))
+        return TopicsOut(as_response(await content.public.topics(), list[TopicOut]))
 
     @get("/tags", summary="All tags")
     async def list_tags(self, content: NamedDependency[ContentService]) -> TagsOut:
-        return TagsOut(_out(await content.public.tags(), list[TagOut]))
+        return TagsOut(as_response(await content.public.tags(), list[TagOut]))
 
     @get("/content", summary="Published content, newest first, or ranked by `q` (Russian)")
     async def list_content(
@@ -196,7 +191,7 @@ class PublicContentController(Controller):
             filters, decode_list_cursor(cursor, ranked=bool(filters.q)), limit
         )
         return ContentPage(
-            items=_out(page.items, list[ContentSummaryOut]),
+            items=as_response(page.items, list[ContentSummaryOut]),
             next_cursor=encode_list_cursor(page.next_cursor),
         )
 
@@ -214,7 +209,7 @@ class PublicContentController(Controller):
     ) -> Response[ContentOut | None]:
         if type_name not in ContentType.__members__.values():
             raise ValidationFailed("unknown content type", field="type")
-        item = _out(await content.public.get_published(type_name, slug), ContentOut)
+        item = as_response(await content.public.get_published(type_name, slug), ContentOut)
         etag = _etag(item.id, item.version)
         headers = {"ETag": etag}
         if request.headers.get("if-none-match") == etag:
@@ -227,19 +222,19 @@ class PublicContentController(Controller):
         content: NamedDependency[ContentService],
         q: Annotated[str | None, QueryParameter(name="q", max_length=100)] = None,
     ) -> GlossaryOut:
-        return GlossaryOut(_out(await content.public.glossary(q), list[GlossaryTermOut]))
+        return GlossaryOut(as_response(await content.public.glossary(q), list[GlossaryTermOut]))
 
     @get("/glossary/{key:str}", summary="A term by its slug, its name or a synonym")
     async def glossary_term(
         self, key: FromPath[str], content: NamedDependency[ContentService]
     ) -> GlossaryTermOut:
-        return _out(await content.public.glossary_term(key), GlossaryTermOut)
+        return as_response(await content.public.glossary_term(key), GlossaryTermOut)
 
     @get("/collections/{slug:str}", summary="A curated collection in its order")
     async def collection(
         self, slug: FromPath[str], content: NamedDependency[ContentService]
     ) -> CollectionOut:
-        return _out(await content.public.collection(slug), CollectionOut)
+        return as_response(await content.public.collection(slug), CollectionOut)
 
 
 # --- admin -------------------------------------------------------------------------
@@ -448,7 +443,7 @@ class AdminContentController(Controller):
             principal, status, type_, decode_list_cursor(cursor, ranked=False), limit
         )
         return AdminItemsPage(
-            items=_out(page.items, list[AdminItemSummary]),
+            items=as_response(page.items, list[AdminItemSummary]),
             next_cursor=encode_list_cursor(page.next_cursor),
         )
 
@@ -523,7 +518,7 @@ class AdminContentController(Controller):
         content: NamedDependency[ContentService],
     ) -> VersionsOut:  # fmt: skip
         versions = await content.editorial.versions(principal, item_id)
-        return VersionsOut(_out(versions, list[VersionOut]))
+        return VersionsOut(as_response(versions, list[VersionOut]))
 
     @put("/content/{item_id:uuid}/media", summary="Replace the media attached to an item")
     async def set_media(
@@ -587,7 +582,7 @@ class AdminContentController(Controller):
         after: Annotated[uuid.UUID | None, QueryParameter(name="after")] = None,
     ) -> MediaAssetsOut:  # fmt: skip
         assets = await content.media.list_media(principal, after, limit)
-        return MediaAssetsOut(_out(assets, list[MediaAssetOut]))
+        return MediaAssetsOut(as_response(assets, list[MediaAssetOut]))
 
     @put("/collections/{slug:str}", status_code=HTTP_204_NO_CONTENT,
          summary="Create or replace a collection and its ordered items")  # fmt: skip

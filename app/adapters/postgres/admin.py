@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.session import Session
+from app.application.admin.ports import AuditRecord, MessageTemplate, Setting
 from app.domain.shared.ids import new_id
-
-Row = dict[str, Any]
 
 
 class PostgresAdminStore:
@@ -19,12 +19,13 @@ class PostgresAdminStore:
         self._s = session
         self._q = session.queries.admin
 
-    async def templates(self) -> list[Row]:
-        return [dict(r) async for r in self._q.list_templates(self._s.conn)]
+    async def templates(self) -> list[MessageTemplate]:
+        rows = self._q.list_templates(self._s.conn)
+        return [msgspec.convert(r, MessageTemplate) async for r in rows]
 
-    async def template(self, template_id: uuid.UUID) -> Row | None:
+    async def template(self, template_id: uuid.UUID) -> MessageTemplate | None:
         row = await self._q.get_template(self._s.conn, id=template_id)
-        return dict(row) if row else None
+        return msgspec.convert(row, MessageTemplate) if row else None
 
     async def add_template(
         self, code: str, channel: str, locale: str, subject: str | None, body: str,
@@ -50,12 +51,12 @@ class PostgresAdminStore:
     async def delete_template(self, template_id: uuid.UUID) -> None:
         await self._q.delete_template(self._s.conn, id=template_id)
 
-    async def settings(self) -> list[Row]:
-        return [dict(r) async for r in self._q.list_settings(self._s.conn)]
+    async def settings(self) -> list[Setting]:
+        return [msgspec.convert(r, Setting) async for r in self._q.list_settings(self._s.conn)]
 
-    async def setting(self, key: str) -> Row | None:
+    async def setting(self, key: str) -> Setting | None:
         row = await self._q.get_setting_row(self._s.conn, key=key)
-        return dict(row) if row else None
+        return msgspec.convert(row, Setting) if row else None
 
     async def put_setting(self, key: str, value: Any, actor_id: uuid.UUID) -> None:
         await self._q.put_setting(
@@ -66,9 +67,9 @@ class PostgresAdminStore:
     async def audit_log(
         self, actor_id: uuid.UUID | None, entity_type: str | None, action: str | None,
         date_from: datetime, date_to: datetime, limit: int,
-    ) -> list[Row]:  # fmt: skip
+    ) -> list[AuditRecord]:  # fmt: skip
         rows = self._q.search(
             self._s.conn, actor_id=actor_id, entity_type=entity_type, action=action,
             date_from=date_from, date_to=date_to, limit=limit,
         )  # fmt: skip
-        return [dict(r) async for r in rows]
+        return [msgspec.convert(r, AuditRecord) async for r in rows]

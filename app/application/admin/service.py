@@ -5,11 +5,12 @@ the audit log. Every write is audited."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, TypeVar
 
 from app.application.access import Principal, ensure_roles
+from app.application.admin.ports import AdminStore, AuditRecord, MessageTemplate, Setting
 from app.application.audit import audit_action
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
@@ -17,41 +18,15 @@ from app.domain.admin_settings import validate_setting
 from app.domain.errors import InvalidState, NotFound, ValidationFailed, VersionConflict
 from app.domain.identity.model import Role
 from app.domain.notifications.catalog import SAMPLES, VARIABLES
-from app.domain.notifications.templates import TemplateError, placeholders, render_message
+from app.domain.notifications.templates import (
+    RenderedMessage,
+    TemplateError,
+    placeholders,
+    render_message,
+)
 
-Row = dict[str, Any]
+T = TypeVar("T")
 MAX_AUDIT_WINDOW = timedelta(days=366)
-
-
-class AdminStore(Protocol):
-    async def templates(self) -> list[Row]: ...
-
-    async def template(self, template_id: uuid.UUID) -> Row | None: ...
-
-    async def add_template(
-        self, code: str, channel: str, locale: str, subject: str | None, body: str,
-        actor_id: uuid.UUID,
-    ) -> uuid.UUID: ...  # fmt: skip
-
-    async def update_template(
-        self, template_id: uuid.UUID, version: int, subject: str | None, body: str,
-        actor_id: uuid.UUID,
-    ) -> bool: ...  # fmt: skip
-
-    async def delete_template(self, template_id: uuid.UUID) -> None: ...
-
-    async def settings(self) -> list[Row]: ...
-
-    async def setting(self, key: str) -> Row | None: ...
-
-    async def put_setting(self, key: str, value: Any, actor_id: uuid.UUID) -> None: ...
-
-    async def audit_log(
-        self, actor_id: uuid.UUID | None, entity_type: str | None, action: str | None,
-        date_from: datetime, date_to: datetime, limit: int,
-    ) -> list[Row]: ...  # fmt: skip
-
-
 AdminUoW = UnitOfWork[AdminStore]
 
 
@@ -89,135 +64,122 @@ class AdminService:
         self._uow = uow
         self._clock = clock
 
-    async def _owner(self, actor: Principal, work: Callable[[AdminUoW], Any]) -> Any:
+    async def _owner(self, actor: Principal, work: Callable[[AdminUoW], Awaitable[T]]) -> T:
         ensure_roles(actor, Role.OWNER)
         return await in_transaction(self._uow, work)
 
     # --- templates -------------------------------------------------------------------
 
-    async def templates(self, actor: Principal) -> list[Row]:
-        async def work(uow: AdminUoW) -> list[Row]:
-            return await uow.repos.templates()
+    async def templates(self, actor: Principal) -> list[MessageTemplate]:
+        return await self._owner(actor, lambda uow: uow.repos.templates())
 
-        rows: list[Row] = await self._owner(actor, work)
-        return rows
-
-    async def template(self, actor: Principal, template_id: uuid.UUID) -> Row:
-        async def work(uow: AdminUoW) -> Row:
-            return await _template(uow, template_id)
-
-        row: Row = await self._owner(actor, work)
-        return row
+    async def template(self, actor: Principal, template_id: uuid.UUID) -> MessageTemplate:
+        return await self._owner(actor, lambda uow: _template(uow, template_id))
 
     def preview(self, actor: Principal, code: str, channel: str, subject: str | None,
-                body: str) -> Row:  # fmt: skip
+                body: str) -> RenderedMessage:  # fmt: skip
         """Render a draft with sample values, after the same checks as saving."""
         ensure_roles(actor, Role.OWNER)
         check_template(code, channel, subject, body)
-        rendered = render_message(subject, body, dict(SAMPLES))
-        return {"subject": rendered.subject, "text": rendered.text, "html": rendered.html}
+        return render_message(subject, body, dict(SAMPLES))
 
     async def add_template(
         self, actor: Principal, code: str, channel: str, locale: str, subject: str | None,
         body: str,
-    ) -> Row:  # fmt: skip
+    ) -> MessageTemplate:  # fmt: skip
         check_template(code, channel, subject, body)
 
-        async def work(uow: AdminUoW) -> Row:
+        async def work(uow: AdminUoW) -> MessageTemplate:
             template_id = await uow.repos.add_template(
                 code, channel, locale, subject, body, actor.user_id
             )
             await _audit(uow, actor, "template.create", str(template_id), {"template": code})
             return await _template(uow, template_id)
 
-        row: Row = await self._owner(actor, work)
-        return row
+        return await self._owner(actor, work)
 
     async def update_template(
         self, actor: Principal, template_id: uuid.UUID, version: int, subject: str | None,
         body: str,
-    ) -> Row:  # fmt: skip
-        async def work(uow: AdminUoW) -> Row:
+    ) -> MessageTemplate:  # fmt: skip
+        """Only the subject and body change; the code and channel the template was made
+        for decide which variables it may use."""
+
+        async def work(uow: AdminUoW) -> MessageTemplate:
             found = await _template(uow, template_id)
-            check_template(found["code"], found["channel"], subject, body)
+            check_template(found.code, found.channel, subject, body)
             if not await uow.repos.update_template(
                 template_id, version, subject, body, actor.user_id
             ):
                 raise VersionConflict()
             await _audit(uow, actor, "template.update", str(template_id),
-                         {"template": found["code"]})  # fmt: skip
+                         {"template": found.code})  # fmt: skip
             return await _template(uow, template_id)
 
-        row: Row = await self._owner(actor, work)
-        return row
+        return await self._owner(actor, work)
 
     async def delete_template(self, actor: Principal, template_id: uuid.UUID) -> None:
         """Only a translation goes; the Russian original is what every send falls back to."""
 
         async def work(uow: AdminUoW) -> None:
             found = await _template(uow, template_id)
-            if found["locale"] == "ru":
+            if found.locale == "ru":
                 raise InvalidState("The Russian template is the fallback; edit it instead.")
             await uow.repos.delete_template(template_id)
             await _audit(uow, actor, "template.delete", str(template_id),
-                         {"template": found["code"]})  # fmt: skip
+                         {"template": found.code})  # fmt: skip
 
         await self._owner(actor, work)
 
     # --- settings --------------------------------------------------------------------
 
-    async def settings(self, actor: Principal) -> list[Row]:
-        async def work(uow: AdminUoW) -> list[Row]:
-            return await uow.repos.settings()
+    async def settings(self, actor: Principal) -> list[Setting]:
+        return await self._owner(actor, lambda uow: uow.repos.settings())
 
-        rows: list[Row] = await self._owner(actor, work)
-        return rows
-
-    async def setting(self, actor: Principal, key: str) -> Row:
-        async def work(uow: AdminUoW) -> Row:
+    async def setting(self, actor: Principal, key: str) -> Setting:
+        async def work(uow: AdminUoW) -> Setting:
             found = await uow.repos.setting(key)
             if found is None:
                 raise NotFound()
             return found
 
-        row: Row = await self._owner(actor, work)
-        return row
+        return await self._owner(actor, work)
 
-    async def put_setting(self, actor: Principal, key: str, value: Any) -> Row:
+    async def put_setting(self, actor: Principal, key: str, value: Any) -> Setting:
+        """Only a known key, with a value of its key's shape (``SCHEMAS``)."""
         checked = validate_setting(key, value)
 
-        async def work(uow: AdminUoW) -> Row:
+        async def work(uow: AdminUoW) -> Setting:
             await uow.repos.put_setting(key, checked, actor.user_id)
             await _audit(uow, actor, "setting.update", key)
             found = await uow.repos.setting(key)
             assert found is not None  # noqa: S101 (written in this transaction)
             return found
 
-        row: Row = await self._owner(actor, work)
-        return row
+        return await self._owner(actor, work)
 
     # --- audit log -------------------------------------------------------------------
 
     async def audit_log(
         self, actor: Principal, actor_id: uuid.UUID | None, entity_type: str | None,
         action: str | None, date_from: datetime | None, date_to: datetime | None, limit: int,
-    ) -> list[Row]:  # fmt: skip
+    ) -> list[AuditRecord]:  # fmt: skip
+        """Entries of a window of at most 366 days (the last 30 by default)."""
         date_to = date_to or self._clock.now()
         date_from = date_from or date_to - timedelta(days=30)
         if date_from >= date_to or date_to - date_from > MAX_AUDIT_WINDOW:
             raise ValidationFailed("from must be before to, at most 366 days apart",
                                    field="from")  # fmt: skip
 
-        async def work(uow: AdminUoW) -> list[Row]:
+        async def work(uow: AdminUoW) -> list[AuditRecord]:
             return await uow.repos.audit_log(
                 actor_id, entity_type, action, date_from, date_to, limit
             )
 
-        rows: list[Row] = await self._owner(actor, work)
-        return rows
+        return await self._owner(actor, work)
 
 
-async def _template(uow: AdminUoW, template_id: uuid.UUID) -> Row:
+async def _template(uow: AdminUoW, template_id: uuid.UUID) -> MessageTemplate:
     found = await uow.repos.template(template_id)
     if found is None:
         raise NotFound()
@@ -225,7 +187,8 @@ async def _template(uow: AdminUoW, template_id: uuid.UUID) -> Row:
 
 
 async def _audit(
-    uow: AdminUoW, actor: Principal, action: str, entity_id: str, details: Row | None = None
-) -> None:
+    uow: AdminUoW, actor: Principal, action: str, entity_id: str,
+    details: dict[str, str] | None = None,
+) -> None:  # fmt: skip
     entity = "message_template" if action.startswith("template.") else "system_setting"
     await audit_action(uow, actor, action, entity, entity_id, details)
