@@ -40,7 +40,11 @@ from app.adapters.http.telegram import DeepLinksController, TelegramLinkControll
 from app.adapters.http.webhooks import TelegramWebhookController, WebhooksController
 from app.adapters.postgres.admin import PostgresAdminStore
 from app.adapters.postgres.analytics import AnalyticsPersonalData, PostgresAnalyticsStore
-from app.adapters.postgres.booking import BookingPersonalData, PostgresBookingRepos
+from app.adapters.postgres.booking import (
+    BookingPersonalData,
+    PostgresAppointmentRepository,
+    PostgresBookingRepos,
+)
 from app.adapters.postgres.content import PostgresContentRepos
 from app.adapters.postgres.crm import CrmPersonalData, PostgresLeadStore
 from app.adapters.postgres.database import Database
@@ -68,10 +72,10 @@ from app.adapters.telegram.bot import TelegramWebhook, build_dispatcher
 from app.adapters.telegram.channel import TelegramChannel
 from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
 from app.adapters.yookassa.client import YooKassaClient
-from app.adapters.yookassa.links import YooKassaLinks
+from app.adapters.yookassa.gateway import YooKassaGateway
 from app.application.admin.service import AdminService
 from app.application.analytics.service import AnalyticsService
-from app.application.booking.service import BookingConfig, BookingService
+from app.application.booking.use_cases import Booking, BookingConfig, build_booking
 from app.application.cabinet.diary import DiaryService
 from app.application.content.service import ContentService
 from app.application.crm.service import CrmService
@@ -81,7 +85,8 @@ from app.application.interactives.service import InteractiveService
 from app.application.moderation.service import ModerationService
 from app.application.notifications import MessageChannel, NotificationSender
 from app.application.outbox_relay import OutboxRelay
-from app.application.payments.service import PaymentNotifications
+from app.application.payments.links import ProviderLinks
+from app.application.payments.service import Payments
 from app.application.ports import Clock
 from app.application.recent_reads import RecentReads
 from app.application.scheduler import PeriodicJob, Scheduler
@@ -183,7 +188,7 @@ def _wire_telegram(settings: Settings, core: Core) -> None:
     if core.telegram_bot is None:
         return
     service = TelegramBotService(
-        core.unit_of_work(PostgresTelegramDirectory),
+        core.unit_of_work(lambda s: PostgresTelegramDirectory(s, PostgresLeadStore(s))),
         PostgresTemplateStore(core.database),
         settings.public_base_url,
         settings.telegram_bot_username,
@@ -258,7 +263,10 @@ def _wire_identity(core: Core) -> None:
 
 def _wire_booking(settings: Settings, core: Core) -> None:
     def repos(session: Session) -> PostgresBookingRepos:
-        return PostgresBookingRepos(session, settings.public_base_url, settings.payments_provider)
+        return PostgresBookingRepos(
+            session, settings.public_base_url, settings.payments_provider,
+            leads=PostgresLeadStore(session),
+        )  # fmt: skip
 
     core.calendar = (
         GoogleCalendarGateway(
@@ -269,7 +277,7 @@ def _wire_booking(settings: Settings, core: Core) -> None:
         if settings.google_calendar_id and settings.google_credentials_file
         else None
     )
-    core.booking = BookingService(
+    core.booking = build_booking(
         core.unit_of_work(repos),
         core.clock,
         BookingConfig(
@@ -284,29 +292,34 @@ def _wire_booking(settings: Settings, core: Core) -> None:
     scheduler = core.scheduler
 
     async def expire_holds(now: datetime) -> None:
-        await core.booking.expire_holds(now)
+        await core.booking.jobs.expire_holds(now)
 
     async def send_reminders(now: datetime) -> None:
-        await core.booking.send_reminders(now)
+        await core.booking.jobs.send_reminders(now)
 
     booking = core.booking
-    core.handlers.subscribe(AppointmentConfirmed, "booking.email_confirmed", booking.on_confirmed)
-    core.handlers.subscribe(AppointmentCanceled, "booking.email_canceled", booking.on_canceled)
+    messages, calendar, waitlist = booking.messages, booking.calendar, booking.waitlist
+    core.handlers.subscribe(AppointmentConfirmed, "booking.email_confirmed", messages.on_confirmed)
+    core.handlers.subscribe(AppointmentCanceled, "booking.email_canceled", messages.on_canceled)
     core.handlers.subscribe(
-        AppointmentRescheduled, "booking.email_rescheduled", booking.on_rescheduled
+        AppointmentRescheduled, "booking.email_rescheduled", messages.on_rescheduled
     )
-    core.handlers.subscribe(AppointmentConfirmed, "booking.calendar_add", booking.calendar_add)
-    core.handlers.subscribe(AppointmentCanceled, "booking.calendar_remove", booking.calendar_remove)
+    core.handlers.subscribe(AppointmentConfirmed, "booking.calendar_add", calendar.calendar_add)
     core.handlers.subscribe(
-        AppointmentRescheduled, "booking.calendar_remove", booking.calendar_remove
+        AppointmentCanceled, "booking.calendar_remove", calendar.calendar_remove
     )
-    core.handlers.subscribe(AppointmentCanceled, "booking.waitlist_offer", booking.offer_freed_slot)
     core.handlers.subscribe(
-        AppointmentRescheduled, "booking.waitlist_offer", booking.offer_freed_slot
+        AppointmentRescheduled, "booking.calendar_remove", calendar.calendar_remove
+    )
+    core.handlers.subscribe(
+        AppointmentCanceled, "booking.waitlist_offer", waitlist.offer_freed_slot
+    )
+    core.handlers.subscribe(
+        AppointmentRescheduled, "booking.waitlist_offer", waitlist.offer_freed_slot
     )
 
     async def expire_offers(now: datetime) -> None:
-        await core.booking.expire_waitlist_offers(now)
+        await core.booking.waitlist.expire_offers(now)
 
     scheduler.register(PeriodicJob("booking.waitlist_offers", timedelta(minutes=15), expire_offers))
     for event_class in APPOINTMENT_EVENTS:
@@ -315,30 +328,34 @@ def _wire_booking(settings: Settings, core: Core) -> None:
     scheduler.register(PeriodicJob("booking.reminders", timedelta(minutes=5), send_reminders))
 
 
-def _yookassa(settings: Settings) -> YooKassaClient | None:
+def _yookassa(settings: Settings) -> YooKassaGateway | None:
+    """The one YooKassa client of the process (built once; ``Core.close_clients``)."""
     if not (settings.yookassa_shop_id and settings.yookassa_secret_key):
         return None
-    return YooKassaClient(
+    client = YooKassaClient(
         settings.yookassa_api_url, settings.yookassa_shop_id, settings.yookassa_secret_key
     )
-
-
-def _payment_links(settings: Settings, core: Core) -> YooKassaLinks | None:
-    client = _yookassa(settings)
-    if settings.payments_provider != "yookassa" or client is None:
-        return None
-    return YooKassaLinks(
-        core.database, client, core.clock, f"{settings.public_base_url}/",
+    return YooKassaGateway(
+        client, f"{settings.public_base_url}/",
         vat_code=settings.yookassa_vat_code if settings.yookassa_receipts else None,
     )  # fmt: skip
 
 
+def _payments_repos(session: Session) -> PostgresPaymentsRepos:
+    return PostgresPaymentsRepos(session, PostgresAppointmentRepository(session))
+
+
+def _payment_links(settings: Settings, core: Core) -> ProviderLinks | None:
+    if settings.payments_provider != "yookassa" or core.yookassa is None:
+        return None
+    return ProviderLinks(core.unit_of_work(_payments_repos), core.yookassa)
+
+
 def _wire_payments(settings: Settings, core: Core) -> None:
-    api = _yookassa(settings)
-    core.payments = PaymentNotifications(
-        core.unit_of_work(PostgresPaymentsRepos),
+    core.payments = Payments(
+        core.unit_of_work(_payments_repos),
         core.clock,
-        api,
+        core.yookassa,
         settings.yookassa_webhook_allowlist,
         links=_payment_links(settings, core),
     )
@@ -375,10 +392,11 @@ class Core:
     moderation: ModerationService = field(init=False)
     admin: AdminService = field(init=False)
     analytics: AnalyticsService = field(init=False)
-    booking: BookingService = field(init=False)
+    booking: Booking = field(init=False)
     calendar: GoogleCalendarGateway | None = field(init=False, default=None)
-    payments: PaymentNotifications = field(init=False)
+    payments: Payments = field(init=False)
     telegram_bot: Bot | None = None
+    yookassa: YooKassaGateway | None = None
     telegram: TelegramWebhook | None = field(init=False, default=None)
     telegram_service: TelegramBotService | None = field(init=False, default=None)
 
@@ -391,6 +409,11 @@ class Core:
         self, make_repos: Callable[[Session], R]
     ) -> Callable[[], PostgresUnitOfWork[R]]:
         return unit_of_work_factory(self.database, make_repos, cipher=self.cipher, clock=self.clock)
+
+    async def close_clients(self) -> None:
+        """Close the adapter clients the process opened (last, after the database)."""
+        if self.yookassa is not None:
+            await self.yookassa.aclose()
 
     async def run_worker(self, stop: asyncio.Event) -> None:
         if self.settings.database_url is None:
@@ -407,7 +430,9 @@ class Core:
 
 def _wire_interactives(core: Core) -> None:
     core.interactives = InteractiveService(
-        core.unit_of_work(PostgresInteractiveStore), core.clock, core.telegram_service
+        core.unit_of_work(lambda s: PostgresInteractiveStore(s, PostgresLeadStore(s))),
+        core.clock,
+        core.telegram_service,
     )
     core.diary = DiaryService(core.unit_of_work(PostgresDiaryStore), core.clock)
     core.crm = CrmService(core.unit_of_work(PostgresLeadStore))
@@ -492,6 +517,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         ),
         scheduler=scheduler,
         telegram_bot=telegram_bot,
+        yookassa=_yookassa(settings),
     )
     core.identity = _identity_service(settings, core)
     _wire_identity(core)
@@ -526,6 +552,7 @@ async def _with_database(settings: Settings, work: Callable[[Core], Awaitable[R]
         return await work(core)
     finally:
         await core.database.close()
+        await core.close_clients()
 
 
 async def load_demo(settings: Settings) -> None:
@@ -555,7 +582,7 @@ async def serve_worker(settings: Settings, stop: asyncio.Event) -> None:
 def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
     """Build the HTTP application for ``settings`` (whose database URL is resolved)."""
     core = core or build_core(settings)
-    return build_http_app(
+    app = build_http_app(
         settings,
         database=core.database,
         expected_migrations=migration_ids(settings.migrations_dir),
@@ -594,6 +621,8 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
         },
         background=core.run_worker if settings.worker_in_process else None,
     )
+    app.on_shutdown.append(core.close_clients)  # runs after the lifespan closed the pool
+    return app
 
 
 async def run_bot(settings: Settings, *, register_webhook: bool = False) -> str | None:

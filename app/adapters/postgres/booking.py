@@ -1,30 +1,45 @@
-"""Booking repositories over PostgreSQL (queries in sql/booking/, sql/payments/, sql/crm/)."""
+"""Booking repositories over PostgreSQL (queries in sql/booking/ and sql/crm/; payments
+come from the payments adapter)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict
 from datetime import datetime, timedelta
+from typing import Any
 
+import msgspec
 from psycopg.types.json import Jsonb
 
-from app.adapters.postgres.crm import PostgresLeadStore
+from app.adapters.postgres.payments import PostgresBookingPayments
 from app.adapters.postgres.session import Session
 from app.application.booking.cancellation import cancel_under_policy
-from app.application.booking.ports import GuestContact, PaymentStart, Row, Service
+from app.application.booking.ports import GuestContact
+from app.application.booking.read_models import (
+    ClientAppointment,
+    IntakeForm,
+    RememberedHold,
+    ScheduleRuleView,
+    StaffAppointment,
+    WaitlistOffer,
+)
+from app.application.crm.ports import LeadDirectory as CrmLeadDirectory
 from app.application.identity.personal_data import DataSubject
 from app.domain.booking.appointment import Appointment, AppointmentStatus
 from app.domain.booking.availability import ScheduleException, WeeklyRule
+from app.domain.booking.service import Service
 from app.domain.crm.contact import LeadContact, NewLead
 from app.domain.errors import VersionConflict
 from app.domain.shared.ids import new_id
-from app.domain.shared.money import Money
 from app.domain.shared.time_range import TimeRange
+
+# A row as psycopg hands it over; it never leaves this module.
+Row = dict[str, Any]
+HOLD_SCOPE = "appointments:create"
 
 
 def _service(row: Row) -> Service:
-    return Service(**{k: row[k] for k in Service.__dataclass_fields__})
+    return Service(**{k: row[k] for k in Service.__struct_fields__})
 
 
 class PostgresServiceRepository:
@@ -45,17 +60,17 @@ class PostgresServiceRepository:
         return _service(row) if row else None
 
     async def add(self, service: Service) -> None:
-        fields = asdict(service)
+        fields = msgspec.structs.asdict(service)
         fields.pop("version")
         await self._q.insert_service(self._s.conn, now=self._s.clock.now(), **fields)
 
     async def update(self, service: Service, expected_version: int) -> Service:
-        fields = asdict(service)
+        fields = msgspec.structs.asdict(service)
         fields["version"] = expected_version
         row = await self._q.update_service(self._s.conn, now=self._s.clock.now(), **fields)
         if row is None:
             raise VersionConflict()
-        return Service(**{**asdict(service), "version": row["version"]})
+        return msgspec.structs.replace(service, version=row["version"])
 
 
 class PostgresScheduleRepository:
@@ -77,8 +92,8 @@ class PostgresScheduleRepository:
             async for r in self._q.rules_for_service(self._s.conn, service_id=service_id)
         ]
 
-    async def list_rules(self) -> list[Row]:
-        return [dict(r) async for r in self._q.list_rules(self._s.conn)]
+    async def list_rules(self) -> list[ScheduleRuleView]:
+        return [ScheduleRuleView(**r) async for r in self._q.list_rules(self._s.conn)]
 
     async def add_rule(self, rule: WeeklyRule) -> uuid.UUID:
         rule_id = new_id()
@@ -184,107 +199,46 @@ class PostgresAppointmentRepository:
         )  # fmt: skip
         return [r["id"] async for r in rows]
 
-    async def list_for_client(self, user_id: uuid.UUID, upcoming: bool, now: datetime) -> list[Row]:
+    async def list_for_client(
+        self, user_id: uuid.UUID, upcoming: bool, now: datetime
+    ) -> list[ClientAppointment]:
         rows = self._q.list_for_client(
             self._s.conn, client_user_id=user_id, upcoming=upcoming, now=now
         )
-        return [dict(r) async for r in rows]
+        return [ClientAppointment(**r) async for r in rows]
 
-    async def list_between(self, window: TimeRange, status: str | None) -> list[Row]:
+    async def list_between(self, window: TimeRange, status: str | None) -> list[StaffAppointment]:
         rows = self._q.list_between(
             self._s.conn, start_at=window.start, end_at=window.end, status=status
         )
-        return [dict(r) async for r in rows]
-
-
-class SandboxPayments:
-    """The dev/test payment provider: a payment row and a link to the sandbox page,
-    where a test (or a developer) declares the payment succeeded."""
-
-    def __init__(self, session: Session, public_base_url: str, provider: str = "sandbox") -> None:
-        self._s = session
-        self._q = session.queries.payments
-        self._base = public_base_url
-        self._provider = provider
-
-    async def start(
-        self, appointment: Appointment, amount: Money, description: str
-    ) -> PaymentStart:
-        """Record the payment. The sandbox's link is local; a real provider's link is
-        fetched after this transaction commits, with the idempotence key stored here,
-        so a crash in between is finished by reconciliation and never pays twice."""
-        payment_id = new_id()
-        sandbox = self._provider == "sandbox"
-        url = f"{self._base}/api/v1/sandbox/payments/{payment_id}" if sandbox else None
-        await self._q.insert_payment(
-            self._s.conn, id=payment_id, appointment_id=appointment.id, kind="full",
-            amount=amount.amount, currency=amount.currency, provider=self._provider,
-            idempotence_key=new_id(), status="pending" if sandbox else "intent",
-            confirmation_url=url, now=self._s.clock.now(),
-        )  # fmt: skip
-        return PaymentStart(payment_id, url or "")
-
-    async def paid_amount(self, appointment_id: uuid.UUID) -> Money | None:
-        row = await self._q.succeeded_payment_for(self._s.conn, appointment_id=appointment_id)
-        return Money(row["amount"], row["currency"]) if row else None
-
-    async def refund(self, appointment_id: uuid.UUID, amount: Money, reason: str) -> None:
-        row = await self._q.succeeded_payment_for(self._s.conn, appointment_id=appointment_id)
-        if row is None:
-            return
-        await self._q.insert_refund(
-            self._s.conn, id=new_id(), payment_id=row["id"], amount=amount.amount,
-            currency=amount.currency, idempotence_key=new_id(), reason=reason,
-            now=self._s.clock.now(),
-        )  # fmt: skip
-        if self._provider == "sandbox":
-            await self._q.settle_sandbox_refunds(
-                self._s.conn, appointment_id=appointment_id, now=self._s.clock.now()
-            )
-
-    async def open_payment(self, appointment_id: uuid.UUID) -> tuple[uuid.UUID, str] | None:
-        row = await self._q.open_payment_for(self._s.conn, appointment_id=appointment_id)
-        return (row["id"], row["confirmation_url"] or "") if row else None
-
-    async def cancel_open(self, payment_id: uuid.UUID) -> uuid.UUID | None:
-        row = await self._q.cancel_open_payment(
-            self._s.conn, id=payment_id, now=self._s.clock.now()
-        )
-        return row["appointment_id"] if row else None
-
-    async def move(self, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
-        await self._q.move_payments(
-            self._s.conn, from_appointment_id=from_id, to_appointment_id=to_id,
-            now=self._s.clock.now(),
-        )  # fmt: skip
-
-    async def mark_succeeded(
-        self, payment_id: uuid.UUID, provider_payment_id: str
-    ) -> uuid.UUID | None:
-        row = await self._q.mark_payment_succeeded(
-            self._s.conn, id=payment_id, provider_payment_id=provider_payment_id,
-            now=self._s.clock.now(),
-        )  # fmt: skip
-        return row["appointment_id"] if row else None
+        return [StaffAppointment(**r) async for r in rows]
 
 
 class PostgresLeadDirectory:
-    def __init__(self, session: Session) -> None:
+    """Guests' leads through the CRM's lead directory (given by the composition root)."""
+
+    def __init__(self, session: Session, leads: CrmLeadDirectory | None = None) -> None:
         self._s = session
         self._q = session.queries.crm
+        self._leads = leads
+
+    def _directory(self) -> CrmLeadDirectory:
+        if self._leads is None:  # pragma: no cover (a wiring error)
+            raise RuntimeError("guest bookings need the CRM lead directory")
+        return self._leads
 
     async def create(
-        self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: Row
+        self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: str
     ) -> NewLead:
-        """A lead of the guest's own for this booking (contacts are claims: a lead that
-        already has them is never joined), with a ``booking.held`` event."""
-        leads = PostgresLeadStore(self._s)
-        lead = await leads.create(
-            "booking", LeadContact(contact.name, contact.email, contact.phone), consents,
-            first_touch,
-        )  # fmt: skip
-        await leads.add_event(lead.lead_id, "booking.held", {})
-        return lead
+        """A lead of the guest's own for this request (the CRM's rule for every entry
+        point: contacts are claims, a lead that already has them is never joined)."""
+        contact_given = LeadContact(contact.name, contact.email, contact.phone)
+        return await self._directory().create(
+            "booking", contact_given, consents, {"entry_point": first_touch}
+        )
+
+    async def add_event(self, lead_id: uuid.UUID, event_type: str) -> None:
+        await self._directory().add_event(lead_id, event_type, {})
 
     async def contact(
         self, lead_id: uuid.UUID, identity_id: uuid.UUID | None
@@ -301,7 +255,7 @@ class PostgresWaitlistRepository:
 
     async def add(
         self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
-        contact_identity_id: uuid.UUID | None, preferences: Row,
+        contact_identity_id: uuid.UUID | None, preferences: dict[str, Any],
     ) -> uuid.UUID:  # fmt: skip
         request_id = new_id()
         await self._q.insert_waitlist(
@@ -313,14 +267,14 @@ class PostgresWaitlistRepository:
 
     async def offer_first_matching(
         self, service_id: uuid.UUID, weekday: int, part_of_day: str
-    ) -> Row | None:
+    ) -> WaitlistOffer | None:
         row = await self._q.first_matching_waitlist(
             self._s.conn, service_id=service_id, weekday=weekday, part_of_day=part_of_day
         )
         if row is None:
             return None
         await self._q.mark_waitlist_offered(self._s.conn, id=row["id"], now=self._s.clock.now())
-        return dict(row)
+        return WaitlistOffer(**row)
 
     async def fulfil(
         self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
@@ -345,26 +299,29 @@ class PostgresIntakeRepository:
         self._s = session
         self._q = session.queries.booking
 
-    def _out(self, row: Row) -> Row:
+    def _out(self, row: Row) -> IntakeForm:
         answers = json.loads(
             self._s.decrypt(row["payload_encrypted"], self.TABLE, self.COLUMN, row["id"])
         )
-        return {"status": row["status"], "answers": answers, "submitted_at": row["submitted_at"],
-                "updated_at": row["updated_at"], "version": row["version"]}  # fmt: skip
+        return IntakeForm(
+            id=row["id"], status=row["status"], answers=answers,
+            submitted_at=row["submitted_at"], updated_at=row["updated_at"],
+            version=row["version"],
+        )  # fmt: skip
 
-    async def get(self, appointment_id: uuid.UUID) -> Row | None:
+    async def get(self, appointment_id: uuid.UUID) -> IntakeForm | None:
         row = await self._q.get_intake(self._s.conn, appointment_id=appointment_id)
         return self._out(row) if row else None
 
-    async def save(self, appointment_id: uuid.UUID, answers: Row, submit: bool) -> Row:
-        from app.domain.errors import InvalidState  # noqa: PLC0415
-
+    async def save(
+        self, appointment_id: uuid.UUID, current: IntakeForm | None, answers: dict[str, Any],
+        submit: bool,
+    ) -> IntakeForm:  # fmt: skip
         now = self._s.clock.now()
         status = "submitted" if submit else "draft"
         submitted_at = now if submit else None
         payload = json.dumps(answers, ensure_ascii=False)
-        existing = await self._q.get_intake(self._s.conn, appointment_id=appointment_id)
-        if existing is None:
+        if current is None:
             form_id = new_id()
             await self._q.insert_intake(
                 self._s.conn, id=form_id, appointment_id=appointment_id,
@@ -372,11 +329,10 @@ class PostgresIntakeRepository:
                 status=status, submitted_at=submitted_at, now=now,
             )  # fmt: skip
         else:
-            if existing["status"] == "submitted":
-                raise InvalidState("The intake form was already submitted.")
+            # The update matches drafts only: a form submitted meanwhile is a conflict.
             row = await self._q.update_intake(
-                self._s.conn, id=existing["id"], version=existing["version"],
-                payload_encrypted=self._s.encrypt(payload, self.TABLE, self.COLUMN, existing["id"]),
+                self._s.conn, id=current.id, version=current.version,
+                payload_encrypted=self._s.encrypt(payload, self.TABLE, self.COLUMN, current.id),
                 status=status, submitted_at=submitted_at, now=now,
             )  # fmt: skip
             if row is None:
@@ -393,23 +349,32 @@ class PostgresIdempotencyStore:
         self._s = session
         self._q = session.queries.events
 
-    async def find(self, scope: str, key: str) -> tuple[bytes, Row, int] | None:
-        row = await self._q.find_idempotency_record(self._s.conn, scope=scope, key=key)
+    async def find_hold(self, key: str) -> RememberedHold | None:
+        row = await self._q.find_idempotency_record(self._s.conn, scope=HOLD_SCOPE, key=key)
         if row is None:
             return None
         body = json.loads(
             self._s.decrypt(row["response_encrypted"], self.TABLE, self.COLUMN, row["id"])
         )
-        return bytes(row["request_hash"]), body, row["status_code"]
+        return RememberedHold(
+            request_hash=bytes(row["request_hash"]),
+            appointment_id=uuid.UUID(body["appointment_id"]),
+            payment_id=uuid.UUID(body["payment_id"]),
+            confirmation_url=body["confirmation_url"] or "",
+            manage_token=body["manage_token"],
+        )
 
-    async def remember(
-        self, scope: str, key: str, request_hash: bytes, resource_id: uuid.UUID | None,
-        response: Row, status_code: int,
-    ) -> None:  # fmt: skip
+    async def remember_hold(self, key: str, hold: RememberedHold) -> None:
+        """Stored as the first answer was given: its ids, link and manage token (encrypted)."""
         record_id = new_id()
+        response = {
+            "appointment_id": str(hold.appointment_id), "payment_id": str(hold.payment_id),
+            "confirmation_url": hold.confirmation_url, "manage_token": hold.manage_token,
+        }  # fmt: skip
         await self._q.insert_idempotency_record(
-            self._s.conn, id=record_id, scope=scope, key=key, request_hash=request_hash,
-            resource_id=resource_id, status_code=status_code, now=self._s.clock.now(),
+            self._s.conn, id=record_id, scope=HOLD_SCOPE, key=key,
+            request_hash=hold.request_hash, resource_id=hold.appointment_id, status_code=201,
+            now=self._s.clock.now(),
             response_encrypted=self._s.encrypt(
                 json.dumps(response, default=str), self.TABLE, self.COLUMN, record_id
             ),
@@ -455,12 +420,15 @@ class PostgresContactReader:
 
 
 class PostgresBookingRepos:
-    def __init__(self, session: Session, public_base_url: str, provider: str = "sandbox") -> None:
+    def __init__(
+        self, session: Session, public_base_url: str, provider: str = "sandbox",
+        leads: CrmLeadDirectory | None = None,
+    ) -> None:  # fmt: skip
         self.services = PostgresServiceRepository(session)
         self.schedule = PostgresScheduleRepository(session)
         self.appointments = PostgresAppointmentRepository(session)
-        self.payments = SandboxPayments(session, public_base_url, provider)
-        self.leads = PostgresLeadDirectory(session)
+        self.payments = PostgresBookingPayments(session, public_base_url, provider)
+        self.leads = PostgresLeadDirectory(session, leads)
         self.intake = PostgresIntakeRepository(session)
         self.waitlist = PostgresWaitlistRepository(session)
         self.idempotency = PostgresIdempotencyStore(session)
