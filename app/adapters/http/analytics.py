@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from app.adapters.http.identity import NO_STORE
 from app.application.access import Principal
+from app.application.analytics.ports import DashboardReport
 from app.application.analytics.service import AnalyticsService
 
 AnonymousId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
@@ -57,6 +58,20 @@ class DashboardOut(msgspec.Struct, omit_defaults=True):
     p90_seconds: float | None = None
     breaches: int | None = None
 
+    @classmethod
+    def of(cls, dashboard: DashboardReport) -> DashboardOut:
+        items = dashboard.items
+        sla = dashboard.moderation
+        return cls(
+            from_=dashboard.date_from, to=dashboard.date_to, timezone=dashboard.timezone,
+            items=None if items is None else [msgspec.to_builtins(row) for row in items],
+            items_total=sla.items_total if sla else None,
+            items_handled=sla.items_handled if sla else None,
+            median_seconds=sla.median_seconds if sla else None,
+            p90_seconds=sla.p90_seconds if sla else None,
+            breaches=sla.breaches if sla else None,
+        )  # fmt: skip
+
 
 class AnalyticsController(Controller):
     path = "/api/v1"
@@ -82,5 +97,4 @@ class AnalyticsController(Controller):
         date_from: Annotated[date | None, QueryParameter(name="from")] = None,
         date_to: Annotated[date | None, QueryParameter(name="to")] = None,
     ) -> DashboardOut:  # fmt: skip
-        row = await analytics.dashboard(principal, name, date_from, date_to)
-        return msgspec.convert(row, DashboardOut)
+        return DashboardOut.of(await analytics.dashboard(principal, name, date_from, date_to))

@@ -6,12 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.session import Session
+from app.application.analytics.ports import (
+    Attendance,
+    EventProps,
+    FunnelDay,
+    ModerationSla,
+    RunCounts,
+)
 from app.application.identity.personal_data import DataSubject
-
-Row = dict[str, Any]
 
 
 class PostgresAnalyticsStore:
@@ -21,11 +27,11 @@ class PostgresAnalyticsStore:
 
     async def record(
         self, name: str, user_id: uuid.UUID | None, anonymous_id: str | None,
-        deep_link_code: str | None, props: Row,
+        deep_link_code: str | None, props: EventProps,
     ) -> None:  # fmt: skip
         await self._q.record(
             self._s.conn, event_name=name, occurred_at=self._s.clock.now(), user_id=user_id,
-            anonymous_id=anonymous_id, deep_link_code=deep_link_code, props=Jsonb(props),
+            anonymous_id=anonymous_id, deep_link_code=deep_link_code, props=Jsonb(dict(props)),
         )  # fmt: skip
 
     async def record_appointment_step(
@@ -51,23 +57,26 @@ class PostgresAnalyticsStore:
     async def purge_webhook_events(self, before: datetime) -> int:
         return int(await self._q.purge_webhook_events(self._s.conn, before=before))
 
-    async def booking_funnel(self, date_from: datetime, date_to: datetime, tz: str) -> list[Row]:
+    async def booking_funnel(
+        self, date_from: datetime, date_to: datetime, tz: str
+    ) -> list[FunnelDay]:
         rows = self._q.booking_funnel(self._s.conn, date_from=date_from, date_to=date_to, tz=tz)
-        return [dict(r) async for r in rows]
+        return [msgspec.convert(r, FunnelDay) async for r in rows]
 
-    async def interactive_runs(self, date_from: datetime, date_to: datetime) -> list[Row]:
+    async def interactive_runs(self, date_from: datetime, date_to: datetime) -> list[RunCounts]:
         rows = self._q.interactive_runs(self._s.conn, date_from=date_from, date_to=date_to)
-        return [dict(r) async for r in rows]
+        return [msgspec.convert(r, RunCounts) async for r in rows]
 
-    async def moderation_sla(self, date_from: datetime, date_to: datetime) -> Row:
+    async def moderation_sla(self, date_from: datetime, date_to: datetime) -> ModerationSla:
         row = await self._q.moderation_sla(
             self._s.conn, date_from=date_from, date_to=date_to, now=self._s.clock.now()
         )
-        return dict(row) if row else {}
+        # An aggregate without GROUP BY always answers one row.
+        return msgspec.convert(row, ModerationSla)
 
-    async def no_show_rate(self, date_from: datetime, date_to: datetime) -> list[Row]:
+    async def no_show_rate(self, date_from: datetime, date_to: datetime) -> list[Attendance]:
         rows = self._q.no_show_rate(self._s.conn, date_from=date_from, date_to=date_to)
-        return [dict(r) async for r in rows]
+        return [msgspec.convert(r, Attendance) async for r in rows]
 
 
 class AnalyticsPersonalData:

@@ -7,54 +7,30 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+import msgspec
 import structlog
 
 from app.application.access import Principal, ensure_roles
+from app.application.analytics.ports import (
+    AnalyticsStore,
+    Completion,
+    DashboardReport,
+    DashboardRow,
+    EventProps,
+    NoShowRate,
+)
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.analytics import validate_event
 from app.domain.booking.appointment import AppointmentConfirmed, AppointmentHeld
-from app.domain.errors import ValidationFailed
+from app.domain.errors import NotFound, ValidationFailed
 from app.domain.identity.model import Role
 
 logger = structlog.get_logger(__name__)
 
-Row = dict[str, Any]
 MAX_PERIOD = timedelta(days=366)
-
-
-class AnalyticsStore(Protocol):
-    async def record(
-        self, name: str, user_id: uuid.UUID | None, anonymous_id: str | None,
-        deep_link_code: str | None, props: Row,
-    ) -> None: ...  # fmt: skip
-
-    async def record_appointment_step(
-        self, name: str, appointment_id: uuid.UUID, occurred_at: datetime
-    ) -> None: ...
-
-    async def retention_days(self) -> int: ...
-
-    async def purge(self, before: datetime) -> int: ...
-
-    async def webhook_retention_days(self) -> int: ...
-
-    async def purge_webhook_events(self, before: datetime) -> int: ...
-
-    async def booking_funnel(
-        self, date_from: datetime, date_to: datetime, tz: str
-    ) -> list[Row]: ...
-
-    async def interactive_runs(self, date_from: datetime, date_to: datetime) -> list[Row]: ...
-
-    async def moderation_sla(self, date_from: datetime, date_to: datetime) -> Row: ...
-
-    async def no_show_rate(self, date_from: datetime, date_to: datetime) -> list[Row]: ...
-
-
 AnalyticsUoW = UnitOfWork[AnalyticsStore]
 
 
@@ -65,7 +41,7 @@ class AnalyticsService:
         self._tz = timezone
 
     async def intake(
-        self, name: str, anonymous_id: str, deep_link_code: str | None, props: Row,
+        self, name: str, anonymous_id: str, deep_link_code: str | None, props: EventProps,
         user_id: uuid.UUID | None = None,
     ) -> None:  # fmt: skip
         """``POST /events``: an event of the tracking plan with P0 props (else 422)."""
@@ -117,25 +93,26 @@ class AnalyticsService:
 
     async def dashboard(
         self, actor: Principal, name: str, date_from: date | None, date_to: date | None
-    ) -> Row:
+    ) -> DashboardReport:
+        """``booking-funnel``, ``interactives``, ``moderation-sla`` or ``no-show-rate``."""
         ensure_roles(actor, Role.OWNER)
         start, end = self._period(date_from, date_to)
+        period = DashboardReport(date_from=start, date_to=end, timezone=self._tz)
 
-        async def work(uow: AnalyticsUoW) -> Row:
+        async def work(uow: AnalyticsUoW) -> DashboardReport:
             repos = uow.repos
+            items: tuple[DashboardRow, ...]
             if name == "booking-funnel":
-                return {"items": await repos.booking_funnel(start, end, self._tz)}
-            if name == "interactives":
-                rows = await repos.interactive_runs(start, end)
-                return {"items": [
-                    {**r, "completion_rate": round(r["completed"] / r["started"], 4)
-                     if r["started"] else None} for r in rows]}  # fmt: skip
-            if name == "moderation-sla":
-                return await repos.moderation_sla(start, end)
-            rows = await repos.no_show_rate(start, end)
-            return {"items": [
-                {**r, "no_show_rate": round(r["no_show"] / (r["completed"] + r["no_show"]), 4)}
-                for r in rows]}  # fmt: skip
+                items = tuple(await repos.booking_funnel(start, end, self._tz))
+            elif name == "interactives":
+                items = tuple(map(Completion.of, await repos.interactive_runs(start, end)))
+            elif name == "no-show-rate":
+                items = tuple(map(NoShowRate.of, await repos.no_show_rate(start, end)))
+            elif name == "moderation-sla":
+                sla = await repos.moderation_sla(start, end)
+                return msgspec.structs.replace(period, moderation=sla)
+            else:
+                raise NotFound()
+            return msgspec.structs.replace(period, items=items)
 
-        result = await in_transaction(self._uow, work)
-        return {"from": start, "to": end, "timezone": self._tz, **result}
+        return await in_transaction(self._uow, work)
