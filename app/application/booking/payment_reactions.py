@@ -11,6 +11,8 @@ from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock
 from app.domain.booking.appointment import AppointmentStatus
 from app.domain.errors import InvalidState, NotFound
+from app.domain.payments.payment import HOLD_EXPIRED, PaymentStatus
+from app.domain.payments.settlement import Settlement, settle
 
 
 class PaymentReactions:
@@ -31,14 +33,14 @@ class PaymentReactions:
             appointment = await uow.repos.appointments.get(appointment_id)
             if appointment is None:
                 return
-            if appointment.status is AppointmentStatus.PENDING_PAYMENT:
-                appointment.confirm(self._clock.now())
+            # The one settlement rule, shared with the payments wing.
+            settlement = settle(appointment, PaymentStatus.SUCCEEDED, self._clock.now())
+            if settlement is Settlement.CONFIRM:
                 await uow.repos.appointments.save(appointment)
-            elif appointment.status is AppointmentStatus.CANCELED:
-                # Paid after the hold was released: the money goes back in full.
+            elif settlement is Settlement.REFUND_IN_FULL:
                 paid = await uow.repos.payments.paid_amount(appointment.id)
                 if paid is not None:
-                    await uow.repos.payments.refund(appointment.id, paid, "hold_expired")
+                    await uow.repos.payments.refund(appointment.id, paid, HOLD_EXPIRED)
 
         await self._tx.write(work)
 
@@ -75,8 +77,9 @@ class PaymentReactions:
             if appointment_id is None:
                 return
             appointment = await uow.repos.appointments.get(appointment_id)
-            if appointment is not None and appointment.status is AppointmentStatus.PENDING_PAYMENT:
-                appointment.cancel(self._clock.now(), reason="payment_canceled", by=None)
+            if appointment is None:
+                return
+            if settle(appointment, PaymentStatus.CANCELED, self._clock.now()) is Settlement.RELEASE:
                 await uow.repos.appointments.save(appointment)
 
         await self._tx.write(work)

@@ -18,12 +18,16 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from app.application.access import Principal
-from app.application.booking.ports import Service
-from app.application.booking.service import BookingService, Caller, HoldRequest
+from app.application.booking.callers import Caller
+from app.application.booking.holding import HoldRequest
+from app.application.booking.use_cases import Booking
+from app.application.crm.leads import join_telegram, lead_for_telegram
+from app.application.crm.ports import LeadDirectory
 from app.application.notifications import TemplateStore
 from app.application.ports import Clock, NotificationRequest, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.booking.refunds import refund_sentence
+from app.domain.booking.service import Service
 from app.domain.errors import (
     Forbidden,
     InvalidState,
@@ -34,7 +38,8 @@ from app.domain.errors import (
 from app.domain.identity.errors import ContactInUse
 from app.domain.notifications.templates import render_message
 from app.domain.shared.crisis import mentions_crisis
-from app.domain.telegram.deep_links import start_url, validate_purpose
+from app.domain.telegram import deep_links
+from app.domain.telegram.deep_links import start_url
 
 logger = structlog.get_logger(__name__)
 
@@ -113,15 +118,6 @@ class IssuedLink(Protocol):
 
 
 class TelegramDirectory(Protocol):
-    async def issue_deep_link(
-        self,
-        purpose: str,
-        payload: dict[str, Any],
-        *,
-        user_id: UUID | None = None,
-        lead_id: UUID | None = None,
-    ) -> IssuedLink: ...
-
     async def remember_account(
         self, telegram_user_id: int, chat_id: int, username: str | None, language_code: str | None
     ) -> None: ...
@@ -130,11 +126,14 @@ class TelegramDirectory(Protocol):
 
     async def owners(self, telegram_user_id: int) -> tuple[UUID | None, UUID | None]: ...
 
-    async def new_lead(self, telegram_user_id: int, purpose: str | None) -> UUID: ...
+    @property
+    def leads(self) -> LeadDirectory:
+        """The CRM's lead directory, in the same transaction."""
+        ...
 
     async def attach_lead(self, telegram_user_id: int, lead_id: UUID) -> None: ...
 
-    async def lead_event(self, lead_id: UUID, event_type: str, props: dict[str, Any]) -> None: ...
+    async def save_deep_link(self, link: deep_links.NewDeepLink) -> IssuedLink: ...
 
     async def record_started(
         self, telegram_user_id: int, deep_link_code: str | None, purpose: str | None
@@ -188,7 +187,7 @@ class TelegramBotService:
         templates: TemplateStore,
         public_base_url: str,
         bot_username: str | None = None,
-        booking: BookingService | None = None,
+        booking: Booking | None = None,
         *,
         clock: Clock,
     ) -> None:
@@ -208,7 +207,7 @@ class TelegramBotService:
     ) -> IssuedLink:
         """``POST /api/v1/deep-links``: a client's links carry them (``link_account`` links
         their Telegram); staff make unbound links for campaigns and materials."""
-        validate_purpose(purpose)
+        deep_links.validate_purpose(purpose)
         if len(payload) > MAX_PAYLOAD_KEYS:
             raise ValidationFailed("the payload has too many fields", field="payload")
         if purpose == "campaign" and not principal.is_staff:
@@ -216,9 +215,11 @@ class TelegramBotService:
         bound = purpose == "link_account" or not principal.is_staff
 
         async def work(uow: UnitOfWork[TelegramDirectory]) -> IssuedLink:
-            return await uow.repos.issue_deep_link(
-                purpose, payload, user_id=principal.user_id if bound else None
-            )
+            link = deep_links.issue(
+                purpose, payload, now=self._clock.now(),
+                user_id=principal.user_id if bound else None,
+            )  # fmt: skip
+            return await uow.repos.save_deep_link(link)
 
         issued = await in_transaction(self._uow, work)
         logger.info("telegram_deep_link_issued", purpose=purpose)
@@ -235,12 +236,12 @@ class TelegramBotService:
         until ``TELEGRAM_BOT_USERNAME`` is set."""
         if self._bot_username is None:
             return None
-        validate_purpose(purpose)
+        link = deep_links.issue(
+            purpose, payload, now=self._clock.now(), user_id=user_id, lead_id=lead_id
+        )
 
         async def work(uow: UnitOfWork[TelegramDirectory]) -> IssuedLink:
-            return await uow.repos.issue_deep_link(
-                purpose, payload, user_id=user_id, lead_id=lead_id
-            )
+            return await uow.repos.save_deep_link(link)
 
         issued = await in_transaction(self._uow, work)
         return self.start_url(issued.code)
@@ -349,25 +350,25 @@ class TelegramBotService:
         user_id = await self._linked_user(visitor)
         if user_id is None or self._booking is None:
             return [Reply(await self._text("bot.link_first", {"link": self._link_target({})}))]
-        rows = await self._booking.appointments_of(user_id, upcoming=True)
-        live = [row for row in rows if row["status"] in LIVE_STATUSES]
+        rows = await self._booking.client.appointments_of(user_id, upcoming=True)
+        live = [row for row in rows if row.status in LIVE_STATUSES]
         if not live:
             return [Reply(await self._text("bot.my_empty"))]
         replies = []
         for row in live[:MAX_LISTED]:
-            local = row["start_at"].astimezone(ZoneInfo(row["timezone"]))
+            local = row.start_at.astimezone(ZoneInfo(row.timezone))
             text = await self._text(
                 "bot.my_item",
                 {
-                    "service_title": row["service_title"],
+                    "service_title": row.service_title,
                     "start_local": local.strftime("%d.%m.%Y %H:%M"),
-                    "status": STATUS_WORDS.get(row["status"], str(row["status"])),
+                    "status": STATUS_WORDS.get(row.status, str(row.status)),
                     "manage_url": f"{self._public_base_url}/",
                 },
             )
             buttons = (
-                ("Перенести", f"{MOVE_PREFIX}{row['id']}"),
-                ("Отменить", f"{CANCEL_PREFIX}{row['id']}"),
+                ("Перенести", f"{MOVE_PREFIX}{row.id}"),
+                ("Отменить", f"{CANCEL_PREFIX}{row.id}"),
             )
             replies.append(Reply(text, buttons))
         return replies
@@ -380,20 +381,20 @@ class TelegramBotService:
         if user_id is None or appointment_id is None or self._booking is None:
             return Reply(await self._text("bot.appointment_changed"))
         try:
-            refund = await self._booking.cancel(
+            done = await self._booking.client.cancel(
                 Caller(principal=None, linked_user_id=user_id), appointment_id, "client_request"
             )
         except (NotFound, InvalidState):
             return Reply(await self._text("bot.appointment_changed"))
         logger.info("telegram_appointment_canceled")
-        refund_text = refund_sentence(str(refund), refund.currency)
+        refund_text = refund_sentence(str(done.refund), done.refund.currency)
         return Reply(await self._text("bot.canceled", {"refund_text": refund_text}))
 
     async def book(self, visitor: Visitor) -> Reply:
         """``/book``: the published services as buttons (a linked account books as itself)."""
         if await self._linked_user(visitor) is None or self._booking is None:
             return Reply(await self._text("bot.book_on_site", {"link": self._link_target({})}))
-        services = await self._booking.services()
+        services = await self._booking.slots.services()
         buttons = tuple((s.title, f"{BOOK_PREFIX}{s.id}") for s in services[:MAX_BUTTONS])
         return Reply(await self._text("bot.book_choose_service"), buttons)
 
@@ -408,11 +409,11 @@ class TelegramBotService:
         return Reply(await self._text("bot.book_choose_slot"), buttons)
 
     async def _slot_buttons(
-        self, booking: BookingService, service: Service, prefix: str
+        self, booking: Booking, service: Service, prefix: str
     ) -> tuple[tuple[str, str], ...]:
         """The service's next free starts (two weeks ahead) as buttons ``prefix<epoch>``."""
         now = self._clock.now()
-        starts = await booking.slots(service.slug, now, now + SLOT_HORIZON)
+        starts = await booking.slots.slots(service.slug, now, now + SLOT_HORIZON)
         zone = self._zone()
         return tuple(
             (start.astimezone(zone).strftime("%d.%m %H:%M"), f"{prefix}{int(start.timestamp())}")
@@ -426,7 +427,7 @@ class TelegramBotService:
         if user_id is None or appointment_id is None or self._booking is None:
             return Reply(await self._text("bot.appointment_changed"))
         try:
-            appointment = await self._booking.appointment(
+            appointment = await self._booking.client.appointment(
                 Caller(principal=None, linked_user_id=user_id), appointment_id
             )
         except NotFound:
@@ -455,7 +456,7 @@ class TelegramBotService:
         caller = Caller(principal=None, linked_user_id=user_id)
         start = datetime.fromtimestamp(int(stamp), tz=UTC)
         try:
-            moved = await self._booking.reschedule(caller, appointment_id, start)
+            moved = await self._booking.client.reschedule(caller, appointment_id, start)
         except NotFound:
             return Reply(await self._text("bot.appointment_changed"))
         except SlotUnavailable:
@@ -473,10 +474,10 @@ class TelegramBotService:
         )
 
     async def _reschedule_refusal(
-        self, booking: BookingService, caller: Caller, appointment_id: UUID
+        self, booking: Booking, caller: Caller, appointment_id: UUID
     ) -> str:
         """Why a live appointment cannot move: too close to the start (or no longer live)."""
-        appointment = await booking.appointment(caller, appointment_id)
+        appointment = await booking.client.appointment(caller, appointment_id)
         service = await self._service_from(str(appointment.service_id))
         if not appointment.is_live or service is None:
             return await self._text("bot.appointment_changed")
@@ -502,22 +503,19 @@ class TelegramBotService:
             timezone=self._booking.practitioner_timezone, metadata={"source": "telegram"},
         )  # fmt: skip
         try:
-            body, _ = await self._booking.hold(
+            held = await self._booking.holding.hold(
                 Caller(principal=None, linked_user_id=user_id), request
             )
         except (SlotUnavailable, InvalidState, ValidationFailed):
             return Reply(await self._text("bot.book_taken"))
         logger.info("telegram_booking_held")
         zone = self._zone()
-        appointment = await self._booking.appointment(
-            Caller(principal=None, linked_user_id=user_id), UUID(str(body["appointment_id"]))
-        )
-        hold_until = appointment.hold_expires_at or start
+        hold_until = held.appointment.hold_expires_at or start
         variables = {
             "service_title": service.title,
             "start_local": start.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
             "hold_expires_local": hold_until.astimezone(zone).strftime("%H:%M"),
-            "payment_url": str(body["confirmation_url"]),
+            "payment_url": held.confirmation_url,
         }
         return Reply(await self._text("bot.book_held", variables))
 
@@ -525,7 +523,7 @@ class TelegramBotService:
         service_id = _uuid(value)
         if self._booking is None or service_id is None:
             return None
-        return next((s for s in await self._booking.services() if s.id == service_id), None)
+        return next((s for s in await self._booking.slots.services() if s.id == service_id), None)
 
     async def _linked_user(self, visitor: Visitor) -> UUID | None:
         async def work(uow: UnitOfWork[TelegramDirectory]) -> UUID | None:
@@ -623,10 +621,11 @@ async def _lead_of(
             return None  # a client, or a link made for one
         if link is not None and link.lead_id is not None:
             lead_id = link.lead_id
-            await directory.attach_lead(telegram_user_id, lead_id)
+            await join_telegram(directory.leads, lead_id, telegram_user_id)
         else:
-            lead_id = await directory.new_lead(telegram_user_id, purpose)
-    await directory.lead_event(lead_id, "telegram.started", {"purpose": purpose})
+            lead_id = await lead_for_telegram(directory.leads, telegram_user_id, purpose)
+        await directory.attach_lead(telegram_user_id, lead_id)
+    await directory.leads.add_event(lead_id, "telegram.started", {"purpose": purpose})
     return lead_id
 
 
