@@ -16,8 +16,10 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, ConsentIn
+from app.adapters.http.read_models import as_response
 from app.application.access import Principal
-from app.application.cabinet.diary import DiaryEntryInput, DiaryService
+from app.application.cabinet.diary import DiaryService
+from app.application.cabinet.ports import DiaryEntryInput
 from app.application.interactives.service import InteractiveService
 from app.domain.crm.contact import LeadContact
 
@@ -293,30 +295,30 @@ class CabinetController(Controller):
         date_from: Annotated[date | None, QueryParameter(name="from")] = None,
         date_to: Annotated[date | None, QueryParameter(name="to")] = None,
     ) -> DiaryOut:  # fmt: skip
-        rows = await diary.entries(principal, date_from, date_to)
-        return DiaryOut(msgspec.convert(rows, list[DiaryEntryOut]))
+        entries = await diary.entries(principal, date_from, date_to)
+        return DiaryOut(as_response(entries, list[DiaryEntryOut]))
 
     @post("/diary", summary="Write a diary entry (stored encrypted)")
     async def add_entry(
         self, data: JSONBody[DiaryIn], principal: NamedDependency[Principal],
         diary: NamedDependency[DiaryService],
     ) -> DiaryEntryOut:  # fmt: skip
-        return msgspec.convert(await diary.create(principal, data.entry()), DiaryEntryOut)
+        return as_response(await diary.create(principal, data.entry()), DiaryEntryOut)
 
     @get("/diary/{entry_id:uuid}", summary="One diary entry")
     async def get_entry(
         self, entry_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
         diary: NamedDependency[DiaryService],
     ) -> DiaryEntryOut:  # fmt: skip
-        return msgspec.convert(await diary.entry(principal, entry_id), DiaryEntryOut)
+        return as_response(await diary.entry(principal, entry_id), DiaryEntryOut)
 
     @put("/diary/{entry_id:uuid}", summary="Rewrite a diary entry; send its version")
     async def put_entry(
         self, entry_id: FromPath[uuid.UUID], data: JSONBody[DiaryUpdateIn],
         principal: NamedDependency[Principal], diary: NamedDependency[DiaryService],
     ) -> DiaryEntryOut:  # fmt: skip
-        row = await diary.update(principal, entry_id, data.version, data.entry())
-        return msgspec.convert(row, DiaryEntryOut)
+        entry = await diary.update(principal, entry_id, data.version, data.entry())
+        return as_response(entry, DiaryEntryOut)
 
     @delete("/diary/{entry_id:uuid}", status_code=HTTP_204_NO_CONTENT,
             summary="Delete a diary entry for good")  # fmt: skip

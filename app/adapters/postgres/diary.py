@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from app.adapters.postgres.booking import PostgresConsentReader
 from app.adapters.postgres.session import Session
-from app.application.cabinet.diary import DiaryEntryInput
+from app.application.cabinet.ports import DiaryEntry, DiaryEntryInput
 from app.application.identity.personal_data import DataSubject
 from app.domain.shared.ids import new_id
 
-Row = dict[str, Any]
 TABLE, COLUMN = "diary_entries", "body_encrypted"
 
 
@@ -26,25 +25,26 @@ class PostgresDiaryStore:
         body = {"mood": entry.mood, "text": entry.text, "tags": list(entry.tags)}
         return self._s.encrypt(json.dumps(body, ensure_ascii=False), TABLE, COLUMN, entry_id)
 
-    def _out(self, row: Any) -> Row:
+    def _out(self, row: Mapping[str, Any]) -> DiaryEntry:
         body = json.loads(self._s.decrypt(row["body_encrypted"], TABLE, COLUMN, row["id"]))
-        return {
-            "id": row["id"], "entry_date": row["entry_date"], "mood": body.get("mood"),
-            "text": body.get("text", ""), "tags": body.get("tags", []),
-            "created_at": row["created_at"], "updated_at": row["updated_at"],
-            "version": row["version"],
-        }  # fmt: skip
+        return DiaryEntry(
+            id=row["id"], entry_date=row["entry_date"], mood=body.get("mood"),
+            text=body.get("text", ""), tags=tuple(body.get("tags", ())),
+            created_at=row["created_at"], updated_at=row["updated_at"], version=row["version"],
+        )  # fmt: skip
 
     async def has_health_consent(self, user_id: uuid.UUID) -> bool:
-        return await PostgresConsentReader(self._s).has(user_id, "health_data")
+        history = self._s.queries.identity.consent_history(self._s.conn, user_id=user_id)
+        latest = [row["granted"] async for row in history if row["consent_type"] == "health_data"]
+        return bool(latest) and bool(latest[-1])
 
-    async def entries(self, user_id: uuid.UUID, date_from: date, date_to: date) -> list[Row]:
+    async def entries(self, user_id: uuid.UUID, date_from: date, date_to: date) -> list[DiaryEntry]:
         rows = self._q.list_entries(
             self._s.conn, user_id=user_id, date_from=date_from, date_to=date_to
         )
         return [self._out(r) async for r in rows]
 
-    async def entry(self, user_id: uuid.UUID, entry_id: uuid.UUID) -> Row | None:
+    async def entry(self, user_id: uuid.UUID, entry_id: uuid.UUID) -> DiaryEntry | None:
         row = await self._q.get_entry(self._s.conn, id=entry_id, user_id=user_id)
         return self._out(row) if row else None
 

@@ -4,49 +4,23 @@ consent, and the body (mood, text, tags) is stored encrypted."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from typing import Any, Protocol
+from typing import TypeVar
 
 import structlog
 
 from app.application.access import Principal
+from app.application.cabinet.ports import DiaryEntry, DiaryEntryInput, DiaryStore
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.errors import ConsentRequired, NotFound, ValidationFailed, VersionConflict
 
 logger = structlog.get_logger(__name__)
 
-Row = dict[str, Any]
+T = TypeVar("T")
 MAX_RANGE = timedelta(days=366)
 DEFAULT_RANGE = timedelta(days=30)
-
-
-@dataclass(frozen=True, slots=True)
-class DiaryEntryInput:
-    entry_date: date
-    text: str
-    mood: int | None = None
-    tags: tuple[str, ...] = ()
-
-
-class DiaryStore(Protocol):
-    async def has_health_consent(self, user_id: uuid.UUID) -> bool: ...
-
-    async def entries(self, user_id: uuid.UUID, date_from: date, date_to: date) -> list[Row]: ...
-
-    async def entry(self, user_id: uuid.UUID, entry_id: uuid.UUID) -> Row | None: ...
-
-    async def add(self, user_id: uuid.UUID, entry: DiaryEntryInput) -> uuid.UUID: ...
-
-    async def update(
-        self, user_id: uuid.UUID, entry_id: uuid.UUID, version: int, entry: DiaryEntryInput
-    ) -> bool: ...
-
-    async def delete(self, user_id: uuid.UUID, entry_id: uuid.UUID) -> bool: ...
-
-
 DiaryUoW = UnitOfWork[DiaryStore]
 
 
@@ -55,8 +29,8 @@ class DiaryService:
         self._uow = uow
         self._clock = clock
 
-    async def _run(self, principal: Principal, work: Callable[[DiaryUoW], Any]) -> Any:
-        async def guarded(uow: DiaryUoW) -> Any:
+    async def _run(self, principal: Principal, work: Callable[[DiaryUoW], Awaitable[T]]) -> T:
+        async def guarded(uow: DiaryUoW) -> T:
             if not await uow.repos.has_health_consent(principal.user_id):
                 raise ConsentRequired("The health_data consent is required for the diary.")
             return await work(uow)
@@ -65,7 +39,7 @@ class DiaryService:
 
     async def entries(
         self, principal: Principal, date_from: date | None, date_to: date | None
-    ) -> list[Row]:
+    ) -> list[DiaryEntry]:
         """Entries between two days (both included; the last 30 days by default)."""
         date_to = date_to or self._clock.now().date()
         date_from = date_from or date_to - DEFAULT_RANGE
@@ -74,37 +48,37 @@ class DiaryService:
         if date_to - date_from > MAX_RANGE:
             raise ValidationFailed("at most 366 days at a time", field="from")
 
-        async def work(uow: DiaryUoW) -> list[Row]:
+        async def work(uow: DiaryUoW) -> list[DiaryEntry]:
             return await uow.repos.entries(principal.user_id, date_from, date_to)
 
-        rows: list[Row] = await self._run(principal, work)
-        return rows
+        return await self._run(principal, work)
 
-    async def entry(self, principal: Principal, entry_id: uuid.UUID) -> Row:
-        async def work(uow: DiaryUoW) -> Row:
+    async def entry(self, principal: Principal, entry_id: uuid.UUID) -> DiaryEntry:
+        async def work(uow: DiaryUoW) -> DiaryEntry:
             found = await uow.repos.entry(principal.user_id, entry_id)
             if found is None:  # someone else's entry is as absent as a missing one
                 raise NotFound()
             return found
 
-        row: Row = await self._run(principal, work)
-        return row
+        return await self._run(principal, work)
 
-    async def create(self, principal: Principal, entry: DiaryEntryInput) -> Row:
-        async def work(uow: DiaryUoW) -> Row:
+    async def create(self, principal: Principal, entry: DiaryEntryInput) -> DiaryEntry:
+        async def work(uow: DiaryUoW) -> DiaryEntry:
             entry_id = await uow.repos.add(principal.user_id, entry)
             found = await uow.repos.entry(principal.user_id, entry_id)
             assert found is not None  # noqa: S101 (written in this transaction)
             return found
 
-        row: Row = await self._run(principal, work)
+        created = await self._run(principal, work)
         logger.info("diary_entry_created")
-        return row
+        return created
 
     async def update(
         self, principal: Principal, entry_id: uuid.UUID, version: int, entry: DiaryEntryInput
-    ) -> Row:
-        async def work(uow: DiaryUoW) -> Row:
+    ) -> DiaryEntry:
+        """Rewrite an entry of one's own at the version it was read (else a conflict)."""
+
+        async def work(uow: DiaryUoW) -> DiaryEntry:
             if await uow.repos.entry(principal.user_id, entry_id) is None:
                 raise NotFound()
             if not await uow.repos.update(principal.user_id, entry_id, version, entry):
@@ -113,8 +87,7 @@ class DiaryService:
             assert found is not None  # noqa: S101 (written in this transaction)
             return found
 
-        row: Row = await self._run(principal, work)
-        return row
+        return await self._run(principal, work)
 
     async def delete(self, principal: Principal, entry_id: uuid.UUID) -> None:
         async def work(uow: DiaryUoW) -> None:
