@@ -64,7 +64,7 @@ from app.adapters.postgres.migrations import migration_ids
 from app.adapters.postgres.moderation import ModerationPersonalData, PostgresModerationStore
 from app.adapters.postgres.notifications import PostgresDeliveryQueue, PostgresTemplateStore
 from app.adapters.postgres.outbox import PostgresOutboxStore
-from app.adapters.postgres.payments import PostgresPaymentsRepos
+from app.adapters.postgres.payments import PostgresBookingPayments, PostgresPaymentsRepos
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.telegram import PostgresTelegramDirectory, TelegramPersonalData
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
@@ -208,7 +208,7 @@ def personal_data_sections(settings: Settings) -> tuple[SectionFactory, ...]:
     appointments are cancelled and de-identified after every other step has run."""
 
     def booking(session: Session) -> BookingPersonalData:
-        return BookingPersonalData(session, settings.public_base_url, settings.payments_provider)
+        return BookingPersonalData(session, booking_repos(settings, session))
 
     return (
         CrmPersonalData, TelegramPersonalData, InteractivesPersonalData, AnalyticsPersonalData,
@@ -261,12 +261,17 @@ def _wire_identity(core: Core) -> None:
     core.scheduler.register(PeriodicJob("identity.retention", timedelta(hours=1), purge_identity))
 
 
+def booking_repos(settings: Settings, session: Session) -> PostgresBookingRepos:
+    """Booking's repositories with the payments and CRM sides it works with."""
+    payments = PostgresBookingPayments(
+        session, settings.public_base_url, settings.payments_provider
+    )
+    return PostgresBookingRepos(session, payments, leads=PostgresLeadStore(session))
+
+
 def _wire_booking(settings: Settings, core: Core) -> None:
     def repos(session: Session) -> PostgresBookingRepos:
-        return PostgresBookingRepos(
-            session, settings.public_base_url, settings.payments_provider,
-            leads=PostgresLeadStore(session),
-        )  # fmt: skip
+        return booking_repos(settings, session)
 
     core.calendar = (
         GoogleCalendarGateway(

@@ -11,10 +11,9 @@ from typing import Any
 import msgspec
 from psycopg.types.json import Jsonb
 
-from app.adapters.postgres.payments import PostgresBookingPayments
 from app.adapters.postgres.session import Session
 from app.application.booking.cancellation import cancel_under_policy
-from app.application.booking.ports import GuestContact
+from app.application.booking.ports import GuestContact, PaymentPort
 from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
@@ -420,14 +419,16 @@ class PostgresContactReader:
 
 
 class PostgresBookingRepos:
+    """Booking's repositories in one session; the payments and CRM sides it needs are
+    handed in by the composition root (no adapter builds another context's)."""
+
     def __init__(
-        self, session: Session, public_base_url: str, provider: str = "sandbox",
-        leads: CrmLeadDirectory | None = None,
-    ) -> None:  # fmt: skip
+        self, session: Session, payments: PaymentPort, leads: CrmLeadDirectory | None = None
+    ) -> None:
         self.services = PostgresServiceRepository(session)
         self.schedule = PostgresScheduleRepository(session)
         self.appointments = PostgresAppointmentRepository(session)
-        self.payments = PostgresBookingPayments(session, public_base_url, provider)
+        self.payments = payments
         self.leads = PostgresLeadDirectory(session, leads)
         self.intake = PostgresIntakeRepository(session)
         self.waitlist = PostgresWaitlistRepository(session)
@@ -447,10 +448,10 @@ class BookingPersonalData:
 
     name = "booking"
 
-    def __init__(self, session: Session, public_base_url: str, provider: str) -> None:
+    def __init__(self, session: Session, repos: PostgresBookingRepos) -> None:
         self._s = session
         self._q = session.queries.booking
-        self._repos = PostgresBookingRepos(session, public_base_url, provider)
+        self._repos = repos
 
     async def bind(self, subject: DataSubject) -> DataSubject:
         return subject
