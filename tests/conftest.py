@@ -190,8 +190,9 @@ async def core(settings: Settings, clock: FixedClock) -> AsyncIterator[Core]:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings)
+def app(settings: Settings, clock: FixedClock) -> Litestar:
+    """The HTTP application over this test's database, on the test's clock."""
+    return create_app(settings, core=build_core(settings, clock=clock))
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ through the worker and a real SMTP server; reminders go out once."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +11,6 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.bootstrap import build_core, create_app
 from app.config import Settings
 from tests.conftest import FixedClock
 from tests.e2e.conftest import mailing_settings
@@ -31,13 +29,6 @@ def clock() -> FixedClock:
 @pytest.fixture
 def settings(database_url: str, inbox: Inbox) -> Settings:
     return mailing_settings(database_url, inbox)
-
-
-@pytest.fixture
-async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 async def test_guest_is_told_of_confirmation_and_cancellation(

@@ -3,7 +3,6 @@ caching and bad input."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -23,13 +22,6 @@ ADMIN = "/api/v1/admin/content"
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return make_settings(database_url, CONTENT_MAX_BODY_CHARS="2000")
-
-
-@pytest.fixture
-async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 @pytest.fixture

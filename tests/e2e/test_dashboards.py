@@ -3,7 +3,6 @@ intake that feeds them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from psycopg.types.json import Jsonb
 
-from app.bootstrap import build_core, create_app
+from app.bootstrap import build_core
 from app.config import Settings
 from tests.conftest import FixedClock
 from tests.e2e.identity_helpers import bearer
@@ -29,13 +28,6 @@ PERIOD = {"from": "2030-06-03", "to": "2030-06-04"}
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
-
-
-@pytest.fixture
-async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 def event(db: psycopg.Connection[Any], name: str, at: datetime, entry: str = "web") -> None:

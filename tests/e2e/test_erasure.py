@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -16,9 +15,8 @@ from litestar.testing import AsyncTestClient
 from psycopg import sql
 
 from app.adapters.crypto.aesgcm import AesGcmCipher, Keyring
-from app.bootstrap import build_core, create_app
 from app.config import Settings
-from tests.conftest import TEST_KEYRING, FixedClock
+from tests.conftest import TEST_KEYRING
 from tests.e2e.conftest import mailing_settings
 from tests.e2e.identity_helpers import Inbox, bearer, eventually, login, wait_for_mail
 from tests.integration import rows
@@ -34,13 +32,6 @@ CIPHER = AesGcmCipher(Keyring.parse(TEST_KEYRING))
 @pytest.fixture
 def settings(database_url: str, inbox: Inbox) -> Settings:
     return mailing_settings(database_url, inbox)
-
-
-@pytest.fixture
-async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 def text_columns(db: psycopg.Connection[Any]) -> list[tuple[str, str]]:

@@ -4,7 +4,6 @@ through the in-process worker to a real SMTP server (aiosmtpd) and are read from
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -12,7 +11,6 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.bootstrap import build_core, create_app
 from app.config import Settings
 from tests.conftest import FixedClock
 from tests.e2e.conftest import mailing_settings
@@ -34,13 +32,6 @@ VERIFY = "/api/v1/auth/email/verify"
 @pytest.fixture
 def settings(database_url: str, inbox: Inbox) -> Settings:
     return mailing_settings(database_url, inbox)
-
-
-@pytest.fixture
-async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 async def make_owner(db: psycopg.Connection[Any], email: str) -> None:

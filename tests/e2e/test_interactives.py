@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,18 +56,6 @@ CONFIG: dict[str, Any] = {
         "high": {"services": ["konsultatsiya"]},
     },
 }  # fmt: skip
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
-
-
-@pytest.fixture
-async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 async def publish_quiz(

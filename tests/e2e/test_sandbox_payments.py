@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from app.bootstrap import build_core, create_app
 from app.config import Settings
-from tests.conftest import FixedClock, make_settings
+from tests.conftest import FixedClock
 
 NOW = datetime(2030, 6, 3, 6, 0, tzinfo=UTC)
 START = "2030-06-05T07:00:00+00:00"  # two days ahead: inside the free cancellation window
@@ -24,11 +24,6 @@ START = "2030-06-05T07:00:00+00:00"  # two days ahead: inside the free cancellat
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
 
 
 @pytest.fixture

@@ -9,20 +9,17 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC
 from typing import Any
 
 import psycopg
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from psycopg import sql
 
 from app.adapters.crypto.aesgcm import AesGcmCipher, Keyring
-from app.bootstrap import Core, build_core, create_app
-from app.config import Settings
-from tests.conftest import TEST_KEYRING, FixedClock
+from app.bootstrap import Core
+from tests.conftest import TEST_KEYRING
 from tests.e2e.identity_helpers import bearer
 from tests.e2e.staff import signed_in
 from tests.e2e.test_interactives import VISITOR, answers, publish_quiz
@@ -38,13 +35,6 @@ HIGH = answers("ans_always_x44", "ans_always_x44", "ans_often_x43")
 CRISIS_QUESTION = "Мне очень плохо, я не хочу жить и не знаю, к кому обратиться"
 PERSONAL = {"consent_type": "personal_data", "granted": True, "document_version": "2026-01"}
 HEALTH_KEYS = ("result", "crisis", "result_level", "result_profile", "crisis_triggered")
-
-
-@pytest.fixture
-async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 def user_id_of(db: psycopg.Connection[Any], email: str) -> uuid.UUID:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from typing import Any
@@ -38,13 +37,6 @@ BOT_TOKEN = "123456789:AAH" + "z" * 32
 @pytest.fixture
 def settings(database_url: str, inbox: Inbox) -> Settings:
     return mailing_settings(database_url, inbox)
-
-
-@pytest.fixture
-async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 def subjects_to(inbox: Inbox, address: str) -> list[str]:
