@@ -158,14 +158,14 @@ class PublicInteractivesController(Controller):
     async def list_published(
         self, interactives: NamedDependency[InteractiveService]
     ) -> InteractivesOut:
-        rows = await interactives.published()
-        return InteractivesOut(msgspec.convert(rows, list[InteractiveSummaryOut]))
+        published = await interactives.runs.published()
+        return InteractivesOut(as_response(published, list[InteractiveSummaryOut]))
 
     @get("/interactives/{slug:str}", summary="A self-check's questions (no scoring internals)")
     async def get_one(
         self, slug: FromPath[str], interactives: NamedDependency[InteractiveService]
     ) -> InteractiveOut:
-        return msgspec.convert(await interactives.get(slug), InteractiveOut)
+        return as_response(await interactives.runs.get(slug), InteractiveOut)
 
     @post("/interactives/{slug:str}/runs", cache_control=NO_STORE,
           summary="Start a run (signed in, or with the browser's anonymous_id)")  # fmt: skip
@@ -174,7 +174,7 @@ class PublicInteractivesController(Controller):
         optional_principal: NamedDependency[Principal | None],
         interactives: NamedDependency[InteractiveService],
     ) -> RunOut:  # fmt: skip
-        started = await interactives.start(
+        started = await interactives.runs.start(
             optional_principal, slug, data.anonymous_id, dict(data.metadata)
         )
         return RunOut(started.id, started.claim_token)
@@ -191,11 +191,11 @@ class PublicInteractivesController(Controller):
             if data.contact and (data.contact.email or data.contact.phone)
             else None
         )
-        result = await interactives.complete(
+        result = await interactives.runs.complete(
             optional_principal, run_id, data.anonymous_id, dict(data.answers), contact,
             tuple((c.consent_type, c.granted, c.document_version) for c in data.consents),
         )  # fmt: skip
-        return msgspec.convert(result, ResultOut)
+        return as_response(result, ResultOut)
 
 
 # --- cabinet -----------------------------------------------------------------------
@@ -277,7 +277,7 @@ class CabinetController(Controller):
         self, principal: NamedDependency[Principal],
         interactives: NamedDependency[InteractiveService],
     ) -> MyRunsOut:  # fmt: skip
-        return MyRunsOut(msgspec.convert(await interactives.runs_of(principal), list[MyRunOut]))
+        return MyRunsOut(as_response(await interactives.runs.runs_of(principal), list[MyRunOut]))
 
     @post("/interactive-runs/claim", status_code=200,
           summary="Claim the runs this browser took before signing in (with their claim "
@@ -286,7 +286,7 @@ class CabinetController(Controller):
         self, data: JSONBody[ClaimIn], principal: NamedDependency[Principal],
         interactives: NamedDependency[InteractiveService],
     ) -> ClaimOut:  # fmt: skip
-        claimed = await interactives.claim(principal, data.anonymous_id, data.claim_tokens)
+        claimed = await interactives.runs.claim(principal, data.anonymous_id, data.claim_tokens)
         return ClaimOut(claimed)
 
     @get("/diary", summary="Diary entries between two days (needs the health_data consent)")
@@ -395,37 +395,37 @@ class AdminInteractivesController(Controller):
         self, principal: NamedDependency[Principal],
         interactives: NamedDependency[InteractiveService],
     ) -> DefinitionsOut:  # fmt: skip
-        rows = await interactives.definitions(principal)
-        return DefinitionsOut(msgspec.convert(rows, list[DefinitionOut]))
+        definitions = await interactives.definitions.definitions(principal)
+        return DefinitionsOut(as_response(definitions, list[DefinitionOut]))
 
     @post("/", summary="Create a definition (a draft without versions)")
     async def create(
         self, data: JSONBody[DefinitionIn], principal: NamedDependency[Principal],
         interactives: NamedDependency[InteractiveService],
     ) -> DefinitionOut:  # fmt: skip
-        row = await interactives.create(
+        created = await interactives.definitions.create(
             principal, data.slug, data.interactive_type, data.title, data.description,
             data.topic_code,
         )  # fmt: skip
-        return msgspec.convert(row, DefinitionOut)
+        return as_response(created, DefinitionOut)
 
     @get("/{definition_id:uuid}", summary="One definition")
     async def get_one(
         self, definition_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
         interactives: NamedDependency[InteractiveService],
     ) -> DefinitionOut:  # fmt: skip
-        return msgspec.convert(await interactives.definition(principal, definition_id),
-                               DefinitionOut)  # fmt: skip
+        found = await interactives.definitions.definition(principal, definition_id)
+        return as_response(found, DefinitionOut)
 
     @patch("/{definition_id:uuid}", summary="Edit title, description, topic; send version")
     async def edit(
         self, definition_id: FromPath[uuid.UUID], data: JSONBody[DefinitionPatch],
         principal: NamedDependency[Principal], interactives: NamedDependency[InteractiveService],
     ) -> DefinitionOut:  # fmt: skip
-        row = await interactives.update(
+        edited = await interactives.definitions.update(
             principal, definition_id, data.version, data.title, data.description, data.topic_code
         )
-        return msgspec.convert(row, DefinitionOut)
+        return as_response(edited, DefinitionOut)
 
     @delete("/{definition_id:uuid}", status_code=HTTP_204_NO_CONTENT,
             summary="Archive (runs and versions stay)")  # fmt: skip
@@ -433,22 +433,23 @@ class AdminInteractivesController(Controller):
         self, definition_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
         interactives: NamedDependency[InteractiveService],
     ) -> None:  # fmt: skip
-        await interactives.archive(principal, definition_id)
+        await interactives.definitions.archive(principal, definition_id)
 
     @post("/{definition_id:uuid}/versions", summary="Add a version (config validated)")
     async def add_version(
         self, definition_id: FromPath[uuid.UUID], data: JSONBody[VersionIn],
         principal: NamedDependency[Principal], interactives: NamedDependency[InteractiveService],
     ) -> VersionNoOut:  # fmt: skip
-        return VersionNoOut(await interactives.add_version(principal, definition_id, data.config))
+        number = await interactives.definitions.add_version(principal, definition_id, data.config)
+        return VersionNoOut(number)
 
     @get("/{definition_id:uuid}/versions/{version_no:int}", summary="One version's config")
     async def get_version(
         self, definition_id: FromPath[uuid.UUID], version_no: FromPath[int],
         principal: NamedDependency[Principal], interactives: NamedDependency[InteractiveService],
     ) -> VersionOut:  # fmt: skip
-        row = await interactives.version(principal, definition_id, version_no)
-        return msgspec.convert(row, VersionOut)
+        version = await interactives.definitions.version(principal, definition_id, version_no)
+        return as_response(version, VersionOut)
 
     @post("/{definition_id:uuid}/publish", status_code=200,
           summary="Publish a version (runs in progress keep theirs)")  # fmt: skip
@@ -456,8 +457,10 @@ class AdminInteractivesController(Controller):
         self, definition_id: FromPath[uuid.UUID], data: JSONBody[PublishIn],
         principal: NamedDependency[Principal], interactives: NamedDependency[InteractiveService],
     ) -> DefinitionOut:  # fmt: skip
-        row = await interactives.publish(principal, definition_id, data.version_no)
-        return msgspec.convert(row, DefinitionOut)
+        published = await interactives.definitions.publish(
+            principal, definition_id, data.version_no
+        )
+        return as_response(published, DefinitionOut)
 
 
 INTERACTIVE_CONTROLLERS = [

@@ -5,21 +5,30 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.session import Session
-from app.application.crm.leads import lead_for_self_check
 from app.application.crm.ports import LeadDirectory
 from app.application.identity.personal_data import DataSubject
-from app.domain.crm.contact import LeadContact
+from app.application.interactives.ports import (
+    ContentLink,
+    Definition,
+    DefinitionVersion,
+    InteractiveSummary,
+    MyRun,
+    PublishedInteractive,
+    RunMetadata,
+    RunToComplete,
+    ServiceLink,
+)
 from app.domain.interactives.scoring import Outcome
 from app.domain.shared.ids import new_id
 
-Row = dict[str, Any]
 RESULT = ("interactive_runs", "result_encrypted")
 
 
@@ -29,28 +38,33 @@ class PostgresInteractiveStore:
         self._q = session.queries.interactives
         self._leads = leads
 
-    async def published(self) -> list[Row]:
-        return [dict(r) async for r in self._q.list_published(self._s.conn)]
+    @property
+    def leads(self) -> LeadDirectory:
+        return self._leads
 
-    async def published_one(self, slug: str) -> Row | None:
+    async def published(self) -> list[InteractiveSummary]:
+        rows = self._q.list_published(self._s.conn)
+        return [msgspec.convert(r, InteractiveSummary) async for r in rows]
+
+    async def published_one(self, slug: str) -> PublishedInteractive | None:
         row = await self._q.get_published(self._s.conn, slug=slug)
-        return dict(row) if row else None
+        return msgspec.convert(row, PublishedInteractive) if row else None
 
     async def add_run(
         self, definition_id: uuid.UUID, version_id: uuid.UUID, user_id: uuid.UUID | None,
-        anonymous_id: str | None, metadata: Row, claim_token_hash: bytes | None = None,
+        anonymous_id: str | None, metadata: RunMetadata, claim_token_hash: bytes | None = None,
     ) -> uuid.UUID:  # fmt: skip
         run_id = new_id()
         await self._q.insert_run(
             self._s.conn, id=run_id, definition_id=definition_id, version_id=version_id,
             user_id=user_id, anonymous_id=anonymous_id, claim_token_hash=claim_token_hash,
-            metadata=Jsonb(metadata), now=self._s.clock.now(),
+            metadata=Jsonb(dict(metadata)), now=self._s.clock.now(),
         )  # fmt: skip
         return run_id
 
-    async def lock_run(self, run_id: uuid.UUID) -> Row | None:
+    async def lock_run(self, run_id: uuid.UUID) -> RunToComplete | None:
         row = await self._q.lock_run(self._s.conn, id=run_id)
-        return dict(row) if row else None
+        return msgspec.convert(row, RunToComplete) if row else None
 
     async def complete_run(self, run_id: uuid.UUID, outcome: Outcome, duration_ms: int) -> None:
         sealed = _seal(self._s, run_id, outcome.result_level, outcome.result_profile,
@@ -69,8 +83,8 @@ class PostgresInteractiveStore:
         )  # fmt: skip
         return int(claimed)
 
-    async def runs_of(self, user_id: uuid.UUID) -> list[Row]:
-        return await _runs_of(self._s, user_id)
+    async def runs_of(self, user_id: uuid.UUID) -> list[MyRun]:
+        return [msgspec.convert(run, MyRun) for run in await _runs_of(self._s, user_id)]
 
     async def seal_legacy_results(self, limit: int) -> int:
         """Runs with a plaintext result from before 0035: the result moves into
@@ -89,45 +103,47 @@ class PostgresInteractiveStore:
 
     async def recommended(
         self, content: Sequence[str], services: Sequence[str]
-    ) -> tuple[list[Row], list[Row]]:
+    ) -> tuple[list[ContentLink], list[ServiceLink]]:
         conn = self._s.conn
         items = (
-            [dict(r) async for r in self._q.published_content(conn, slugs=list(content))]
+            [
+                msgspec.convert(r, ContentLink)
+                async for r in self._q.published_content(conn, slugs=list(content))
+            ]
             if content
             else []
         )
         offered = (
-            [dict(r) async for r in self._q.published_services(conn, slugs=list(services))]
+            [
+                msgspec.convert(r, ServiceLink)
+                async for r in self._q.published_services(conn, slugs=list(services))
+            ]
             if services
             else []
         )
         return items, offered
 
     async def record_event(
-        self, name: str, user_id: uuid.UUID | None, anonymous_id: str | None, props: Row
-    ) -> None:
+        self, name: str, user_id: uuid.UUID | None, anonymous_id: str | None,
+        props: Mapping[str, str],
+    ) -> None:  # fmt: skip
         await self._s.queries.analytics.record(
             self._s.conn, event_name=name, occurred_at=self._s.clock.now(), user_id=user_id,
-            anonymous_id=anonymous_id, deep_link_code=None, props=Jsonb(props),
+            anonymous_id=anonymous_id, deep_link_code=None, props=Jsonb(dict(props)),
         )  # fmt: skip
 
-    async def crisis_resources(self) -> Row:
+    async def crisis_resources(self) -> dict[str, Any]:
         row = await self._s.queries.admin.get_setting(self._s.conn, key="crisis.resources")
         value = row["value"] if row else None
         return value if isinstance(value, dict) else {}
 
-    async def lead_for(
-        self, contact: LeadContact, consents: Sequence[tuple[str, bool, str]], slug: str
-    ) -> uuid.UUID:
-        # The CRM's rule: a lead of its own, its timeline names the self-check, not the result.
-        return await lead_for_self_check(self._leads, contact, consents, slug)
+    async def definitions(self) -> list[Definition]:
+        rows = self._q.list_definitions(self._s.conn)
+        return [msgspec.convert(r, Definition) async for r in rows]
 
-    async def definitions(self) -> list[Row]:
-        return [dict(r) async for r in self._q.list_definitions(self._s.conn)]
-
-    async def definition(self, definition_id: uuid.UUID) -> Row | None:
+    async def definition(self, definition_id: uuid.UUID) -> Definition | None:
         row = await self._q.get_definition(self._s.conn, id=definition_id)
-        return dict(row) if row else None
+        return msgspec.convert(row, Definition) if row else None
 
     async def add_definition(
         self, slug: str, interactive_type: str, title: str, description: str | None,
@@ -152,7 +168,7 @@ class PostgresInteractiveStore:
         return row is not None
 
     async def add_version(
-        self, definition_id: uuid.UUID, config: Row, created_by: uuid.UUID
+        self, definition_id: uuid.UUID, config: dict[str, Any], created_by: uuid.UUID
     ) -> int | None:
         row = await self._q.insert_version(
             self._s.conn, id=new_id(), definition_id=definition_id, config=Jsonb(config),
@@ -160,11 +176,11 @@ class PostgresInteractiveStore:
         )  # fmt: skip
         return None if row is None else int(row["version_no"])
 
-    async def version(self, definition_id: uuid.UUID, version_no: int) -> Row | None:
+    async def version(self, definition_id: uuid.UUID, version_no: int) -> DefinitionVersion | None:
         row = await self._q.get_version(
             self._s.conn, definition_id=definition_id, version_no=version_no
         )
-        return dict(row) if row else None
+        return msgspec.convert(row, DefinitionVersion) if row else None
 
     async def publish(self, definition_id: uuid.UUID, version_id: uuid.UUID) -> bool:
         row = await self._q.publish_version(
@@ -209,7 +225,7 @@ def _seal(
     return session.encrypt(plain, *RESULT, run_id)
 
 
-async def _runs_of(session: Session, user_id: uuid.UUID) -> list[Row]:
+async def _runs_of(session: Session, user_id: uuid.UUID) -> list[dict[str, Any]]:
     """The user's runs with their results decrypted (or, for a run not yet sealed, the
     legacy plaintext columns)."""
     runs = []
