@@ -19,7 +19,7 @@ from app.adapters.http.webhooks import YooKassaEvent
 from app.adapters.observability.logging import configure_logging
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.migrations import migration_ids
-from app.application.payments.service import KNOWN_EVENTS
+from app.application.payments.notifications import KNOWN_EVENTS
 from app.bootstrap import create_app
 from app.config import PROJECT_ROOT
 from tests.conftest import make_settings
