@@ -90,7 +90,14 @@ from app.application.payments.service import Payments
 from app.application.ports import Clock
 from app.application.recent_reads import RecentReads
 from app.application.scheduler import PeriodicJob, Scheduler
-from app.application.telegram.service import TelegramBotService
+from app.application.telegram.appointments import BotAppointments
+from app.application.telegram.booking import BotBooking
+from app.application.telegram.chat import BotChat
+from app.application.telegram.conversation import Conversation
+from app.application.telegram.links import AccountLinks, DeepLinks
+from app.application.telegram.slots import BotSlots
+from app.application.telegram.start import StartBot
+from app.application.telegram.texts import BotTexts
 from app.application.worker import run_worker
 from app.config import ConfigError, Settings
 from app.domain.booking.appointment import (
@@ -187,17 +194,19 @@ def _telegram_channel(
 def _wire_telegram(settings: Settings, core: Core) -> None:
     if core.telegram_bot is None:
         return
-    service = TelegramBotService(
-        core.unit_of_work(lambda s: PostgresTelegramDirectory(s, PostgresLeadStore(s))),
-        PostgresTemplateStore(core.database),
-        settings.public_base_url,
-        settings.telegram_bot_username,
-        core.booking,
-        clock=core.clock,
+    uow = core.unit_of_work(lambda s: PostgresTelegramDirectory(s, PostgresLeadStore(s)))
+    texts = BotTexts(PostgresTemplateStore(core.database), settings.public_base_url)
+    slots = BotSlots(core.booking, clock=core.clock)
+    chat = BotChat(
+        StartBot(uow, texts),
+        Conversation(uow, texts),
+        BotAppointments(uow, texts, core.booking, slots),
+        BotBooking(uow, texts, core.booking, slots),
     )
-    core.telegram_service = service
+    core.telegram_service = DeepLinks(uow, settings.telegram_bot_username, clock=core.clock)
+    core.telegram_account_links = AccountLinks(uow, settings.public_base_url)
     core.telegram = TelegramWebhook(
-        core.telegram_bot, build_dispatcher(service), service, settings.telegram_webhook_secret
+        core.telegram_bot, build_dispatcher(chat), chat, settings.telegram_webhook_secret
     )
 
 
@@ -403,7 +412,9 @@ class Core:
     telegram_bot: Bot | None = None
     yookassa: YooKassaGateway | None = None
     telegram: TelegramWebhook | None = field(init=False, default=None)
-    telegram_service: TelegramBotService | None = field(init=False, default=None)
+    # The bot's deep links (also the interactives' result links).
+    telegram_service: DeepLinks | None = field(init=False, default=None)
+    telegram_account_links: AccountLinks | None = field(init=False, default=None)
 
     def calendar_health(self) -> str:
         if self.calendar is None:
@@ -622,7 +633,10 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             "payments": Provide(lambda: core.payments, sync_to_thread=False),
             "calendar_health": Provide(lambda: core.calendar_health, sync_to_thread=False),
             "telegram_webhook": Provide(lambda: core.telegram, sync_to_thread=False),
-            "telegram_bot_service": Provide(lambda: core.telegram_service, sync_to_thread=False),
+            "telegram_deep_links": Provide(lambda: core.telegram_service, sync_to_thread=False),
+            "telegram_account_links": Provide(
+                lambda: core.telegram_account_links, sync_to_thread=False
+            ),
         },
         background=core.run_worker if settings.worker_in_process else None,
     )

@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from app.adapters.http.identity import NO_STORE
 from app.application.access import Principal
-from app.application.telegram.service import TelegramBotService
+from app.application.telegram.links import AccountLinks, DeepLinks
 
 
 class DeepLinkIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -45,11 +45,11 @@ class DeepLinksController(Controller):
     async def create(
         self,
         principal: NamedDependency[Principal],
-        telegram_bot_service: NamedDependency[TelegramBotService],
+        telegram_deep_links: NamedDependency[DeepLinks],
         data: JSONBody[DeepLinkIn],
     ) -> DeepLinkOut:
-        issued = await telegram_bot_service.issue_link(principal, data.purpose, data.payload)
-        url = telegram_bot_service.start_url(issued.code)
+        issued = await telegram_deep_links.issue_link(principal, data.purpose, data.payload)
+        url = telegram_deep_links.start_url(issued.code)
         return DeepLinkOut(issued.code, issued.purpose, url, issued.expires_at)
 
 
@@ -74,16 +74,16 @@ class TelegramLinkController(Controller):
     @get("/{code:str}", summary="Which Telegram account opened my account-linking link")
     async def preview(
         self, code: FromPath[LinkCode], principal: NamedDependency[Principal],
-        telegram_bot_service: NamedDependency[TelegramBotService],
+        telegram_account_links: NamedDependency[AccountLinks],
     ) -> TelegramLinkOut:  # fmt: skip
-        found = await telegram_bot_service.pending_account_link(principal, code)
+        found = await telegram_account_links.pending_account_link(principal, code)
         return TelegramLinkOut(found.telegram_username, found.expires_at)
 
     @post("/{code:str}/confirm", status_code=200,
           summary="Link that Telegram account to my account (its e-mail is told)")  # fmt: skip
     async def confirm(
         self, code: FromPath[LinkCode], principal: NamedDependency[Principal],
-        telegram_bot_service: NamedDependency[TelegramBotService],
+        telegram_account_links: NamedDependency[AccountLinks],
     ) -> TelegramLinkOut:  # fmt: skip
-        found = await telegram_bot_service.confirm_account_link(principal, code)
+        found = await telegram_account_links.confirm_account_link(principal, code)
         return TelegramLinkOut(found.telegram_username, found.expires_at)

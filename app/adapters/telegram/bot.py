@@ -1,5 +1,5 @@
 """The bot on aiogram 3: a dispatcher whose routers turn Telegram messages into calls
-to ``TelegramBotService`` and its answers into replies.
+to the bot's use cases (``BotChat``) and their answers into replies.
 
 The same dispatcher serves the webhook (``POST /webhooks/telegram``) and polling.
 """
@@ -21,11 +21,8 @@ from aiogram.types import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
-from app.application.telegram.service import (
-    Reply,
-    TelegramBotService,
-    Visitor,
-)
+from app.application.telegram.chat import BotChat
+from app.application.telegram.ports import Reply, Visitor
 from app.config import ConfigError
 from app.domain.errors import Forbidden, ValidationFailed
 
@@ -64,7 +61,7 @@ def _visitor(message: Message) -> Visitor | None:
     return Visitor(user.id, message.chat.id, user.username, user.language_code)
 
 
-def start_router(service: TelegramBotService) -> Router:
+def start_router(service: BotChat) -> Router:
     router = Router(name="start")
 
     @router.message(CommandStart(), F.chat.type == "private")
@@ -122,7 +119,7 @@ def start_router(service: TelegramBotService) -> Router:
     return router
 
 
-def build_dispatcher(service: TelegramBotService) -> Dispatcher:
+def build_dispatcher(service: BotChat) -> Dispatcher:
     dispatcher = Dispatcher(name="emotional-balance")
     dispatcher.include_router(start_router(service))
     return dispatcher
@@ -136,7 +133,7 @@ class TelegramWebhook:
         self,
         bot: Bot,
         dispatcher: Dispatcher,
-        service: TelegramBotService,
+        service: BotChat,
         secret: str | None,
     ) -> None:
         self._bot = bot

@@ -1,0 +1,44 @@
+"""The practice's services and free times as the bot offers them: a service found by
+the id a button carries, its next free starts as buttons, local time in the
+practitioner's zone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from app.application.booking.use_cases import Booking
+from app.application.ports import Clock
+from app.application.telegram.buttons import uuid_or_none
+from app.domain.booking.service import Service
+
+MAX_BUTTONS = 8
+SLOT_HORIZON = timedelta(days=14)
+
+
+class BotSlots:
+    def __init__(self, booking: Booking | None, *, clock: Clock) -> None:
+        self._booking = booking
+        self._clock = clock
+
+    async def service(self, value: str) -> Service | None:
+        """The published service whose id is ``value``; None for anything else."""
+        service_id = uuid_or_none(value)
+        if self._booking is None or service_id is None:
+            return None
+        return next((s for s in await self._booking.slots.services() if s.id == service_id), None)
+
+    async def buttons(self, service: Service, prefix: str) -> tuple[tuple[str, str], ...]:
+        """The service's next free starts (two weeks ahead) as buttons ``prefix<epoch>``."""
+        if self._booking is None:
+            return ()
+        now = self._clock.now()
+        starts = await self._booking.slots.slots(service.slug, now, now + SLOT_HORIZON)
+        zone = self.zone()
+        return tuple(
+            (start.astimezone(zone).strftime("%d.%m %H:%M"), f"{prefix}{int(start.timestamp())}")
+            for start in starts[:MAX_BUTTONS]
+        )
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self._booking.practitioner_timezone if self._booking else "Europe/Moscow")
