@@ -427,9 +427,12 @@ class Core:
         return unit_of_work_factory(self.database, make_repos, cipher=self.cipher, clock=self.clock)
 
     async def close_clients(self) -> None:
-        """Close the adapter clients the process opened (last, after the database)."""
+        """Close the adapter clients the process opened (last, after the database): the
+        YooKassa client and the bot's HTTP session (the API process sends through it too)."""
         if self.yookassa is not None:
             await self.yookassa.aclose()
+        if self.telegram_bot is not None:
+            await self.telegram_bot.session.close()
 
     async def run_worker(self, stop: asyncio.Event) -> None:
         if self.settings.database_url is None:
