@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from app.adapters.postgres.database import Database
 from app.adapters.postgres.session import Session
 from app.application.identity.personal_data import DataSubject, PersonalDataSection
 from app.application.identity.ports import (
@@ -369,3 +370,18 @@ class PostgresIdentityRepos:
         self.erasures = PostgresErasureRepository(session)
         # In the composition root's order (identity's own section is one of them).
         self.personal_data: list[PersonalDataSection] = [factory(session) for factory in sections]
+
+
+class PostgresIdentityRetention:
+    """Identity's retention: login codes and sessions are deleted once they have been
+    expired for ``keep_expired``; ready exports past their expiry lose their archive."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._q = database.queries.identity
+
+    async def purge(self, now: datetime, keep_expired: timedelta) -> None:
+        async with self._db.pool.connection() as conn:
+            await self._q.purge_expired_login_codes(conn, before=now - keep_expired)
+            await self._q.purge_expired_sessions(conn, before=now - keep_expired)
+            await self._q.expire_ready_exports(conn, now=now)

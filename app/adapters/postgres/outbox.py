@@ -1,4 +1,5 @@
-"""The outbox: events written with the change that raised them, and the relay's store."""
+"""The outbox: events written with the change that raised them, the relay's store, and
+the retention of stored idempotency records (queries in sql/events/)."""
 
 from __future__ import annotations
 
@@ -95,3 +96,16 @@ class PostgresOutboxStore:
     async def purge_processed(self, before: datetime) -> None:
         async with self._db.pool.connection() as conn:
             await self._q.purge_processed(conn, before=before)
+
+
+class PostgresIdempotencyRecords:
+    """Retention of ``idempotency_records``: a replayed request is answered from its
+    record; older records only cost space (and hold an encrypted copy of the answer)."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._q = database.queries.events
+
+    async def purge(self, before: datetime) -> None:
+        async with self._db.pool.connection() as conn:
+            await self._q.purge_idempotency_records(conn, before=before)

@@ -1,0 +1,113 @@
+"""Booking: services, slots, holds, client and staff actions, intake, waitlist."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.adapters.google_calendar.gateway import GoogleCalendarGateway
+from app.adapters.http.booking import BOOKING_CONTROLLERS
+from app.adapters.postgres.booking import PostgresBookingRepos
+from app.adapters.postgres.crm import PostgresLeadStore
+from app.adapters.postgres.payments import PostgresBookingPayments
+from app.adapters.postgres.session import Session
+from app.application.booking.use_cases import Booking, BookingConfig, build_booking
+from app.application.payments.links import ProviderLinks
+from app.application.recent_reads import RecentReads
+from app.application.scheduler import PeriodicJob
+from app.composition.infrastructure import Infrastructure
+from app.composition.wiring import Wiring, on, provide
+from app.config import Settings
+from app.domain.booking.appointment import (
+    APPOINTMENT_EVENTS,
+    AppointmentCanceled,
+    AppointmentConfirmed,
+    AppointmentRescheduled,
+)
+
+# Defaults also seeded in system_settings (booking.hold_minutes, reminder offsets).
+HOLD_MINUTES = 15
+REMINDER_OFFSETS_HOURS = (24, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingContext:
+    booking: Booking
+    calendar_health: Callable[[], str]
+    wiring: Wiring
+
+
+def booking_repos(settings: Settings, session: Session) -> PostgresBookingRepos:
+    """Booking's repositories with the payments and CRM sides it works with."""
+    payments = PostgresBookingPayments(
+        session, settings.public_base_url, settings.payments_provider
+    )
+    return PostgresBookingRepos(session, payments, leads=PostgresLeadStore(session))
+
+
+def build_booking_context(
+    infra: Infrastructure,
+    calendar: GoogleCalendarGateway | None,
+    payment_links: ProviderLinks | None,
+) -> BookingContext:
+    settings = infra.settings
+
+    def repos(session: Session) -> PostgresBookingRepos:
+        return booking_repos(settings, session)
+
+    booking = build_booking(
+        infra.unit_of_work(repos),
+        infra.clock,
+        BookingConfig(
+            hold_minutes=HOLD_MINUTES,
+            reminder_offsets_hours=REMINDER_OFFSETS_HOURS,
+            public_base_url=settings.public_base_url,
+        ),
+        calendar,
+        payment_links,
+        RecentReads(settings.slots_cache_seconds, list),
+    )
+
+    def calendar_health() -> str:
+        if calendar is None:
+            return "disabled"
+        return calendar.problem or "ok"
+
+    async def expire_holds(now: datetime) -> None:
+        await booking.jobs.expire_holds(now)
+
+    async def send_reminders(now: datetime) -> None:
+        await booking.jobs.send_reminders(now)
+
+    async def expire_offers(now: datetime) -> None:
+        await booking.waitlist.expire_offers(now)
+
+    messages, reactions, waitlist = booking.messages, booking.calendar, booking.waitlist
+    return BookingContext(
+        booking=booking,
+        calendar_health=calendar_health,
+        wiring=Wiring(
+            subscriptions=(
+                on(AppointmentConfirmed, "booking.email_confirmed", messages.on_confirmed),
+                on(AppointmentCanceled, "booking.email_canceled", messages.on_canceled),
+                on(AppointmentRescheduled, "booking.email_rescheduled", messages.on_rescheduled),
+                on(AppointmentConfirmed, "booking.calendar_add", reactions.calendar_add),
+                on(AppointmentCanceled, "booking.calendar_remove", reactions.calendar_remove),
+                on(AppointmentRescheduled, "booking.calendar_remove", reactions.calendar_remove),
+                on(AppointmentCanceled, "booking.waitlist_offer", waitlist.offer_freed_slot),
+                on(AppointmentRescheduled, "booking.waitlist_offer", waitlist.offer_freed_slot),
+            ),
+            events=tuple(APPOINTMENT_EVENTS),
+            jobs=(
+                PeriodicJob("booking.waitlist_offers", timedelta(minutes=15), expire_offers),
+                PeriodicJob("booking.expire_holds", timedelta(minutes=1), expire_holds),
+                PeriodicJob("booking.reminders", timedelta(minutes=5), send_reminders),
+            ),
+            controllers=tuple(BOOKING_CONTROLLERS),
+            dependencies={
+                "booking": provide(booking),
+                "calendar_health": provide(calendar_health),
+            },
+        ),
+    )

@@ -1,0 +1,92 @@
+"""The adapter clients of the process, built from the settings and opened and closed
+here only: the database pool, the YooKassa client, the bot's HTTP session and the
+Google Calendar gateway (which authorises a fresh HTTP client per call and so holds
+nothing open)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from app.adapters.google_calendar.gateway import GoogleCalendarGateway, authorized_http_factory
+from app.adapters.postgres.database import Database
+from app.adapters.yookassa.client import YooKassaClient
+from app.adapters.yookassa.gateway import YooKassaGateway
+from app.config import Settings
+
+logger = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterClients:
+    database: Database
+    telegram_bot: Bot | None
+    yookassa: YooKassaGateway | None
+    calendar: GoogleCalendarGateway | None
+
+    async def open(self) -> None:
+        """Open the pool (without waiting for connections: /health/ready says why a
+        process whose database is down is not ready). The other clients connect lazily."""
+        await self.database.open()
+
+    async def close(self) -> None:
+        """Close the pool, then every other client."""
+        await self.database.close()
+        await self.close_external()
+
+    async def close_external(self) -> None:
+        """Close the clients other than the pool (the HTTP app's lifespan closes the pool
+        it opened): the YooKassa client and the bot's HTTP session, which the API process
+        sends through too."""
+        if self.yookassa is not None:
+            await self.yookassa.aclose()
+        if self.telegram_bot is not None:
+            await self.telegram_bot.session.close()
+
+
+def telegram_bot(settings: Settings) -> Bot | None:
+    """The Bot API client, when a token is configured; ``TELEGRAM_API_URL`` points it at
+    a self-hosted Bot API server instead of api.telegram.org."""
+    if settings.telegram_bot_token is None:
+        return None
+    if settings.telegram_api_url is None:
+        session = AiohttpSession()
+    else:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.telegram_bot_token, session=session)
+
+
+def yookassa(settings: Settings) -> YooKassaGateway | None:
+    """The one YooKassa client of the process, when the shop is configured."""
+    if not (settings.yookassa_shop_id and settings.yookassa_secret_key):
+        return None
+    client = YooKassaClient(
+        settings.yookassa_api_url, settings.yookassa_shop_id, settings.yookassa_secret_key
+    )
+    return YooKassaGateway(
+        client, f"{settings.public_base_url}/",
+        vat_code=settings.yookassa_vat_code if settings.yookassa_receipts else None,
+    )  # fmt: skip
+
+
+def google_calendar(settings: Settings) -> GoogleCalendarGateway | None:
+    if not (settings.google_calendar_id and settings.google_credentials_file):
+        return None
+    return GoogleCalendarGateway(
+        settings.google_calendar_id,
+        authorized_http_factory(str(settings.google_credentials_file)),
+        meet_links=settings.google_meet_links,
+    )
+
+
+def build_clients(settings: Settings, database: Database) -> AdapterClients:
+    return AdapterClients(
+        database=database,
+        telegram_bot=telegram_bot(settings),
+        yookassa=yookassa(settings),
+        calendar=google_calendar(settings),
+    )

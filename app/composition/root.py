@@ -1,0 +1,289 @@
+"""The process assembled: ``build_core`` runs each context's builder in dependency order
+and registers what it returns; ``create_app`` and the CLI helpers run on the result."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import structlog
+from aiogram import Bot
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from app.adapters.clock import SystemClock
+from app.adapters.crypto.aesgcm import AesGcmCipher
+from app.adapters.google_calendar.gateway import GoogleCalendarGateway
+from app.adapters.http.app import build_http_app
+from app.adapters.postgres.database import Database
+from app.adapters.postgres.demo_data import load_demo_data
+from app.adapters.postgres.key_rotation import KeyRotation, RotationReport
+from app.adapters.postgres.listener import OutboxWakeup
+from app.adapters.postgres.migrations import migration_ids
+from app.adapters.postgres.session import Session
+from app.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from app.adapters.telegram.bot import TelegramWebhook
+from app.adapters.yookassa.gateway import YooKassaGateway
+from app.application.admin.service import AdminService
+from app.application.analytics.service import AnalyticsService
+from app.application.booking.use_cases import Booking
+from app.application.cabinet.diary import DiaryService
+from app.application.content.service import ContentService
+from app.application.crm.service import CrmService
+from app.application.events import EventHandlers
+from app.application.identity.service import IdentityService
+from app.application.interactives.service import InteractiveService
+from app.application.moderation.service import ModerationService
+from app.application.notifications import MessageChannel, NotificationSender
+from app.application.outbox_relay import OutboxRelay
+from app.application.payments.service import Payments
+from app.application.ports import Clock
+from app.application.scheduler import Scheduler
+from app.application.telegram.links import AccountLinks, DeepLinks
+from app.application.worker import run_worker
+from app.composition.booking import build_booking_context
+from app.composition.clients import AdapterClients, build_clients
+from app.composition.content import build_content
+from app.composition.engagement import build_engagement
+from app.composition.identity import build_identity
+from app.composition.infrastructure import (
+    Infrastructure,
+    build_database,
+    build_infrastructure,
+    build_messaging,
+    email_channel,
+)
+from app.composition.payments import build_payments, payment_links
+from app.composition.telegram import build_telegram, telegram_channel
+from app.composition.wiring import Wiring
+from app.config import ConfigError, Settings
+
+logger = structlog.get_logger(__name__)
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Core:
+    """The process's services and shared machinery, complete from construction."""
+
+    infrastructure: Infrastructure
+    clients: AdapterClients
+    relay: OutboxRelay
+    sender: NotificationSender
+    identity: IdentityService
+    content: ContentService
+    booking: Booking
+    payments: Payments
+    telegram: TelegramWebhook | None
+    # The bot's deep links (also the interactives' result links).
+    telegram_service: DeepLinks | None
+    telegram_account_links: AccountLinks | None
+    interactives: InteractiveService
+    diary: DiaryService
+    crm: CrmService
+    moderation: ModerationService
+    admin: AdminService
+    analytics: AnalyticsService
+    # Every context's wiring in HTTP route order (subscriptions and jobs are registered).
+    wiring: tuple[Wiring, ...]
+
+    @property
+    def settings(self) -> Settings:
+        return self.infrastructure.settings
+
+    @property
+    def database(self) -> Database:
+        return self.infrastructure.database
+
+    @property
+    def clock(self) -> Clock:
+        return self.infrastructure.clock
+
+    @property
+    def cipher(self) -> AesGcmCipher:
+        return self.infrastructure.cipher
+
+    @property
+    def handlers(self) -> EventHandlers:
+        return self.infrastructure.handlers
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self.infrastructure.scheduler
+
+    @property
+    def telegram_bot(self) -> Bot | None:
+        return self.clients.telegram_bot
+
+    @property
+    def yookassa(self) -> YooKassaGateway | None:
+        return self.clients.yookassa
+
+    @property
+    def calendar(self) -> GoogleCalendarGateway | None:
+        return self.clients.calendar
+
+    @property
+    def controllers(self) -> list[ControllerRouterHandler]:
+        return [controller for part in self.wiring for controller in part.controllers]
+
+    @property
+    def dependencies(self) -> dict[str, Provide]:
+        return {name: dep for part in self.wiring for name, dep in part.dependencies.items()}
+
+    def unit_of_work(
+        self, make_repos: Callable[[Session], R]
+    ) -> Callable[[], PostgresUnitOfWork[R]]:
+        return self.infrastructure.unit_of_work(make_repos)
+
+    async def close_clients(self) -> None:
+        """Close the clients other than the pool (see ``AdapterClients.close_external``)."""
+        await self.clients.close_external()
+
+    async def run_worker(self, stop: asyncio.Event) -> None:
+        if self.settings.database_url is None:
+            raise ConfigError("DATABASE_URL", "must be resolved before the worker starts")
+        wakeup = OutboxWakeup(self.settings.database_url, self.database.queries)
+        await wakeup.start()
+        try:
+            await run_worker(self.relay, self.sender, self.scheduler, wakeup, stop)
+        finally:
+            await wakeup.close()
+
+
+def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
+    """Build every adapter client and context for ``settings`` (nothing is opened yet)."""
+    database = build_database(settings)
+    infra = build_infrastructure(settings, database, clock or SystemClock())
+    clients = build_clients(settings, database)
+    channels: dict[str, MessageChannel] = {"email": email_channel(settings)}
+    if clients.telegram_bot is not None:
+        channels["telegram"] = telegram_channel(infra, clients.telegram_bot)
+    messaging = build_messaging(infra, channels)
+    links = payment_links(infra, clients.yookassa)
+    identity = build_identity(infra)
+    content = build_content(infra)
+    booking = build_booking_context(infra, clients.calendar, links)
+    payments = build_payments(infra, clients.yookassa, links)
+    telegram = build_telegram(infra, clients.telegram_bot, booking.booking)
+    engagement = build_engagement(infra, telegram.deep_links, booking.booking.practitioner_timezone)
+    # Registration order is the order handlers of one event run and jobs are listed in.
+    for wiring in (
+        messaging.wiring, identity.wiring, content.wiring, booking.wiring, payments.wiring,
+        telegram.wiring, engagement.wiring,
+    ):  # fmt: skip
+        wiring.register(infra.handlers, infra.scheduler)
+    http_order = (
+        identity.wiring, content.wiring, engagement.wiring, booking.wiring, payments.wiring,
+        telegram.wiring,
+    )  # fmt: skip
+    logger.info(
+        "adapters_configured",
+        app_env=settings.app_env,
+        email_backend=settings.email_backend,
+        payments_provider=settings.payments_provider,
+        openapi=settings.openapi_enabled,
+        encryption_key_id=infra.cipher.primary_key_id,
+        worker_in_process=settings.worker_in_process,
+        telegram_login=settings.telegram_bot_token is not None,
+        google_calendar=clients.calendar is not None,
+    )
+    return Core(
+        infrastructure=infra,
+        clients=clients,
+        relay=messaging.relay,
+        sender=messaging.sender,
+        identity=identity.identity,
+        content=content.content,
+        booking=booking.booking,
+        payments=payments.payments,
+        telegram=telegram.webhook,
+        telegram_service=telegram.deep_links,
+        telegram_account_links=telegram.account_links,
+        interactives=engagement.interactives,
+        diary=engagement.diary,
+        crm=engagement.crm,
+        moderation=engagement.moderation,
+        admin=engagement.admin,
+        analytics=engagement.analytics,
+        wiring=http_order,
+    )
+
+
+def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
+    """Build the HTTP application for ``settings`` (whose database URL is resolved).
+
+    The app's lifespan opens and closes the pool it is given; the other clients are
+    closed at shutdown, after the pool."""
+    core = core or build_core(settings)
+    app = build_http_app(
+        settings,
+        database=core.database,
+        expected_migrations=migration_ids(settings.migrations_dir),
+        route_handlers=core.controllers,
+        dependencies=core.dependencies,
+        background=core.run_worker if settings.worker_in_process else None,
+    )
+    app.on_shutdown.append(core.close_clients)  # runs after the lifespan closed the pool
+    return app
+
+
+async def _with_clients(settings: Settings, work: Callable[[Core], Awaitable[R]]) -> R:
+    """Run ``work`` on a core whose clients are open, and close them all afterwards."""
+    core = build_core(settings)
+    await core.clients.open()
+    try:
+        return await work(core)
+    finally:
+        await core.clients.close()
+
+
+async def load_demo(settings: Settings) -> None:
+    """Load the idempotent demo data (dev and test only)."""
+    await _with_clients(settings, lambda core: load_demo_data(core.database))
+
+
+async def rotate_keys(
+    settings: Settings, *, batch_size: int, progress: Callable[[int], None] | None = None,
+    total: Callable[[int], None] | None = None,
+) -> RotationReport:  # fmt: skip
+    async def work(core: Core) -> RotationReport:
+        rotation = KeyRotation(core.database, core.cipher)
+        if total is not None:
+            counts = await rotation.count_by_key()
+            total(sum(n for key, n in counts.items() if key != core.cipher.primary_key_id))
+        return await rotation.run(batch_size=batch_size, progress=progress)
+
+    return await _with_clients(settings, work)
+
+
+async def serve_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """``python -m app worker``: the relay, the sender and the scheduler until stopped."""
+    await _with_clients(settings, lambda core: core.run_worker(stop))
+
+
+async def run_bot(settings: Settings, *, register_webhook: bool = False) -> str | None:
+    """``python -m app bot`` (polling) or ``python -m app telegram set-webhook``."""
+
+    async def work(core: Core) -> str | None:
+        if core.telegram is None:
+            raise ConfigError("TELEGRAM_BOT_TOKEN", "is required for the bot")
+        if register_webhook:
+            return await core.telegram.register(settings.public_base_url)
+        await core.telegram.poll()
+        return None
+
+    return await _with_clients(settings, work)
+
+
+async def create_owner(settings: Settings, email: str) -> str:
+    """``python -m app create-owner``: the first owner (or the owner role for an account)."""
+
+    async def work(core: Core) -> str:
+        return str((await core.identity.create_owner(email)).id)
+
+    return await _with_clients(settings, work)

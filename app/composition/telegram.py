@@ -1,0 +1,93 @@
+"""Telegram: the bot's use cases, its webhook, deep links, account links and the
+notification channel through the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from aiogram import Bot
+
+from app.adapters.http.telegram import DeepLinksController, TelegramLinkController
+from app.adapters.http.webhooks import TelegramWebhookController
+from app.adapters.postgres.crm import PostgresLeadStore
+from app.adapters.postgres.notifications import PostgresTemplateStore
+from app.adapters.postgres.telegram import PostgresTelegramDirectory
+from app.adapters.telegram.bot import TelegramWebhook, build_dispatcher
+from app.adapters.telegram.channel import TelegramChannel
+from app.application.booking.use_cases import Booking
+from app.application.notifications import MessageChannel
+from app.application.telegram.appointments import BotAppointments
+from app.application.telegram.booking import BotBooking
+from app.application.telegram.chat import BotChat
+from app.application.telegram.conversation import Conversation
+from app.application.telegram.links import AccountLinks, DeepLinks
+from app.application.telegram.slots import BotSlots
+from app.application.telegram.start import StartBot
+from app.application.telegram.texts import BotTexts
+from app.composition.infrastructure import Infrastructure
+from app.composition.wiring import Wiring, provide
+
+logger = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramContext:
+    """All ``None`` (and no routes) when no bot token is configured."""
+
+    webhook: TelegramWebhook | None
+    deep_links: DeepLinks | None  # also the interactives' result links
+    account_links: AccountLinks | None
+    wiring: Wiring
+
+
+def telegram_channel(infra: Infrastructure, bot: Bot) -> MessageChannel:
+    """Notifications through the bot; a chat that blocked it is marked so."""
+    directory = infra.unit_of_work(PostgresTelegramDirectory)
+
+    async def mark_blocked(chat_id: int) -> None:
+        async with directory() as work:
+            await work.repos.mark_blocked(chat_id)
+            await work.commit()
+        logger.info("telegram_account_blocked")
+
+    return TelegramChannel(bot, mark_blocked)
+
+
+def build_telegram(infra: Infrastructure, bot: Bot | None, booking: Booking) -> TelegramContext:
+    settings = infra.settings
+    webhook: TelegramWebhook | None = None
+    deep_links: DeepLinks | None = None
+    account_links: AccountLinks | None = None
+    if bot is not None:
+        uow = infra.unit_of_work(lambda s: PostgresTelegramDirectory(s, PostgresLeadStore(s)))
+        texts = BotTexts(PostgresTemplateStore(infra.database), settings.public_base_url)
+        slots = BotSlots(booking, clock=infra.clock)
+        chat = BotChat(
+            StartBot(uow, texts),
+            Conversation(uow, texts),
+            BotAppointments(uow, texts, booking, slots),
+            BotBooking(uow, texts, booking, slots),
+        )
+        deep_links = DeepLinks(uow, settings.telegram_bot_username, clock=infra.clock)
+        account_links = AccountLinks(uow, settings.public_base_url)
+        webhook = TelegramWebhook(
+            bot, build_dispatcher(chat), chat, settings.telegram_webhook_secret
+        )
+    return TelegramContext(
+        webhook=webhook,
+        deep_links=deep_links,
+        account_links=account_links,
+        wiring=Wiring(
+            controllers=(
+                (TelegramWebhookController, DeepLinksController, TelegramLinkController)
+                if webhook is not None
+                else ()
+            ),
+            dependencies={
+                "telegram_webhook": provide(webhook),
+                "telegram_deep_links": provide(deep_links),
+                "telegram_account_links": provide(account_links),
+            },
+        ),
+    )
