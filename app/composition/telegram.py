@@ -47,7 +47,7 @@ def telegram_channel(infra: Infrastructure, bot: Bot) -> MessageChannel:
 
     async def mark_blocked(chat_id: int) -> None:
         async with directory() as work:
-            await work.repos.mark_blocked(chat_id)
+            await work.repos.accounts.mark_blocked(chat_id)
             await work.commit()
         logger.info("telegram_account_blocked")
 

@@ -71,7 +71,7 @@ class Bot:
         await core.database.open()
         try:
             async with core.unit_of_work(PostgresTelegramDirectory)() as work:
-                issued = await work.repos.issue_deep_link(purpose, payload, **who)
+                issued = await work.repos.links.issue_deep_link(purpose, payload, **who)
                 await work.commit()
         finally:
             await core.database.close()

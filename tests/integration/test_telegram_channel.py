@@ -26,7 +26,7 @@ def sender_for(core: Core) -> tuple[NotificationSender, RecordingSession]:
 
     async def mark_blocked(chat_id: int) -> None:
         async with directory() as work:
-            await work.repos.mark_blocked(chat_id)
+            await work.repos.accounts.mark_blocked(chat_id)
             await work.commit()
 
     sender = NotificationSender(
@@ -41,7 +41,7 @@ def sender_for(core: Core) -> tuple[NotificationSender, RecordingSession]:
 async def queue_reminder(core: Core) -> None:
     uow = core.unit_of_work(PostgresTelegramDirectory)
     async with uow() as work:
-        await work.repos.remember_account(1001, CHAT, "anna", "ru")
+        await work.repos.accounts.remember_account(1001, CHAT, "anna", "ru")
         await work.notifications.enqueue(
             NotificationRequest(
                 channel="telegram", template_code="booking.reminder", recipient_kind="user",

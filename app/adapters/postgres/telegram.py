@@ -43,8 +43,13 @@ class UsedDeepLink:
 
 
 class PostgresTelegramDirectory:
+    """The bot's repositories over one session: deep links, accounts, the bot's own
+    records, and the CRM's lead directory in the same transaction."""
+
     def __init__(self, session: Session, leads: LeadDirectory | None = None) -> None:
-        self._s = session
+        self.links = PostgresDeepLinks(session)
+        self.accounts = PostgresTelegramAccounts(session)
+        self.support = PostgresBotSupport(session)
         self._leads = leads
 
     @property
@@ -53,6 +58,13 @@ class PostgresTelegramDirectory:
         if self._leads is None:  # pragma: no cover (a wiring error)
             raise RuntimeError("the bot's use cases need the CRM lead directory")
         return self._leads
+
+
+class PostgresDeepLinks:
+    """Deep links: issued, opened, and (for account linking) claimed and confirmed."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
 
     async def issue_deep_link(
         self,
@@ -94,6 +106,40 @@ class PostgresTelegramDirectory:
             lead_id=row["lead_id"],
         )
 
+    async def claim_link(self, link_id: UUID, telegram_user_id: int) -> None:
+        """Who opened an account-linking link (the owner confirms it on the site)."""
+        await self._s.queries.telegram.claim_link_account(
+            self._s.conn, id=link_id, telegram_user_id=telegram_user_id
+        )
+
+    async def pending_link(self, code: str, user_id: UUID) -> PendingLink | None:
+        """The user's account-linking link that a Telegram user opened, not yet confirmed
+        and not expired (locked for the rest of the transaction)."""
+        if not deep_links.looks_like_code(code):
+            return None
+        row = await self._s.queries.telegram.pending_link_account(
+            self._s.conn, code=code, user_id=user_id, now=self._s.clock.now()
+        )
+        if row is None:
+            return None
+        return PendingLink(
+            id=row["id"], telegram_user_id=row["telegram_user_id"],
+            telegram_username=row["username"], expires_at=row["expires_at"],
+        )  # fmt: skip
+
+    async def confirm_link(self, link_id: UUID) -> None:
+        await self._s.queries.telegram.confirm_link_account(
+            self._s.conn, id=link_id, now=self._s.clock.now()
+        )
+
+
+class PostgresTelegramAccounts:
+    """The Telegram accounts that wrote to the bot: whom they belong to, whether they
+    stopped or blocked it, and the Telegram consent of the person behind them."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
     async def remember_account(
         self,
         telegram_user_id: int,
@@ -127,35 +173,6 @@ class PostgresTelegramDirectory:
             now=self._s.clock.now(),
         )  # fmt: skip
 
-    async def record_started(
-        self, telegram_user_id: int, deep_link_code: str | None, purpose: str | None
-    ) -> None:
-        """The analytics step; the code stitches Telegram to the web visit (P0)."""
-        await self._s.queries.telegram.record_started(
-            self._s.conn, telegram_user_id=telegram_user_id, deep_link_code=deep_link_code,
-            purpose=purpose, now=self._s.clock.now(),
-        )  # fmt: skip
-
-    async def mark_blocked(self, chat_id: int) -> None:
-        """The user blocked the bot: nothing more is sent to this chat."""
-        await self._s.queries.telegram.block_account_by_chat(
-            self._s.conn, chat_id=chat_id, now=self._s.clock.now()
-        )
-
-    async def is_blocked(self, telegram_user_id: int) -> bool | None:
-        """``None`` for an account never seen."""
-        row = await self._s.queries.telegram.get_account(
-            self._s.conn, telegram_user_id=telegram_user_id
-        )
-        return None if row is None else row["blocked_at"] is not None
-
-    async def first_delivery_of_update(self, update_id: int) -> bool:
-        """True the first time an ``update_id`` is seen; Telegram redelivers on timeouts."""
-        row = await self._s.queries.telegram.record_update(
-            self._s.conn, id=new_id(), update_id=str(update_id), now=self._s.clock.now()
-        )
-        return row is not None
-
     async def link_user(self, telegram_user_id: int, user_id: UUID) -> bool:
         """Link the account to a user (both ways); False when the user is gone."""
         row = await self._s.queries.telegram.link_account_to_user(
@@ -165,6 +182,13 @@ class PostgresTelegramDirectory:
             now=self._s.clock.now(),
         )
         return row is not None
+
+    async def linked_user(self, telegram_user_id: int) -> UUID | None:
+        """The user this Telegram account is linked to, while that user is active."""
+        row = await self._s.queries.telegram.linked_active_user(
+            self._s.conn, telegram_user_id=telegram_user_id
+        )
+        return None if row is None else row["user_id"]
 
     async def stop(self, telegram_user_id: int) -> None:
         """/stop: no more sends, and the Telegram consent revoked for whom we know."""
@@ -182,6 +206,19 @@ class PostgresTelegramDirectory:
             granted=False,
             now=now,
         )
+
+    async def mark_blocked(self, chat_id: int) -> None:
+        """The user blocked the bot: nothing more is sent to this chat."""
+        await self._s.queries.telegram.block_account_by_chat(
+            self._s.conn, chat_id=chat_id, now=self._s.clock.now()
+        )
+
+    async def is_blocked(self, telegram_user_id: int) -> bool | None:
+        """``None`` for an account never seen."""
+        row = await self._s.queries.telegram.get_account(
+            self._s.conn, telegram_user_id=telegram_user_id
+        )
+        return None if row is None else row["blocked_at"] is not None
 
     async def consent_state(self, telegram_user_id: int) -> tuple[bool, bool | None]:
         """(whether the account belongs to a known person, their latest Telegram consent)."""
@@ -209,6 +246,26 @@ class PostgresTelegramDirectory:
         )
         return True
 
+    async def account_owner(self, user_id: UUID) -> tuple[str | None, str | None]:
+        """(display name, e-mail) of the account, to tell its owner about a new link."""
+        row = await self._s.queries.telegram.account_owner(self._s.conn, user_id=user_id)
+        return (row["display_name"], row["email"]) if row else (None, None)
+
+
+class PostgresBotSupport:
+    """The bot's own records: Telegram updates already handled, crisis flags (counted,
+    not attributed), the crisis resources setting and the ``/start`` analytics step."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    async def first_delivery_of_update(self, update_id: int) -> bool:
+        """True the first time an ``update_id`` is seen; Telegram redelivers on timeouts."""
+        row = await self._s.queries.telegram.record_update(
+            self._s.conn, id=new_id(), update_id=str(update_id), now=self._s.clock.now()
+        )
+        return row is not None
+
     async def flag_crisis(self, telegram_user_id: int) -> None:
         # Counted, not attributed: the flag names nobody (see record_crisis_flag).
         await self._s.queries.telegram.record_crisis_flag(self._s.conn, now=self._s.clock.now())
@@ -218,43 +275,14 @@ class PostgresTelegramDirectory:
         value = row["value"] if row else None
         return value if isinstance(value, dict) else {}
 
-    async def linked_user(self, telegram_user_id: int) -> UUID | None:
-        """The user this Telegram account is linked to, while that user is active."""
-        row = await self._s.queries.telegram.linked_active_user(
-            self._s.conn, telegram_user_id=telegram_user_id
-        )
-        return None if row is None else row["user_id"]
-
-    async def claim_link(self, link_id: UUID, telegram_user_id: int) -> None:
-        """Who opened an account-linking link (the owner confirms it on the site)."""
-        await self._s.queries.telegram.claim_link_account(
-            self._s.conn, id=link_id, telegram_user_id=telegram_user_id
-        )
-
-    async def pending_link(self, code: str, user_id: UUID) -> PendingLink | None:
-        """The user's account-linking link that a Telegram user opened, not yet confirmed
-        and not expired (locked for the rest of the transaction)."""
-        if not deep_links.looks_like_code(code):
-            return None
-        row = await self._s.queries.telegram.pending_link_account(
-            self._s.conn, code=code, user_id=user_id, now=self._s.clock.now()
-        )
-        if row is None:
-            return None
-        return PendingLink(
-            id=row["id"], telegram_user_id=row["telegram_user_id"],
-            telegram_username=row["username"], expires_at=row["expires_at"],
+    async def record_started(
+        self, telegram_user_id: int, deep_link_code: str | None, purpose: str | None
+    ) -> None:
+        """The analytics step; the code stitches Telegram to the web visit (P0)."""
+        await self._s.queries.telegram.record_started(
+            self._s.conn, telegram_user_id=telegram_user_id, deep_link_code=deep_link_code,
+            purpose=purpose, now=self._s.clock.now(),
         )  # fmt: skip
-
-    async def confirm_link(self, link_id: UUID) -> None:
-        await self._s.queries.telegram.confirm_link_account(
-            self._s.conn, id=link_id, now=self._s.clock.now()
-        )
-
-    async def account_owner(self, user_id: UUID) -> tuple[str | None, str | None]:
-        """(display name, e-mail) of the account, to tell its owner about a new link."""
-        row = await self._s.queries.telegram.account_owner(self._s.conn, user_id=user_id)
-        return (row["display_name"], row["email"]) if row else (None, None)
 
 
 class TelegramPersonalData:

@@ -26,7 +26,7 @@ class Conversation:
         """True the first time an update arrives; Telegram redelivers on timeouts."""
 
         async def work(uow: UnitOfWork[TelegramDirectory]) -> bool:
-            return await uow.repos.first_delivery_of_update(update_id)
+            return await uow.repos.support.first_delivery_of_update(update_id)
 
         return await in_transaction(self._uow, work)
 
@@ -34,7 +34,7 @@ class Conversation:
         """The answer to the consent prompt, recorded as a ``telegram`` consent."""
 
         async def work(uow: UnitOfWork[TelegramDirectory]) -> bool:
-            return await uow.repos.record_consent(visitor.telegram_user_id, granted)
+            return await uow.repos.accounts.record_consent(visitor.telegram_user_id, granted)
 
         if not await in_transaction(self._uow, work):
             return await self._texts.render("bot.welcome")
@@ -45,7 +45,7 @@ class Conversation:
         """``/stop``: nothing more is sent until the person writes ``/start`` again."""
 
         async def work(uow: UnitOfWork[TelegramDirectory]) -> None:
-            await uow.repos.stop(visitor.telegram_user_id)
+            await uow.repos.accounts.stop(visitor.telegram_user_id)
 
         await in_transaction(self._uow, work)
         logger.info("telegram_stopped")
@@ -61,8 +61,8 @@ class Conversation:
             return await self.help()
 
         async def work(uow: UnitOfWork[TelegramDirectory]) -> dict[str, Any]:
-            await uow.repos.flag_crisis(visitor.telegram_user_id)
-            return await uow.repos.crisis_resources()
+            await uow.repos.support.flag_crisis(visitor.telegram_user_id)
+            return await uow.repos.support.crisis_resources()
 
         resources = await in_transaction(self._uow, work)
         logger.warning("telegram_crisis_flag")

@@ -62,7 +62,7 @@ class DeepLinks:
                 purpose, payload, now=self._clock.now(),
                 user_id=principal.user_id if bound else None,
             )  # fmt: skip
-            return await uow.repos.save_deep_link(link)
+            return await uow.repos.links.save_deep_link(link)
 
         issued = await in_transaction(self._uow, work)
         logger.info("telegram_deep_link_issued", purpose=purpose)
@@ -84,7 +84,7 @@ class DeepLinks:
         )
 
         async def work(uow: UnitOfWork[TelegramDirectory]) -> IssuedLink:
-            return await uow.repos.save_deep_link(link)
+            return await uow.repos.links.save_deep_link(link)
 
         issued = await in_transaction(self._uow, work)
         return self.start_url(issued.code)
@@ -102,7 +102,7 @@ class AccountLinks:
         caller's own account-linking link (404 for any other link, expired or used)."""
 
         async def work(uow: UnitOfWork[TelegramDirectory]) -> LinkPreview:
-            pending = await uow.repos.pending_link(code, principal.user_id)
+            pending = await uow.repos.links.pending_link(code, principal.user_id)
             if pending is None:
                 raise NotFound()
             return LinkPreview(pending.telegram_username, pending.expires_at)
@@ -115,13 +115,13 @@ class AccountLinks:
         account's e-mail is told (so a link made by someone else is noticed)."""
 
         async def work(uow: UnitOfWork[TelegramDirectory]) -> LinkPreview:
-            pending = await uow.repos.pending_link(code, principal.user_id)
+            pending = await uow.repos.links.pending_link(code, principal.user_id)
             if pending is None:
                 raise NotFound()
-            if not await uow.repos.link_user(pending.telegram_user_id, principal.user_id):
+            if not await uow.repos.accounts.link_user(pending.telegram_user_id, principal.user_id):
                 raise NotFound()
-            await uow.repos.confirm_link(pending.id)
-            name, email = await uow.repos.account_owner(principal.user_id)
+            await uow.repos.links.confirm_link(pending.id)
+            name, email = await uow.repos.accounts.account_owner(principal.user_id)
             if email is not None:
                 await uow.notifications.enqueue(
                     NotificationRequest(
@@ -155,6 +155,6 @@ async def linked_user(
     """The user the visitor's Telegram account is linked to, while that user is active."""
 
     async def work(unit: UnitOfWork[TelegramDirectory]) -> UUID | None:
-        return await unit.repos.linked_user(visitor.telegram_user_id)
+        return await unit.repos.accounts.linked_user(visitor.telegram_user_id)
 
     return await in_transaction(uow, work)

@@ -13,9 +13,16 @@ from uuid import UUID
 import structlog
 
 from app.application.crm.leads import join_telegram, lead_for_telegram
+from app.application.crm.ports import LeadDirectory
 from app.application.ports import UnitOfWork
 from app.application.telegram.buttons import CONSENT_BUTTONS
-from app.application.telegram.ports import Reply, TelegramDirectory, UsedLink, Visitor
+from app.application.telegram.ports import (
+    Reply,
+    TelegramAccounts,
+    TelegramDirectory,
+    UsedLink,
+    Visitor,
+)
 from app.application.telegram.texts import BotTexts
 from app.application.transactions import in_transaction
 
@@ -44,21 +51,21 @@ class StartBot:
 
     async def _should_ask_consent(self, visitor: Visitor) -> bool:
         async def work(uow: UnitOfWork[TelegramDirectory]) -> tuple[bool, bool | None]:
-            return await uow.repos.consent_state(visitor.telegram_user_id)
+            return await uow.repos.accounts.consent_state(visitor.telegram_user_id)
 
         known, consent = await in_transaction(self._uow, work)
         return known and consent is not True
 
     async def _start_text(self, visitor: Visitor, code: str | None) -> str:
         async def work(uow: UnitOfWork[TelegramDirectory]) -> UsedLink | None:
-            await uow.repos.remember_account(
+            await uow.repos.accounts.remember_account(
                 visitor.telegram_user_id, visitor.chat_id, visitor.username, visitor.language_code
             )
-            used = await uow.repos.use_deep_link(code) if code else None
+            used = await uow.repos.links.use_deep_link(code) if code else None
             if used is not None and used.purpose == "link_account" and used.user_id is not None:
-                await uow.repos.claim_link(used.id, visitor.telegram_user_id)
-            await lead_of(uow.repos, visitor.telegram_user_id, used)
-            await uow.repos.record_started(
+                await uow.repos.links.claim_link(used.id, visitor.telegram_user_id)
+            await lead_of(uow.repos.accounts, uow.repos.leads, visitor.telegram_user_id, used)
+            await uow.repos.support.record_started(
                 visitor.telegram_user_id, code if used else None, used.purpose if used else None
             )
             return used
@@ -80,21 +87,21 @@ class StartBot:
 
 
 async def lead_of(
-    directory: TelegramDirectory, telegram_user_id: int, link: UsedLink | None
+    accounts: TelegramAccounts, leads: LeadDirectory, telegram_user_id: int, link: UsedLink | None
 ) -> UUID | None:
     """A person who is not a client is a CRM lead: the one the account already has, else
     the one the (single-use) link was made for, else a new one. Each
     ``/start`` adds a P0 ``telegram.started`` event to the lead's timeline."""
-    user_id, lead_id = await directory.owners(telegram_user_id)
+    user_id, lead_id = await accounts.owners(telegram_user_id)
     purpose = link.purpose if link else None
     if lead_id is None:
         if user_id is not None or (link is not None and link.user_id is not None):
             return None  # a client, or a link made for one
         if link is not None and link.lead_id is not None:
             lead_id = link.lead_id
-            await join_telegram(directory.leads, lead_id, telegram_user_id)
+            await join_telegram(leads, lead_id, telegram_user_id)
         else:
-            lead_id = await lead_for_telegram(directory.leads, telegram_user_id, purpose)
-        await directory.attach_lead(telegram_user_id, lead_id)
-    await directory.leads.add_event(lead_id, "telegram.started", {"purpose": purpose})
+            lead_id = await lead_for_telegram(leads, telegram_user_id, purpose)
+        await accounts.attach_lead(telegram_user_id, lead_id)
+    await leads.add_event(lead_id, "telegram.started", {"purpose": purpose})
     return lead_id

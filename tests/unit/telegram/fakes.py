@@ -67,15 +67,8 @@ class Account:
 
 
 @dataclass
-class MemoryTelegramDirectory:
-    leads: MemoryLeadStore = field(default_factory=MemoryLeadStore)
-    accounts: dict[int, Account] = field(default_factory=dict)
-    links: dict[str, StoredLink] = field(default_factory=dict)
-    started: list[tuple[int, str | None, str | None]] = field(default_factory=list)
-    consents: list[tuple[uuid.UUID | None, uuid.UUID | None, bool]] = field(default_factory=list)
-    crisis_flags: int = 0
-    resources: dict[str, Any] = field(default_factory=dict)
-    updates: set[int] = field(default_factory=set)
+class MemoryDeepLinks:
+    rows: dict[str, StoredLink] = field(default_factory=dict)
 
     def add_link(
         self, purpose: str, payload: dict[str, Any] | None = None, *, now: datetime,
@@ -86,82 +79,22 @@ class MemoryTelegramDirectory:
             uuid.uuid4(), new.code, new.purpose, dict(new.payload), new.user_id, new.lead_id,
             new.expires_at,
         )  # fmt: skip
-        self.links[link.code] = link
+        self.rows[link.code] = link
         return link
 
-    async def remember_account(
-        self, telegram_user_id: int, chat_id: int, username: str | None, language_code: str | None
-    ) -> None:
-        account = self.accounts.setdefault(telegram_user_id, Account(chat_id, username))
-        account.chat_id, account.username = chat_id, username
+    async def save_deep_link(self, link: deep_links.NewDeepLink) -> StoredLink:
+        raise NotImplementedError
 
     async def use_deep_link(self, code: str) -> StoredLink | None:
-        link = self.links.get(code)
+        link = self.rows.get(code)
         personal = link is not None and (link.user_id or link.lead_id)
         if link is None or (personal and link.use_count > 0):
             return None
         link.use_count += 1
         return link
 
-    async def owners(self, telegram_user_id: int) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-        account = self.accounts.get(telegram_user_id)
-        return (account.user_id, account.lead_id) if account else (None, None)
-
-    async def attach_lead(self, telegram_user_id: int, lead_id: uuid.UUID) -> None:
-        account = self.accounts[telegram_user_id]
-        account.lead_id = account.lead_id or lead_id
-
-    async def save_deep_link(self, link: deep_links.NewDeepLink) -> StoredLink:
-        raise NotImplementedError
-
-    async def record_started(
-        self, telegram_user_id: int, deep_link_code: str | None, purpose: str | None
-    ) -> None:
-        self.started.append((telegram_user_id, deep_link_code, purpose))
-
-    async def link_user(self, telegram_user_id: int, user_id: uuid.UUID) -> bool:
-        raise NotImplementedError
-
-    async def stop(self, telegram_user_id: int) -> None:
-        account = self.accounts.get(telegram_user_id)
-        if account is None:
-            return
-        account.stopped = True
-        if account.user_id or account.lead_id:
-            self.consents.append((account.user_id, account.lead_id, False))
-
-    async def consent_state(self, telegram_user_id: int) -> tuple[bool, bool | None]:
-        account = self.accounts.get(telegram_user_id)
-        if account is None or not (account.user_id or account.lead_id):
-            return False, None
-        mine = [granted for u, lead, granted in self.consents
-                if (u, lead) == (account.user_id, account.lead_id)]  # fmt: skip
-        return True, mine[-1] if mine else None
-
-    async def flag_crisis(self, telegram_user_id: int) -> None:
-        self.crisis_flags += 1
-
-    async def linked_user(self, telegram_user_id: int) -> uuid.UUID | None:
-        account = self.accounts.get(telegram_user_id)
-        return account.user_id if account else None
-
-    async def crisis_resources(self) -> dict[str, Any]:
-        return self.resources
-
-    async def record_consent(self, telegram_user_id: int, granted: bool) -> bool:
-        account = self.accounts.get(telegram_user_id)
-        if account is None or not (account.user_id or account.lead_id):
-            return False
-        self.consents.append((account.user_id, account.lead_id, granted))
-        return True
-
-    async def first_delivery_of_update(self, update_id: int) -> bool:
-        first = update_id not in self.updates
-        self.updates.add(update_id)
-        return first
-
     async def claim_link(self, link_id: uuid.UUID, telegram_user_id: int) -> None:
-        for link in self.links.values():
+        for link in self.rows.values():
             if link.id == link_id and link.claimed_by is None:
                 link.claimed_by = telegram_user_id
 
@@ -171,8 +104,90 @@ class MemoryTelegramDirectory:
     async def confirm_link(self, link_id: uuid.UUID) -> None:
         raise NotImplementedError
 
+
+@dataclass
+class MemoryTelegramAccounts:
+    rows: dict[int, Account] = field(default_factory=dict)
+    consents: list[tuple[uuid.UUID | None, uuid.UUID | None, bool]] = field(default_factory=list)
+
+    async def remember_account(
+        self, telegram_user_id: int, chat_id: int, username: str | None, language_code: str | None
+    ) -> None:
+        account = self.rows.setdefault(telegram_user_id, Account(chat_id, username))
+        account.chat_id, account.username = chat_id, username
+
+    async def owners(self, telegram_user_id: int) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+        account = self.rows.get(telegram_user_id)
+        return (account.user_id, account.lead_id) if account else (None, None)
+
+    async def attach_lead(self, telegram_user_id: int, lead_id: uuid.UUID) -> None:
+        account = self.rows[telegram_user_id]
+        account.lead_id = account.lead_id or lead_id
+
+    async def link_user(self, telegram_user_id: int, user_id: uuid.UUID) -> bool:
+        raise NotImplementedError
+
+    async def linked_user(self, telegram_user_id: int) -> uuid.UUID | None:
+        account = self.rows.get(telegram_user_id)
+        return account.user_id if account else None
+
+    async def stop(self, telegram_user_id: int) -> None:
+        account = self.rows.get(telegram_user_id)
+        if account is None:
+            return
+        account.stopped = True
+        if account.user_id or account.lead_id:
+            self.consents.append((account.user_id, account.lead_id, False))
+
+    async def consent_state(self, telegram_user_id: int) -> tuple[bool, bool | None]:
+        account = self.rows.get(telegram_user_id)
+        if account is None or not (account.user_id or account.lead_id):
+            return False, None
+        mine = [granted for u, lead, granted in self.consents
+                if (u, lead) == (account.user_id, account.lead_id)]  # fmt: skip
+        return True, mine[-1] if mine else None
+
+    async def record_consent(self, telegram_user_id: int, granted: bool) -> bool:
+        account = self.rows.get(telegram_user_id)
+        if account is None or not (account.user_id or account.lead_id):
+            return False
+        self.consents.append((account.user_id, account.lead_id, granted))
+        return True
+
     async def account_owner(self, user_id: uuid.UUID) -> tuple[str | None, str | None]:
         raise NotImplementedError
+
+
+@dataclass
+class MemoryBotSupport:
+    started: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    crisis_flags: int = 0
+    resources: dict[str, Any] = field(default_factory=dict)
+    updates: set[int] = field(default_factory=set)
+
+    async def first_delivery_of_update(self, update_id: int) -> bool:
+        first = update_id not in self.updates
+        self.updates.add(update_id)
+        return first
+
+    async def flag_crisis(self, telegram_user_id: int) -> None:
+        self.crisis_flags += 1
+
+    async def crisis_resources(self) -> dict[str, Any]:
+        return self.resources
+
+    async def record_started(
+        self, telegram_user_id: int, deep_link_code: str | None, purpose: str | None
+    ) -> None:
+        self.started.append((telegram_user_id, deep_link_code, purpose))
+
+
+@dataclass
+class MemoryTelegramDirectory:
+    leads: MemoryLeadStore = field(default_factory=MemoryLeadStore)
+    links: MemoryDeepLinks = field(default_factory=MemoryDeepLinks)
+    accounts: MemoryTelegramAccounts = field(default_factory=MemoryTelegramAccounts)
+    support: MemoryBotSupport = field(default_factory=MemoryBotSupport)
 
 
 def chat_over(directory: MemoryTelegramDirectory, clock: ManualClock) -> BotChat:

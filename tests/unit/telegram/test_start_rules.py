@@ -52,7 +52,7 @@ def test_a_link_for_a_person_is_short_lived_and_an_unbound_one_is_not() -> None:
 
 async def test_a_first_start_makes_the_accounts_own_lead() -> None:
     accounts = Accounts()
-    lead_id = await lead_of(accounts, 4242, Used("plan", None, None))  # type: ignore[arg-type]
+    lead_id = await lead_of(accounts, accounts.leads, 4242, Used("plan", None, None))  # type: ignore[arg-type]
     assert lead_id is not None
     assert accounts.attached == [(4242, lead_id)]
     assert accounts.leads.rows[lead_id]["source"] == "telegram"
@@ -62,7 +62,7 @@ async def test_a_first_start_makes_the_accounts_own_lead() -> None:
 async def test_a_link_made_for_a_lead_joins_that_lead() -> None:
     accounts = Accounts()
     lead = await accounts.leads.create("booking", deep_links_contact(), (), {})
-    found = await lead_of(accounts, 4242, Used("booking", None, lead.lead_id))  # type: ignore[arg-type]
+    found = await lead_of(accounts, accounts.leads, 4242, Used("booking", None, lead.lead_id))  # type: ignore[arg-type]
     assert found == lead.lead_id
     assert len(accounts.leads.rows) == 1
     assert [i[2] for i in accounts.leads.identities] == ["email", "telegram"]
@@ -70,10 +70,10 @@ async def test_a_link_made_for_a_lead_joins_that_lead() -> None:
 
 async def test_a_client_or_a_link_made_for_one_makes_no_lead() -> None:
     client = Accounts(user_id=uuid.uuid4())
-    assert await lead_of(client, 4242, None) is None  # type: ignore[arg-type]
+    assert await lead_of(client, client.leads, 4242, None) is None  # type: ignore[arg-type]
     stranger = Accounts()
     link = Used("link_account", uuid.uuid4(), None)
-    assert await lead_of(stranger, 4242, link) is None  # type: ignore[arg-type]
+    assert await lead_of(stranger, stranger.leads, 4242, link) is None  # type: ignore[arg-type]
     assert client.leads.rows == {}
     assert stranger.leads.rows == {}
 
@@ -82,7 +82,7 @@ async def test_a_known_lead_only_gets_the_start_event() -> None:
     accounts = Accounts()
     lead = await accounts.leads.create("telegram", deep_links_contact(), (), {})
     accounts.owner = (None, lead.lead_id)
-    assert await lead_of(accounts, 4242, None) == lead.lead_id  # type: ignore[arg-type]
+    assert await lead_of(accounts, accounts.leads, 4242, None) == lead.lead_id  # type: ignore[arg-type]
     assert accounts.attached == []
     assert [e[1] for e in accounts.leads.events] == ["telegram.started"]
 
