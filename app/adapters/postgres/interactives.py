@@ -33,14 +33,22 @@ RESULT = ("interactive_runs", "result_encrypted")
 
 
 class PostgresInteractiveStore:
+    """Interactives' repositories over one session, with the CRM's leads in the same
+    transaction."""
+
     def __init__(self, session: Session, leads: LeadDirectory) -> None:
+        self.runs = PostgresRunStore(session)
+        self.definitions = PostgresDefinitionStore(session)
+        self.leads = leads
+
+
+class PostgresRunStore:
+    """Runs: started, completed (the result encrypted), claimed, tidied; and what a
+    result recommends."""
+
+    def __init__(self, session: Session) -> None:
         self._s = session
         self._q = session.queries.interactives
-        self._leads = leads
-
-    @property
-    def leads(self) -> LeadDirectory:
-        return self._leads
 
     async def published(self) -> list[InteractiveSummary]:
         rows = self._q.list_published(self._s.conn)
@@ -136,6 +144,14 @@ class PostgresInteractiveStore:
         row = await self._s.queries.admin.get_setting(self._s.conn, key="crisis.resources")
         value = row["value"] if row else None
         return value if isinstance(value, dict) else {}
+
+
+class PostgresDefinitionStore:
+    """Definitions and their immutable, numbered versions."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.interactives
 
     async def definitions(self) -> list[Definition]:
         rows = self._q.list_definitions(self._s.conn)

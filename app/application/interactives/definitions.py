@@ -34,7 +34,7 @@ class InteractiveDefinitions:
 
     async def definitions(self, actor: Principal) -> list[Definition]:
         ensure_roles(actor, *EDITORS)
-        return await in_transaction(self._uow, lambda uow: uow.repos.definitions())
+        return await in_transaction(self._uow, lambda uow: uow.repos.definitions.definitions())
 
     async def definition(self, actor: Principal, definition_id: uuid.UUID) -> Definition:
         ensure_roles(actor, *EDITORS)
@@ -51,7 +51,7 @@ class InteractiveDefinitions:
             raise ValidationFailed("unknown interactive type", field="interactive_type")
 
         async def work(uow: InteractivesUoW) -> Definition:
-            definition_id = await uow.repos.add_definition(
+            definition_id = await uow.repos.definitions.add_definition(
                 slug, interactive_type, title, description, topic_code
             )
             await _audit(uow, actor, "interactive.create", definition_id, {"slug": slug})
@@ -68,7 +68,7 @@ class InteractiveDefinitions:
 
         async def work(uow: InteractivesUoW) -> Definition:
             await _definition(uow, definition_id)
-            if not await uow.repos.update_definition(
+            if not await uow.repos.definitions.update_definition(
                 definition_id, version, title, description, topic_code
             ):
                 raise VersionConflict()
@@ -83,7 +83,7 @@ class InteractiveDefinitions:
         stored = msgspec.to_builtins(validate_config(config))
 
         async def work(uow: InteractivesUoW) -> int:
-            number = await uow.repos.add_version(definition_id, stored, actor.user_id)
+            number = await uow.repos.definitions.add_version(definition_id, stored, actor.user_id)
             if number is None:
                 raise NotFound()
             await _audit(uow, actor, "interactive.version_add", definition_id,
@@ -98,7 +98,7 @@ class InteractiveDefinitions:
         ensure_roles(actor, *EDITORS)
 
         async def work(uow: InteractivesUoW) -> DefinitionVersion:
-            found = await uow.repos.version(definition_id, number)
+            found = await uow.repos.definitions.version(definition_id, number)
             if found is None:
                 raise NotFound()
             return found
@@ -110,10 +110,10 @@ class InteractiveDefinitions:
         ensure_roles(actor, *EDITORS)
 
         async def work(uow: InteractivesUoW) -> Definition:
-            found = await uow.repos.version(definition_id, number)
+            found = await uow.repos.definitions.version(definition_id, number)
             if found is None:
                 raise NotFound()
-            await uow.repos.publish(definition_id, found.id)
+            await uow.repos.definitions.publish(definition_id, found.id)
             await _audit(uow, actor, "interactive.publish", definition_id,
                          {"version_no": number})  # fmt: skip
             return await _definition(uow, definition_id)
@@ -127,7 +127,7 @@ class InteractiveDefinitions:
         ensure_roles(actor, *EDITORS)
 
         async def work(uow: InteractivesUoW) -> None:
-            if not await uow.repos.archive(definition_id):
+            if not await uow.repos.definitions.archive(definition_id):
                 raise NotFound()
             await _audit(uow, actor, "interactive.archive", definition_id)
 
@@ -135,7 +135,7 @@ class InteractiveDefinitions:
 
 
 async def _definition(uow: InteractivesUoW, definition_id: uuid.UUID) -> Definition:
-    found = await uow.repos.definition(definition_id)
+    found = await uow.repos.definitions.definition(definition_id)
     if found is None:
         raise NotFound()
     return found

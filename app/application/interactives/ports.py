@@ -189,6 +189,8 @@ class DefinitionVersion(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RunStore(Protocol):
+    """Runs: started, completed, claimed, tidied; what a result recommends."""
+
     async def published(self) -> list[InteractiveSummary]:
         """Newest publication first."""
         ...
@@ -242,13 +244,10 @@ class RunStore(Protocol):
         """The ``crisis.resources`` setting ({} when none is set)."""
         ...
 
-    @property
-    def leads(self) -> LeadDirectory:
-        """The CRM's leads, for someone who leaves a contact after a self-check."""
-        ...
-
 
 class DefinitionStore(Protocol):
+    """Definitions and their immutable versions, as editors write and publish them."""
+
     async def definitions(self) -> list[Definition]: ...
 
     async def definition(self, definition_id: uuid.UUID) -> Definition | None: ...
@@ -282,8 +281,19 @@ class DefinitionStore(Protocol):
     async def archive(self, definition_id: uuid.UUID) -> bool: ...
 
 
-class InteractiveStore(RunStore, DefinitionStore, Protocol):
+class InteractiveStore(Protocol):
     """Everything interactives keep, as one unit of work's repositories."""
+
+    @property
+    def runs(self) -> RunStore: ...
+
+    @property
+    def definitions(self) -> DefinitionStore: ...
+
+    @property
+    def leads(self) -> LeadDirectory:
+        """The CRM's leads, for someone who leaves a contact after a self-check."""
+        ...
 
 
 class DeepLinkIssuer(Protocol):

@@ -87,11 +87,11 @@ class InteractiveRuns:
         self._deep_links = deep_links
 
     async def published(self) -> list[InteractiveSummary]:
-        return await in_transaction(self._uow, lambda uow: uow.repos.published())
+        return await in_transaction(self._uow, lambda uow: uow.repos.runs.published())
 
     async def get(self, slug: str) -> PublicInteractive:
         """A published interactive with its current version's questions."""
-        found = await in_transaction(self._uow, lambda uow: uow.repos.published_one(slug))
+        found = await in_transaction(self._uow, lambda uow: uow.repos.runs.published_one(slug))
         if found is None:
             raise NotFound()
         return PublicInteractive(
@@ -117,14 +117,14 @@ class InteractiveRuns:
         claim_token = new_token() if principal is None else None
 
         async def work(uow: InteractivesUoW) -> uuid.UUID:
-            found = await uow.repos.published_one(slug)
+            found = await uow.repos.runs.published_one(slug)
             if found is None:
                 raise NotFound()
-            run_id = await uow.repos.add_run(
+            run_id = await uow.repos.runs.add_run(
                 found.id, found.version_id, user_id, anonymous_id, metadata,
                 token_hash(claim_token) if claim_token is not None else None,
             )  # fmt: skip
-            await uow.repos.record_event(
+            await uow.repos.runs.record_event(
                 "interactive.started", user_id, anonymous_id, {"interactive": slug}
             )
             return run_id
@@ -154,19 +154,20 @@ class InteractiveRuns:
                 raise ConsentRequired("The personal_data consent is required to leave a contact.")
 
         async def work(uow: InteractivesUoW) -> _Completed:
-            run = await uow.repos.lock_run(run_id)
+            runs = uow.repos.runs
+            run = await runs.lock_run(run_id)
             if run is None or not run.belongs_to(user_id, anonymous_id):
                 raise NotFound()
             if run.status != "in_progress":
                 raise InvalidState(f"This run is {run.status}; start a new one.")
             outcome = score(run.config, answers)
             elapsed = self._clock.now() - run.started_at
-            await uow.repos.complete_run(run_id, outcome, max(0, elapsed // _MS))
-            await uow.repos.record_event(
+            await runs.complete_run(run_id, outcome, max(0, elapsed // _MS))
+            await runs.record_event(
                 "interactive.completed", run.user_id, run.anonymous_id, {"interactive": run.slug}
             )
             wanted = run.config.recommendations.get(outcome.result)
-            content, services = await uow.repos.recommended(
+            content, services = await runs.recommended(
                 wanted.content if wanted else (), wanted.services if wanted else ()
             )
             lead_id = (
@@ -176,7 +177,7 @@ class InteractiveRuns:
             )
             return _Completed(
                 slug=run.slug, outcome=outcome, content=content, services=services,
-                resources=await uow.repos.crisis_resources() if outcome.crisis_triggered else {},
+                resources=await runs.crisis_resources() if outcome.crisis_triggered else {},
                 purpose=wanted.telegram_purpose if wanted else None, lead_id=lead_id,
             )  # fmt: skip
 
@@ -209,7 +210,7 @@ class InteractiveRuns:
         hashes = sorted({token_hash(token) for token in claim_tokens})
 
         async def work(uow: InteractivesUoW) -> int:
-            return await uow.repos.claim(principal.user_id, anonymous_id, hashes)
+            return await uow.repos.runs.claim(principal.user_id, anonymous_id, hashes)
 
         claimed = await in_transaction(self._uow, work) if hashes else 0
         if not claimed:
@@ -218,4 +219,6 @@ class InteractiveRuns:
         return claimed
 
     async def runs_of(self, principal: Principal) -> list[MyRun]:
-        return await in_transaction(self._uow, lambda uow: uow.repos.runs_of(principal.user_id))
+        return await in_transaction(
+            self._uow, lambda uow: uow.repos.runs.runs_of(principal.user_id)
+        )

@@ -50,7 +50,7 @@ class InteractiveService:
         """Job: runs not completed within a day are marked abandoned."""
 
         async def work(uow: InteractivesUoW) -> int:
-            return await uow.repos.abandon(now - ABANDON_AFTER)
+            return await uow.repos.runs.abandon(now - ABANDON_AFTER)
 
         count = await in_transaction(self._uow, work)
         if count:
@@ -62,7 +62,7 @@ class InteractiveService:
         a batch per transaction, until none is left."""
 
         async def work(uow: InteractivesUoW) -> int:
-            return await uow.repos.seal_legacy_results(SEAL_BATCH)
+            return await uow.repos.runs.seal_legacy_results(SEAL_BATCH)
 
         total = 0
         while (sealed := await in_transaction(self._uow, work)) > 0:

@@ -66,13 +66,18 @@ class InteractivesState:
 class FakeInteractiveStore:
     def __init__(self, state: InteractivesState, clock: ManualClock) -> None:
         self._state = state
-        self._clock = clock
+        self.runs = FakeRunStore(state, clock)
+        self.definitions = FakeDefinitionStore(state, clock)
 
     @property
     def leads(self) -> LeadDirectory:
         return self._state.leads
 
-    # --- runs --------------------------------------------------------------------------
+
+class FakeRunStore:
+    def __init__(self, state: InteractivesState, clock: ManualClock) -> None:
+        self._state = state
+        self._clock = clock
 
     def _published(self) -> list[Definition]:
         return [d for d in self._state.definitions.values() if d.status == "published"]
@@ -186,7 +191,11 @@ class FakeInteractiveStore:
     async def crisis_resources(self) -> dict[str, Any]:
         return dict(self._state.crisis_resources)
 
-    # --- definitions -------------------------------------------------------------------
+
+class FakeDefinitionStore:
+    def __init__(self, state: InteractivesState, clock: ManualClock) -> None:
+        self._state = state
+        self._clock = clock
 
     async def definitions(self) -> list[Definition]:
         return sorted(self._state.definitions.values(), key=lambda d: d.updated_at, reverse=True)
