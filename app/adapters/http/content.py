@@ -417,7 +417,8 @@ def _fields(data: ItemIn | ItemPatch) -> ItemFields:
 
 
 class AdminContentController(Controller):
-    """Owner and editor only (checked in each use case, audited)."""
+    """Content items and their workflow (draft, review, published, archived), versions
+    and attached media. Owner and editor only (checked in each use case, audited)."""
 
     path = "/api/v1/admin"
     tags = ["admin: content"]  # noqa: RUF012
@@ -531,6 +532,15 @@ class AdminContentController(Controller):
             await content.editorial.set_media(principal, item_id, uses, _if_match(if_match))
         )
 
+
+class AdminTaxonomyController(Controller):
+    """Topics, tags, collections and the glossary. Owner and editor only (checked in
+    each use case, audited)."""
+
+    path = "/api/v1/admin"
+    tags = ["admin: content"]  # noqa: RUF012
+    cache_control = NO_STORE
+
     @post("/topics", status_code=HTTP_204_NO_CONTENT, summary="Add a topic")
     async def add_topic(
         self, data: JSONBody[TopicIn], principal: NamedDependency[Principal],
@@ -563,27 +573,6 @@ class AdminContentController(Controller):
     ) -> None:  # fmt: skip
         await content.taxonomy.delete_tag(principal, slug)
 
-    @post("/media", summary="Register a media asset (metadata only)")
-    async def add_media(
-        self, data: JSONBody[MediaIn], principal: NamedDependency[Principal],
-        content: NamedDependency[ContentService],
-    ) -> Created:  # fmt: skip
-        media = NewMedia(
-            kind=data.kind, storage_key=data.storage_key, url=data.url,
-            mime_type=data.mime_type, size_bytes=data.size_bytes, width=data.width,
-            height=data.height, alt_text=data.alt_text,
-        )  # fmt: skip
-        return Created(await content.media.add_media(principal, media))
-
-    @get("/media", summary="Media assets")
-    async def list_media(
-        self, principal: NamedDependency[Principal], content: NamedDependency[ContentService],
-        limit: Limit = 50,
-        after: Annotated[uuid.UUID | None, QueryParameter(name="after")] = None,
-    ) -> MediaAssetsOut:  # fmt: skip
-        assets = await content.media.list_media(principal, after, limit)
-        return MediaAssetsOut(as_response(assets, list[MediaAssetOut]))
-
     @put("/collections/{slug:str}", status_code=HTTP_204_NO_CONTENT,
          summary="Create or replace a collection and its ordered items")  # fmt: skip
     async def put_collection(
@@ -606,4 +595,39 @@ class AdminContentController(Controller):
         )  # fmt: skip
 
 
-CONTENT_CONTROLLERS = [PublicContentController, AdminContentController]
+class AdminMediaController(Controller):
+    """The media library (metadata only). Owner and editor only (checked in each use
+    case, audited)."""
+
+    path = "/api/v1/admin"
+    tags = ["admin: content"]  # noqa: RUF012
+    cache_control = NO_STORE
+
+    @post("/media", summary="Register a media asset (metadata only)")
+    async def add_media(
+        self, data: JSONBody[MediaIn], principal: NamedDependency[Principal],
+        content: NamedDependency[ContentService],
+    ) -> Created:  # fmt: skip
+        media = NewMedia(
+            kind=data.kind, storage_key=data.storage_key, url=data.url,
+            mime_type=data.mime_type, size_bytes=data.size_bytes, width=data.width,
+            height=data.height, alt_text=data.alt_text,
+        )  # fmt: skip
+        return Created(await content.media.add_media(principal, media))
+
+    @get("/media", summary="Media assets")
+    async def list_media(
+        self, principal: NamedDependency[Principal], content: NamedDependency[ContentService],
+        limit: Limit = 50,
+        after: Annotated[uuid.UUID | None, QueryParameter(name="after")] = None,
+    ) -> MediaAssetsOut:  # fmt: skip
+        assets = await content.media.list_media(principal, after, limit)
+        return MediaAssetsOut(as_response(assets, list[MediaAssetOut]))
+
+
+CONTENT_CONTROLLERS = [
+    PublicContentController,
+    AdminContentController,
+    AdminTaxonomyController,
+    AdminMediaController,
+]
