@@ -87,20 +87,31 @@ def test_db_status_reports_pending_then_current(empty_database_url: str) -> None
     assert f"{len(migration_ids(MIGRATIONS))} applied, 0 pending" in after.stdout
 
 
-def test_two_concurrent_migrate_runs_apply_each_migration_once(empty_database_url: str) -> None:
+def test_two_concurrent_migrate_runs_apply_each_migration_once(
+    empty_database_url: str, tmp_path: Path
+) -> None:
     env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": empty_database_url}
+    # Output goes to files, not pipes: a pipe read only after the other process ends
+    # fills up with the migrator's log and blocks it mid-migration while it holds the lock.
+    logs = [(tmp_path / f"run{i}.out").open("w+") for i in range(2)]
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "app", "migrate"],
             env=env,
             cwd=PROJECT_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             text=True,
         )
-        for _ in range(2)
+        for log in logs
     ]
-    outputs = [run.communicate(timeout=180) for run in runs]
+    for run in runs:
+        run.wait(timeout=180)
+    outputs = []
+    for log in logs:
+        log.seek(0)
+        outputs.append(log.read()[-4000:])
+        log.close()
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert _applied_rows(empty_database_url) == sorted(migration_ids(MIGRATIONS))
     with psycopg.connect(empty_database_url) as conn:
