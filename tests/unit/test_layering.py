@@ -139,3 +139,30 @@ def test_the_checks_can_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert len(domain_violations(modules("domain"))) == 2
     assert len(application_violations(modules("application"))) == 4
     assert len(adapter_violations(modules("adapters"))) == 1
+
+
+def _runs_a_query(node: ast.AST) -> bool:
+    """``<anything>.queries.<context>.<name>(...)``, or a connection taken from ``.pool``."""
+    if isinstance(node, ast.Attribute) and node.attr == "pool":
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    chain, target = [], node.func
+    while isinstance(target, ast.Attribute):
+        chain.append(target.attr)
+        target = target.value
+    return "queries" in chain[1:]
+
+
+def test_the_composition_root_runs_no_sql() -> None:
+    """The root wires; repositories run queries (a purge job calls a repository). Handing
+    the catalogue to an adapter (the outbox's LISTEN) is wiring, not a query."""
+    found = [
+        f"{path.relative_to(APP.parent)}:{node.lineno}"
+        for path in [*modules("composition"), APP / "bootstrap.py"]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if _runs_a_query(node)
+    ]
+    assert found == []
+    sample = "async def job(db):\n    await db.queries.events.purge(conn, before=1)\n"
+    assert [n for n in ast.walk(ast.parse(sample)) if _runs_a_query(n)]

@@ -23,7 +23,7 @@ closures and the parameters of constructors and functions, and reports
 Shapes followed today: ``self._q.<query>(...)`` with ``self._q = session.queries.<ctx>``
 or ``database.queries.<ctx>`` set in ``__init__``, ``self._s.queries.<ctx>.<query>``,
 ``self.queries.<ctx>``/``self._db.queries.<ctx>``, a local ``q = database.queries.<ctx>``
-(also by tuple assignment), a closure over ``queries = core.database.queries.<ctx>``,
+(also by tuple assignment), a closure over ``queries = <database>.queries.<ctx>``,
 and the catalogue or a context handed to a constructor (``OutboxWakeup``, ``_Run``).
 """
 
