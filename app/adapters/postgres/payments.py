@@ -113,6 +113,24 @@ class PostgresPaymentStore:
             now=self._s.clock.now(),
         )  # fmt: skip
 
+    async def link_request(self, payment_id: uuid.UUID) -> LinkRequest | None:
+        row = await self._q.payment_for_link(self._s.conn, id=payment_id)
+        return LinkRequest(_payment(row), row["service_title"], row["email"]) if row else None
+
+    async def stale_open(self, before: datetime, limit: int) -> list[Payment]:
+        rows = self._q.stale_open_payments(self._s.conn, before=before, limit=limit)
+        return [_payment(r) async for r in rows]
+
+    async def list(self, status: str | None, limit: int) -> list[PaymentLine]:
+        rows = self._q.list_payments(self._s.conn, status=status, limit=limit)
+        return [_line(r) async for r in rows]
+
+
+class PostgresRefundStore:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.payments
+
     async def refunded(self, payment_id: uuid.UUID) -> Money:
         row = await self._q.refunded_total(self._s.conn, payment_id=payment_id)
         return Money(row["refunded"], row["currency"]) if row else Money.zero()
@@ -137,14 +155,6 @@ class PostgresPaymentStore:
             status=refund.status.value, now=self._s.clock.now(),
         )  # fmt: skip
 
-    async def link_request(self, payment_id: uuid.UUID) -> LinkRequest | None:
-        row = await self._q.payment_for_link(self._s.conn, id=payment_id)
-        return LinkRequest(_payment(row), row["service_title"], row["email"]) if row else None
-
-    async def stale_open(self, before: datetime, limit: int) -> list[Payment]:
-        rows = self._q.stale_open_payments(self._s.conn, before=before, limit=limit)
-        return [_payment(r) async for r in rows]
-
     async def stale_refunds(self, before: datetime, limit: int) -> list[Refund]:
         rows = self._q.stale_pending_refunds(self._s.conn, before=before, limit=limit)
         return [_refund(r) async for r in rows]
@@ -156,10 +166,6 @@ class PostgresPaymentStore:
     async def unrequested_refunds(self, before: datetime, limit: int) -> list[RefundToRequest]:
         rows = self._q.unrequested_refunds(self._s.conn, before=before, limit=limit)
         return [_to_request(r) async for r in rows]
-
-    async def list(self, status: str | None, limit: int) -> list[PaymentLine]:
-        rows = self._q.list_payments(self._s.conn, status=status, limit=limit)
-        return [_line(r) async for r in rows]
 
 
 class PostgresNotificationLog:
@@ -186,6 +192,7 @@ class PostgresPaymentsRepos:
 
     def __init__(self, session: Session, appointments: AppointmentStore) -> None:
         self.payments = PostgresPaymentStore(session)
+        self.refunds = PostgresRefundStore(session)
         self.notifications = PostgresNotificationLog(session)
         self.appointments = appointments
 
@@ -199,6 +206,7 @@ class PostgresBookingPayments:
 
     def __init__(self, session: Session, public_base_url: str, provider: str = SANDBOX) -> None:
         self._store = PostgresPaymentStore(session)
+        self._refunds = PostgresRefundStore(session)
         self._s = session
         self._base = public_base_url
         self._provider = provider
@@ -219,7 +227,7 @@ class PostgresBookingPayments:
     async def refund(self, appointment_id: uuid.UUID, amount: Money, reason: str) -> None:
         payment = await self._store.succeeded_for(appointment_id)
         if payment is not None:
-            await self._store.add_refund(payment.request_refund(amount, reason))
+            await self._refunds.add_refund(payment.request_refund(amount, reason))
 
     async def open_payment(self, appointment_id: uuid.UUID) -> tuple[uuid.UUID, str] | None:
         payment = await self._store.open_for(appointment_id)

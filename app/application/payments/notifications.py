@@ -98,10 +98,9 @@ class PaymentNotifications:
 
     @staticmethod
     async def _is_ours(uow: PaymentsUoW, event: str, object_id: str) -> bool:
-        payments = uow.repos.payments
         if _is_refund(event):
-            return await payments.refund_by_provider_id(object_id) is not None
-        return await payments.by_provider_id(object_id) is not None
+            return await uow.repos.refunds.refund_by_provider_id(object_id) is not None
+        return await uow.repos.payments.by_provider_id(object_id) is not None
 
     async def process(self, notification: PaymentNotificationReceived) -> None:
         """Worker: fetch the object from the API, verify it, apply forward-only changes."""
@@ -115,12 +114,12 @@ class PaymentNotifications:
             async def apply(uow: PaymentsUoW) -> str:
                 if refund.id != object_id or refund.status is not RefundStatus.SUCCEEDED:
                     return "ignored_status_mismatch"
-                ours = await uow.repos.payments.refund_by_provider_id(object_id)
+                ours = await uow.repos.refunds.refund_by_provider_id(object_id)
                 if ours is None:
                     return "ignored_unknown_refund"
                 if not ours.finish(RefundStatus.SUCCEEDED):
                     return "ignored_stale"
-                await uow.repos.payments.save_refund(ours)
+                await uow.repos.refunds.save_refund(ours)
                 return "refund_succeeded"
 
         else:

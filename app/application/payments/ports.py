@@ -1,4 +1,4 @@
-"""What the payments use cases need: the payments store, the log of provider
+"""What the payments use cases need: the payments and refunds stores, the log of provider
 notifications, the appointments a payment settles, and the provider's API, which
 answers in typed objects (its adapter translates the provider's JSON)."""
 
@@ -116,6 +116,18 @@ class PaymentStore(Protocol):
         """Store a changed payment (``VersionConflict`` if someone else changed it)."""
         ...
 
+    async def link_request(self, payment_id: uuid.UUID) -> LinkRequest | None: ...
+
+    async def stale_open(self, before: datetime, limit: int) -> list[Payment]:
+        """Provider payments still open that started before ``before``."""
+        ...
+
+    async def list(self, status: str | None, limit: int) -> list[PaymentLine]:
+        """Newest first; only those in ``status`` when it is given."""
+        ...
+
+
+class RefundStore(Protocol):
     async def refunded(self, payment_id: uuid.UUID) -> Money:
         """What was refunded of the payment so far (refunds not canceled)."""
         ...
@@ -126,12 +138,6 @@ class PaymentStore(Protocol):
 
     async def save_refund(self, refund: Refund) -> None:
         """Store the provider's id and status of a refund that was pending."""
-        ...
-
-    async def link_request(self, payment_id: uuid.UUID) -> LinkRequest | None: ...
-
-    async def stale_open(self, before: datetime, limit: int) -> list[Payment]:
-        """Provider payments still open that started before ``before``."""
         ...
 
     async def stale_refunds(self, before: datetime, limit: int) -> list[Refund]:
@@ -145,10 +151,6 @@ class PaymentStore(Protocol):
     async def unrequested_refunds(self, before: datetime, limit: int) -> list[RefundToRequest]:
         """Refunds of provider payments recorded before ``before`` and never requested
         (the handler that should have asked failed, or nothing was there to ask)."""
-        ...
-
-    async def list(self, status: str | None, limit: int) -> list[PaymentLine]:
-        """Newest first; only those in ``status`` when it is given."""
         ...
 
 
@@ -171,6 +173,9 @@ class AppointmentStore(Protocol):
 class PaymentsRepos(Protocol):
     @property
     def payments(self) -> PaymentStore: ...
+
+    @property
+    def refunds(self) -> RefundStore: ...
 
     @property
     def notifications(self) -> NotificationLog: ...

@@ -77,7 +77,7 @@ class Reconciliation:
 
     async def _poll_refunds(self, before: datetime) -> int:
         async def stale(uow: PaymentsUoW) -> list[Refund]:
-            return await uow.repos.payments.stale_refunds(before, BATCH)
+            return await uow.repos.refunds.stale_refunds(before, BATCH)
 
         settled = 0
         for refund in await in_transaction(self._uow, stale):
@@ -88,7 +88,7 @@ class Reconciliation:
                 continue
 
             async def record(uow: PaymentsUoW, finished: Refund = refund) -> None:
-                await uow.repos.payments.save_refund(finished)
+                await uow.repos.refunds.save_refund(finished)
 
             await in_transaction(self._uow, record)
             settled += 1
@@ -96,6 +96,6 @@ class Reconciliation:
 
     async def _request_refunds(self, before: datetime) -> None:
         async def unrequested(uow: PaymentsUoW) -> list[RefundToRequest]:
-            return await uow.repos.payments.unrequested_refunds(before, BATCH)
+            return await uow.repos.refunds.unrequested_refunds(before, BATCH)
 
         await self._refunds.request(await in_transaction(self._uow, unrequested))

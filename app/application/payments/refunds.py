@@ -44,7 +44,7 @@ class RefundRequests:
         """Ask the provider for the appointment's refunds it was not asked for yet."""
 
         async def pending(uow: PaymentsUoW) -> list[RefundToRequest]:
-            return await uow.repos.payments.refunds_to_request(appointment_id)
+            return await uow.repos.refunds.refunds_to_request(appointment_id)
 
         if self._gateway is not None:
             await self.request(await in_transaction(self._uow, pending))
@@ -60,7 +60,7 @@ class RefundRequests:
             refund.accepted(created.id, created.status or RefundStatus.PENDING)
 
             async def record(uow: PaymentsUoW, accepted: RefundToRequest = wanted) -> None:
-                await uow.repos.payments.save_refund(accepted.refund)
+                await uow.repos.refunds.save_refund(accepted.refund)
 
             await in_transaction(self._uow, record)
 
@@ -88,9 +88,9 @@ class StaffPayments:
             payment = await uow.repos.payments.lock(payment_id)
             if payment is None:
                 raise NotFound()
-            refunded = await uow.repos.payments.refunded(payment_id)
+            refunded = await uow.repos.refunds.refunded(payment_id)
             refund = payment.refund_at_most_left(amount, STAFF_DECISION, refunded=refunded)
-            await uow.repos.payments.add_refund(refund)
+            await uow.repos.refunds.add_refund(refund)
             await audit_action(uow, actor, "payment.refund", "payment", str(payment_id),
                                {"amount": str(amount)})  # fmt: skip
             return payment.appointment_id

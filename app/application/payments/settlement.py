@@ -51,5 +51,5 @@ async def settle_appointment(uow: PaymentsUoW, payment: Payment, now: datetime) 
     if settlement in (Settlement.CONFIRM, Settlement.RELEASE):
         await uow.repos.appointments.save(appointment)
     elif settlement is Settlement.REFUND_IN_FULL:
-        await uow.repos.payments.add_refund(payment.request_refund(payment.amount, HOLD_EXPIRED))
+        await uow.repos.refunds.add_refund(payment.request_refund(payment.amount, HOLD_EXPIRED))
     return settlement

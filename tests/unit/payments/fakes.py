@@ -1,6 +1,6 @@
-"""In-memory fakes of the payments ports: a store that keeps copies (so a change that
-is not saved is lost, as in the database), the notification log, the appointments and
-a provider whose answers a test sets."""
+"""In-memory fakes of the payments ports: stores of payments and refunds that keep
+copies (so a change that is not saved is lost, as in the database), the notification
+log, the appointments and a provider whose answers a test sets."""
 
 from __future__ import annotations
 
@@ -47,40 +47,17 @@ class Clock:
         self.current += timedelta(**delta)
 
 
-class FakePaymentStore:
+class FakeRefundStore:
+    """The refunds; it sees the payments they belong to (the payment store shares them)."""
+
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self.payments: dict[uuid.UUID, Payment] = {}
-        self.created_at: dict[uuid.UUID, datetime] = {}
         self.refunds: dict[uuid.UUID, Refund] = {}
         self.refund_times: dict[uuid.UUID, tuple[datetime, datetime]] = {}  # created, updated
-        self.customer_email: str | None = "c@example.org"
-
-    def stored(self, payment_id: uuid.UUID) -> Payment:
-        return copy.deepcopy(self.payments[payment_id])
 
     def refunds_of(self, payment_id: uuid.UUID) -> list[Refund]:
         return [copy.deepcopy(r) for r in self.refunds.values() if r.payment_id == payment_id]
-
-    async def add(self, payment: Payment) -> None:
-        self.payments[payment.id] = copy.deepcopy(payment)
-        self.created_at[payment.id] = self._clock.now()
-
-    async def lock(self, payment_id: uuid.UUID) -> Payment | None:
-        found = self.payments.get(payment_id)
-        return copy.deepcopy(found) if found else None
-
-    async def by_provider_id(self, provider_payment_id: str) -> Payment | None:
-        for payment in self.payments.values():
-            if payment.provider_payment_id == provider_payment_id:
-                return copy.deepcopy(payment)
-        return None
-
-    async def save(self, payment: Payment) -> None:
-        if self.payments[payment.id].version != payment.version:
-            raise VersionConflict()
-        payment.version += 1
-        self.payments[payment.id] = copy.deepcopy(payment)
 
     async def refunded(self, payment_id: uuid.UUID) -> Money:
         total = Money.zero(self.payments[payment_id].amount.currency)
@@ -103,17 +80,6 @@ class FakePaymentStore:
         if self.refunds[refund.id].status is RefundStatus.PENDING:
             self.refunds[refund.id] = copy.deepcopy(refund)
             self.refund_times[refund.id] = (self.refund_times[refund.id][0], self._clock.now())
-
-    async def link_request(self, payment_id: uuid.UUID) -> LinkRequest | None:
-        payment = await self.lock(payment_id)
-        return LinkRequest(payment, "Консультация", self.customer_email) if payment else None
-
-    async def stale_open(self, before: datetime, limit: int) -> list[Payment]:
-        return [
-            copy.deepcopy(p) for p in self.payments.values()
-            if p.provider == "yookassa" and p.status in PROVIDER_OPEN
-            and self.created_at[p.id] < before
-        ][:limit]  # fmt: skip
 
     async def stale_refunds(self, before: datetime, limit: int) -> list[Refund]:
         return [
@@ -143,14 +109,58 @@ class FakePaymentStore:
         old = [r for r in self.refunds.values() if self.refund_times[r.id][0] < before]
         return self._to_request(old)[:limit]
 
+
+class FakePaymentStore:
+    def __init__(self, clock: Clock, refunds: FakeRefundStore) -> None:
+        self._clock = clock
+        self._refunds = refunds
+        self.payments = refunds.payments
+        self.created_at: dict[uuid.UUID, datetime] = {}
+        self.customer_email: str | None = "c@example.org"
+
+    def stored(self, payment_id: uuid.UUID) -> Payment:
+        return copy.deepcopy(self.payments[payment_id])
+
+    async def add(self, payment: Payment) -> None:
+        self.payments[payment.id] = copy.deepcopy(payment)
+        self.created_at[payment.id] = self._clock.now()
+
+    async def lock(self, payment_id: uuid.UUID) -> Payment | None:
+        found = self.payments.get(payment_id)
+        return copy.deepcopy(found) if found else None
+
+    async def by_provider_id(self, provider_payment_id: str) -> Payment | None:
+        for payment in self.payments.values():
+            if payment.provider_payment_id == provider_payment_id:
+                return copy.deepcopy(payment)
+        return None
+
+    async def save(self, payment: Payment) -> None:
+        if self.payments[payment.id].version != payment.version:
+            raise VersionConflict()
+        payment.version += 1
+        self.payments[payment.id] = copy.deepcopy(payment)
+
+    async def link_request(self, payment_id: uuid.UUID) -> LinkRequest | None:
+        payment = await self.lock(payment_id)
+        return LinkRequest(payment, "Консультация", self.customer_email) if payment else None
+
+    async def stale_open(self, before: datetime, limit: int) -> list[Payment]:
+        return [
+            copy.deepcopy(p) for p in self.payments.values()
+            if p.provider == "yookassa" and p.status in PROVIDER_OPEN
+            and self.created_at[p.id] < before
+        ][:limit]  # fmt: skip
+
     async def list(self, status: str | None, limit: int) -> list[PaymentLine]:
         lines = []
         for p in self.payments.values():
             if status is None or p.status == status:
                 line = PaymentLine(
                     id=p.id, appointment_id=p.appointment_id, kind=p.kind, amount=p.amount,
-                    refunded=await self.refunded(p.id), provider=p.provider, status=p.status,
-                    created_at=self.created_at[p.id], confirmed_at=p.confirmed_at,
+                    refunded=await self._refunds.refunded(p.id), provider=p.provider,
+                    status=p.status, created_at=self.created_at[p.id],
+                    confirmed_at=p.confirmed_at,
                 )  # fmt: skip
                 lines.append(line)
         return lines[:limit]
@@ -190,6 +200,7 @@ class FakeAppointments:
 @dataclass
 class Repos:
     payments: FakePaymentStore
+    refunds: FakeRefundStore
     notifications: FakeNotificationLog = field(default_factory=FakeNotificationLog)
     appointments: FakeAppointments = field(default_factory=FakeAppointments)
 
@@ -258,7 +269,8 @@ class World:
     bus: InMemoryEventBus = field(default_factory=lambda: InMemoryEventBus(EventHandlers()))
 
     def __post_init__(self) -> None:
-        self.repos = Repos(FakePaymentStore(self.clock))
+        refunds = FakeRefundStore(self.clock)
+        self.repos = Repos(FakePaymentStore(self.clock, refunds), refunds)
 
     def uow(self) -> PaymentsUoW:
         repos: PaymentsRepos = self.repos

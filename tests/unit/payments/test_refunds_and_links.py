@@ -67,7 +67,7 @@ async def test_staff_refund_at_most_what_is_left_audited_and_requested(world: Wo
     with pytest.raises(ValidationFailed, match=r"at most 500\.00"):
         await staff.refund(OWNER, payment.id, Money.of("600"))
     await staff.refund(OWNER, payment.id, Money.of("500"))
-    refunds = world.repos.payments.refunds_of(payment.id)
+    refunds = world.repos.refunds.refunds_of(payment.id)
     assert sorted(str(r.amount) for r in refunds) == ["3000.00", "500.00"]
     assert {r.reason for r in refunds} == {"staff_decision"}
     assert [str(o.amount) for o in world.gateway.refund_orders] == ["3000.00", "500.00"]
@@ -82,10 +82,10 @@ async def test_a_canceled_refund_gives_its_amount_back_to_refund(world: World) -
     payment = await paid(world)
     refund = payment.request_refund(Money.of("3500"), "cancellation_policy")
     refund.finish(RefundStatus.CANCELED)
-    await world.repos.payments.add_refund(refund)
+    await world.repos.refunds.add_refund(refund)
     staff = StaffPayments(world.uow, RefundRequests(world.uow, None))
     await staff.refund(OWNER, payment.id, Money.of("3500"))
-    assert len(world.repos.payments.refunds_of(payment.id)) == 2
+    assert len(world.repos.refunds.refunds_of(payment.id)) == 2
 
 
 async def test_staff_refund_rules(world: World) -> None:
@@ -100,7 +100,7 @@ async def test_staff_refund_rules(world: World) -> None:
         await staff.refund(OWNER, uuid.uuid4(), Money.of("1"))
     with pytest.raises(InvalidState):
         await staff.refund(OWNER, open_payment.id, Money.of("1"))
-    assert world.repos.payments.refunds == {}
+    assert world.repos.refunds.refunds == {}
     assert world.gateway.refund_orders == []
 
 
@@ -111,14 +111,14 @@ async def test_a_sandbox_refund_succeeds_at_once_and_the_provider_is_not_asked(
     await StaffPayments(world.uow, RefundRequests(world.uow, world.gateway)).refund(
         OWNER, payment.id, Money.of("100")
     )
-    (refund,) = world.repos.payments.refunds_of(payment.id)
+    (refund,) = world.repos.refunds.refunds_of(payment.id)
     assert refund.status is RefundStatus.SUCCEEDED
     assert world.gateway.refund_orders == []
 
 
 async def test_a_cancellation_asks_for_its_refunds_once(world: World) -> None:
     payment = await paid(world)
-    await world.repos.payments.add_refund(
+    await world.repos.refunds.add_refund(
         payment.request_refund(Money.of("1750"), "cancellation_policy")
     )
     world.gateway.refund_status = RefundStatus.SUCCEEDED
@@ -132,7 +132,7 @@ async def test_a_cancellation_asks_for_its_refunds_once(world: World) -> None:
     await requests.on_canceled(event)  # redelivered
     (order,) = world.gateway.refund_orders
     assert str(order.amount) == "1750.00"
-    (refund,) = world.repos.payments.refunds_of(payment.id)
+    (refund,) = world.repos.refunds.refunds_of(payment.id)
     assert (refund.status, refund.provider_refund_id) == (
         RefundStatus.SUCCEEDED, f"rf-{order.idempotence_key.hex[:8]}",
     )  # fmt: skip

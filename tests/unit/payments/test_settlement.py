@@ -110,7 +110,7 @@ async def test_a_payment_that_succeeds_in_time_confirms_the_appointment(world: W
     assert world.repos.notifications.outcome("payment.succeeded", "yk-0001") == (
         "payment_succeeded"
     )
-    assert world.repos.payments.refunds == {}
+    assert world.repos.refunds.refunds == {}
 
 
 async def test_a_payment_that_succeeds_after_the_hold_lapsed_is_refunded_in_full(
@@ -124,7 +124,7 @@ async def test_a_payment_that_succeeds_after_the_hold_lapsed_is_refunded_in_full
     await deliver(world, "payment.succeeded")
     assert world.repos.payments.stored(payment.id).status is PaymentStatus.SUCCEEDED
     assert appointment_status(world, payment) is AppointmentStatus.CANCELED
-    (refund,) = world.repos.payments.refunds_of(payment.id)
+    (refund,) = world.repos.refunds.refunds_of(payment.id)
     assert (refund.amount, refund.reason, refund.status) == (
         payment.amount, "hold_expired", RefundStatus.PENDING,
     )  # fmt: skip
@@ -243,10 +243,10 @@ async def test_a_refund_succeeds_once(world: World) -> None:
     _, payment = await world.hold()
     refund = world.repos.payments.stored(payment.id).request_refund(payment.amount, "x")
     refund.accepted("rf-1", RefundStatus.PENDING)
-    await world.repos.payments.add_refund(refund)
+    await world.repos.refunds.add_refund(refund)
     world.gateway.refunds["rf-1"] = ProviderRefund("rf-1", RefundStatus.SUCCEEDED)
     await deliver(world, "refund.succeeded", "rf-1")
-    assert world.repos.payments.refunds[refund.id].status is RefundStatus.SUCCEEDED
+    assert world.repos.refunds.refunds[refund.id].status is RefundStatus.SUCCEEDED
     assert world.repos.notifications.outcome("refund.succeeded", "rf-1") == "refund_succeeded"
     world.repos.notifications.records.clear()  # YooKassa sends it again after all
     assert await deliver(world, "refund.succeeded", "rf-1") == "recorded"
@@ -274,18 +274,18 @@ async def test_reconciliation_polls_refunds_the_provider_has_not_finished(world:
     await deliver(world, "payment.succeeded")
     world.gateway.refund_status = RefundStatus.PENDING
     refund = world.repos.payments.stored(payment.id).request_refund(payment.amount, "x")
-    await world.repos.payments.add_refund(refund)
+    await world.repos.refunds.add_refund(refund)
     requests = RefundRequests(world.uow, world.gateway)
     await requests.request_for(payment.appointment_id)
     (order,) = world.gateway.refund_orders
-    provider_id = world.repos.payments.refunds[refund.id].provider_refund_id
+    provider_id = world.repos.refunds.refunds[refund.id].provider_refund_id
     assert provider_id is not None
     reconciliation = Reconciliation(world.uow, world.clock, world.gateway, requests)
     world.clock.advance(minutes=10)
     assert await reconciliation.run(world.clock.now()) == 0  # still pending at the provider
     world.gateway.refunds[provider_id] = ProviderRefund(provider_id, RefundStatus.SUCCEEDED)
     assert await reconciliation.run(world.clock.now()) == 1
-    assert world.repos.payments.refunds[refund.id].status is RefundStatus.SUCCEEDED
+    assert world.repos.refunds.refunds[refund.id].status is RefundStatus.SUCCEEDED
     assert len(world.gateway.refund_orders) == 1  # asked once
     assert order.idempotence_key == refund.idempotence_key
 
