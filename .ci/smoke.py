@@ -35,15 +35,19 @@ def main(server_url: str) -> int:
         while time.monotonic() < deadline:
             if server.poll() is not None:
                 print(f"smoke: server exited with {server.returncode}", file=sys.stderr)
+                print("smoke: 0 passed, 1 failed")
                 return 1
             try:
                 url = f"http://127.0.0.1:{port}/health/ready"
                 with urllib.request.urlopen(url, timeout=2) as r:
                     print(f"smoke: /health/ready answered {r.status}: {r.read().decode()}")
-                    return 0 if r.status == 200 else 1
+                    ok = r.status == 200
+                    print(f"smoke: {int(ok)} passed, {int(not ok)} failed")
+                    return 0 if ok else 1
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.3)
         print("smoke: /health/ready did not answer in time", file=sys.stderr)
+        print("smoke: 0 passed, 1 failed")
         return 1
     finally:
         server.terminate()
