@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from app.domain.shared.links import DEFAULT_PATHS, LinkTemplateError, SiteLinks, check_path
 from app.keyring import Keyring
 from app.mail_sender import sender_address
 
@@ -61,6 +62,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     public_base_url: str = "http://127.0.0.1:8000"
+    site_url: str = "http://127.0.0.1:8000"
+    site_paths: tuple[tuple[str, str], ...] = ()
     log_level: str = "INFO"
     log_format: LogFormat = "json"
     trusted_proxies: tuple[str, ...] = ()
@@ -108,6 +111,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def embedded_database_dir(self) -> Path:
         return self.data_dir / "postgres"
+
+    @property
+    def site_links(self) -> SiteLinks:
+        """The links messages carry: ``SITE_URL`` plus each page's path template."""
+        return SiteLinks(self.site_url, dict(self.site_paths))
 
 
 class _Reader:
@@ -278,6 +286,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if pool_max < pool_min:
         raise ConfigError("DATABASE_POOL_MAX", "must not be smaller than DATABASE_POOL_MIN")
     default_data_dir = PROJECT_ROOT / ".data"
+    public_base_url = env.get("PUBLIC_BASE_URL", _http_url, "http://127.0.0.1:8000")
     email_default: str = "smtp" if is_prod else "console"
     payments_default: str = "yookassa" if is_prod else "sandbox"
     settings = Settings(
@@ -288,7 +297,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_pool_timeout=env.get("DATABASE_POOL_TIMEOUT", _int_between(1, 120), 10),
         http_host=env.get("HTTP_HOST", str, "127.0.0.1"),
         http_port=env.get("HTTP_PORT", _int_between(1, 65535), 8000),
-        public_base_url=env.get("PUBLIC_BASE_URL", _http_url, "http://127.0.0.1:8000"),
+        public_base_url=public_base_url,
+        site_url=env.get("SITE_URL", _http_url, public_base_url),
+        site_paths=_site_paths(env),
         log_level=env.get("LOG_LEVEL", _log_level, "INFO"),
         log_format=cast(LogFormat, env.get("LOG_FORMAT", _choice("json", "console"), "json")),
         trusted_proxies=env.get("TRUSTED_PROXIES", _networks, ()),
@@ -362,6 +373,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return settings
 
 
+def _site_paths(env: _Reader) -> tuple[tuple[str, str], ...]:
+    """``SITE_PATH_<PAGE>`` overrides, checked now rather than at the first send."""
+    overrides: list[tuple[str, str]] = []
+    for name in DEFAULT_PATHS:
+        variable = f"SITE_PATH_{name.upper()}"
+        template = env.get(variable, str, None)
+        if template is None:
+            continue
+        try:
+            check_path(name, template)
+        except LinkTemplateError as exc:
+            raise ConfigError(variable, str(exc)) from None
+        overrides.append((name, template))
+    return tuple(overrides)
+
+
 def _refuse_dev_conveniences_in_prod(settings: Settings) -> None:
     if not settings.is_prod:
         return
@@ -379,3 +406,5 @@ def _refuse_dev_conveniences_in_prod(settings: Settings) -> None:
             "must be the site's https:// address in prod (it is in every e-mailed link "
             "and the payment return address)",
         )
+    if urlsplit(settings.site_url).scheme != "https":
+        raise ConfigError("SITE_URL", "must be the site's https:// address in prod")
