@@ -15,6 +15,7 @@ import structlog
 
 from app.application.outbox_relay import error_label
 from app.application.ports import Clock
+from app.domain.notifications.calendar_invitation import CalendarInvitation
 from app.domain.notifications.templates import RenderedMessage, TemplateError, render_message
 from app.domain.shared.retry import backoff_delay
 
@@ -30,6 +31,7 @@ class QueuedMessage:
     to: str
     variables: dict[str, str]
     attempts: int
+    invitation: CalendarInvitation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,8 @@ class OutgoingMessage:
     to: str
     template_code: str
     content: RenderedMessage
+    invitation: CalendarInvitation | None = None
+    """A calendar event to attach (e-mail only; other channels ignore it)."""
 
 
 class PermanentDeliveryError(Exception):
@@ -120,7 +124,9 @@ class NotificationSender:
             if template is None:
                 raise PermanentDeliveryError("no such template")
             content = render_message(template.subject, template.body, message.variables)
-            await channel.send(OutgoingMessage(message.to, message.template_code, content))
+            await channel.send(
+                OutgoingMessage(message.to, message.template_code, content, message.invitation)
+            )
         except (PermanentDeliveryError, TemplateError) as exc:
             await self._queue.mark_failed(message, error_label(exc))
             log.error("notification_failed", error=error_label(exc))

@@ -13,6 +13,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 import msgspec
 
+from app.domain.notifications.calendar_invitation import CalendarInvitation
 from app.domain.shared.events import Aggregate, DomainEvent
 
 R_co = TypeVar("R_co", covariant=True)
@@ -64,7 +65,8 @@ class NotificationRequest(msgspec.Struct, frozen=True, kw_only=True):
     """One message to send, once: ``dedupe_key`` makes a repeated request a no-op.
 
     ``to`` (an address or chat id) and ``variables`` are kept encrypted until sent;
-    variables fill the template's placeholders and must never hold P2 data.
+    variables fill the template's placeholders and must never hold P2 data. An e-mail
+    may carry a calendar ``invitation`` (kept encrypted the same way).
     """
 
     channel: str
@@ -75,6 +77,7 @@ class NotificationRequest(msgspec.Struct, frozen=True, kw_only=True):
     to: str
     variables: dict[str, str] = msgspec.field(default_factory=dict)
     locale: str = "ru"
+    invitation: CalendarInvitation | None = None
 
 
 class NotificationOutbox(Protocol):

@@ -22,9 +22,15 @@ class ConsoleChannel:
 
     async def send(self, message: OutgoingMessage) -> None:
         stream = self._stream or sys.stderr
+        invitation = message.invitation
+        attached = (
+            ""
+            if invitation is None
+            else f"Attached: calendar {invitation.method} {invitation.uid} #{invitation.sequence}\n"
+        )
         stream.write(
             "\n----- e-mail (console backend, not sent) -----\n"
-            f"To: {message.to}\nSubject: {message.content.subject or ''}\n\n"
+            f"To: {message.to}\nSubject: {message.content.subject or ''}\n{attached}\n"
             f"{message.content.text}\n"
             "----------------------------------------------\n"
         )

@@ -1,10 +1,13 @@
-"""Building the MIME message: plain text plus an HTML alternative, for one recipient."""
+"""Building the MIME message: plain text plus an HTML alternative, for one recipient;
+with a calendar invitation, also a ``text/calendar; method=...`` alternative (what mail
+clients act on) and the same file as an ``.ics`` attachment (what people can open)."""
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from app.adapters.email.calendar import build_ics, invitation_filename
 from app.application.notifications import OutgoingMessage, PermanentDeliveryError
 from app.domain.errors import ValidationFailed
 from app.domain.shared.contact import Email
@@ -32,4 +35,14 @@ def build_email(message: OutgoingMessage, sender: str) -> EmailMessage:
     email["Message-ID"] = make_msgid(domain=sender_address(sender).rpartition("@")[2])
     email.set_content(message.content.text)
     email.add_alternative(message.content.html, subtype="html")
+    if message.invitation is not None:
+        ics = build_ics(message.invitation, organizer=sender, attendee=email["To"])
+        email.add_alternative(
+            ics, maintype="text", subtype="calendar",
+            params={"charset": "utf-8", "method": message.invitation.method},
+        )  # fmt: skip
+        email.add_attachment(
+            ics, maintype="application", subtype="ics",
+            filename=invitation_filename(message.invitation),
+        )  # fmt: skip
     return email

@@ -14,6 +14,7 @@ from app.adapters.postgres.database import Database
 from app.adapters.postgres.session import Session
 from app.application.notifications import QueuedMessage, Template
 from app.application.ports import Cipher, NotificationRequest
+from app.domain.notifications.calendar_invitation import CalendarInvitation
 from app.domain.shared.ids import new_id
 
 TABLE, COLUMN = "notification_deliveries", "payload_encrypted"
@@ -23,6 +24,9 @@ class _Payload(msgspec.Struct, frozen=True):
     to: str
     variables: dict[str, str]
     locale: str
+    # The calendar event an e-mail carries: P1 (times, service title, place), so it
+    # waits encrypted with the address and is wiped with it.
+    invitation: CalendarInvitation | None = None
 
 
 class PostgresNotificationOutbox:
@@ -34,7 +38,12 @@ class PostgresNotificationOutbox:
     async def enqueue(self, request: NotificationRequest) -> bool:
         delivery_id = new_id()
         payload = msgspec.json.encode(
-            _Payload(to=request.to, variables=request.variables, locale=request.locale)
+            _Payload(
+                to=request.to,
+                variables=request.variables,
+                locale=request.locale,
+                invitation=request.invitation,
+            )
         ).decode()
         # The worker is woken at commit by the notification_deliveries_notify trigger.
         row = await self._s.queries.notifications.enqueue(
@@ -82,6 +91,7 @@ class PostgresDeliveryQueue:
                     to=payload.to,
                     variables=payload.variables,
                     attempts=row["attempts"],
+                    invitation=payload.invitation,
                 )
             )
         return messages

@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 from app.application.booking.transactions import BookingUoW
 from app.application.ports import NotificationRequest
 from app.domain.booking.appointment import Appointment
+from app.domain.notifications.calendar_invitation import CalendarInvitation
 
 
 async def queue_appointment_message(
     uow: BookingUoW, appointment: Appointment, template: str, key: str, public_base_url: str,
     extra: dict[str, str] | None = None,
+    invitation: CalendarInvitation | None = None,  # the calendar event, e-mail only
 ) -> None:  # fmt: skip
     """Queue the message about ``appointment`` once per channel (the dedupe key says
     which one): by e-mail, and by Telegram when the person linked the bot and agreed."""
@@ -51,5 +53,6 @@ async def queue_appointment_message(
                 dedupe_key=f"appointment:{appointment.id}:{key}:{channel}",
                 to=to,
                 variables=variables,
+                invitation=invitation if channel == "email" else None,
             )
         )

@@ -4,7 +4,9 @@ retried on failure): the client's messages and the practitioner's calendar."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
+from app.application.booking.calendar_invitations import Change, appointment_invitation, site_host
 from app.application.booking.messages import queue_appointment_message
 from app.application.booking.ports import CalendarGateway
 from app.application.booking.transactions import BookingTransactions, BookingUoW
@@ -28,7 +30,10 @@ class AppointmentMessages:
         self._public_base_url = public_base_url
 
     async def on_confirmed(self, event: AppointmentConfirmed) -> None:
-        await self._notify(uuid.UUID(event.aggregate_id), "booking.confirmed", "confirmed")
+        await self._notify(
+            uuid.UUID(event.aggregate_id), "booking.confirmed", "confirmed",
+            calendar=("confirmed", event.occurred_at),
+        )  # fmt: skip
 
     async def on_canceled(self, event: AppointmentCanceled) -> None:
         """The cancellation message; a payment the client gave up (or the provider
@@ -44,23 +49,30 @@ class AppointmentMessages:
         await self._notify(
             uuid.UUID(event.aggregate_id), "booking.canceled", "canceled",
             {"refund_text": refund, "booking_url": booking_url},
+            calendar=("canceled", event.occurred_at),
         )  # fmt: skip
 
     async def on_rescheduled(self, event: AppointmentRescheduled) -> None:
         await self._notify(
-            uuid.UUID(event.new_appointment_id), "booking.rescheduled", "rescheduled"
-        )
+            uuid.UUID(event.new_appointment_id), "booking.rescheduled", "rescheduled",
+            calendar=("rescheduled", event.occurred_at),
+        )  # fmt: skip
 
     async def _notify(
         self, appointment_id: uuid.UUID, template: str, key: str,
-        extra: dict[str, str] | None = None,
+        extra: dict[str, str] | None = None, calendar: tuple[Change, datetime] | None = None,
     ) -> None:  # fmt: skip
         async def work(uow: BookingUoW) -> None:
             appointment = await uow.repos.appointments.get(appointment_id)
             if appointment is not None:
+                invitation = None if calendar is None else await appointment_invitation(
+                    uow, appointment, calendar[0], stamp=calendar[1],
+                    host=site_host(self._public_base_url),
+                )  # fmt: skip
                 await queue_appointment_message(
-                    uow, appointment, template, key, self._public_base_url, extra
-                )
+                    uow, appointment, template, key, self._public_base_url, extra,
+                    invitation=invitation,
+                )  # fmt: skip
 
         await self._tx.read(work)
 
