@@ -320,7 +320,7 @@ class BookingController(Controller):
         self, appointment_id: FromPath[uuid.UUID],
         optional_principal: NamedDependency[Principal | None],
         booking: NamedDependency[Booking], manage_token: ManageToken = None,
-        idempotency_key: IdempotencyKey = None, data: JSONBody[PaymentIn] | None = None,
+        idempotency_key: IdempotencyKey = None, data: JSONBody[PaymentIn | None] = None,
     ) -> PaymentLink:  # fmt: skip
         caller = _caller(optional_principal, manage_token)
         if data is not None and data.kind == "remainder":
