@@ -64,9 +64,15 @@ ORDER BY a.start_at
 LIMIT :limit;
 
 -- name: list_for_client(client_user_id, upcoming, now)
+-- amount_paid and amount_due as in list_between.
 SELECT a.id, a.start_at, a.end_at, a.status, a.format, a.timezone, s.slug AS service_slug,
-       s.title AS service_title
+       s.title AS service_title, CAST(paid.amount AS text) AS amount_paid,
+       CAST(CASE WHEN a.status IN ('pending_payment', 'confirmed')
+                 THEN greatest(s.price_amount - paid.amount, 0.00) ELSE 0.00 END AS text)
+           AS amount_due
 FROM appointments a JOIN services s ON s.id = a.service_id
+CROSS JOIN LATERAL (SELECT coalesce(sum(p.amount), 0.00) AS amount FROM payments p
+                    WHERE p.appointment_id = a.id AND p.status = 'succeeded') AS paid
 WHERE a.client_user_id = :client_user_id
   AND ((:upcoming AND a.end_at > :now) OR (NOT :upcoming AND a.end_at <= :now))
 ORDER BY CASE WHEN :upcoming THEN a.start_at END ASC, a.start_at DESC

@@ -210,6 +210,15 @@ async def test_deposit_then_remainder_then_a_partial_refund_split_over_both(
     assert found["status"] == "confirmed"
     assert found["payment"] == {"price": "3000.00", "paid": "1000.00", "refunded": "0.00",
                                 "due": "2000.00", "currency": "RUB"}  # fmt: skip
+    staff = await api.get(
+        "/api/v1/admin/appointments",
+        params={"from": "2030-06-06T00:00:00+00:00", "to": "2030-06-07T00:00:00+00:00"},
+        headers=bearer(signed_in(postgresql, "owner", now=NOW)),
+    )
+    (line,) = staff.json()["items"]
+    assert (line["id"], line["amount_paid"], line["amount_due"]) == (
+        appointment_id, "1000.00", "2000.00",
+    )  # fmt: skip
 
     # 47 hours before the session: the client is reminded to pay the rest, with the link.
     clock.current = datetime(2030, 6, 4, 8, 0, tzinfo=UTC)

@@ -201,6 +201,8 @@ class MyAppointmentOut(msgspec.Struct):
     timezone: str
     service_slug: str
     service_title: str
+    amount_paid: str | None = None
+    amount_due: str | None = None
 
 
 class MyAppointmentsOut(msgspec.Struct):
