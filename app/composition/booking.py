@@ -41,8 +41,9 @@ class BookingContext:
 def booking_repos(settings: Settings, session: Session) -> PostgresBookingRepos:
     """Booking's repositories with the payments and CRM sides it works with."""
     payments = PostgresBookingPayments(
-        session, settings.public_base_url, settings.payments_provider
-    )
+        session, settings.public_base_url, settings.payments_provider,
+        receipts=settings.yookassa_receipts,
+    )  # fmt: skip
     return PostgresBookingRepos(session, payments, leads=PostgresLeadStore(session))
 
 
@@ -63,6 +64,7 @@ def build_booking_context(
             hold_minutes=HOLD_MINUTES,
             reminder_offsets_hours=REMINDER_OFFSETS_HOURS,
             public_base_url=settings.public_base_url,
+            site_links=settings.site_links,
         ),
         calendar,
         payment_links,
@@ -79,6 +81,9 @@ def build_booking_context(
 
     async def send_reminders(now: datetime) -> None:
         await booking.jobs.send_reminders(now)
+
+    async def remind_remainders(now: datetime) -> None:
+        await booking.remainders.send_reminders(now)
 
     async def expire_offers(now: datetime) -> None:
         await booking.waitlist.expire_offers(now)
@@ -103,6 +108,9 @@ def build_booking_context(
                 PeriodicJob("booking.waitlist_offers", timedelta(minutes=15), expire_offers),
                 PeriodicJob("booking.expire_holds", timedelta(minutes=1), expire_holds),
                 PeriodicJob("booking.reminders", timedelta(minutes=5), send_reminders),
+                PeriodicJob(
+                    "booking.remainder_reminders", timedelta(minutes=15), remind_remainders
+                ),
             ),
             controllers=tuple(BOOKING_CONTROLLERS),
             dependencies={

@@ -52,19 +52,44 @@ WHERE status = 'confirmed' AND start_at > :now AND start_at <= :now + :lead_time
 ORDER BY start_at
 LIMIT :limit;
 
+-- name: due_for_remainder_reminder(now, lead_time, limit)
+-- Confirmed sessions starting within the lead time whose price is not paid in full (a
+-- deposit was taken) and that were not reminded to pay the rest yet.
+SELECT a.id FROM appointments a JOIN services s ON s.id = a.service_id
+WHERE a.status = 'confirmed' AND a.start_at > :now AND a.start_at <= :now + :lead_time
+  AND NOT ('remainder' = ANY(a.reminders_sent))
+  AND s.price_amount > coalesce((SELECT sum(p.amount) FROM payments p
+                                 WHERE p.appointment_id = a.id AND p.status = 'succeeded'), 0)
+ORDER BY a.start_at
+LIMIT :limit;
+
 -- name: list_for_client(client_user_id, upcoming, now)
+-- amount_paid and amount_due as in list_between.
 SELECT a.id, a.start_at, a.end_at, a.status, a.format, a.timezone, s.slug AS service_slug,
-       s.title AS service_title
+       s.title AS service_title, CAST(paid.amount AS text) AS amount_paid,
+       CAST(CASE WHEN a.status IN ('pending_payment', 'confirmed')
+                 THEN greatest(s.price_amount - paid.amount, 0.00) ELSE 0.00 END AS text)
+           AS amount_due
 FROM appointments a JOIN services s ON s.id = a.service_id
+CROSS JOIN LATERAL (SELECT coalesce(sum(p.amount), 0.00) AS amount FROM payments p
+                    WHERE p.appointment_id = a.id AND p.status = 'succeeded') AS paid
 WHERE a.client_user_id = :client_user_id
   AND ((:upcoming AND a.end_at > :now) OR (NOT :upcoming AND a.end_at <= :now))
 ORDER BY CASE WHEN :upcoming THEN a.start_at END ASC, a.start_at DESC
 LIMIT 200;
 
 -- name: list_between(start_at, end_at, status)
+-- amount_paid: what the client paid (before refunds); amount_due: what is left of the
+-- price while the appointment is live (a deposit's remainder), else 0.00.
 SELECT a.id, a.start_at, a.end_at, a.status, a.format, a.timezone, a.client_user_id, a.lead_id,
-       s.slug AS service_slug, s.title AS service_title
+       s.slug AS service_slug, s.title AS service_title,
+       CAST(paid.amount AS text) AS amount_paid,
+       CAST(CASE WHEN a.status IN ('pending_payment', 'confirmed')
+                 THEN greatest(s.price_amount - paid.amount, 0.00) ELSE 0.00 END AS text)
+           AS amount_due
 FROM appointments a JOIN services s ON s.id = a.service_id
+CROSS JOIN LATERAL (SELECT coalesce(sum(p.amount), 0.00) AS amount FROM payments p
+                    WHERE p.appointment_id = a.id AND p.status = 'succeeded') AS paid
 WHERE a.start_at >= :start_at AND a.start_at < :end_at
   AND (CAST(:status AS text) IS NULL OR a.status = :status)
 ORDER BY a.start_at

@@ -22,18 +22,25 @@ SET status = :status, provider_payment_id = :provider_payment_id,
 WHERE id = :id AND version = :version
 RETURNING version;
 
--- name: succeeded_payment_for(appointment_id)^
-SELECT id, appointment_id, kind, amount, currency, provider, provider_payment_id,
-       idempotence_key, status, confirmation_url, failure_reason, confirmed_at, version
-FROM payments
-WHERE appointment_id = :appointment_id AND status = 'succeeded'
-ORDER BY confirmed_at DESC LIMIT 1;
+-- name: succeeded_payments_for(appointment_id)
+-- What the client actually paid for the appointment, oldest first (a deposit before its
+-- remainder), each with what was refunded of it so far (refunds not canceled).
+SELECT p.id, p.appointment_id, p.kind, p.amount, p.currency, p.provider,
+       p.provider_payment_id, p.idempotence_key, p.status, p.confirmation_url,
+       p.failure_reason, p.confirmed_at, p.version,
+       coalesce((SELECT sum(r.amount) FROM refunds r
+                 WHERE r.payment_id = p.id AND r.status <> 'canceled'), 0) AS refunded
+FROM payments p
+WHERE p.appointment_id = :appointment_id AND p.status = 'succeeded'
+ORDER BY p.confirmed_at, p.created_at;
 
--- name: open_payment_for(appointment_id)^
+-- name: open_payment_for(appointment_id, kind)^
+-- The newest payment still waiting to be made (of that kind when ``kind`` is given).
 SELECT id, appointment_id, kind, amount, currency, provider, provider_payment_id,
        idempotence_key, status, confirmation_url, failure_reason, confirmed_at, version
 FROM payments
 WHERE appointment_id = :appointment_id AND status IN ('intent', 'pending')
+  AND (CAST(:kind AS text) IS NULL OR kind = :kind)
 ORDER BY created_at DESC LIMIT 1;
 
 -- name: move_payments(from_appointment_id, to_appointment_id, now)!
@@ -54,12 +61,18 @@ GROUP BY p.id;
 
 -- name: payment_for_link(id)^
 -- The customer's address is read only for the 54-FZ receipt, when receipts are on: the
--- account's e-mail, or the one given with this booking (never another of the lead's).
+-- account's e-mail, or the one given with this booking (never another of the lead's);
+-- the phone (used when there is no e-mail) is the account's, or the guest's lead's first
+-- phone, the one given with the booking that made the lead.
 SELECT p.id, p.appointment_id, p.kind, p.amount, p.currency, p.provider,
        p.provider_payment_id, p.idempotence_key, p.status, p.confirmation_url,
        p.failure_reason, p.confirmed_at, p.version, s.title AS service_title,
        coalesce(u.email, (SELECT i.value FROM lead_identities i
-                          WHERE i.id = a.contact_identity_id AND i.kind = 'email')) AS email
+                          WHERE i.id = a.contact_identity_id AND i.kind = 'email')) AS email,
+       CASE WHEN a.client_user_id IS NOT NULL THEN u.phone
+            ELSE (SELECT i.value_normalized FROM lead_identities i
+                  WHERE i.lead_id = a.lead_id AND i.kind = 'phone'
+                  ORDER BY i.created_at, i.id LIMIT 1) END AS phone
 FROM payments p
 JOIN appointments a ON a.id = p.appointment_id
 JOIN services s ON s.id = a.service_id

@@ -21,6 +21,7 @@ from app.application.booking.callers import Caller
 from app.application.booking.holding import HoldRequest
 from app.application.booking.ports import GuestContact
 from app.application.booking.read_models import IntakeForm
+from app.application.booking.remainder import AppointmentBalance
 from app.application.booking.slots import local_times
 from app.application.booking.use_cases import Booking
 from app.domain.booking.appointment import Appointment
@@ -93,14 +94,29 @@ class AppointmentOut(msgspec.Struct):
     format: str
     hold_expires_at: datetime | None
     version: int
+    payment: BalanceOut | None = None
 
     @classmethod
-    def of(cls, a: Appointment) -> AppointmentOut:
+    def of(cls, a: Appointment, balance: AppointmentBalance | None = None) -> AppointmentOut:
         return cls(
             id=a.id, status=a.status.value, start_at=a.session.start, end_at=a.session.end,
             timezone=a.timezone, format=a.format, hold_expires_at=a.hold_expires_at,
-            version=a.version,
+            version=a.version, payment=BalanceOut.of(balance) if balance else None,
         )  # fmt: skip
+
+
+class BalanceOut(msgspec.Struct):
+    """What the appointment costs, what was paid (and refunded) and what is left to pay."""
+
+    price: str
+    paid: str
+    refunded: str
+    due: str
+    currency: str
+
+    @classmethod
+    def of(cls, b: AppointmentBalance) -> BalanceOut:
+        return cls(str(b.price), str(b.paid), str(b.refunded), str(b.due), b.price.currency)
 
 
 class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -123,6 +139,10 @@ class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
     contact: ContactIn | None = None
     consents: list[ConsentIn] = []
     metadata: dict[str, str | int | bool | None] | None = None
+
+
+class PaymentIn(msgspec.Struct, forbid_unknown_fields=True):
+    kind: Literal["booking", "remainder"] = "booking"
 
 
 class PaymentLink(msgspec.Struct):
@@ -181,6 +201,8 @@ class MyAppointmentOut(msgspec.Struct):
     timezone: str
     service_slug: str
     service_title: str
+    amount_paid: str | None = None
+    amount_due: str | None = None
 
 
 class MyAppointmentsOut(msgspec.Struct):
@@ -251,7 +273,8 @@ class BookingController(Controller):
         booking: NamedDependency[Booking], manage_token: ManageToken = None,
     ) -> AppointmentOut:  # fmt: skip
         caller = _caller(optional_principal, manage_token)
-        return AppointmentOut.of(await booking.client.appointment(caller, appointment_id))
+        found = await booking.remainders.appointment(caller, appointment_id)
+        return AppointmentOut.of(found.appointment, found.balance)
 
     @post(
         "/appointments/{appointment_id:uuid}/cancel",
@@ -292,15 +315,18 @@ class BookingController(Controller):
         "/appointments/{appointment_id:uuid}/payments",
         status_code=HTTP_201_CREATED,
         cache_control=NO_STORE,
-        summary="A payment link for a still-held appointment",
+        summary="A payment link: for a still-held appointment, or (kind=remainder) for "
+        "the rest of the price of a confirmed one",
     )
     async def payment_link(
         self, appointment_id: FromPath[uuid.UUID],
         optional_principal: NamedDependency[Principal | None],
         booking: NamedDependency[Booking], manage_token: ManageToken = None,
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: IdempotencyKey = None, data: JSONBody[PaymentIn | None] = None,
     ) -> PaymentLink:  # fmt: skip
         caller = _caller(optional_principal, manage_token)
+        if data is not None and data.kind == "remainder":
+            return PaymentLink(await booking.remainders.pay_remainder(caller, appointment_id))
         return PaymentLink(await booking.payments.new_payment_link(caller, appointment_id))
 
     @get("/appointments/{appointment_id:uuid}/intake-form", cache_control=NO_STORE,
@@ -499,6 +525,8 @@ class AdminAppointmentOut(msgspec.Struct):
     lead_id: uuid.UUID | None
     service_slug: str
     service_title: str
+    amount_paid: str | None = None
+    amount_due: str | None = None
 
 
 class AdminAppointmentsOut(msgspec.Struct):

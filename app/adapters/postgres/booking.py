@@ -198,6 +198,14 @@ class PostgresAppointmentRepository:
         )  # fmt: skip
         return [r["id"] async for r in rows]
 
+    async def due_for_remainder_reminder(
+        self, now: datetime, lead_hours: int, limit: int
+    ) -> list[uuid.UUID]:
+        rows = self._q.due_for_remainder_reminder(
+            self._s.conn, now=now, lead_time=timedelta(hours=lead_hours), limit=limit
+        )
+        return [r["id"] async for r in rows]
+
     async def list_for_client(
         self, user_id: uuid.UUID, upcoming: bool, now: datetime
     ) -> list[ClientAppointment]:

@@ -22,6 +22,7 @@ from app.domain.errors import (
     ValidationFailed,
 )
 from app.domain.identity.errors import ContactInUse
+from app.domain.payments.model import RemainderPending
 
 logger = structlog.get_logger(__name__)
 
@@ -50,6 +51,7 @@ BY_CONSTRAINT: Mapping[str, Callable[[], DomainError]] = {
     "users_email_key": ContactInUse,
     "users_verified_phone_key": ContactInUse,
     "users_telegram_user_id_key": ContactInUse,
+    "payments_open_remainder_key": RemainderPending,
     "erasure_requests_user_id_pending_key": lambda: InvalidState(
         "An erasure request is already in progress."
     ),

@@ -19,7 +19,10 @@ from app.application.payments.ports import (
 )
 from app.domain.booking.appointment import Appointment
 from app.domain.errors import VersionConflict
+from app.domain.payments.balance import PaidPart, amount_paid, split_refund
+from app.domain.payments.model import ReceiptContactMissing
 from app.domain.payments.payment import (
+    FULL,
     SANDBOX,
     Payment,
     PaymentStatus,
@@ -99,12 +102,13 @@ class PostgresPaymentStore:
             raise VersionConflict()
         p.version = row["version"]
 
-    async def succeeded_for(self, appointment_id: uuid.UUID) -> Payment | None:
-        row = await self._q.succeeded_payment_for(self._s.conn, appointment_id=appointment_id)
-        return _payment(row) if row else None
+    async def succeeded_for(self, appointment_id: uuid.UUID) -> list[tuple[Payment, Money]]:
+        """The appointment's succeeded payments, oldest first, with what was refunded."""
+        rows = self._q.succeeded_payments_for(self._s.conn, appointment_id=appointment_id)
+        return [(_payment(r), Money(r["refunded"], r["currency"])) async for r in rows]
 
-    async def open_for(self, appointment_id: uuid.UUID) -> Payment | None:
-        row = await self._q.open_payment_for(self._s.conn, appointment_id=appointment_id)
+    async def open_for(self, appointment_id: uuid.UUID, kind: str | None = None) -> Payment | None:
+        row = await self._q.open_payment_for(self._s.conn, appointment_id=appointment_id, kind=kind)
         return _payment(row) if row else None
 
     async def move(self, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
@@ -115,7 +119,9 @@ class PostgresPaymentStore:
 
     async def link_request(self, payment_id: uuid.UUID) -> LinkRequest | None:
         row = await self._q.payment_for_link(self._s.conn, id=payment_id)
-        return LinkRequest(_payment(row), row["service_title"], row["email"]) if row else None
+        if row is None:
+            return None
+        return LinkRequest(_payment(row), row["service_title"], row["email"], row["phone"])
 
     async def stale_open(self, before: datetime, limit: int) -> list[Payment]:
         rows = self._q.stale_open_payments(self._s.conn, before=before, limit=limit)
@@ -204,33 +210,56 @@ class PostgresBookingPayments:
     commits, with the idempotence key stored here, so a crash in between is finished
     by reconciliation and never pays twice."""
 
-    def __init__(self, session: Session, public_base_url: str, provider: str = SANDBOX) -> None:
+    def __init__(
+        self, session: Session, public_base_url: str, provider: str = SANDBOX,
+        receipts: bool = False,
+    ) -> None:  # fmt: skip
         self._store = PostgresPaymentStore(session)
         self._refunds = PostgresRefundStore(session)
         self._s = session
         self._base = public_base_url
         self._provider = provider
+        # 54-FZ receipts go with a real provider's payments only.
+        self._receipts = receipts and provider != SANDBOX
 
     async def start(
-        self, appointment: Appointment, amount: Money, description: str
+        self, appointment: Appointment, amount: Money, description: str, kind: str = FULL
     ) -> PaymentStart:
-        payment = Payment.start(appointment.id, amount, self._provider)
+        """Record the payment; with receipts on, one the client could get no receipt for
+        (neither e-mail nor phone) is refused before the provider is ever asked."""
+        payment = Payment.start(appointment.id, amount, self._provider, kind)
         if self._provider == SANDBOX:
             payment.link(None, f"{self._base}/api/v1/sandbox/payments/{payment.id}")
         await self._store.add(payment)
+        if self._receipts:
+            request = await self._store.link_request(payment.id)
+            if request is None or not (request.customer_email or request.customer_phone):
+                raise ReceiptContactMissing()
         return PaymentStart(payment.id, payment.confirmation_url or "")
 
+    async def paid_parts(self, appointment_id: uuid.UUID) -> list[PaidPart]:
+        return [
+            PaidPart(payment.id, payment.amount, refunded)
+            for payment, refunded in await self._store.succeeded_for(appointment_id)
+        ]
+
     async def paid_amount(self, appointment_id: uuid.UUID) -> Money | None:
-        payment = await self._store.succeeded_for(appointment_id)
-        return payment.amount if payment else None
+        parts = await self.paid_parts(appointment_id)
+        return amount_paid(parts, parts[0].amount.currency) if parts else None
 
     async def refund(self, appointment_id: uuid.UUID, amount: Money, reason: str) -> None:
-        payment = await self._store.succeeded_for(appointment_id)
-        if payment is not None:
-            await self._refunds.add_refund(payment.request_refund(amount, reason))
+        """Record ``amount`` going back, split over the payments (latest first, each
+        within what is left of it)."""
+        paid = await self._store.succeeded_for(appointment_id)
+        payments = {payment.id: payment for payment, _ in paid}
+        parts = [PaidPart(payment.id, payment.amount, refunded) for payment, refunded in paid]
+        for payment_id, share in split_refund(amount, parts):
+            await self._refunds.add_refund(payments[payment_id].request_refund(share, reason))
 
-    async def open_payment(self, appointment_id: uuid.UUID) -> tuple[uuid.UUID, str] | None:
-        payment = await self._store.open_for(appointment_id)
+    async def open_payment(
+        self, appointment_id: uuid.UUID, kind: str | None = None
+    ) -> tuple[uuid.UUID, str] | None:
+        payment = await self._store.open_for(appointment_id, kind)
         return (payment.id, payment.confirmation_url or "") if payment else None
 
     async def cancel_open(self, payment_id: uuid.UUID) -> uuid.UUID | None:

@@ -58,7 +58,7 @@ class YooKassaGateway:
             raise _unavailable("get_payment", exc) from exc
 
     async def create_refund(self, order: RefundOrder) -> ProviderRefund:
-        body = refund_body(order)
+        body = refund_body(order, self._vat_code)
         try:
             return refund_from(await self._client.create_refund(body, str(order.idempotence_key)))
         except _FAILURES as exc:

@@ -23,6 +23,7 @@ from app.application.payments.ports import (
     RefundOrder,
 )
 from app.domain.errors import DomainError
+from app.domain.payments.model import ReceiptContactMissing
 from app.domain.payments.payment import PaymentStatus, RefundStatus
 from app.domain.shared.money import Money
 
@@ -120,11 +121,50 @@ def _amount_body(amount: Money) -> dict[str, str]:
     return {"value": str(amount), "currency": amount.currency}
 
 
+# 54-FZ: what the receipt says the money is for. The session is a service, paid before
+# it takes place: in full at booking, or a deposit and later the rest (each a part of
+# the prepayment).
+PAYMENT_SUBJECT = "service"
+PAYMENT_MODE = {"full": "full_prepayment", "deposit": "partial_prepayment",
+                "remainder": "partial_prepayment"}  # fmt: skip
+ITEM_PREFIX = {"full": "", "deposit": "Предоплата: ", "remainder": "Доплата: "}
+_NOT_DIGITS = re.compile(r"\D")
+
+
+def receipt_phone(phone: str) -> str:
+    """YooKassa's customer.phone: E.164 digits without the '+' (79001234567)."""
+    return _NOT_DIGITS.sub("", phone)
+
+
+def receipt_body(
+    *, amount: Money, service_title: str, kind: str, vat_code: int, email: str | None,
+    phone: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    """A 54-FZ receipt of one item, the session (the e-mail when known, else the phone).
+    A refund's receipt is built by the same function from its payment's data, so it
+    mirrors the payment's item with the refunded amount. ``ReceiptContactMissing``
+    when there is neither: nothing is sent to YooKassa then."""
+    if email:
+        customer = {"email": email}
+    elif phone and receipt_phone(phone):
+        customer = {"phone": receipt_phone(phone)}
+    else:
+        raise ReceiptContactMissing()
+    description = f"{ITEM_PREFIX.get(kind, '')}{service_title}"[:DESCRIPTION_MAX]
+    return {
+        "customer": customer,
+        "items": [{"description": description, "quantity": "1.00",
+                   "amount": _amount_body(amount), "vat_code": vat_code,
+                   "payment_subject": PAYMENT_SUBJECT,
+                   "payment_mode": PAYMENT_MODE.get(kind, "full_prepayment")}],
+    }  # fmt: skip
+
+
 def payment_body(
     order: PaymentOrder, return_url: str, vat_code: int | None = None
 ) -> dict[str, Any]:
     """A one-stage payment with our ids in metadata, and a 54-FZ receipt when
-    ``vat_code`` is given (receipts switched on) and the customer's e-mail is known."""
+    ``vat_code`` is given (receipts switched on)."""
     amount = _amount_body(order.amount)
     body: dict[str, Any] = {
         "amount": amount,
@@ -134,18 +174,28 @@ def payment_body(
         "metadata": {"payment_id": str(order.payment_id),
                      "appointment_id": str(order.appointment_id)},
     }  # fmt: skip
-    if vat_code is not None and order.customer_email:
-        body["receipt"] = {
-            "customer": {"email": order.customer_email},
-            "items": [{"description": order.service_title[:DESCRIPTION_MAX], "quantity": "1.00",
-                       "amount": amount, "vat_code": vat_code}],
-        }  # fmt: skip
+    if vat_code is not None:
+        body["receipt"] = receipt_body(
+            amount=order.amount, service_title=order.service_title, kind=order.kind,
+            vat_code=vat_code, email=order.customer_email, phone=order.customer_phone,
+        )  # fmt: skip
     return body
 
 
-def refund_body(order: RefundOrder) -> dict[str, Any]:
-    return {
+def refund_body(order: RefundOrder, vat_code: int | None = None) -> dict[str, Any]:
+    """A refund, with a receipt mirroring its payment's when ``vat_code`` is given.
+
+    Money going back is never held up for want of a receipt address (the client's data
+    may have been erased since they paid): without one the refund goes without receipt
+    data, and YooKassa takes the payment's own for a full refund."""
+    body: dict[str, Any] = {
         "payment_id": order.provider_payment_id,
         "amount": _amount_body(order.amount),
         "description": REFUND_DESCRIPTION,
     }
+    if vat_code is not None and (order.customer_email or order.customer_phone):
+        body["receipt"] = receipt_body(
+            amount=order.amount, service_title=order.service_title, kind=order.kind,
+            vat_code=vat_code, email=order.customer_email, phone=order.customer_phone,
+        )  # fmt: skip
+    return body

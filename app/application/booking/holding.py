@@ -21,8 +21,10 @@ from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock
 from app.domain.booking.appointment import Appointment
 from app.domain.booking.availability import is_bookable
+from app.domain.booking.service import Service
 from app.domain.errors import NotFound, SlotUnavailable, ValidationFailed
 from app.domain.identity.tokens import token_hash
+from app.domain.payments.payment import DEPOSIT, FULL
 from app.domain.shared.privacy import ensure_p0
 from app.domain.shared.time_range import TimeRange
 
@@ -57,6 +59,11 @@ class PaymentLinks(Protocol):
     async def confirmation_url(self, payment_id: uuid.UUID) -> str:
         """The provider's link for a payment recorded without one (after commit)."""
         ...
+
+
+def charge_kind(service: Service) -> str:
+    """What the payment taken at booking is: the deposit when the service has one."""
+    return DEPOSIT if service.deposit_amount else FULL
 
 
 def request_hash(payload: dict[str, Any]) -> bytes:
@@ -183,6 +190,8 @@ class HoldSlot:
         )  # fmt: skip
         await uow.repos.appointments.add(appointment)
         await uow.repos.waitlist.fulfil(service.id, booker.user_id, booker.lead_id)
-        payment = await uow.repos.payments.start(appointment, service.charge, service.title)
+        payment = await uow.repos.payments.start(
+            appointment, service.charge, service.title, charge_kind(service)
+        )
         logger.info("appointment_held", appointment_id=str(appointment.id))
         return HoldOutcome(appointment, payment.payment_id, payment.confirmation_url, manage_token)

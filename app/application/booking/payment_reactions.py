@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from app.application.booking.callers import Caller, owned
-from app.application.booking.holding import PaymentLinks
+from app.application.booking.holding import PaymentLinks, charge_kind
 from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock
 from app.domain.booking.appointment import AppointmentStatus
@@ -38,9 +38,10 @@ class PaymentReactions:
             if settlement is Settlement.CONFIRM:
                 await uow.repos.appointments.save(appointment)
             elif settlement is Settlement.REFUND_IN_FULL:
-                paid = await uow.repos.payments.paid_amount(appointment.id)
-                if paid is not None:
-                    await uow.repos.payments.refund(appointment.id, paid, HOLD_EXPIRED)
+                # This payment, the latest (the split refunds the latest first).
+                parts = await uow.repos.payments.paid_parts(appointment.id)
+                if parts:
+                    await uow.repos.payments.refund(appointment.id, parts[-1].amount, HOLD_EXPIRED)
 
         await self._tx.write(work)
 
@@ -61,7 +62,9 @@ class PaymentReactions:
             service = await uow.repos.services.get(appointment.service_id)
             if service is None:
                 raise NotFound()
-            started = await uow.repos.payments.start(appointment, service.charge, service.title)
+            started = await uow.repos.payments.start(
+                appointment, service.charge, service.title, charge_kind(service)
+            )
             return started.payment_id, started.confirmation_url
 
         payment_id, url = await self._tx.write(work)

@@ -20,6 +20,7 @@ from app.domain.booking.appointment import Appointment
 from app.domain.booking.availability import ScheduleException, WeeklyRule
 from app.domain.booking.service import Service
 from app.domain.crm.contact import NewLead
+from app.domain.payments.balance import PaidPart
 from app.domain.shared.money import Money
 from app.domain.shared.time_range import TimeRange
 
@@ -73,6 +74,13 @@ class AppointmentRepository(Protocol):
         self, now: datetime, label: str, lead_hours: int, limit: int
     ) -> list[uuid.UUID]: ...
 
+    async def due_for_remainder_reminder(
+        self, now: datetime, lead_hours: int, limit: int
+    ) -> list[uuid.UUID]:
+        """Confirmed sessions within ``lead_hours`` with part of the price unpaid, not
+        yet reminded to pay it (label ``remainder`` in ``reminders_sent``)."""
+        ...
+
     async def list_for_client(
         self, user_id: uuid.UUID, upcoming: bool, now: datetime
     ) -> list[ClientAppointment]: ...
@@ -92,12 +100,24 @@ class PaymentPort(Protocol):
     """The payments context as booking sees it (in the booking's transaction)."""
 
     async def start(
-        self, appointment: Appointment, amount: Money, description: str
-    ) -> PaymentStart: ...
+        self, appointment: Appointment, amount: Money, description: str, kind: str = "full"
+    ) -> PaymentStart:
+        """Record a payment of ``kind`` (full, deposit, remainder); ``ReceiptContactMissing``
+        when receipts are on and the client left neither e-mail nor phone, and
+        ``RemainderPending`` when a remainder payment is already open."""
+        ...
 
-    async def paid_amount(self, appointment_id: uuid.UUID) -> Money | None: ...
+    async def paid_parts(self, appointment_id: uuid.UUID) -> list[PaidPart]:
+        """The appointment's succeeded payments, oldest first."""
+        ...
 
-    async def refund(self, appointment_id: uuid.UUID, amount: Money, reason: str) -> None: ...
+    async def paid_amount(self, appointment_id: uuid.UUID) -> Money | None:
+        """Everything paid for the appointment; None when nothing was."""
+        ...
+
+    async def refund(self, appointment_id: uuid.UUID, amount: Money, reason: str) -> None:
+        """Refund ``amount`` split over the payments (``split_refund``)."""
+        ...
 
     async def move(self, from_id: uuid.UUID, to_id: uuid.UUID) -> None: ...
 
@@ -105,8 +125,11 @@ class PaymentPort(Protocol):
         self, payment_id: uuid.UUID, provider_payment_id: str
     ) -> uuid.UUID | None: ...
 
-    async def open_payment(self, appointment_id: uuid.UUID) -> tuple[uuid.UUID, str] | None:
-        """The appointment's payment still waiting to be made, with its link (may be "")."""
+    async def open_payment(
+        self, appointment_id: uuid.UUID, kind: str | None = None
+    ) -> tuple[uuid.UUID, str] | None:
+        """The appointment's payment (of ``kind`` when given) still waiting to be made,
+        with its link (may be "")."""
         ...
 
     async def cancel_open(self, payment_id: uuid.UUID) -> uuid.UUID | None:

@@ -21,6 +21,10 @@ class ClientAppointment(msgspec.Struct, frozen=True, kw_only=True):
     timezone: str
     service_slug: str
     service_title: str
+    amount_paid: str | None = None
+    """What the client paid, before refunds ("1000.00")."""
+    amount_due: str | None = None
+    """What is left of the price while the appointment is live (a deposit's remainder)."""
 
 
 class StaffAppointment(msgspec.Struct, frozen=True, kw_only=True):
@@ -36,6 +40,10 @@ class StaffAppointment(msgspec.Struct, frozen=True, kw_only=True):
     lead_id: uuid.UUID | None
     service_slug: str
     service_title: str
+    amount_paid: str | None = None
+    """What the client paid, before refunds ("3500.00")."""
+    amount_due: str | None = None
+    """What is left of the price while the appointment is live (a deposit's remainder)."""
 
 
 class ScheduleRuleView(msgspec.Struct, frozen=True, kw_only=True):

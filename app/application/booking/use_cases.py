@@ -14,6 +14,7 @@ from app.application.booking.jobs import BookingJobs
 from app.application.booking.payment_reactions import PaymentReactions
 from app.application.booking.ports import CalendarGateway
 from app.application.booking.reactions import AppointmentMessages, CalendarSync
+from app.application.booking.remainder import RemainderPayments
 from app.application.booking.slots import ServiceSlots
 from app.application.booking.staff_appointments import StaffAppointments
 from app.application.booking.staff_schedule import StaffSchedule
@@ -21,6 +22,7 @@ from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.booking.waitlist import Waitlist
 from app.application.ports import Clock
 from app.application.recent_reads import RecentReads
+from app.domain.shared.links import SiteLinks
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class BookingConfig:
     reminder_offsets_hours: tuple[int, ...]
     public_base_url: str
     practitioner_timezone: str = "Europe/Moscow"
+    site_links: SiteLinks | None = None
+    """Pages the messages link to; by default the pages under ``public_base_url``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,7 @@ class Booking:
     messages: AppointmentMessages
     calendar: CalendarSync
     payments: PaymentReactions
+    remainders: RemainderPayments
     practitioner_timezone: str
     """The zone the practice speaks in when a time is shown without the client's own."""
 
@@ -67,5 +72,6 @@ def build_booking(
         messages=AppointmentMessages(tx, base_url),
         calendar=CalendarSync(tx, calendar),
         payments=PaymentReactions(tx, clock, links),
+        remainders=RemainderPayments(tx, config.site_links or SiteLinks(base_url), base_url, links),
         practitioner_timezone=config.practitioner_timezone,
     )

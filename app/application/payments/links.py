@@ -15,7 +15,6 @@ import structlog
 from app.application.payments.ports import (
     LinkRequest,
     PaymentGateway,
-    PaymentOrder,
     PaymentsUoW,
 )
 from app.application.transactions import in_transaction
@@ -43,13 +42,8 @@ class ProviderLinks:
         payment = request.payment
         if payment.confirmation_url:
             return payment.confirmation_url
-        order = PaymentOrder(
-            payment_id=payment.id, appointment_id=payment.appointment_id, amount=payment.amount,
-            idempotence_key=payment.idempotence_key, service_title=request.service_title,
-            customer_email=request.customer_email,
-        )  # fmt: skip
         try:
-            created = await self._gateway.create_payment(order)
+            created = await self._gateway.create_payment(request.order())
         except PaymentProviderUnavailable:
             logger.error("payment_link_failed", payment_id=str(payment_id))
             raise

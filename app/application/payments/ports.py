@@ -47,13 +47,23 @@ class PaymentOrder:
     idempotence_key: uuid.UUID
     service_title: str
     customer_email: str | None
+    customer_phone: str | None = None
+    kind: str = "full"
+    """full, deposit or remainder: what the receipt says the money is for."""
 
 
 @dataclass(frozen=True, slots=True)
 class RefundOrder:
+    """A refund of part or all of a payment; the receipt (when receipts are on) mirrors
+    the payment's: the same item, customer and kind, with the refunded amount."""
+
     provider_payment_id: str
     amount: Money
     idempotence_key: uuid.UUID
+    service_title: str = ""
+    customer_email: str | None = None
+    customer_phone: str | None = None
+    kind: str = "full"
 
 
 class PaymentGateway(Protocol):
@@ -75,11 +85,32 @@ class PaymentGateway(Protocol):
 @dataclass(frozen=True, slots=True)
 class LinkRequest:
     """A payment and what its provider link needs: the service's title and, for a 54-FZ
-    receipt, the customer's e-mail (the account's, or the one given with the booking)."""
+    receipt, the customer's e-mail (the account's, or the one given with the booking)
+    and phone (E.164, used when there is no e-mail)."""
 
     payment: Payment
     service_title: str
     customer_email: str | None
+    customer_phone: str | None = None
+
+    def order(self) -> PaymentOrder:
+        """What the provider is asked to charge for this payment."""
+        p = self.payment
+        return PaymentOrder(
+            payment_id=p.id, appointment_id=p.appointment_id, amount=p.amount,
+            idempotence_key=p.idempotence_key, service_title=self.service_title,
+            customer_email=self.customer_email, customer_phone=self.customer_phone,
+            kind=p.kind,
+        )  # fmt: skip
+
+    def refund_order(self, refund: Refund, provider_payment_id: str) -> RefundOrder:
+        """A refund of this payment, its receipt mirroring the payment's."""
+        return RefundOrder(
+            provider_payment_id=provider_payment_id, amount=refund.amount,
+            idempotence_key=refund.idempotence_key, service_title=self.service_title,
+            customer_email=self.customer_email, customer_phone=self.customer_phone,
+            kind=self.payment.kind,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
 from app.application.payments.ports import (
+    LinkRequest,
     PaymentGateway,
     PaymentLine,
     PaymentsUoW,
@@ -54,15 +55,25 @@ class RefundRequests:
             return
         for wanted in refunds:
             refund = wanted.refund
-            created = await self._gateway.create_refund(
-                RefundOrder(wanted.provider_payment_id, refund.amount, refund.idempotence_key)
-            )
+            created = await self._gateway.create_refund(await self._order(wanted))
             refund.accepted(created.id, created.status or RefundStatus.PENDING)
 
             async def record(uow: PaymentsUoW, accepted: RefundToRequest = wanted) -> None:
                 await uow.repos.refunds.save_refund(accepted.refund)
 
             await in_transaction(self._uow, record)
+
+    async def _order(self, wanted: RefundToRequest) -> RefundOrder:
+        """The refund with its payment's receipt data (item, kind, customer)."""
+        refund = wanted.refund
+
+        async def read(uow: PaymentsUoW) -> LinkRequest | None:
+            return await uow.repos.payments.link_request(refund.payment_id)
+
+        payment = await in_transaction(self._uow, read)
+        if payment is None:  # pragma: no cover (a refund's payment is never deleted)
+            return RefundOrder(wanted.provider_payment_id, refund.amount, refund.idempotence_key)
+        return payment.refund_order(refund, wanted.provider_payment_id)
 
 
 class StaffPayments:

@@ -19,6 +19,7 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "booking.rescheduled": _APPOINTMENT,
     "booking.canceled": _APPOINTMENT | {"refund_text", "booking_url"},
     "payment.failed": _APPOINTMENT | {"booking_url"},
+    "booking.remainder_due": _APPOINTMENT | {"payment_url", "amount_due", "currency"},
     "waitlist.offer": _APPOINTMENT | {"booking_url", "offer_expires_local"},
     "cabinet.data_export_ready": frozenset({"display_name", "download_url", "expires_local"}),
     "bot.welcome": frozenset(),
@@ -70,4 +71,6 @@ SAMPLES: Mapping[str, str] = {
     "hours": "24",
     "telegram_name": "@anna_example",
     "cabinet_url": "https://example.org/",
+    "amount_due": "2500.00",
+    "currency": "RUB",
 }

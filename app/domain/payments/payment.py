@@ -24,6 +24,11 @@ SANDBOX = "sandbox"
 CANCELED_BY_CLIENT = "canceled_by_client"
 HOLD_EXPIRED = "hold_expired"
 STAFF_DECISION = "staff_decision"
+# What a payment pays for (payments.kind): the whole price, a deposit taken at booking,
+# or the rest of the price paid later.
+FULL = "full"
+DEPOSIT = "deposit"
+REMAINDER = "remainder"
 
 
 class PaymentStatus(StrEnum):
@@ -93,14 +98,16 @@ class Payment:
     confirmation_url: str | None = None
     failure_reason: str | None = None
     confirmed_at: datetime | None = None
-    kind: str = "full"
+    kind: str = FULL
     version: int = 1
 
     @classmethod
-    def start(cls, appointment_id: uuid.UUID, amount: Money, provider: str) -> Payment:
+    def start(
+        cls, appointment_id: uuid.UUID, amount: Money, provider: str, kind: str = FULL
+    ) -> Payment:
         return cls(
             id=new_id(), appointment_id=appointment_id, amount=amount, provider=provider,
-            status=PaymentStatus.INTENT, idempotence_key=new_id(),
+            status=PaymentStatus.INTENT, idempotence_key=new_id(), kind=kind,
         )  # fmt: skip
 
     @property

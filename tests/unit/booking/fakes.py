@@ -28,6 +28,8 @@ from app.domain.booking.availability import ScheduleException, WeeklyRule
 from app.domain.booking.service import Service
 from app.domain.crm.contact import NewLead
 from app.domain.errors import SlotUnavailable, VersionConflict
+from app.domain.payments.balance import PaidPart, amount_paid, split_refund
+from app.domain.payments.model import RemainderPending
 from app.domain.shared.events import DomainEvent
 from app.domain.shared.money import Money
 from app.domain.shared.time_range import TimeRange
@@ -170,6 +172,24 @@ class FakeAppointments:
             and now < a.session.start <= now + timedelta(hours=lead_hours)
         ][:limit]  # fmt: skip
 
+    payments: FakePayments | None = None
+
+    async def due_for_remainder_reminder(
+        self, now: datetime, lead_hours: int, limit: int
+    ) -> list[uuid.UUID]:
+        due = []
+        for a in self.rows.values():
+            service = self._services.items[a.service_id]
+            paid = await self.payments.paid_amount(a.id) if self.payments else None
+            if (
+                a.status.value == "confirmed"
+                and "remainder" not in a.reminders_sent
+                and now < a.session.start <= now + timedelta(hours=lead_hours)
+                and service.price_amount > (paid.amount if paid else 0)
+            ):
+                due.append(a.id)
+        return due[:limit]  # fmt: skip
+
     def _titles(self, a: Appointment) -> tuple[str, str]:
         service = self._services.items[a.service_id]
         return service.slug, service.title
@@ -204,30 +224,56 @@ class FakePayment:
     amount: Money
     status: str = "pending"
     url: str = ""
+    kind: str = "full"
 
 
 class FakePayments:
+    """Payments as booking sees them; like the database, it keeps one open remainder
+    payment per appointment, and refunds are split by the domain's rule."""
+
     def __init__(self) -> None:
         self.payments: dict[uuid.UUID, FakePayment] = {}
         self.refunds: list[tuple[uuid.UUID, Money, str]] = []
+        self.payment_refunds: list[tuple[uuid.UUID, Money, str]] = []
 
     async def start(
-        self, appointment: Appointment, amount: Money, description: str
+        self, appointment: Appointment, amount: Money, description: str, kind: str = "full"
     ) -> PaymentStart:
+        if kind == "remainder" and any(
+            p.appointment_id == appointment.id and p.kind == kind and p.status == "pending"
+            for p in self.payments.values()
+        ):
+            raise RemainderPending()
         payment_id = uuid.uuid4()
         url = f"https://pay.example/{payment_id}"
-        self.payments[payment_id] = FakePayment(payment_id, appointment.id, amount, url=url)
+        self.payments[payment_id] = FakePayment(payment_id, appointment.id, amount, url=url,
+                                                kind=kind)  # fmt: skip
         return PaymentStart(payment_id, url)
 
+    async def paid_parts(self, appointment_id: uuid.UUID) -> list[PaidPart]:
+        parts = []
+        for p in self.payments.values():
+            if p.appointment_id == appointment_id and p.status == "succeeded":
+                refunded = Money.zero(p.amount.currency)
+                for payment_id, amount, _ in self.payment_refunds:
+                    if payment_id == p.id:
+                        refunded = refunded + amount
+                parts.append(PaidPart(p.id, p.amount, refunded))
+        return parts
+
     async def paid_amount(self, appointment_id: uuid.UUID) -> Money | None:
-        return next(
-            (p.amount for p in self.payments.values()
-             if p.appointment_id == appointment_id and p.status == "succeeded"), None,
-        )  # fmt: skip
+        parts = await self.paid_parts(appointment_id)
+        return amount_paid(parts, parts[0].amount.currency) if parts else None
 
     async def refund(self, appointment_id: uuid.UUID, amount: Money, reason: str) -> None:
-        if await self.paid_amount(appointment_id) is not None:
+        parts = await self.paid_parts(appointment_id)
+        if parts:
             self.refunds.append((appointment_id, amount, reason))
+        for payment_id, share in split_refund(amount, parts):
+            self.payment_refunds.append((payment_id, share, reason))
+
+    def succeed(self, payment_id: uuid.UUID) -> None:
+        self.payments[payment_id].status = "succeeded"
 
     async def move(self, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
         for p in self.payments.values():
@@ -243,10 +289,13 @@ class FakePayments:
         payment.status = "succeeded"
         return payment.appointment_id
 
-    async def open_payment(self, appointment_id: uuid.UUID) -> tuple[uuid.UUID, str] | None:
+    async def open_payment(
+        self, appointment_id: uuid.UUID, kind: str | None = None
+    ) -> tuple[uuid.UUID, str] | None:
         return next(
             ((p.id, p.url) for p in self.payments.values()
-             if p.appointment_id == appointment_id and p.status == "pending"), None,
+             if p.appointment_id == appointment_id and p.status == "pending"
+             and kind in (None, p.kind)), None,
         )  # fmt: skip
 
     async def cancel_open(self, payment_id: uuid.UUID) -> uuid.UUID | None:
@@ -397,6 +446,7 @@ class FakeBookingRepos:
         self.schedule = FakeSchedule()
         self.appointments = FakeAppointments(self.services)
         self.payments = FakePayments()
+        self.appointments.payments = self.payments
         self.leads = FakeLeads()
         self.intake = FakeIntake()
         self.waitlist = FakeWaitlist()

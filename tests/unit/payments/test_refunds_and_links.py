@@ -132,6 +132,10 @@ async def test_a_cancellation_asks_for_its_refunds_once(world: World) -> None:
     await requests.on_canceled(event)  # redelivered
     (order,) = world.gateway.refund_orders
     assert str(order.amount) == "1750.00"
+    # The refund's receipt data are its payment's: item, kind and customer.
+    assert (order.service_title, order.kind, order.customer_email, order.customer_phone) == (
+        "Консультация", payment.kind, "c@example.org", None,
+    )  # fmt: skip
     (refund,) = world.repos.refunds.refunds_of(payment.id)
     assert (refund.status, refund.provider_refund_id) == (
         RefundStatus.SUCCEEDED, f"rf-{order.idempotence_key.hex[:8]}",

@@ -23,7 +23,7 @@ from app.adapters.yookassa.translation import (
     refund_from,
 )
 from app.application.payments.ports import PaymentOrder, ProviderPayment, RefundOrder
-from app.domain.payments.model import PaymentProviderUnavailable
+from app.domain.payments.model import PaymentProviderUnavailable, ReceiptContactMissing
 from app.domain.payments.payment import PaymentStatus, RefundStatus
 from app.domain.shared.money import Money
 
@@ -133,8 +133,13 @@ def test_the_payment_body_with_and_without_receipt() -> None:
     item = with_receipt["receipt"]["items"][0]
     assert (item["quantity"], item["vat_code"], item["amount"]["value"]) == ("1.00", 1, "3500.00")
     assert len(item["description"]) <= 128
-    no_email = dataclasses.replace(ORDER, customer_email=None)
-    assert "receipt" not in payment_body(no_email, "https://example.org/", vat_code=1)
+    assert (item["payment_subject"], item["payment_mode"]) == ("service", "full_prepayment")
+    phone_only = dataclasses.replace(ORDER, customer_email=None, customer_phone="+79001234567")
+    receipt = payment_body(phone_only, "https://example.org/", vat_code=1)["receipt"]
+    assert receipt["customer"] == {"phone": "79001234567"}
+    nobody = dataclasses.replace(ORDER, customer_email=None)
+    with pytest.raises(ReceiptContactMissing):
+        payment_body(nobody, "https://example.org/", vat_code=1)
 
 
 def test_the_refund_body() -> None:
@@ -143,6 +148,20 @@ def test_the_refund_body() -> None:
         "payment_id": "yk-1", "amount": {"value": "1750.50", "currency": "RUB"},
         "description": "Возврат по отмене записи",
     }  # fmt: skip
+
+
+def test_a_refund_receipt_mirrors_its_payment_with_the_refunded_amount() -> None:
+    deposit = dataclasses.replace(ORDER, kind="deposit", amount=Money.of("1000"))
+    paid = payment_body(deposit, "https://example.org/", vat_code=4)["receipt"]
+    order = RefundOrder("yk-1", Money.of("400"), uuid.UUID(int=3), service_title=ORDER.service_title,
+                        customer_email=ORDER.customer_email, kind="deposit")  # fmt: skip
+    refunded = refund_body(order, vat_code=4)["receipt"]
+    assert refunded["customer"] == paid["customer"]
+    (paid_item,), (refund_item,) = paid["items"], refunded["items"]
+    assert refund_item["amount"] == {"value": "400.00", "currency": "RUB"}
+    assert refund_item == {**paid_item, "amount": refund_item["amount"]}
+    assert paid_item["payment_mode"] == "partial_prepayment"
+    assert "receipt" not in refund_body(dataclasses.replace(order, customer_email=None), 4)
 
 
 def gateway(handler: Any) -> YooKassaGateway:
