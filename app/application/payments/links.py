@@ -21,18 +21,25 @@ from app.application.payments.ports import (
 from app.application.transactions import in_transaction
 from app.domain.errors import NotFound
 from app.domain.payments.model import PaymentProviderUnavailable
+from app.domain.shared.links import SiteLinks
 
 logger = structlog.get_logger(__name__)
 
 
 class ProviderLinks:
-    def __init__(self, uow: Callable[[], PaymentsUoW], gateway: PaymentGateway) -> None:
+    def __init__(
+        self, uow: Callable[[], PaymentsUoW], gateway: PaymentGateway,
+        site: SiteLinks | None = None,
+    ) -> None:  # fmt: skip
         self._uow = uow
         self._gateway = gateway
+        self._site = site
 
-    async def confirmation_url(self, payment_id: uuid.UUID) -> str:
+    async def confirmation_url(self, payment_id: uuid.UUID, return_url: str | None = None) -> str:
         """The page where the client pays: the stored one, or a new one from the
-        provider (``PaymentProviderUnavailable`` when it cannot be had now)."""
+        provider (``PaymentProviderUnavailable`` when it cannot be had now). After paying
+        the client comes back to ``return_url`` (booking passes a guest's manage page),
+        else to the appointment's page."""
 
         async def read(uow: PaymentsUoW) -> LinkRequest | None:
             return await uow.repos.payments.link_request(payment_id)
@@ -47,6 +54,8 @@ class ProviderLinks:
             payment_id=payment.id, appointment_id=payment.appointment_id, amount=payment.amount,
             idempotence_key=payment.idempotence_key, service_title=request.service_title,
             customer_email=request.customer_email,
+            return_url=return_url
+            or (self._site.appointment(payment.appointment_id) if self._site else None),
         )  # fmt: skip
         try:
             created = await self._gateway.create_payment(order)

@@ -47,6 +47,9 @@ class PaymentOrder:
     idempotence_key: uuid.UUID
     service_title: str
     customer_email: str | None
+    return_url: str | None = None
+    """Where the provider sends the client back: the appointment's page (a guest's
+    manage page); None leaves the gateway's default."""
 
 
 @dataclass(frozen=True, slots=True)
