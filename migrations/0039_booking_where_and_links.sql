@@ -23,11 +23,11 @@ ALTER TABLE services ADD COLUMN IF NOT EXISTS address text;
 -- NOT VALID: no scan under the lock. New rows and updates are checked; no existing row
 -- can fail (services' columns are new, the appointments' were never written before).
 ALTER TABLE services ADD CONSTRAINT services_meeting_url_check
-    CHECK (meeting_url ~ '^https://[^\s]{1,500}$') NOT VALID;
+    CHECK (meeting_url ~ '^https://\S+$' AND char_length(meeting_url) <= 500) NOT VALID;
 ALTER TABLE services ADD CONSTRAINT services_address_check
     CHECK (char_length(address) BETWEEN 1 AND 500) NOT VALID;
 ALTER TABLE appointments ADD CONSTRAINT appointments_meeting_url_check
-    CHECK (meeting_url ~ '^https://[^\s]{1,500}$') NOT VALID;
+    CHECK (meeting_url ~ '^https://\S+$' AND char_length(meeting_url) <= 500) NOT VALID;
 ALTER TABLE appointments ADD CONSTRAINT appointments_location_text_check
     CHECK (char_length(location_text) BETWEEN 1 AND 500) NOT VALID;
 
