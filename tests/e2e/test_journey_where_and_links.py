@@ -284,6 +284,12 @@ async def test_a_guest_gets_the_hold_e_mail_and_a_fresh_link_on_request(
     practice: Practice,
 ) -> None:
     room = "https://video.example.org/room/42"
+    refused = await practice.client.post(
+        "/api/v1/admin/services", headers=practice.owner,
+        json={"slug": "other", "title": "Другая", "format": "online", "duration_minutes": 60,
+              "price": "1.00", "meeting_url": "http://video.example.org/room/42"},
+    )  # fmt: skip
+    assert refused.status_code == 422  # a meeting link is https
     await practice.offer(format="online", meeting_url=room)
     booked = await practice.book(contact={"name": "Гость", "email": GUEST})
     appointment_id = booked["appointment"]["id"]
