@@ -28,6 +28,7 @@ from app.domain.shared.links import SiteLinks
 logger = structlog.get_logger(__name__)
 
 RESEND_BATCH = 20
+RESEND_WINDOW_SECONDS = 10 * 60
 
 
 class GuestLinks:
@@ -65,9 +66,9 @@ class GuestLinks:
 
     async def resend(self, email: str) -> int:
         """Send a fresh manage link for each live upcoming guest appointment booked with
-        this e-mail, to that e-mail only; the old token stops working. The caller learns
-        nothing (the HTTP answer is the same whether any was found); the count is for
-        tests and logs."""
+        this e-mail, to that e-mail only, at most once per appointment in ten minutes;
+        the old token stops working. The caller learns nothing (the HTTP answer is the
+        same whether any was found); the count is for tests and logs."""
         address = Email(email).normalized
         now = self._clock.now()
 
@@ -76,19 +77,23 @@ class GuestLinks:
             found = await uow.repos.appointments.guest_appointments_for_email(
                 address, now, RESEND_BATCH
             )
+            # At most one fresh link per appointment per window, so a stranger who knows
+            # the address can neither flood it nor keep retiring the guest's link.
+            window = int(now.timestamp()) // RESEND_WINDOW_SECONDS
             for appointment_id in found:
                 appointment = await uow.repos.appointments.get(appointment_id)
                 if appointment is None or appointment.client_user_id is not None:
                     continue
                 token = new_token()
+                queued = await queue_appointment_message(
+                    uow, appointment, "booking.manage_link", f"manage_link:{window}",
+                    self._links, manage_token=token, channels=("email",),
+                )  # fmt: skip
+                if not queued:
+                    continue  # already sent in this window: the last link stays valid
                 appointment.manage_token_hash = token_hash(token)
                 await uow.repos.appointments.save(appointment)
-                key = f"manage_link:{token_hash(token).hex()[:16]}"
-                queued = await queue_appointment_message(
-                    uow, appointment, "booking.manage_link", key, self._links,
-                    manage_token=token, channels=("email",),
-                )  # fmt: skip
-                sent += len(queued)
+                sent += 1
             return sent
 
         sent = await self._tx.read(work)

@@ -121,7 +121,11 @@ async def test_a_new_manage_link_goes_to_the_booking_e_mail_and_retires_the_old_
     with pytest.raises(NotFound):
         await w.booking.guest_links.managed(held.manage_token or "")
     assert (await w.booking.guest_links.managed(token)).id == held.appointment.id
-    # Asked again: another new link, under its own dedupe key; only the newest works.
+    # Asked again at once: nothing is sent and the link just sent keeps working.
+    assert await w.booking.guest_links.resend("guest@example.org") == 0
+    assert (await w.booking.guest_links.managed(token)).id == held.appointment.id
+    # Ten minutes later: another new link; only the newest works.
+    w.clock.advance(minutes=10)
     assert await w.booking.guest_links.resend("guest@example.org") == 1
     assert len(sent(w, "booking.manage_link")) == 2
     with pytest.raises(NotFound):
