@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.adapters.google_calendar.gateway import GoogleCalendarGateway
+from app.adapters.http.appointment_places import PLACE_CONTROLLERS
 from app.adapters.http.booking import BOOKING_CONTROLLERS
 from app.adapters.postgres.booking import PostgresBookingRepos
 from app.adapters.postgres.crm import PostgresLeadStore
@@ -94,10 +95,11 @@ def build_booking_context(
         calendar_health=calendar_health,
         wiring=Wiring(
             subscriptions=(
+                # The calendar first: its Meet link goes into the confirmation.
+                on(AppointmentConfirmed, "booking.calendar_add", reactions.calendar_add),
                 on(AppointmentConfirmed, "booking.email_confirmed", messages.on_confirmed),
                 on(AppointmentCanceled, "booking.email_canceled", messages.on_canceled),
                 on(AppointmentRescheduled, "booking.email_rescheduled", messages.on_rescheduled),
-                on(AppointmentConfirmed, "booking.calendar_add", reactions.calendar_add),
                 on(AppointmentCanceled, "booking.calendar_remove", reactions.calendar_remove),
                 on(AppointmentRescheduled, "booking.calendar_remove", reactions.calendar_remove),
                 on(AppointmentCanceled, "booking.waitlist_offer", waitlist.offer_freed_slot),
@@ -112,7 +114,7 @@ def build_booking_context(
                     "booking.remainder_reminders", timedelta(minutes=15), remind_remainders
                 ),
             ),
-            controllers=tuple(BOOKING_CONTROLLERS),
+            controllers=(*BOOKING_CONTROLLERS, *PLACE_CONTROLLERS),
             dependencies={
                 "booking": provide(booking),
                 "calendar_health": provide(calendar_health),

@@ -68,7 +68,8 @@ def yookassa(settings: Settings) -> YooKassaGateway | None:
         settings.yookassa_api_url, settings.yookassa_shop_id, settings.yookassa_secret_key
     )
     return YooKassaGateway(
-        client, f"{settings.public_base_url}/",
+        # Each payment names its own page to come back to; this is the fallback.
+        client, settings.site_links.cabinet(),
         vat_code=settings.yookassa_vat_code if settings.yookassa_receipts else None,
     )  # fmt: skip
 

@@ -35,7 +35,7 @@ def payment_links(infra: Infrastructure, yookassa: YooKassaGateway | None) -> Pr
     """Payment links at the provider (YooKassa); the sandbox needs none."""
     if infra.settings.payments_provider != "yookassa" or yookassa is None:
         return None
-    return ProviderLinks(infra.unit_of_work(payments_repos), yookassa)
+    return ProviderLinks(infra.unit_of_work(payments_repos), yookassa, infra.settings.site_links)
 
 
 def build_payments(

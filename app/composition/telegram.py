@@ -61,7 +61,7 @@ def build_telegram(infra: Infrastructure, bot: Bot | None, booking: Booking) -> 
     account_links: AccountLinks | None = None
     if bot is not None:
         uow = infra.unit_of_work(lambda s: PostgresTelegramDirectory(s, PostgresLeadStore(s)))
-        texts = BotTexts(PostgresTemplateStore(infra.database), settings.public_base_url)
+        texts = BotTexts(PostgresTemplateStore(infra.database), settings.site_links)
         slots = BotSlots(booking, clock=infra.clock)
         chat = BotChat(
             StartBot(uow, texts),
@@ -70,7 +70,7 @@ def build_telegram(infra: Infrastructure, bot: Bot | None, booking: Booking) -> 
             BotBooking(uow, texts, booking, slots),
         )
         deep_links = DeepLinks(uow, settings.telegram_bot_username, clock=infra.clock)
-        account_links = AccountLinks(uow, settings.public_base_url)
+        account_links = AccountLinks(uow, settings.site_links)
         webhook = TelegramWebhook(
             bot, build_dispatcher(chat), chat, settings.telegram_webhook_secret
         )

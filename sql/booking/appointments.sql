@@ -12,27 +12,30 @@ SELECT lower(blocked_period) AS start_at, upper(blocked_period) AS end_at
 FROM appointments
 WHERE status IN ('pending_payment', 'confirmed') AND blocked_period && tstzrange(:start_at, :end_at);
 
--- name: insert_appointment(id, service_id, client_user_id, lead_id, contact_identity_id, start_at, end_at, blocked_start, blocked_end, timezone, status, format, metadata, hold_expires_at, manage_token_hash, rescheduled_from_id, now)!
+-- name: insert_appointment(id, service_id, client_user_id, lead_id, contact_identity_id, start_at, end_at, blocked_start, blocked_end, timezone, status, format, metadata, hold_expires_at, manage_token_hash, rescheduled_from_id, meeting_url, location_text, now)!
 INSERT INTO appointments (id, service_id, client_user_id, lead_id, contact_identity_id,
                           start_at, end_at, blocked_period, timezone, status, format, metadata,
-                          hold_expires_at, manage_token_hash, rescheduled_from_id, created_at,
-                          updated_at)
+                          hold_expires_at, manage_token_hash, rescheduled_from_id, meeting_url,
+                          location_text, created_at, updated_at)
 VALUES (:id, :service_id, :client_user_id, :lead_id, :contact_identity_id, :start_at, :end_at,
         tstzrange(:blocked_start, :blocked_end, '[)'), :timezone, :status, :format, :metadata,
-        :hold_expires_at, :manage_token_hash, :rescheduled_from_id, :now, :now);
+        :hold_expires_at, :manage_token_hash, :rescheduled_from_id, :meeting_url, :location_text,
+        :now, :now);
 
 -- name: get_appointment(id)^
 SELECT id, service_id, client_user_id, lead_id, start_at, end_at,
        lower(blocked_period) AS blocked_start, upper(blocked_period) AS blocked_end, timezone,
        status, format, metadata, hold_expires_at, manage_token_hash, cancel_reason, canceled_at,
        canceled_by, rescheduled_from_id, reminders_sent, external_calendar_event_id, meeting_url,
-       contact_identity_id, created_at, version
+       location_text, contact_identity_id, created_at, version
 FROM appointments WHERE id = :id;
 
--- name: update_appointment(id, version, status, hold_expires_at, cancel_reason, canceled_at, canceled_by, reminders_sent, manage_token_hash, now)<!
+-- name: update_appointment(id, version, status, hold_expires_at, cancel_reason, canceled_at, canceled_by, reminders_sent, manage_token_hash, external_calendar_event_id, meeting_url, location_text, now)<!
 UPDATE appointments
 SET status = :status, hold_expires_at = :hold_expires_at, cancel_reason = :cancel_reason,
     manage_token_hash = :manage_token_hash,
+    external_calendar_event_id = :external_calendar_event_id, meeting_url = :meeting_url,
+    location_text = :location_text,
     canceled_at = :canceled_at, canceled_by = :canceled_by, reminders_sent = :reminders_sent,
     updated_at = :now, version = version + 1
 WHERE id = :id AND version = :version
@@ -94,3 +97,17 @@ WHERE a.start_at >= :start_at AND a.start_at < :end_at
   AND (CAST(:status AS text) IS NULL OR a.status = :status)
 ORDER BY a.start_at
 LIMIT 500;
+
+-- name: guest_appointments_for_email(email_normalized, now, limit)
+-- A guest's live, upcoming appointments booked with this e-mail (the identity given in
+-- that booking): only ever used to send a fresh manage link to that same address.
+SELECT a.id
+FROM appointments a
+JOIN lead_identities i ON i.id = a.contact_identity_id AND i.kind = 'email'
+WHERE i.value_normalized = :email_normalized AND a.client_user_id IS NULL
+  AND a.status IN ('pending_payment', 'confirmed') AND a.end_at > :now
+ORDER BY a.start_at
+LIMIT :limit;
+
+-- name: appointment_by_manage_token(manage_token_hash)^
+SELECT id FROM appointments WHERE manage_token_hash = :manage_token_hash;

@@ -4,7 +4,7 @@
 SELECT id, slug, title, description_markdown, format, duration_minutes, price_amount,
        deposit_amount, currency, buffer_before_minutes, buffer_after_minutes,
        min_notice_minutes, horizon_days, cancel_free_hours, cancel_partial_hours,
-       cancel_partial_refund_percent, reschedule_min_hours, status, version
+       cancel_partial_refund_percent, reschedule_min_hours, status, meeting_url, address, version
 FROM services
 WHERE :include_unpublished OR status = 'published'
 ORDER BY title, slug;
@@ -13,28 +13,29 @@ ORDER BY title, slug;
 SELECT id, slug, title, description_markdown, format, duration_minutes, price_amount,
        deposit_amount, currency, buffer_before_minutes, buffer_after_minutes,
        min_notice_minutes, horizon_days, cancel_free_hours, cancel_partial_hours,
-       cancel_partial_refund_percent, reschedule_min_hours, status, version
+       cancel_partial_refund_percent, reschedule_min_hours, status, meeting_url, address, version
 FROM services WHERE slug = :slug;
 
 -- name: get_service(id)^
 SELECT id, slug, title, description_markdown, format, duration_minutes, price_amount,
        deposit_amount, currency, buffer_before_minutes, buffer_after_minutes,
        min_notice_minutes, horizon_days, cancel_free_hours, cancel_partial_hours,
-       cancel_partial_refund_percent, reschedule_min_hours, status, version
+       cancel_partial_refund_percent, reschedule_min_hours, status, meeting_url, address, version
 FROM services WHERE id = :id;
 
--- name: insert_service(id, slug, title, description_markdown, format, duration_minutes, price_amount, deposit_amount, currency, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, cancel_free_hours, cancel_partial_hours, cancel_partial_refund_percent, reschedule_min_hours, status, now)!
+-- name: insert_service(id, slug, title, description_markdown, format, duration_minutes, price_amount, deposit_amount, currency, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, cancel_free_hours, cancel_partial_hours, cancel_partial_refund_percent, reschedule_min_hours, status, meeting_url, address, now)!
 INSERT INTO services (id, slug, title, description_markdown, format, duration_minutes,
                       price_amount, deposit_amount, currency, buffer_before_minutes,
                       buffer_after_minutes, min_notice_minutes, horizon_days, cancel_free_hours,
                       cancel_partial_hours, cancel_partial_refund_percent, reschedule_min_hours,
-                      status, created_at, updated_at)
+                      status, meeting_url, address, created_at, updated_at)
 VALUES (:id, :slug, :title, :description_markdown, :format, :duration_minutes, :price_amount,
         :deposit_amount, :currency, :buffer_before_minutes, :buffer_after_minutes,
         :min_notice_minutes, :horizon_days, :cancel_free_hours, :cancel_partial_hours,
-        :cancel_partial_refund_percent, :reschedule_min_hours, :status, :now, :now);
+        :cancel_partial_refund_percent, :reschedule_min_hours, :status, :meeting_url, :address,
+        :now, :now);
 
--- name: update_service(id, version, slug, title, description_markdown, format, duration_minutes, price_amount, deposit_amount, currency, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, cancel_free_hours, cancel_partial_hours, cancel_partial_refund_percent, reschedule_min_hours, status, now)<!
+-- name: update_service(id, version, slug, title, description_markdown, format, duration_minutes, price_amount, deposit_amount, currency, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, cancel_free_hours, cancel_partial_hours, cancel_partial_refund_percent, reschedule_min_hours, status, meeting_url, address, now)<!
 UPDATE services
 SET slug = :slug, title = :title, description_markdown = :description_markdown,
     format = :format, duration_minutes = :duration_minutes, price_amount = :price_amount,
@@ -43,7 +44,8 @@ SET slug = :slug, title = :title, description_markdown = :description_markdown,
     min_notice_minutes = :min_notice_minutes, horizon_days = :horizon_days,
     cancel_free_hours = :cancel_free_hours, cancel_partial_hours = :cancel_partial_hours,
     cancel_partial_refund_percent = :cancel_partial_refund_percent,
-    reschedule_min_hours = :reschedule_min_hours, status = :status, updated_at = :now,
+    reschedule_min_hours = :reschedule_min_hours, status = :status,
+    meeting_url = :meeting_url, address = :address, updated_at = :now,
     version = version + 1
 WHERE id = :id AND version = :version
 RETURNING version;

@@ -38,8 +38,11 @@ async def test_preview_renders_and_unknown_variables_are_refused(
     )  # fmt: skip
     assert preview.status_code == 200, preview.text
     shown = preview.json()
-    assert shown["subject"] == "Запись 05.06.2030 10:00"
-    assert shown["text"] == "Здравствуйте, Анна!\n\nИндивидуальная консультация, 05.06.2030 10:00."
+    assert shown["subject"] == "Запись 05.06.2030 10:00 (Europe/Moscow, UTC+3)"
+    assert shown["text"] == (
+        "Здравствуйте, Анна!\n\nИндивидуальная консультация, 05.06.2030 10:00 "
+        "(Europe/Moscow, UTC+3)."
+    )
     assert "<p>Здравствуйте, Анна!</p>" in shown["html"]
 
     for body, fragment in (

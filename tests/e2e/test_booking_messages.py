@@ -60,12 +60,17 @@ async def test_guest_is_told_of_confirmation_and_cancellation(
     assert booked.status_code == 201, booked.text
     token = booked.json()["manage_token"]
     pay = booked.json()["payment"]["confirmation_url"].split("/api/v1")[1]
+    held = await wait_for_mail(inbox, GUEST)  # the hold's message, with the links
+    assert "Мы придержали для вас время" in held
     await client.post(f"/api/v1{pay}")
-    confirmed = await wait_for_mail(inbox, GUEST)
-    assert "Оплата получена, запись подтверждена: Консультация, 04.06.2030 10:00" in confirmed
+    confirmed = await wait_for_mail(inbox, GUEST, count=2)
+    assert (
+        "Оплата получена, запись подтверждена: Консультация, 04.06.2030 10:00 "
+        "(Europe/Moscow, UTC+3)" in confirmed
+    )
 
     clock.current = datetime(2030, 6, 3, 8, 0, tzinfo=UTC)  # 23 h before: the job is due
-    reminder = await wait_for_mail(inbox, GUEST, count=2)
+    reminder = await wait_for_mail(inbox, GUEST, count=3)
     assert "Напоминаем о консультации" in reminder
 
     clock.current = NOW  # 25 hours before: a full refund
@@ -75,7 +80,7 @@ async def test_guest_is_told_of_confirmation_and_cancellation(
         headers={"X-Manage-Token": token},
     )  # fmt: skip
     assert canceled.json()["refund"]["amount"] == "3500.00"
-    told = await wait_for_mail(inbox, GUEST, count=3)
+    told = await wait_for_mail(inbox, GUEST, count=4)
     assert "отменена" in told
     assert "Мы вернём 3500.00 RUB." in told
 

@@ -157,7 +157,10 @@ async def test_confirmation_by_telegram_and_no_reminder_after_stop(
         if any(text.startswith("Запись подтверждена") for text in practice.texts()):
             break
         await practice.client.get("/health/live")
-    assert "Запись подтверждена: Консультация, 04.06.2030 10:00." in practice.texts()
+    assert (
+        "Запись подтверждена: Консультация, 04.06.2030 10:00 (Europe/Moscow, UTC+3). "
+        "Онлайн. Ссылку на встречу пришлём отдельным сообщением." in practice.texts()
+    )
 
     await practice.command("/stop")
     practice.clock.current = datetime(2030, 6, 3, 8, 0, tzinfo=UTC)  # 23 h before: reminder
@@ -197,8 +200,8 @@ async def test_my_lists_upcoming_appointments_and_cancels_under_the_api_policy(
     await practice.command("/my")
     listed = practice.with_buttons()
     assert [r.text.splitlines()[1] for r in listed] == [
-        "03.06.2030 12:00 (подтверждена)",
-        "04.06.2030 10:00 (подтверждена)",
+        "03.06.2030 12:00 (Europe/Moscow, UTC+3) (подтверждена)",
+        "04.06.2030 10:00 (Europe/Moscow, UTC+3) (подтверждена)",
     ]
     assert practice.last_buttons() == [
         ("Перенести", f"move:{tomorrow}"),
@@ -238,7 +241,9 @@ async def test_book_from_telegram_to_a_payment_link(
 
     await practice.press(ten)
     held = practice.texts()[-1]
-    assert held.startswith("Время придержано: Консультация, 04.06.2030 10:00.")
+    assert held.startswith(
+        "Время придержано: Консультация, 04.06.2030 10:00 (Europe/Moscow, UTC+3)."
+    )
     assert "/api/v1/sandbox/payments/" in held
     await practice.press(ten)  # the same time again: taken now
     assert practice.texts()[-1].startswith("Это время уже заняли")
@@ -265,7 +270,9 @@ async def test_my_reschedules_within_the_window_and_explains_when_it_is_closed(
     assert all(len(data.encode()) <= 64 for data in times.values())  # Telegram's limit
     assert list(times)[:2] == ["03.06 10:30", "03.06 11:00"]  # an hour's notice from 09:00
     await practice.press(times["03.06 10:30"])
-    assert practice.texts()[-1] == "Запись перенесена: Консультация, 03.06.2030 10:30."
+    assert practice.texts()[-1] == (
+        "Запись перенесена: Консультация, 03.06.2030 10:30 (Europe/Moscow, UTC+3)."
+    )
     await practice.press(times["03.06 11:00"])  # the old button: that booking moved on
     assert practice.texts()[-1].startswith("Эта запись уже изменилась")
 
@@ -305,13 +312,14 @@ async def test_a_failed_payment_is_told_by_telegram_and_e_mail(
     assert (await practice.client.post(f"/api/v1{pay}/cancel")).status_code == 204
 
     mail = await wait_for_mail(inbox, "anna@example.org")
-    assert "Оплата записи Консультация, 04.06.2030 10:00 не прошла" in mail
+    assert "Оплата записи Консультация, 04.06.2030 10:00 (Europe/Moscow, UTC+3) не прошла" in mail
     for _ in range(100):
         if telegram_deliveries(postgresql) == [("payment.failed", "sent")]:
             break
         await practice.client.get("/health/live")
     assert (
-        "Оплата записи Консультация, 04.06.2030 10:00 не прошла, и время освободилось. "
-        "Выбрать время снова: /book или http://127.0.0.1:8000/" in practice.texts()
+        "Оплата записи Консультация, 04.06.2030 10:00 (Europe/Moscow, UTC+3) не прошла, и время "
+        "освободилось. Выбрать время снова: /book или http://127.0.0.1:8000/services/konsultatsiya"
+        in practice.texts()
     )
     assert telegram_deliveries(postgresql) == [("payment.failed", "sent")]

@@ -13,7 +13,11 @@ from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpMockSequence
 
-from app.adapters.google_calendar.gateway import GoogleCalendarGateway, event_id_for
+from app.adapters.google_calendar.gateway import (
+    GoogleCalendarGateway,
+    MeetLinkPending,
+    event_id_for,
+)
 from app.domain.shared.time_range import TimeRange
 
 CALENDAR = "practice@example.org"
@@ -87,21 +91,65 @@ async def test_insert_uses_our_event_id_and_a_retry_becomes_an_update() -> None:
     appointment = uuid.UUID("6f1c7d4e-2a5b-4c3d-9e8f-0a1b2c3d4e5f")
     session = TimeRange(datetime(2030, 6, 4, 7, tzinfo=UTC), datetime(2030, 6, 4, 8, tzinfo=UTC))
     http = Recorder([error(409, "duplicate"), ok({"id": event_id_for(appointment)})])
-    event_id = await gateway(http).upsert_event(appointment, session, "Консультация")
+    made = await gateway(http).upsert_event(appointment, session, "Консультация")
+    event_id = made.event_id
     assert event_id == event_id_for(appointment)
+    assert made.meeting_url is None  # Meet links off: none asked for, none taken
     assert set(event_id) <= set("0123456789abcdefghijklmnopqrstuv")
     assert 5 <= len(event_id) <= 1024
     assert [m for m, _ in http.calls] == ["POST", "PUT"]
     assert http.calls[1][1].endswith(f"/events/{event_id}")
 
 
-async def test_insert_with_a_meet_link() -> None:
-    http = Recorder([ok({"id": "x"})])
+class BodyRecorder(Recorder):
+    """Also keeps the request bodies (the insert's conferenceData request)."""
+
+    def __init__(self, responses: list[tuple[dict[str, str], str]]) -> None:
+        super().__init__(responses)
+        self.bodies: list[Any] = []
+
+    def request(self, uri: str, method: str = "GET", body: Any = None, headers: Any = None,
+                redirections: int = 1, connection_type: Any = None) -> Any:  # fmt: skip
+        self.bodies.append(json.loads(body) if body else None)
+        return super().request(uri, method, body, headers, redirections, connection_type)
+
+
+MEET = "https://meet.google.com/abc-defg-hij"
+
+
+async def test_insert_with_a_meet_link_keeps_the_link_google_made() -> None:
+    appointment = uuid.uuid4()
+    http = BodyRecorder([ok({"id": event_id_for(appointment), "hangoutLink": MEET})])
     session = TimeRange(datetime(2030, 6, 4, 7, tzinfo=UTC), datetime(2030, 6, 4, 8, tzinfo=UTC))
-    await gateway(http, meet_links=True).upsert_event(uuid.uuid4(), session, "Онлайн")
+    made = await gateway(http, meet_links=True).upsert_event(appointment, session, "Онлайн")
+    assert made.meeting_url == MEET
+    assert made.event_id == event_id_for(appointment)
     assert http.calls == [
         ("POST", "https://www.googleapis.com/calendar/v3/calendars/practice%40example.org/events")
     ]
+    request = http.bodies[0]["conferenceData"]["createRequest"]
+    assert request["conferenceSolutionKey"] == {"type": "hangoutsMeet"}
+
+
+async def test_a_meet_link_from_the_conference_entry_points_of_a_retried_insert() -> None:
+    answer = {"id": "x", "conferenceData": {"entryPoints": [
+        {"entryPointType": "phone", "uri": "tel:+1-555"},
+        {"entryPointType": "video", "uri": MEET}]}}  # fmt: skip
+    http = Recorder([error(409, "duplicate"), ok(answer)])
+    session = TimeRange(datetime(2030, 6, 4, 7, tzinfo=UTC), datetime(2030, 6, 4, 8, tzinfo=UTC))
+    made = await gateway(http, meet_links=True).upsert_event(uuid.uuid4(), session, "Онлайн")
+    assert made.meeting_url == MEET
+    assert [m for m, _ in http.calls] == ["POST", "PUT"]
+
+
+async def test_a_meet_link_still_pending_is_retried_by_the_outbox() -> None:
+    pending = {"id": "x", "conferenceData": {
+        "createRequest": {"status": {"statusCode": "pending"}}}}  # fmt: skip
+    session = TimeRange(datetime(2030, 6, 4, 7, tzinfo=UTC), datetime(2030, 6, 4, 8, tzinfo=UTC))
+    with pytest.raises(MeetLinkPending):
+        await gateway(Recorder([ok(pending)]), meet_links=True).upsert_event(
+            uuid.uuid4(), session, "Онлайн"
+        )
 
 
 @pytest.mark.parametrize("status", [404, 410])

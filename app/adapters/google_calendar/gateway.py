@@ -23,6 +23,7 @@ import structlog
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from app.application.booking.ports import CalendarEvent
 from app.application.recent_reads import RecentReads
 from app.domain.shared.time_range import TimeRange
 
@@ -100,11 +101,14 @@ class GoogleCalendarGateway:
             for b in calendar.get("busy", [])
         ]
 
-    async def upsert_event(self, appointment_id: uuid.UUID, session: TimeRange, title: str) -> str:
-        """Create (or update) the practitioner's event; the title carries no client data."""
+    async def upsert_event(
+        self, appointment_id: uuid.UUID, session: TimeRange, title: str
+    ) -> CalendarEvent:
+        """Create (or update) the practitioner's event; the title carries no client data.
+        With Meet links on, the answer's Meet link comes back with the event id."""
         return await asyncio.to_thread(self._upsert, appointment_id, session, title)
 
-    def _upsert(self, appointment_id: uuid.UUID, session: TimeRange, title: str) -> str:
+    def _upsert(self, appointment_id: uuid.UUID, session: TimeRange, title: str) -> CalendarEvent:
         event_id = event_id_for(appointment_id)
         body: dict[str, Any] = {
             "id": event_id,
@@ -121,15 +125,15 @@ class GoogleCalendarGateway:
             extra["conferenceDataVersion"] = 1
         events = self._service().events()
         try:
-            events.insert(calendarId=self._calendar_id, body=body, **extra).execute()
+            answer = events.insert(calendarId=self._calendar_id, body=body, **extra).execute()
         except HttpError as exc:
             if exc.status_code != 409:
                 raise
             # Already there (a retried delivery): bring it up to date instead.
-            events.update(
+            answer = events.update(
                 calendarId=self._calendar_id, eventId=event_id, body=body, **extra
             ).execute()
-        return event_id
+        return CalendarEvent(event_id, meet_link(answer) if self._meet else None)
 
     async def delete_event(self, appointment_id: uuid.UUID) -> None:
         await asyncio.to_thread(self._delete, appointment_id)
@@ -142,6 +146,28 @@ class GoogleCalendarGateway:
         except HttpError as exc:
             if exc.status_code not in (404, 410):  # already gone
                 raise
+
+
+class MeetLinkPending(RuntimeError):
+    """Google accepted the Meet request but has not made the link yet: the outbox
+    retries the calendar step, whose update then returns the link."""
+
+
+def meet_link(answer: dict[str, Any]) -> str | None:
+    """The event's video link: ``hangoutLink``, else the conference's video entry point
+    (https only); a request still pending is retried."""
+    conference = answer.get("conferenceData") or {}
+    candidates = [answer.get("hangoutLink")] + [
+        point.get("uri") for point in conference.get("entryPoints", [])
+        if point.get("entryPointType") == "video"
+    ]  # fmt: skip
+    for uri in candidates:
+        if isinstance(uri, str) and uri.startswith("https://"):
+            return uri
+    status = conference.get("createRequest", {}).get("status", {}).get("statusCode")
+    if status == "pending":
+        raise MeetLinkPending("meet link pending")
+    return None
 
 
 def authorized_http_factory(credentials_file: str) -> Callable[[], Any]:

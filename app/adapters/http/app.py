@@ -58,6 +58,8 @@ THROTTLES: tuple[Throttle, ...] = (
     Throttle("booking", "POST", r"/api/v1/appointments", 20),
     # Each cancellation e-mails the booking's contact.
     Throttle("cancel", "POST", r"/api/v1/appointments/[^/]+/cancel", 10, "hour"),
+    # Each request may e-mail a fresh manage link to the address given.
+    Throttle("manage_link", "POST", r"/api/v1/appointments/manage-link", 5, "hour"),
     Throttle("events", "POST", r"/api/v1/events", 120),
     Throttle("deep_links", "POST", r"/api/v1/(deep-links|me/telegram-link/[^/]+/confirm)", 10),
     Throttle("runs", "POST", r"/api/v1/interactives/[^/]+/runs", 30),

@@ -24,8 +24,9 @@ from app.application.booking.read_models import IntakeForm
 from app.application.booking.remainder import AppointmentBalance
 from app.application.booking.slots import local_times
 from app.application.booking.use_cases import Booking
-from app.domain.booking.appointment import Appointment
+from app.domain.booking.appointment import Appointment, AppointmentStatus
 from app.domain.booking.availability import ScheduleException, WeeklyRule
+from app.domain.booking.place import checked_location, checked_meeting_url
 from app.domain.booking.service import Service
 from app.domain.errors import ValidationFailed
 from app.domain.shared.time_range import TimeRange
@@ -95,13 +96,20 @@ class AppointmentOut(msgspec.Struct):
     hold_expires_at: datetime | None
     version: int
     payment: BalanceOut | None = None
+    meeting_url: str | None = None
+    """The video link of an online session, once it is confirmed (paid)."""
+    location_text: str | None = None
+    """Where an in-person session takes place."""
 
     @classmethod
     def of(cls, a: Appointment, balance: AppointmentBalance | None = None) -> AppointmentOut:
+        paid = a.status in (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED,
+                            AppointmentStatus.NO_SHOW)  # fmt: skip
         return cls(
             id=a.id, status=a.status.value, start_at=a.session.start, end_at=a.session.end,
             timezone=a.timezone, format=a.format, hold_expires_at=a.hold_expires_at,
             version=a.version, payment=BalanceOut.of(balance) if balance else None,
+            meeting_url=a.meeting_url if paid else None, location_text=a.location_text,
         )  # fmt: skip
 
 
@@ -443,6 +451,10 @@ class ServiceIn(msgspec.Struct, forbid_unknown_fields=True):
     cancel_partial_refund_percent: Annotated[int, msgspec.Meta(ge=0, le=100)] = 0
     reschedule_min_hours: Annotated[int, msgspec.Meta(ge=0, le=720)] = 24
     status: Literal["draft", "published", "archived"] = "draft"
+    meeting_url: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    """The standing video link of an online service (https)."""
+    address: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    """Where an in-person service takes place."""
 
     def to_service(self, service_id: uuid.UUID, version: int = 1) -> Service:
         """The service's own invariants (refund windows, deposit) are checked as it is made."""
@@ -458,6 +470,8 @@ class ServiceIn(msgspec.Struct, forbid_unknown_fields=True):
             cancel_partial_hours=self.cancel_partial_hours,
             cancel_partial_refund_percent=self.cancel_partial_refund_percent,
             reschedule_min_hours=self.reschedule_min_hours, status=self.status, version=version,
+            meeting_url=checked_meeting_url(self.meeting_url),
+            address=checked_location(self.address, "address"),
         )  # fmt: skip
 
 
@@ -468,6 +482,8 @@ class AdminServiceOut(msgspec.Struct):
     status: str
     version: int
     service: ServiceOut
+    meeting_url: str | None = None
+    address: str | None = None
 
 
 class AdminServicesOut(msgspec.Struct):
@@ -475,7 +491,9 @@ class AdminServicesOut(msgspec.Struct):
 
 
 def _admin_service(s: Service) -> AdminServiceOut:
-    return AdminServiceOut(s.id, s.slug, s.title, s.status, s.version, ServiceOut.of(s))
+    return AdminServiceOut(
+        s.id, s.slug, s.title, s.status, s.version, ServiceOut.of(s), s.meeting_url, s.address
+    )
 
 
 class RuleIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -138,7 +138,8 @@ def _appointment(row: Row) -> Appointment:
         canceled_by=row["canceled_by"], rescheduled_from_id=row["rescheduled_from_id"],
         reminders_sent=tuple(row["reminders_sent"]),
         external_calendar_event_id=row["external_calendar_event_id"],
-        meeting_url=row["meeting_url"], contact_identity_id=row["contact_identity_id"],
+        meeting_url=row["meeting_url"], location_text=row["location_text"],
+        contact_identity_id=row["contact_identity_id"],
         version=row["version"],
     )  # fmt: skip
 
@@ -164,7 +165,8 @@ class PostgresAppointmentRepository:
             blocked_start=a.blocked.start, blocked_end=a.blocked.end, timezone=a.timezone,
             status=a.status.value, format=a.format, metadata=Jsonb(a.metadata),
             hold_expires_at=a.hold_expires_at, manage_token_hash=a.manage_token_hash,
-            rescheduled_from_id=a.rescheduled_from_id, now=self._s.clock.now(),
+            rescheduled_from_id=a.rescheduled_from_id, meeting_url=a.meeting_url,
+            location_text=a.location_text, now=self._s.clock.now(),
         )  # fmt: skip
         self._s.track(appointment)
 
@@ -179,7 +181,8 @@ class PostgresAppointmentRepository:
             hold_expires_at=a.hold_expires_at, cancel_reason=a.cancel_reason,
             canceled_at=a.canceled_at, canceled_by=a.canceled_by,
             reminders_sent=list(a.reminders_sent), manage_token_hash=a.manage_token_hash,
-            now=self._s.clock.now(),
+            external_calendar_event_id=a.external_calendar_event_id, meeting_url=a.meeting_url,
+            location_text=a.location_text, now=self._s.clock.now(),
         )  # fmt: skip
         if row is None:
             raise VersionConflict()
@@ -188,6 +191,20 @@ class PostgresAppointmentRepository:
 
     async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]:
         return [r["id"] async for r in self._q.expired_holds(self._s.conn, now=now, limit=limit)]
+
+    async def guest_appointments_for_email(
+        self, email_normalized: str, now: datetime, limit: int
+    ) -> list[uuid.UUID]:
+        rows = self._q.guest_appointments_for_email(
+            self._s.conn, email_normalized=email_normalized, now=now, limit=limit
+        )
+        return [r["id"] async for r in rows]
+
+    async def by_manage_token(self, manage_token_hash: bytes) -> uuid.UUID | None:
+        row = await self._q.appointment_by_manage_token(
+            self._s.conn, manage_token_hash=manage_token_hash
+        )
+        return row["id"] if row else None
 
     async def due_for_reminder(
         self, now: datetime, label: str, lead_hours: int, limit: int

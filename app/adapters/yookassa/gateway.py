@@ -45,7 +45,7 @@ class YooKassaGateway:
         await self._client.aclose()
 
     async def create_payment(self, order: PaymentOrder) -> ProviderPayment:
-        body = payment_body(order, self._return_url, self._vat_code)
+        body = payment_body(order, order.return_url or self._return_url, self._vat_code)
         try:
             return payment_from(await self._client.create_payment(body, str(order.idempotence_key)))
         except _FAILURES as exc:

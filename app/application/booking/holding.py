@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from app.application.booking.callers import Caller, who_books
+from app.application.booking.messages import appointment_link
 from app.application.booking.ports import CalendarGateway, GuestContact
 from app.application.booking.read_models import RememberedHold
 from app.application.booking.slots import external_busy, published
@@ -21,10 +22,12 @@ from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock
 from app.domain.booking.appointment import Appointment
 from app.domain.booking.availability import is_bookable
+from app.domain.booking.place import place_at_booking
 from app.domain.booking.service import Service
 from app.domain.errors import NotFound, SlotUnavailable, ValidationFailed
 from app.domain.identity.tokens import token_hash
 from app.domain.payments.payment import DEPOSIT, FULL
+from app.domain.shared.links import SiteLinks
 from app.domain.shared.privacy import ensure_p0
 from app.domain.shared.time_range import TimeRange
 
@@ -56,8 +59,15 @@ class HoldOutcome:
 
 
 class PaymentLinks(Protocol):
-    async def confirmation_url(self, payment_id: uuid.UUID) -> str:
-        """The provider's link for a payment recorded without one (after commit)."""
+    async def confirmation_url(self, payment_id: uuid.UUID, return_url: str | None = None) -> str:
+        """The provider's link for a payment recorded without one (after commit); the
+        client comes back to ``return_url`` (default: the appointment's page)."""
+        ...
+
+
+class HeldMessages(Protocol):
+    async def send_held(self, outcome: HoldOutcome) -> None:
+        """Tell a guest what was held: the payment link and the manage link."""
         ...
 
 
@@ -80,12 +90,15 @@ class HoldSlot:
     def __init__(
         self, tx: BookingTransactions, clock: Clock, default_hold_minutes: int,
         calendar: CalendarGateway | None = None, links: PaymentLinks | None = None,
+        site: SiteLinks | None = None, held: HeldMessages | None = None,
     ) -> None:  # fmt: skip
         self._tx = tx
         self._clock = clock
         self._default_hold_minutes = default_hold_minutes
         self._calendar = calendar
         self._links = links
+        self._site = site
+        self._held = held
 
     async def hold(
         self, caller: Caller, request: HoldRequest, idempotency_key: str | None = None
@@ -126,12 +139,19 @@ class HoldSlot:
 
         outcome = await self._tx.write(work)
         if not outcome.confirmation_url and self._links is not None:
-            # The held appointment and its payment row are committed; now the provider.
-            url = await self._links.confirmation_url(outcome.payment_id)
-            return HoldOutcome(
+            # The held appointment and its payment row are committed; now the provider,
+            # which sends the client back to the appointment's page after paying.
+            back = (
+                appointment_link(self._site, outcome.appointment, outcome.manage_token)
+                if self._site else None
+            )  # fmt: skip
+            url = await self._links.confirmation_url(outcome.payment_id, back)
+            outcome = HoldOutcome(
                 outcome.appointment, outcome.payment_id, url, outcome.manage_token,
                 outcome.replayed,
             )  # fmt: skip
+        if self._held is not None and outcome.manage_token and not outcome.replayed:
+            await self._held.send_held(outcome)
         return outcome
 
     @staticmethod
@@ -187,6 +207,7 @@ class HoldSlot:
             blocked=blocked, timezone=request.timezone, format_=request.format, now=now,
             hold_until=now + timedelta(minutes=minutes), metadata=request.metadata,
             manage_token_hash=token_hash(manage_token) if manage_token else None,
+            place=place_at_booking(request.format, service.meeting_url, service.address),
         )  # fmt: skip
         await uow.repos.appointments.add(appointment)
         await uow.repos.waitlist.fulfil(service.id, booker.user_id, booker.lead_id)

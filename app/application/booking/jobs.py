@@ -8,6 +8,7 @@ import structlog
 
 from app.application.booking.messages import queue_appointment_message
 from app.application.booking.transactions import BookingTransactions, BookingUoW
+from app.domain.shared.links import SiteLinks
 
 logger = structlog.get_logger(__name__)
 
@@ -17,11 +18,11 @@ MAX_REMINDER_HOURS = 24 * 14
 
 class BookingJobs:
     def __init__(
-        self, tx: BookingTransactions, public_base_url: str,
+        self, tx: BookingTransactions, links: SiteLinks,
         default_reminder_offsets_hours: tuple[int, ...],
     ) -> None:  # fmt: skip
         self._tx = tx
-        self._public_base_url = public_base_url
+        self._links = links
         self._default_offsets = default_reminder_offsets_hours
 
     async def expire_holds(self, now: datetime) -> int:
@@ -67,7 +68,7 @@ class BookingJobs:
                         continue
                     await queue_appointment_message(
                         uow, appointment, "booking.reminder", f"reminder:{label}",
-                        self._public_base_url,
+                        self._links,
                     )  # fmt: skip
                     appointment.reminders_sent = (*appointment.reminders_sent, label)
                     await uow.repos.appointments.save(appointment)

@@ -7,21 +7,25 @@ import uuid
 
 from app.application.booking.callers import Caller, owned
 from app.application.booking.holding import PaymentLinks, charge_kind
+from app.application.booking.messages import appointment_link
 from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock
 from app.domain.booking.appointment import AppointmentStatus
 from app.domain.errors import InvalidState, NotFound
 from app.domain.payments.payment import HOLD_EXPIRED, PaymentStatus
 from app.domain.payments.settlement import Settlement, settle
+from app.domain.shared.links import SiteLinks
 
 
 class PaymentReactions:
     def __init__(
-        self, tx: BookingTransactions, clock: Clock, links: PaymentLinks | None = None
-    ) -> None:
+        self, tx: BookingTransactions, clock: Clock, links: PaymentLinks | None = None,
+        site: SiteLinks | None = None,
+    ) -> None:  # fmt: skip
         self._tx = tx
         self._clock = clock
         self._links = links
+        self._site = site
 
     async def payment_succeeded(self, payment_id: uuid.UUID, provider_payment_id: str) -> None:
         async def work(uow: BookingUoW) -> None:
@@ -49,8 +53,12 @@ class PaymentReactions:
         """A payment link for a still-held appointment: the open payment's, or a new one.
         Repeating the call returns the same link while that payment is open."""
 
+        back: list[str] = []
+
         async def work(uow: BookingUoW) -> tuple[uuid.UUID, str]:
             appointment = await owned(uow, caller, appointment_id)
+            if self._site is not None:  # where the provider sends the client back
+                back[:] = [appointment_link(self._site, appointment, caller.manage_token)]
             now = self._clock.now()
             if appointment.status is not AppointmentStatus.PENDING_PAYMENT or (
                 appointment.hold_expires_at is not None and appointment.hold_expires_at <= now
@@ -69,7 +77,7 @@ class PaymentReactions:
 
         payment_id, url = await self._tx.write(work)
         if not url and self._links is not None:
-            url = await self._links.confirmation_url(payment_id)
+            url = await self._links.confirmation_url(payment_id, back[0] if back else None)
         return url
 
     async def payment_canceled(self, payment_id: uuid.UUID) -> None:

@@ -70,6 +70,14 @@ class AppointmentRepository(Protocol):
 
     async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]: ...
 
+    async def guest_appointments_for_email(
+        self, email_normalized: str, now: datetime, limit: int
+    ) -> list[uuid.UUID]:
+        """A guest's live upcoming appointments booked with this e-mail."""
+        ...
+
+    async def by_manage_token(self, manage_token_hash: bytes) -> uuid.UUID | None: ...
+
     async def due_for_reminder(
         self, now: datetime, label: str, lead_hours: int, limit: int
     ) -> list[uuid.UUID]: ...
@@ -197,6 +205,15 @@ class IdempotencyStore(Protocol):
     async def remember_hold(self, key: str, hold: RememberedHold) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class CalendarEvent:
+    """The practitioner's calendar event of an appointment, with the video link the
+    calendar made for it (Google Meet, when asked for)."""
+
+    event_id: str
+    meeting_url: str | None = None
+
+
 class CalendarGateway(Protocol):
     """The practitioner's external calendar (Google Calendar)."""
 
@@ -208,7 +225,7 @@ class CalendarGateway(Protocol):
 
     async def upsert_event(
         self, appointment_id: uuid.UUID, session: TimeRange, title: str
-    ) -> str: ...
+    ) -> CalendarEvent: ...
 
     async def delete_event(self, appointment_id: uuid.UUID) -> None: ...
 

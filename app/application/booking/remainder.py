@@ -71,12 +71,11 @@ async def _service(uow: BookingUoW, appointment: Appointment) -> Service:
 
 class RemainderPayments:
     def __init__(
-        self, tx: BookingTransactions, site_links: SiteLinks, public_base_url: str,
+        self, tx: BookingTransactions, site_links: SiteLinks,
         links: PaymentLinks | None = None, reminder_hours: int = DEFAULT_REMINDER_HOURS,
     ) -> None:  # fmt: skip
         self._tx = tx
         self._site_links = site_links
-        self._public_base_url = public_base_url
         self._links = links
         self._reminder_hours = reminder_hours
 
@@ -138,7 +137,7 @@ class RemainderPayments:
                     continue
                 await queue_appointment_message(
                     uow, appointment, REMAINDER_TEMPLATE, "reminder:remainder",
-                    self._public_base_url,
+                    self._site_links,
                     extra={"payment_url": self._site_links.pay(appointment.id),
                            "amount_due": str(balance.due), "currency": balance.due.currency},
                 )  # fmt: skip

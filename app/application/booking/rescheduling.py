@@ -36,7 +36,7 @@ async def move_appointment(
         timezone=old.timezone, format_=old.format, now=now,
         hold_until=old.hold_expires_at or now + timedelta(minutes=hold_minutes),
         metadata=old.metadata, manage_token_hash=old.manage_token_hash,
-        rescheduled_from_id=old.id,
+        rescheduled_from_id=old.id, place=old.place,
     )  # fmt: skip
     old.mark_rescheduled(now, new.id)
     old.manage_token_hash = None  # a guest's link now manages the new appointment

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.application.booking.client_actions import ClientActions
+from app.application.booking.guest_links import GuestLinks
 from app.application.booking.holding import HoldSlot, PaymentLinks
 from app.application.booking.intake import IntakeForms
 from app.application.booking.jobs import BookingJobs
 from app.application.booking.payment_reactions import PaymentReactions
+from app.application.booking.places import AppointmentPlaces
 from app.application.booking.ports import CalendarGateway
 from app.application.booking.reactions import AppointmentMessages, CalendarSync
 from app.application.booking.remainder import RemainderPayments
@@ -32,7 +34,7 @@ class BookingConfig:
     public_base_url: str
     practitioner_timezone: str = "Europe/Moscow"
     site_links: SiteLinks | None = None
-    """Pages the messages link to; by default the pages under ``public_base_url``."""
+    """The site's pages every message links to (built from ``public_base_url`` if None)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ class Booking:
     calendar: CalendarSync
     payments: PaymentReactions
     remainders: RemainderPayments
+    places: AppointmentPlaces
+    guest_links: GuestLinks
     practitioner_timezone: str
     """The zone the practice speaks in when a time is shown without the client's own."""
 
@@ -59,19 +63,22 @@ def build_booking(
     slot_lists: RecentReads[SlotQuery, list[datetime]] | None = None,
 ) -> Booking:  # fmt: skip
     tx = BookingTransactions(uow, slot_lists)
-    base_url = config.public_base_url
+    site = config.site_links or SiteLinks(config.public_base_url)
+    guest_links = GuestLinks(tx, clock, site)
     return Booking(
         slots=ServiceSlots(tx, clock, calendar),
-        holding=HoldSlot(tx, clock, config.hold_minutes, calendar, links),
+        holding=HoldSlot(tx, clock, config.hold_minutes, calendar, links, site, guest_links),
         client=ClientActions(tx, clock, config.hold_minutes),
         schedule=StaffSchedule(tx),
         staff=StaffAppointments(tx, clock, config.hold_minutes),
         intake=IntakeForms(tx),
-        waitlist=Waitlist(tx, clock, base_url, config.practitioner_timezone),
-        jobs=BookingJobs(tx, base_url, config.reminder_offsets_hours),
-        messages=AppointmentMessages(tx, base_url),
-        calendar=CalendarSync(tx, calendar),
-        payments=PaymentReactions(tx, clock, links),
-        remainders=RemainderPayments(tx, config.site_links or SiteLinks(base_url), base_url, links),
+        waitlist=Waitlist(tx, clock, site, config.practitioner_timezone),
+        jobs=BookingJobs(tx, site, config.reminder_offsets_hours),
+        messages=AppointmentMessages(tx, site),
+        calendar=CalendarSync(tx, calendar, site),
+        payments=PaymentReactions(tx, clock, links, site),
+        remainders=RemainderPayments(tx, site, links),
+        places=AppointmentPlaces(tx, site),
+        guest_links=guest_links,
         practitioner_timezone=config.practitioner_timezone,
     )

@@ -14,6 +14,7 @@ from app.application.booking.slots import published
 from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock, NotificationRequest
 from app.domain.booking.appointment import AppointmentCanceled, AppointmentRescheduled
+from app.domain.shared.links import SiteLinks
 from app.domain.shared.privacy import ensure_p0
 
 WAITLIST_OFFER_LIFETIME = timedelta(hours=24)
@@ -25,12 +26,12 @@ def part_of_day(hour: int) -> str:
 
 class Waitlist:
     def __init__(
-        self, tx: BookingTransactions, clock: Clock, public_base_url: str,
+        self, tx: BookingTransactions, clock: Clock, links: SiteLinks,
         practitioner_timezone: str,
     ) -> None:  # fmt: skip
         self._tx = tx
         self._clock = clock
-        self._public_base_url = public_base_url
+        self._links = links
         self._zone = ZoneInfo(practitioner_timezone)
 
     async def join(
@@ -91,7 +92,7 @@ class Waitlist:
                         "display_name": (name or "") if kind == "user" else "",
                         "service_title": service.title,
                         "start_local": local.strftime("%d.%m.%Y %H:%M"),
-                        "booking_url": f"{self._public_base_url}/",
+                        "booking_url": self._links.service(service.slug),
                         "offer_expires_local": "24 часа",
                     },
                 )

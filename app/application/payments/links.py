@@ -20,18 +20,25 @@ from app.application.payments.ports import (
 from app.application.transactions import in_transaction
 from app.domain.errors import NotFound
 from app.domain.payments.model import PaymentProviderUnavailable
+from app.domain.shared.links import SiteLinks
 
 logger = structlog.get_logger(__name__)
 
 
 class ProviderLinks:
-    def __init__(self, uow: Callable[[], PaymentsUoW], gateway: PaymentGateway) -> None:
+    def __init__(
+        self, uow: Callable[[], PaymentsUoW], gateway: PaymentGateway,
+        site: SiteLinks | None = None,
+    ) -> None:  # fmt: skip
         self._uow = uow
         self._gateway = gateway
+        self._site = site
 
-    async def confirmation_url(self, payment_id: uuid.UUID) -> str:
+    async def confirmation_url(self, payment_id: uuid.UUID, return_url: str | None = None) -> str:
         """The page where the client pays: the stored one, or a new one from the
-        provider (``PaymentProviderUnavailable`` when it cannot be had now)."""
+        provider (``PaymentProviderUnavailable`` when it cannot be had now). After paying
+        the client comes back to ``return_url`` (booking passes a guest's manage page),
+        else to the appointment's page."""
 
         async def read(uow: PaymentsUoW) -> LinkRequest | None:
             return await uow.repos.payments.link_request(payment_id)
@@ -42,8 +49,11 @@ class ProviderLinks:
         payment = request.payment
         if payment.confirmation_url:
             return payment.confirmation_url
+        order = request.order(
+            return_url or (self._site.appointment(payment.appointment_id) if self._site else None)
+        )
         try:
-            created = await self._gateway.create_payment(request.order())
+            created = await self._gateway.create_payment(order)
         except PaymentProviderUnavailable:
             logger.error("payment_link_failed", payment_id=str(payment_id))
             raise

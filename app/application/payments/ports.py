@@ -50,6 +50,9 @@ class PaymentOrder:
     customer_phone: str | None = None
     kind: str = "full"
     """full, deposit or remainder: what the receipt says the money is for."""
+    return_url: str | None = None
+    """Where the provider sends the client back: the appointment's page (a guest's
+    manage page); None leaves the gateway's default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +96,14 @@ class LinkRequest:
     customer_email: str | None
     customer_phone: str | None = None
 
-    def order(self) -> PaymentOrder:
+    def order(self, return_url: str | None = None) -> PaymentOrder:
         """What the provider is asked to charge for this payment."""
         p = self.payment
         return PaymentOrder(
             payment_id=p.id, appointment_id=p.appointment_id, amount=p.amount,
             idempotence_key=p.idempotence_key, service_title=self.service_title,
             customer_email=self.customer_email, customer_phone=self.customer_phone,
-            kind=p.kind,
+            kind=p.kind, return_url=return_url,
         )  # fmt: skip
 
     def refund_order(self, refund: Refund, provider_payment_id: str) -> RefundOrder:

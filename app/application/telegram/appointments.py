@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -24,6 +23,7 @@ from app.application.telegram.links import linked_user
 from app.application.telegram.ports import Reply, TelegramDirectory, Visitor
 from app.application.telegram.slots import BotSlots
 from app.application.telegram.texts import BotTexts
+from app.domain.booking.place import local_time_label
 from app.domain.booking.refunds import refund_sentence
 from app.domain.errors import InvalidState, NotFound, SlotUnavailable
 
@@ -51,21 +51,21 @@ class BotAppointments:
         """``/my``: upcoming appointments of the linked user, each with a cancel button."""
         user_id = await linked_user(self._uow, visitor)
         if user_id is None or self._booking is None:
-            return [Reply(await self._texts.render("bot.link_first", {"link": self._site()}))]
+            link = self._texts.links.cabinet()  # where the account is linked to the bot
+            return [Reply(await self._texts.render("bot.link_first", {"link": link}))]
         rows = await self._booking.client.appointments_of(user_id, upcoming=True)
         live = [row for row in rows if row.status in LIVE_STATUSES]
         if not live:
             return [Reply(await self._texts.render("bot.my_empty"))]
         replies = []
         for row in live[:MAX_LISTED]:
-            local = row.start_at.astimezone(ZoneInfo(row.timezone))
             text = await self._texts.render(
                 "bot.my_item",
                 {
                     "service_title": row.service_title,
-                    "start_local": local.strftime("%d.%m.%Y %H:%M"),
+                    "start_local": local_time_label(row.start_at, row.timezone),
                     "status": STATUS_WORDS.get(row.status, str(row.status)),
-                    "manage_url": self._site(),
+                    "manage_url": self._texts.links.appointment(row.id),
                 },
             )
             buttons = (
@@ -109,7 +109,8 @@ class BotAppointments:
             return Reply(await self._texts.render("bot.appointment_changed"))
         buttons = await self._slots.buttons(service, f"{MOVE_TO_PREFIX}{appointment_id}:")
         if not buttons:
-            return Reply(await self._texts.render("bot.book_no_slots", {"link": self._site()}))
+            link = self._texts.links.appointment(appointment_id)
+            return Reply(await self._texts.render("bot.book_no_slots", {"link": link}))
         return Reply(
             await self._texts.render(
                 "bot.reschedule_choose_slot", {"service_title": service.title}
@@ -137,8 +138,7 @@ class BotAppointments:
             return Reply(await self._reschedule_refusal(self._booking, caller, appointment_id))
         service = await self._slots.service(str(moved.service_id))
         logger.info("telegram_appointment_rescheduled")
-        zone = self._slots.zone()
-        start_local = moved.session.start.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+        start_local = local_time_label(moved.session.start, moved.timezone)
         return Reply(
             await self._texts.render(
                 "bot.rescheduled",
@@ -156,8 +156,6 @@ class BotAppointments:
             return await self._texts.render("bot.appointment_changed")
         return await self._texts.render(
             "bot.reschedule_closed",
-            {"hours": str(service.reschedule_min_hours), "link": self._site()},
-        )
-
-    def _site(self) -> str:
-        return self._texts.link_target({})
+            {"hours": str(service.reschedule_min_hours),
+             "link": self._texts.links.appointment(appointment_id)},
+        )  # fmt: skip

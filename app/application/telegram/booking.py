@@ -17,6 +17,7 @@ from app.application.telegram.links import linked_user
 from app.application.telegram.ports import Reply, TelegramDirectory, Visitor
 from app.application.telegram.slots import MAX_BUTTONS, BotSlots
 from app.application.telegram.texts import BotTexts
+from app.domain.booking.place import local_time_label
 from app.domain.errors import InvalidState, SlotUnavailable, ValidationFailed
 
 logger = structlog.get_logger(__name__)
@@ -38,7 +39,8 @@ class BotBooking:
     async def book(self, visitor: Visitor) -> Reply:
         """``/book``: the published services as buttons (a linked account books as itself)."""
         if await linked_user(self._uow, visitor) is None or self._booking is None:
-            return Reply(await self._texts.render("bot.book_on_site", {"link": self._site()}))
+            link = self._texts.links.booking()
+            return Reply(await self._texts.render("bot.book_on_site", {"link": link}))
         services = await self._booking.slots.services()
         buttons = tuple((s.title, f"{BOOK_PREFIX}{s.id}") for s in services[:MAX_BUTTONS])
         return Reply(await self._texts.render("bot.book_choose_service"), buttons)
@@ -50,7 +52,8 @@ class BotBooking:
             return Reply(await self._texts.render("bot.appointment_changed"))
         buttons = await self._slots.buttons(service, f"{SLOT_PREFIX}{service.id}:")
         if not buttons:
-            return Reply(await self._texts.render("bot.book_no_slots", {"link": self._site()}))
+            link = self._texts.links.service(service.slug)
+            return Reply(await self._texts.render("bot.book_no_slots", {"link": link}))
         return Reply(await self._texts.render("bot.book_choose_slot"), buttons)
 
     async def book_slot(self, visitor: Visitor, data: str) -> Reply:
@@ -77,11 +80,8 @@ class BotBooking:
         hold_until = held.appointment.hold_expires_at or start
         variables = {
             "service_title": service.title,
-            "start_local": start.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+            "start_local": local_time_label(start, held.appointment.timezone),
             "hold_expires_local": hold_until.astimezone(zone).strftime("%H:%M"),
             "payment_url": held.confirmation_url,
         }
         return Reply(await self._texts.render("bot.book_held", variables))
-
-    def _site(self) -> str:
-        return self._texts.link_target({})

@@ -21,6 +21,7 @@ from app.application.telegram.ports import (
 from app.application.transactions import in_transaction
 from app.domain.errors import Forbidden, NotFound, ValidationFailed
 from app.domain.identity.errors import ContactInUse
+from app.domain.shared.links import SiteLinks
 from app.domain.telegram import deep_links
 from app.domain.telegram.deep_links import start_url
 
@@ -91,11 +92,9 @@ class DeepLinks:
 
 
 class AccountLinks:
-    def __init__(
-        self, uow: Callable[[], UnitOfWork[TelegramDirectory]], public_base_url: str
-    ) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork[TelegramDirectory]], links: SiteLinks) -> None:
         self._uow = uow
-        self._public_base_url = public_base_url
+        self._links = links
 
     async def pending_account_link(self, principal: Principal, code: str) -> LinkPreview:
         """``GET /api/v1/me/telegram-link/{code}``: which Telegram account opened the
@@ -134,7 +133,7 @@ class AccountLinks:
                                 f"@{pending.telegram_username}" if pending.telegram_username
                                 else f"id {pending.telegram_user_id}"
                             ),
-                            "cabinet_url": f"{self._public_base_url}/",
+                            "cabinet_url": self._links.cabinet(),
                         },
                     )
                 )  # fmt: skip

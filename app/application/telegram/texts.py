@@ -7,12 +7,14 @@ from typing import Any
 
 from app.application.notifications import TemplateStore
 from app.domain.notifications.templates import render_message
+from app.domain.shared.links import SiteLinks
 
 
 class BotTexts:
-    def __init__(self, templates: TemplateStore, public_base_url: str) -> None:
+    def __init__(self, templates: TemplateStore, links: SiteLinks) -> None:
         self._templates = templates
-        self._public_base_url = public_base_url
+        self.links = links
+        """The site's pages the bot's messages link to."""
 
     async def render(self, code: str, variables: dict[str, str] | None = None) -> str:
         """The template ``code`` in Russian, filled in, without surrounding blank lines."""
@@ -22,8 +24,14 @@ class BotTexts:
         return render_message(template.subject, template.body, variables or {}).text.strip()
 
     def link_target(self, payload: dict[str, Any]) -> str:
-        """The site page a link's payload points to (a local path only), else the home page."""
+        """The site page a link's payload points to (a local path only), else the list
+        of services to book (never the bare site root)."""
         path = payload.get("path")
-        if isinstance(path, str) and path.startswith("/") and not path.startswith("//"):
-            return f"{self._public_base_url}{path}"
-        return f"{self._public_base_url}/"
+        if (
+            isinstance(path, str)
+            and path.startswith("/")
+            and not path.startswith("//")
+            and path != "/"
+        ):
+            return f"{self.links.site_url}{path}"
+        return self.links.booking()

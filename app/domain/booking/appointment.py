@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from app.domain.booking.place import Place
 from app.domain.errors import InvalidState
 from app.domain.shared.events import Aggregate, DomainEvent
 from app.domain.shared.ids import new_id
@@ -98,6 +99,7 @@ class Appointment(Aggregate):
     reminders_sent: tuple[str, ...] = ()
     external_calendar_event_id: str | None = None
     meeting_url: str | None = None
+    location_text: str | None = None
     contact_identity_id: uuid.UUID | None = None
     """The e-mail identity given with this booking: messages about it go there only."""
     version: int = 1
@@ -125,6 +127,7 @@ class Appointment(Aggregate):
         manage_token_hash: bytes | None = None,
         rescheduled_from_id: uuid.UUID | None = None,
         contact_identity_id: uuid.UUID | None = None,
+        place: Place | None = None,
     ) -> Appointment:
         if client_user_id is None and lead_id is None:
             raise InvalidState("An appointment belongs to a client or a guest.")
@@ -134,6 +137,8 @@ class Appointment(Aggregate):
             status=AppointmentStatus.PENDING_PAYMENT, created_at=now, hold_expires_at=hold_until,
             metadata=metadata or {}, manage_token_hash=manage_token_hash,
             rescheduled_from_id=rescheduled_from_id, contact_identity_id=contact_identity_id,
+            meeting_url=place.meeting_url if place else None,
+            location_text=place.location_text if place else None,
         )  # fmt: skip
         appointment.record(
             AppointmentHeld(
@@ -188,6 +193,18 @@ class Appointment(Aggregate):
                 **self._event_base(now), new_appointment_id=str(new_appointment_id)
             )
         )
+
+    @property
+    def place(self) -> Place:
+        return Place(meeting_url=self.meeting_url, location_text=self.location_text)
+
+    def change_place(self, place: Place) -> bool:
+        """Staff set where a live session happens; False when nothing changed."""
+        self._require(AppointmentStatus.PENDING_PAYMENT, AppointmentStatus.CONFIRMED)
+        if place == self.place:
+            return False
+        self.meeting_url, self.location_text = place.meeting_url, place.location_text
+        return True
 
     def complete(self, now: datetime) -> None:
         self._require(AppointmentStatus.CONFIRMED)

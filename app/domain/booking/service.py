@@ -34,6 +34,10 @@ class Service(msgspec.Struct, frozen=True, kw_only=True):
     cancel_partial_refund_percent: int
     reschedule_min_hours: int
     status: str
+    meeting_url: str | None = None
+    """The standing video link of an online service (P0)."""
+    address: str | None = None
+    """Where an in-person service takes place (P0)."""
     version: int = 1
 
     def __post_init__(self) -> None:

@@ -79,7 +79,7 @@ def test_unknown_variables_are_named_with_those_the_code_has() -> None:
 def test_a_preview_renders_sample_values_after_the_same_checks(world: World) -> None:
     shown = world.admin.preview(OWNER, "booking.confirmed", "email", "{start_local}",
                                 CONFIRMED_BODY)  # fmt: skip
-    assert shown.subject == "05.06.2030 10:00"
+    assert shown.subject == "05.06.2030 10:00 (Europe/Moscow, UTC+3)"
     assert shown.text.startswith("Здравствуйте, Анна!")
     with pytest.raises(TemplateError):
         world.admin.preview(OWNER, "booking.confirmed", "telegram", None, "{code}")

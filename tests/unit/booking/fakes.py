@@ -131,6 +131,8 @@ class FakeAppointments:
         self._services = services
         self.locks = 0
         self.events: list[DomainEvent] = []
+        self.guest_emails: dict[uuid.UUID, str] = {}
+        """lead id -> the e-mail given with its booking (kept by FakeLeads)."""
 
     async def lock_calendar(self) -> None:
         self.locks += 1
@@ -157,6 +159,21 @@ class FakeAppointments:
         appointment.version += 1
         self.events.extend(appointment.pull_events())
         self.rows[appointment.id] = copy.deepcopy(appointment)
+
+    async def guest_appointments_for_email(
+        self, email_normalized: str, now: datetime, limit: int
+    ) -> list[uuid.UUID]:
+        found = [
+            a for a in self._live()
+            if a.client_user_id is None and a.lead_id in self.guest_emails
+            and self.guest_emails[a.lead_id].lower() == email_normalized and a.session.end > now
+        ]  # fmt: skip
+        return [a.id for a in sorted(found, key=lambda a: a.session.start)][:limit]
+
+    async def by_manage_token(self, manage_token_hash: bytes) -> uuid.UUID | None:
+        return next(
+            (a.id for a in self.rows.values() if a.manage_token_hash == manage_token_hash), None
+        )
 
     async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]:
         return [
@@ -310,12 +327,15 @@ class FakeLeads:
     def __init__(self) -> None:
         self.leads: dict[uuid.UUID, GuestContact] = {}
         self.events: list[tuple[uuid.UUID, str]] = []
+        self.emails: dict[uuid.UUID, str] | None = None
 
     async def create(
         self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: str
     ) -> NewLead:
         lead_id = uuid.uuid4()
         self.leads[lead_id] = contact
+        if contact.email and self.emails is not None:
+            self.emails[lead_id] = contact.email
         return NewLead(lead_id, uuid.uuid4() if contact.email else None)
 
     async def add_event(self, lead_id: uuid.UUID, event_type: str) -> None:
@@ -448,6 +468,7 @@ class FakeBookingRepos:
         self.payments = FakePayments()
         self.appointments.payments = self.payments
         self.leads = FakeLeads()
+        self.leads.emails = self.appointments.guest_emails
         self.intake = FakeIntake()
         self.waitlist = FakeWaitlist()
         self.idempotency = FakeIdempotency()

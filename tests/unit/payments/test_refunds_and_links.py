@@ -17,6 +17,7 @@ from app.domain.errors import Forbidden, InvalidState, NotFound, ValidationFaile
 from app.domain.identity.model import Role
 from app.domain.payments.model import PaymentProviderUnavailable
 from app.domain.payments.payment import Payment, PaymentStatus, RefundStatus
+from app.domain.shared.links import SiteLinks
 from app.domain.shared.money import Money
 from tests.unit.payments.fakes import World
 
@@ -168,3 +169,18 @@ async def test_an_unreachable_provider_leaves_the_payment_an_intent(world: World
     assert world.repos.payments.stored(payment.id).status is PaymentStatus.INTENT
     with pytest.raises(NotFound):
         await ProviderLinks(world.uow, world.gateway).confirmation_url(uuid.uuid4())
+
+
+async def test_the_provider_sends_the_client_back_to_the_appointments_page(world: World) -> None:
+    site = SiteLinks("https://example.org")
+    appointment, _ = await world.hold()
+    mine = Payment.start(appointment.id, Money.of("3500"), "yookassa")
+    await world.repos.payments.add(mine)
+    await ProviderLinks(world.uow, world.gateway, site).confirmation_url(mine.id)
+    guest = Payment.start(appointment.id, Money.of("3500"), "yookassa")
+    await world.repos.payments.add(guest)
+    manage = site.manage("secret-token")
+    await ProviderLinks(world.uow, world.gateway, site).confirmation_url(guest.id, manage)
+    assert [order.return_url for order in world.gateway.payment_orders] == [
+        f"https://example.org/cabinet/appointments/{appointment.id}", manage,
+    ]  # fmt: skip

@@ -17,6 +17,7 @@ from app.application.telegram.conversation import Conversation
 from app.application.telegram.slots import BotSlots
 from app.application.telegram.start import StartBot
 from app.application.telegram.texts import BotTexts
+from app.domain.shared.links import SiteLinks
 from app.domain.telegram import deep_links
 from tests.unit.crm.fakes import MemoryLeadStore
 from tests.unit.memory import ManualClock, RollbackUnitOfWork
@@ -193,7 +194,7 @@ class MemoryTelegramDirectory:
 def chat_over(directory: MemoryTelegramDirectory, clock: ManualClock) -> BotChat:
     """The bot's chat as the composition root wires it, over the fakes and no booking."""
     uow = RollbackUnitOfWork(directory, directory)
-    texts = BotTexts(MemoryTemplates(), SITE)
+    texts = BotTexts(MemoryTemplates(), SiteLinks(SITE))
     slots = BotSlots(None, clock=clock)
     return BotChat(
         StartBot(uow, texts),

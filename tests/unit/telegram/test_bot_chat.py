@@ -32,7 +32,7 @@ def directory() -> MemoryTelegramDirectory:
     ("purpose", "payload", "text"),
     [
         ("plan", {"path": "/plans/anxiety"}, f"plan {SITE}/plans/anxiety"),
-        ("interactive_result", {"path": "//evil.example/x"}, f"plan {SITE}/"),
+        ("interactive_result", {"path": "//evil.example/x"}, f"plan {SITE}/booking"),
         ("booking", {}, "booking prompt"),
         ("campaign", {}, "welcome"),
     ],
