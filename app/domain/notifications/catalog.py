@@ -21,6 +21,9 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "payment.failed": _APPOINTMENT | {"booking_url"},
     "waitlist.offer": _APPOINTMENT | {"booking_url", "offer_expires_local"},
     "cabinet.data_export_ready": frozenset({"display_name", "download_url", "expires_local"}),
+    "booking.guest_contact_confirm": frozenset({"service_title", "start_local", "confirm_url"}),
+    "privacy.guest_request": frozenset({"request_text", "confirm_url", "expires_local"}),
+    "privacy.guest_export_ready": frozenset({"download_url", "expires_local"}),
     "bot.welcome": frozenset(),
     "bot.help": frozenset(),
     "bot.linked": frozenset(),
@@ -70,4 +73,6 @@ SAMPLES: Mapping[str, str] = {
     "hours": "24",
     "telegram_name": "@anna_example",
     "cabinet_url": "https://example.org/",
+    "confirm_url": "https://example.org/privacy/confirm#token=sample",
+    "request_text": "выгрузку ваших данных",
 }
