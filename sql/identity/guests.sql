@@ -114,3 +114,8 @@ DELETE FROM guest_email_links WHERE email_normalized = :email_normalized;
 -- Retention: links spent or expired before ``before``, with any archive left in them.
 DELETE FROM guest_email_links
 WHERE coalesce(download_expires_at, expires_at) < :before;
+
+-- name: forget_user_guest_links(user_id)!
+-- An account's erasure: links once sent to its address (as a guest) go too.
+DELETE FROM guest_email_links
+WHERE email_normalized = (SELECT lower(email) FROM users WHERE id = :user_id);

@@ -356,6 +356,7 @@ class IdentityPersonalData:
             "login_codes": int(await q.erase_login_codes(conn, user_id=user_id)),
             "auth_sessions": int(await q.erase_sessions(conn, user_id=user_id)),
             "data_export_requests": int(await q.erase_exports(conn, user_id=user_id)),
+            "guest_email_links": int(await q.forget_user_guest_links(conn, user_id=user_id)),
             "user_roles": int(await q.erase_roles(conn, user_id=user_id)),
             "users": int(await q.anonymise_user(conn, user_id=user_id, now=self._s.clock.now())),
         }
