@@ -30,7 +30,6 @@ from app.composition.booking import booking_repos
 from app.composition.infrastructure import Infrastructure
 from app.composition.wiring import Wiring, on, provide
 from app.config import Settings
-from app.domain.booking.appointment import AppointmentHeld
 from app.domain.identity.events import DataExportRequested, ErasureRequested
 from app.domain.identity.model import LoginCodePolicy, SessionPolicies, SessionPolicy
 
@@ -108,7 +107,6 @@ def build_identity(infra: Infrastructure) -> IdentityContext:
             subscriptions=(
                 on(DataExportRequested, "identity.build_export", identity.build_export),
                 on(ErasureRequested, "identity.erase", identity.erase),
-                on(AppointmentHeld, "identity.guest_contact_proof", guests.ask_contact_proof),
             ),
             jobs=(PeriodicJob("identity.retention", timedelta(hours=1), purge_identity),),
             controllers=(*IDENTITY_CONTROLLERS, *GUEST_CONTROLLERS),

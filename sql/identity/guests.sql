@@ -1,20 +1,9 @@
 -- Guests (leads without an account): the single-use links e-mailed to the address a
 -- guest gave, the proof they give, and what a proven guest's records join.
 
--- name: guest_contact_of_appointment(appointment_id)^
--- The e-mail given with a guest's booking, while that e-mail is still an unproven claim.
-SELECT a.lead_id, i.id AS identity_id, i.value AS email, i.value_normalized AS email_normalized,
-       s.title AS service_title, a.start_at, a.timezone
-FROM appointments AS a
-JOIN lead_identities AS i ON i.id = a.contact_identity_id AND i.kind = 'email'
-JOIN services AS s ON s.id = a.service_id
-WHERE a.id = :appointment_id AND a.client_user_id IS NULL AND a.lead_id IS NOT NULL
-  AND i.verified_at IS NULL;
-
--- name: insert_guest_link(id, kind, email_normalized, lead_identity_id, token_hash, now, expires_at)!
-INSERT INTO guest_email_links (id, kind, email_normalized, lead_identity_id, token_hash,
-                               created_at, expires_at)
-VALUES (:id, :kind, :email_normalized, :lead_identity_id, :token_hash, :now, :expires_at);
+-- name: insert_guest_link(id, kind, email_normalized, token_hash, now, expires_at)!
+INSERT INTO guest_email_links (id, kind, email_normalized, token_hash, created_at, expires_at)
+VALUES (:id, :kind, :email_normalized, :token_hash, :now, :expires_at);
 
 -- name: guest_links_sent_since(email_normalized, kind, since)^
 SELECT count(*) AS sent FROM guest_email_links
@@ -24,13 +13,16 @@ WHERE email_normalized = :email_normalized AND kind = :kind AND created_at >= :s
 -- Single use: the link is spent as it is taken.
 UPDATE guest_email_links SET confirmed_at = :now
 WHERE token_hash = :token_hash AND confirmed_at IS NULL AND expires_at > :now
-RETURNING id, kind, email_normalized, lead_identity_id;
+RETURNING id, kind, email_normalized, created_at;
 
--- name: verify_lead_email(id, now)^
--- The guest opened a link sent to this address: the claim is proven.
-UPDATE lead_identities SET verified_at = coalesce(verified_at, :now)
-WHERE id = :id AND kind = 'email'
-RETURNING lead_id;
+-- name: verify_guest_emails(email_normalized, before, now)!
+-- The guest opened a link sent to this address: the claims the guests' leads made on it
+-- before the link was sent are proven (a booking made later proves nothing).
+UPDATE lead_identities AS i SET verified_at = :now
+FROM leads AS l
+WHERE l.id = i.lead_id AND i.kind = 'email' AND i.value_normalized = :email_normalized
+  AND i.verified_at IS NULL AND i.created_at <= :before
+  AND l.converted_user_id IS NULL AND l.merged_into_id IS NULL;
 
 -- name: guest_leads_by_email(email_normalized, verified_only)
 -- The guests' leads (not converted to an account, not merged away) that gave this

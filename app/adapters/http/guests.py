@@ -1,5 +1,6 @@
-"""HTTP endpoints for guests (no account): confirming the e-mail given with a booking,
-and a guest's export and erasure requests confirmed from the mailbox. Tokens travel in
+"""HTTP endpoints for guests (no account): proving the address earlier guest bookings
+gave (the link e-mailed at sign-in), and a guest's export and erasure requests confirmed
+from the mailbox. Tokens travel in
 the body, never in the path or query string (which access logs keep)."""
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class GuestRequestDone(msgspec.Struct):
 
 class ContactConfirmed(msgspec.Struct):
     status: Literal["confirmed"]
+    guests_attached: int
+    """Guests' leads (with their bookings) that joined the account."""
 
 
 class GuestDataController(Controller):
@@ -75,12 +78,11 @@ class GuestDataController(Controller):
         )
 
     @post("/guest-contacts/confirm", status_code=HTTP_200_OK,
-          summary="A guest confirms the e-mail given with a booking (single use)")  # fmt: skip
+          summary="Prove the address of earlier guest bookings; they join the account")  # fmt: skip
     async def confirm_contact(
         self, data: JSONBody[TokenIn], guests: NamedDependency[Guests]
     ) -> ContactConfirmed:
-        await guests.confirm_contact(data.token)
-        return ContactConfirmed("confirmed")
+        return ContactConfirmed("confirmed", await guests.confirm_contact(data.token))
 
 
 GUEST_CONTROLLERS = [GuestDataController]

@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.session import Session
-from app.application.identity.guest_ports import AttachedLead, GuestContactClaim, GuestLink
+from app.application.identity.guest_ports import AttachedLead, GuestLink
 from app.application.identity.personal_data import DataSubject, PersonalDataSection
 from app.application.identity.ports import (
     SentLoginCode,
@@ -410,19 +410,10 @@ class PostgresGuestRecords:
         self._s = session
         self._q = session.queries.identity
 
-    async def contact_claim(self, appointment_id: uuid.UUID) -> GuestContactClaim | None:
-        row = await self._q.guest_contact_of_appointment(
-            self._s.conn, appointment_id=appointment_id
-        )
-        return GuestContactClaim(**row) if row else None
-
-    async def add_link(
-        self, link: GuestLink, token_hash: bytes, now: datetime, expires_at: datetime
-    ) -> None:
+    async def add_link(self, link: GuestLink, token_hash: bytes, expires_at: datetime) -> None:
         await self._q.insert_guest_link(
             self._s.conn, id=link.id, kind=link.kind, email_normalized=link.email_normalized,
-            lead_identity_id=link.lead_identity_id, token_hash=token_hash, now=now,
-            expires_at=expires_at,
+            token_hash=token_hash, now=link.created_at, expires_at=expires_at,
         )  # fmt: skip
 
     async def links_sent_since(self, email_normalized: str, kind: str, since: datetime) -> int:
@@ -435,9 +426,10 @@ class PostgresGuestRecords:
         row = await self._q.take_guest_link(self._s.conn, token_hash=token_hash, now=now)
         return GuestLink(**row) if row else None
 
-    async def verify_email(self, identity_id: uuid.UUID, now: datetime) -> uuid.UUID | None:
-        row = await self._q.verify_lead_email(self._s.conn, id=identity_id, now=now)
-        return row["lead_id"] if row else None
+    async def verify_emails(self, email_normalized: str, before: datetime, now: datetime) -> None:
+        await self._q.verify_guest_emails(
+            self._s.conn, email_normalized=email_normalized, before=before, now=now
+        )
 
     async def guest_leads(self, email_normalized: str, verified_only: bool) -> list[uuid.UUID]:
         rows = self._q.guest_leads_by_email(

@@ -10,26 +10,14 @@ from typing import Protocol
 import msgspec
 
 
-class GuestContactClaim(msgspec.Struct, frozen=True, kw_only=True):
-    """The e-mail a guest gave with one booking, not yet proven."""
-
-    lead_id: uuid.UUID
-    identity_id: uuid.UUID
-    email: str
-    email_normalized: str
-    service_title: str
-    start_at: datetime
-    timezone: str
-
-
 class GuestLink(msgspec.Struct, frozen=True, kw_only=True):
-    """A link e-mailed to a guest's address, as it is taken (spent) by its token."""
+    """A link e-mailed to a guest's address (its token is only in the e-mail)."""
 
     id: uuid.UUID
     kind: str
-    """contact, export or erasure."""
+    """contact (prove the address for the guests' bookings), export or erasure."""
     email_normalized: str
-    lead_identity_id: uuid.UUID | None
+    created_at: datetime
 
 
 class AttachedLead(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,14 +30,7 @@ class AttachedLead(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class GuestRecords(Protocol):
-    async def contact_claim(self, appointment_id: uuid.UUID) -> GuestContactClaim | None:
-        """The unproven e-mail given with a guest's booking (None: no guest, no e-mail,
-        or already proven)."""
-        ...
-
-    async def add_link(
-        self, link: GuestLink, token_hash: bytes, now: datetime, expires_at: datetime
-    ) -> None: ...
+    async def add_link(self, link: GuestLink, token_hash: bytes, expires_at: datetime) -> None: ...
 
     async def links_sent_since(self, email_normalized: str, kind: str, since: datetime) -> int: ...
 
@@ -57,8 +38,8 @@ class GuestRecords(Protocol):
         """The unexpired, unused link with this token, spent by taking it."""
         ...
 
-    async def verify_email(self, identity_id: uuid.UUID, now: datetime) -> uuid.UUID | None:
-        """Mark the lead's e-mail identity proven; its lead (None when it is gone)."""
+    async def verify_emails(self, email_normalized: str, before: datetime, now: datetime) -> None:
+        """The guests' claims on the address made up to ``before`` are proven."""
         ...
 
     async def guest_leads(self, email_normalized: str, verified_only: bool) -> list[uuid.UUID]:

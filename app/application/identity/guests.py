@@ -1,7 +1,9 @@
-"""Guests are people too. The e-mail a guest gives with a booking is a claim until the
-guest opens a link sent to that address; only then may the booking (with its intake
-form) join an account whose owner proved the same address with a login code. A guest
-also asks for an export or erasure of their data through a link sent to the address."""
+"""Guests are people too. The e-mail a guest gives with a booking is a claim until a
+link sent to that address is opened. Signing in with a login code proves the address
+for the account; the guests' bookings made with it join the account only once their
+claim is proven too: at sign-in, if there are unproven ones, a link is e-mailed to the
+address, and opening it proves the claims made before it was sent. A guest also asks
+for an export or erasure of their data through a link sent to the address."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -19,7 +20,6 @@ from app.application.identity.personal_data import bind_subject
 from app.application.identity.ports import IdentityUoW
 from app.application.ports import AuditEntry, Clock, NotificationRequest
 from app.application.transactions import in_transaction
-from app.domain.booking.appointment import AppointmentHeld
 from app.domain.errors import NotFound
 from app.domain.identity.model import new_token
 from app.domain.identity.tokens import token_hash
@@ -29,11 +29,11 @@ from app.domain.shared.links import SiteLinks
 
 logger = structlog.get_logger(__name__)
 
-CONTACT_LINK_LIFETIME = timedelta(days=14)
+CONTACT_LINK_LIFETIME = timedelta(days=3)
 REQUEST_LINK_LIFETIME = timedelta(hours=24)
 EXPORT_LINK_LIFETIME = timedelta(days=3)
 REQUESTS_PER_DAY = 3
-"""Request links e-mailed to one address per kind in 24 hours; more are silently not sent."""
+"""Links e-mailed to one address per kind in 24 hours; more are silently not sent."""
 
 RequestKind = Literal["export", "erasure"]
 REQUEST_TEXT = {"export": "выгрузку ваших данных", "erasure": "удаление ваших данных"}
@@ -64,57 +64,72 @@ async def attach_proven_guests(
     return attached
 
 
+async def offer_unproven_guests(
+    uow: IdentityUoW, links: SiteLinks, email: str, email_normalized: str, now: datetime
+) -> None:
+    """Guests' bookings that gave this address without proving it stay apart; the
+    address gets a link to prove them (at most ``REQUESTS_PER_DAY`` a day)."""
+    leads = await uow.repos.guests.guest_leads(email_normalized, verified_only=False)
+    if not leads:
+        return
+    since = now - timedelta(days=1)
+    if await uow.repos.guests.links_sent_since(email_normalized, "contact", since) >= (
+        REQUESTS_PER_DAY
+    ):
+        return
+    token, expires_at = new_token(), now + CONTACT_LINK_LIFETIME
+    link = GuestLink(id=new_id(), kind="contact", email_normalized=email_normalized,
+                     created_at=now)  # fmt: skip
+    await uow.repos.guests.add_link(link, token_hash(token), expires_at)
+    await uow.notifications.enqueue(
+        NotificationRequest(
+            channel="email", template_code="identity.guest_records_confirm",
+            recipient_kind="lead", recipient_id=str(leads[0]),
+            dedupe_key=f"guest_link:{link.id}:email", to=email,
+            variables={"bookings_count": str(len(leads)),
+                       "confirm_url": links.contact_confirm(token),
+                       "expires_local": expires_at.strftime("%d.%m.%Y %H:%M UTC")},
+        )
+    )  # fmt: skip
+
+
 class Guests:
     def __init__(self, uow: Callable[[], IdentityUoW], clock: Clock, links: SiteLinks) -> None:
         self._uow = uow
         self._clock = clock
         self._links = links
 
-    # --- proving the e-mail given with a booking -------------------------------------
+    # --- proving the address the guests' bookings gave ------------------------------
 
-    async def ask_contact_proof(self, event: AppointmentHeld) -> None:
-        """Worker: a guest who gave an e-mail is asked to confirm it (once per booking)."""
-        appointment_id = uuid.UUID(event.aggregate_id)
+    async def confirm_contact(self, token: str) -> int:
+        """The link sent at sign-in was opened: the guests' claims on the address made
+        before it was sent are proven, and join the account that proved the address.
+        Returns how many guests' leads joined."""
 
-        async def work(uow: IdentityUoW) -> None:
-            claim = await uow.repos.guests.contact_claim(appointment_id)
-            if claim is None:
-                return
-            now, token = self._clock.now(), new_token()
-            link = GuestLink(id=new_id(), kind="contact", email_normalized=claim.email_normalized,
-                             lead_identity_id=claim.identity_id)  # fmt: skip
-            await uow.repos.guests.add_link(
-                link, token_hash(token), now, now + CONTACT_LINK_LIFETIME
-            )
-            local = claim.start_at.astimezone(ZoneInfo(claim.timezone))
-            await uow.notifications.enqueue(
-                NotificationRequest(
-                    channel="email", template_code="booking.guest_contact_confirm",
-                    recipient_kind="lead", recipient_id=str(claim.lead_id),
-                    dedupe_key=f"appointment:{appointment_id}:guest_contact:email",
-                    to=claim.email,
-                    variables={"service_title": claim.service_title,
-                               "start_local": local.strftime("%d.%m.%Y %H:%M"),
-                               "confirm_url": self._links.contact_confirm(token)},
-                )
-            )  # fmt: skip
-
-        await in_transaction(self._uow, work)
-
-    async def confirm_contact(self, token: str) -> None:
-        """The guest opened the link sent to the address: it is proven for that booking's
-        lead; if an account already proved the same address, the lead joins it now."""
-
-        async def work(uow: IdentityUoW) -> None:
+        async def work(uow: IdentityUoW) -> int:
             now = self._clock.now()
             link = await uow.repos.guests.take_link(token_hash(token), now)
-            if link is None or link.kind != "contact" or link.lead_identity_id is None:
+            if link is None or link.kind != "contact":
                 raise NotFound("This link is not valid any more.")
-            if await uow.repos.guests.verify_email(link.lead_identity_id, now) is None:
-                raise NotFound("This link is not valid any more.")
+            await uow.repos.guests.verify_emails(link.email_normalized, link.created_at, now)
             user_id = await uow.repos.guests.verified_user(link.email_normalized)
-            if user_id is not None:
-                await attach_proven_guests(uow, user_id, link.email_normalized, now)
+            if user_id is None:
+                return 0
+            return await attach_proven_guests(uow, user_id, link.email_normalized, now)
+
+        return await in_transaction(self._uow, work)
+
+    async def offer_proof(self, user_id: uuid.UUID) -> None:
+        """After an e-mail sign-in: guests' bookings that gave the account's address
+        without proving it get a link e-mailed to the address (nothing joins yet)."""
+
+        async def work(uow: IdentityUoW) -> None:
+            user = await uow.repos.users.get(user_id)
+            if user is None or user.email is None or user.email_verified_at is None:
+                return
+            email = user.email
+            await offer_unproven_guests(uow, self._links, email.value, email.normalized,
+                                        self._clock.now())  # fmt: skip
 
         await in_transaction(self._uow, work)
 
@@ -138,8 +153,8 @@ class Guests:
                 return
             token, expires_at = new_token(), now + REQUEST_LINK_LIFETIME
             link = GuestLink(id=new_id(), kind=kind, email_normalized=email.normalized,
-                             lead_identity_id=None)  # fmt: skip
-            await uow.repos.guests.add_link(link, token_hash(token), now, expires_at)
+                             created_at=now)  # fmt: skip
+            await uow.repos.guests.add_link(link, token_hash(token), expires_at)
             await uow.notifications.enqueue(
                 NotificationRequest(
                     channel="email", template_code="privacy.guest_request",

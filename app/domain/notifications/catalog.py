@@ -21,7 +21,8 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "payment.failed": _APPOINTMENT | {"booking_url"},
     "waitlist.offer": _APPOINTMENT | {"booking_url", "offer_expires_local"},
     "cabinet.data_export_ready": frozenset({"display_name", "download_url", "expires_local"}),
-    "booking.guest_contact_confirm": frozenset({"service_title", "start_local", "confirm_url"}),
+    "identity.guest_records_confirm": frozenset({"bookings_count", "confirm_url",
+                                                  "expires_local"}),
     "privacy.guest_request": frozenset({"request_text", "confirm_url", "expires_local"}),
     "privacy.guest_export_ready": frozenset({"download_url", "expires_local"}),
     "bot.welcome": frozenset(),
@@ -75,4 +76,5 @@ SAMPLES: Mapping[str, str] = {
     "cabinet_url": "https://example.org/",
     "confirm_url": "https://example.org/privacy/confirm#token=sample",
     "request_text": "выгрузку ваших данных",
+    "bookings_count": "2",
 }

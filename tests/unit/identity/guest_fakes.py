@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from app.application.identity.guest_ports import AttachedLead, GuestContactClaim, GuestLink
+from app.application.identity.guest_ports import AttachedLead, GuestLink
 
 if TYPE_CHECKING:
     from tests.unit.identity.fakes import Store
 
-SESSION_AT = datetime(2030, 5, 10, 7, 0, tzinfo=UTC)
+BOOKED_AT = datetime(2030, 5, 1, 9, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -23,8 +23,7 @@ class GuestLeadRow:
 
     email: str
     lead_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    identity_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    appointment_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    created_at: datetime = BOOKED_AT
     verified: bool = False
     user_id: uuid.UUID | None = None
 
@@ -33,7 +32,6 @@ class GuestLeadRow:
 class GuestLinkRow:
     link: GuestLink
     token_hash: bytes
-    created_at: datetime
     expires_at: datetime
     used: bool = False
     archive: str | None = None
@@ -56,26 +54,14 @@ class FakeGuestRecords:
     def _t(self) -> GuestTables:
         return self._db.guests
 
-    async def contact_claim(self, appointment_id: uuid.UUID) -> GuestContactClaim | None:
-        for lead in self._t.leads:
-            if lead.appointment_id == appointment_id and not lead.verified and not lead.user_id:
-                return GuestContactClaim(
-                    lead_id=lead.lead_id, identity_id=lead.identity_id, email=lead.email,
-                    email_normalized=lead.email, service_title="Консультация",
-                    start_at=SESSION_AT, timezone="Europe/Moscow",
-                )  # fmt: skip
-        return None
-
-    async def add_link(
-        self, link: GuestLink, token_hash: bytes, now: datetime, expires_at: datetime
-    ) -> None:
-        self._t.links.append(GuestLinkRow(link, token_hash, now, expires_at))
+    async def add_link(self, link: GuestLink, token_hash: bytes, expires_at: datetime) -> None:
+        self._t.links.append(GuestLinkRow(link, token_hash, expires_at))
 
     async def links_sent_since(self, email_normalized: str, kind: str, since: datetime) -> int:
         return sum(
             1 for r in self._t.links
             if r.link.email_normalized == email_normalized and r.link.kind == kind
-            and r.created_at >= since
+            and r.link.created_at >= since
         )  # fmt: skip
 
     async def take_link(self, token_hash: bytes, now: datetime) -> GuestLink | None:
@@ -85,12 +71,14 @@ class FakeGuestRecords:
                 return row.link
         return None
 
-    async def verify_email(self, identity_id: uuid.UUID, now: datetime) -> uuid.UUID | None:
+    async def verify_emails(self, email_normalized: str, before: datetime, now: datetime) -> None:
         for lead in self._t.leads:
-            if lead.identity_id == identity_id:
+            if (
+                lead.email == email_normalized
+                and lead.user_id is None
+                and lead.created_at <= before
+            ):
                 lead.verified = True
-                return lead.lead_id
-        return None
 
     async def guest_leads(self, email_normalized: str, verified_only: bool) -> list[uuid.UUID]:
         return [

@@ -5,14 +5,13 @@ guest's export and erasure run after a link sent to the address is opened."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from app.application.identity.accounts import ConsentInput
 from app.application.identity.guests import REQUESTS_PER_DAY, Guests
 from app.application.identity.personal_data import PersonalDataSection
-from app.domain.booking.appointment import AppointmentHeld
 from app.domain.errors import NotFound
 from app.domain.identity.model import ConsentType
 from app.domain.shared.links import SiteLinks
@@ -47,97 +46,100 @@ def guest_booked(h: IdentityHarness, email: str = GUEST) -> GuestLeadRow:
     return lead
 
 
-def held(lead: GuestLeadRow, h: IdentityHarness) -> AppointmentHeld:
-    return AppointmentHeld(
-        event_id=uuid.uuid4(), occurred_at=h.clock.now(), aggregate_id=str(lead.appointment_id),
-        service_id=str(uuid.uuid4()), start_at=h.clock.now() + timedelta(days=3),
-    )  # fmt: skip
-
-
 def token_in(url: str, page: str) -> str:
     assert url.startswith(f"{SITE}{page}#token="), url
     return url.split("#token=")[1]
 
 
-async def sign_up(h: IdentityHarness, email: str = GUEST) -> uuid.UUID:
+async def sign_up(h: IdentityHarness, guests: Guests, email: str = GUEST) -> uuid.UUID:
+    """An e-mail sign-in as the HTTP endpoint runs it: the login, then the offer."""
     await h.service.email_login.start(email)
     code = h.notifications[-1].variables["code"]
     result = await h.service.email_login.verify(email, code, CONSENT)
+    await guests.offer_proof(result.user.id)
     return result.user.id
 
 
-async def test_a_guest_is_asked_to_confirm_the_email_given_with_a_booking(
+def offers(h: IdentityHarness) -> list[Any]:
+    return [n for n in h.notifications if n.template_code == "identity.guest_records_confirm"]
+
+
+def attached(h: IdentityHarness) -> list[Any]:
+    return [a for a in h.audit if a.action == "guest_records.attached"]
+
+
+async def test_a_sign_in_offers_a_link_for_unproven_guest_bookings_and_attaches_nothing(
+    h: IdentityHarness, guests: Guests
+) -> None:
+    """Someone booked with this address: signing in with it (a login code) does not
+    hand the booking over; a link goes to the address instead."""
+    lead = guest_booked(h)
+    await sign_up(h, guests)
+    assert lead.user_id is None
+    assert attached(h) == []
+    [offer] = offers(h)
+    assert offer.to == GUEST
+    assert offer.variables["bookings_count"] == "1"
+    token_in(offer.variables["confirm_url"], "/booking/confirm-email")
+
+
+async def test_opening_the_link_attaches_the_bookings_and_is_audited(
     h: IdentityHarness, guests: Guests
 ) -> None:
     lead = guest_booked(h)
-    await guests.ask_contact_proof(held(lead, h))
-    [mail] = h.notifications
-    assert (mail.template_code, mail.to) == ("booking.guest_contact_confirm", GUEST)
-    assert mail.variables["start_local"] == "10.05.2030 10:00"  # Moscow time
-    token = token_in(mail.variables["confirm_url"], "/booking/confirm-email")
-    await guests.confirm_contact(token)
+    user_id = await sign_up(h, guests)
+    token = token_in(offers(h)[0].variables["confirm_url"], "/booking/confirm-email")
+    assert await guests.confirm_contact(token) == 1
     assert lead.verified
+    assert lead.user_id == user_id
+    [entry] = attached(h)
+    assert entry.entity_id == str(lead.lead_id)
+    assert entry.details["appointments"] == 1
     with pytest.raises(NotFound):  # single use
         await guests.confirm_contact(token)
 
 
-async def test_a_proven_guests_booking_joins_the_account_at_sign_up_and_is_audited(
+async def test_a_booking_made_after_the_link_was_sent_is_not_proven_by_it(
+    h: IdentityHarness, guests: Guests
+) -> None:
+    guest_booked(h)
+    await sign_up(h, guests)
+    h.clock.advance(minutes=5)
+    later = guest_booked(h)
+    later.created_at = h.clock.now()
+    await guests.confirm_contact(
+        token_in(offers(h)[0].variables["confirm_url"], "/booking/confirm-email")
+    )
+    assert not later.verified
+    assert later.user_id is None
+
+
+async def test_an_already_proven_guest_joins_at_sign_in_without_a_link(
     h: IdentityHarness, guests: Guests
 ) -> None:
     lead = guest_booked(h)
-    await guests.ask_contact_proof(held(lead, h))
-    await guests.confirm_contact(
-        token_in(h.notifications[-1].variables["confirm_url"], "/booking/confirm-email")
-    )
-    user_id = await sign_up(h)
+    lead.verified = True
+    user_id = await sign_up(h, guests)
     assert lead.user_id == user_id
-    [entry] = [a for a in h.audit if a.action == "guest_records.attached"]
-    assert entry.entity_id == str(lead.lead_id)
-    assert entry.details["appointments"] == 1
+    assert offers(h) == []
 
 
-async def test_an_unproven_claim_on_the_address_joins_nothing(
-    h: IdentityHarness, guests: Guests
-) -> None:
-    """Someone booked with this address and never opened the link sent to it: the
-    owner of the address signs up and gets none of it."""
-    stranger = guest_booked(h)
-    await guests.ask_contact_proof(held(stranger, h))  # the link went to the mailbox, unused
-    await sign_up(h)
-    assert stranger.user_id is None
-    assert not [a for a in h.audit if a.action == "guest_records.attached"]
-
-
-async def test_a_proof_after_sign_up_attaches_at_once(h: IdentityHarness, guests: Guests) -> None:
-    user_id = await sign_up(h)
-    lead = guest_booked(h)
-    await guests.ask_contact_proof(held(lead, h))
-    await guests.confirm_contact(
-        token_in(h.notifications[-1].variables["confirm_url"], "/booking/confirm-email")
-    )
-    assert lead.user_id == user_id
-
-
-async def test_a_proof_of_another_address_attaches_nothing_to_this_account(
+async def test_other_addresses_and_other_accounts_are_left_alone(
     h: IdentityHarness, guests: Guests
 ) -> None:
     other = guest_booked(h, "other@example.org")
-    await guests.ask_contact_proof(held(other, h))
-    await guests.confirm_contact(
-        token_in(h.notifications[-1].variables["confirm_url"], "/booking/confirm-email")
-    )
-    await sign_up(h)
-    assert other.verified
+    await sign_up(h, guests)
+    assert offers(h) == []
     assert other.user_id is None
 
 
 async def test_contact_links_expire(h: IdentityHarness, guests: Guests) -> None:
     lead = guest_booked(h)
-    await guests.ask_contact_proof(held(lead, h))
-    h.clock.advance(days=15)
+    await sign_up(h, guests)
+    h.clock.advance(days=4)
     with pytest.raises(NotFound):
         await guests.confirm_contact(
-            token_in(h.notifications[-1].variables["confirm_url"], "/booking/confirm-email")
+            token_in(offers(h)[0].variables["confirm_url"], "/booking/confirm-email")
         )
     assert not lead.verified
 
@@ -199,11 +201,15 @@ async def test_a_confirmed_erasure_runs_every_section_and_forgets_the_address(
     assert entry.details == {"leads": 1, "booking_rows": 1}
 
 
-async def test_a_contact_link_does_not_confirm_a_data_request(
+async def test_a_link_of_one_kind_does_not_serve_another(
     h: IdentityHarness, guests: Guests
 ) -> None:
-    lead = guest_booked(h)
-    await guests.ask_contact_proof(held(lead, h))
-    token = token_in(h.notifications[-1].variables["confirm_url"], "/booking/confirm-email")
+    guest_booked(h)
+    await sign_up(h, guests)
+    contact = token_in(offers(h)[0].variables["confirm_url"], "/booking/confirm-email")
     with pytest.raises(NotFound):
-        await guests.confirm_request(token)
+        await guests.confirm_request(contact)
+    await guests.request(GUEST, "export")
+    request = token_in(h.notifications[-1].variables["confirm_url"], "/privacy/confirm")
+    with pytest.raises(NotFound):
+        await guests.confirm_contact(request)
