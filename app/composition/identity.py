@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.adapters.crypto.aesgcm import KeyedHasher
+from app.adapters.http.guests import GUEST_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
 from app.adapters.postgres.analytics import AnalyticsPersonalData
 from app.adapters.postgres.booking import BookingPersonalData
@@ -22,6 +23,7 @@ from app.adapters.postgres.moderation import ModerationPersonalData
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.telegram import TelegramPersonalData
 from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
+from app.application.identity.guests import Guests
 from app.application.identity.service import IdentityConfig, IdentityService
 from app.application.scheduler import PeriodicJob
 from app.composition.booking import booking_repos
@@ -38,6 +40,7 @@ AUTH_RETENTION = timedelta(days=1)
 @dataclass(frozen=True, slots=True)
 class IdentityContext:
     identity: IdentityService
+    guests: Guests
     wiring: Wiring
 
 
@@ -81,8 +84,11 @@ def build_identity(infra: Infrastructure) -> IdentityContext:
         if settings.telegram_bot_token
         else None
     )
+    identity_uow = infra.unit_of_work(
+        lambda session: PostgresIdentityRepos(session, sections=sections)
+    )
     identity = IdentityService(
-        infra.unit_of_work(lambda session: PostgresIdentityRepos(session, sections=sections)),
+        identity_uow,
         infra.clock,
         KeyedHasher(infra.cipher.keyring),
         identity_config(settings),
@@ -93,15 +99,17 @@ def build_identity(infra: Infrastructure) -> IdentityContext:
     async def purge_identity(now: datetime) -> None:
         await retention.purge(now, AUTH_RETENTION)
 
+    guests = Guests(identity_uow, infra.clock, settings.site_links)
     return IdentityContext(
         identity=identity,
+        guests=guests,
         wiring=Wiring(
             subscriptions=(
                 on(DataExportRequested, "identity.build_export", identity.build_export),
                 on(ErasureRequested, "identity.erase", identity.erase),
             ),
             jobs=(PeriodicJob("identity.retention", timedelta(hours=1), purge_identity),),
-            controllers=tuple(IDENTITY_CONTROLLERS),
-            dependencies={"identity": provide(identity)},
+            controllers=(*IDENTITY_CONTROLLERS, *GUEST_CONTROLLERS),
+            dependencies={"identity": provide(identity), "guests": provide(guests)},
         ),
     )

@@ -139,7 +139,9 @@ SELECT id FROM bound ORDER BY id;
 -- evidence and append-only. Waitlist requests, Telegram accounts and deep links of the
 -- lead are removed by their own contexts' steps.
 WITH appointments_moved AS (
-    UPDATE appointments SET client_user_id = coalesce(client_user_id, :user_id), lead_id = NULL
+    -- A guest's erasure (no account, :user_id NULL) leaves them on the lead's empty row.
+    UPDATE appointments SET client_user_id = coalesce(client_user_id, :user_id),
+                            lead_id = CASE WHEN CAST(:user_id AS uuid) IS NULL THEN lead_id END
     WHERE lead_id = ANY(:ids) RETURNING id
 ), identities_gone AS (
     DELETE FROM lead_identities WHERE lead_id = ANY(:ids) RETURNING id

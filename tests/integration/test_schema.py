@@ -23,7 +23,7 @@ pytestmark = pytest.mark.migrations
 EXPECTED_TABLES = {
     # identity
     "roles", "users", "user_roles", "consents", "auth_sessions", "login_codes",
-    "login_lockouts", "telegram_login_payloads",
+    "login_lockouts", "telegram_login_payloads", "guest_email_links",
     # content
     "topics", "tags", "content_items", "content_item_versions", "content_item_topics",
     "content_item_tags", "media_assets", "content_media", "curated_collections",
@@ -106,6 +106,7 @@ ENCRYPTED_COLUMNS = {
     ("idempotency_records", "response_encrypted"),
     ("interactive_runs", "result_encrypted"),
     ("ugc_item_authors", "item_encrypted"),
+    ("guest_email_links", "archive_encrypted"),
 }
 # Health facts about a person (a self-check's band or crisis flag, a question's author
 # beside its flags): P2. The plaintext ones are legacy, never written since 0035, sealed
@@ -123,6 +124,7 @@ P1_COLUMNS = {
     ("leads", "display_name"), ("lead_identities", "value"),
     ("lead_identities", "value_normalized"), ("telegram_accounts", "telegram_user_id"),
     ("telegram_accounts", "chat_id"), ("telegram_accounts", "username"),
+    ("guest_email_links", "email_normalized"),
 }  # fmt: skip
 
 
@@ -398,6 +400,13 @@ def _plaintext_inserts(db: psycopg.Connection[Any]) -> dict[str, tuple[str, dict
         "ugc_item_authors": (
             "INSERT INTO ugc_item_authors (user_id, item_encrypted) VALUES (%(a)s, %(v)s)",
             {"a": author},
+        ),
+        "guest_email_links": (
+            """INSERT INTO guest_email_links (id, kind, email_normalized, token_hash,
+                   created_at, expires_at, archive_encrypted)
+               VALUES (gen_random_uuid(), 'export', 'g@example.org', %(h)s, now(),
+                       now() + interval '1 day', %(v)s)""",
+            {"h": b"h" * 32},
         ),
     }
 

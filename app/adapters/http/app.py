@@ -66,6 +66,11 @@ THROTTLES: tuple[Throttle, ...] = (
     Throttle("profile", "PATCH", r"/api/v1/me", 10),
     # Each export builds and e-mails an archive of everything about the person.
     Throttle("exports", "POST", r"/api/v1/me/data-exports", 5, "hour"),
+    # A guest's request e-mails a link; its confirmation and download take a secret.
+    Throttle("guest_requests", "POST", r"/api/v1/data-requests", 5, "hour"),
+    Throttle(
+        "guest_links", "POST", r"/api/v1/(data-requests/\w+|guest-contacts/confirm)", 20, "hour"
+    ),
 )
 
 

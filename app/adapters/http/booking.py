@@ -183,9 +183,17 @@ class RescheduleIn(msgspec.Struct, forbid_unknown_fields=True):
     start_at: datetime
 
 
+class HealthConsentIn(msgspec.Struct, forbid_unknown_fields=True):
+    consent_type: Literal["health_data"]
+    granted: bool
+    document_version: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._-]{1,32}$")]
+
+
 class IntakeIn(msgspec.Struct, forbid_unknown_fields=True):
     answers: dict[str, Any]
     submit: bool = False
+    consent: HealthConsentIn | None = None
+    """The health_data consent given with the form (a guest gives it here)."""
 
 
 class IntakeOut(msgspec.Struct):
@@ -338,23 +346,28 @@ class BookingController(Controller):
         return PaymentLink(await booking.payments.new_payment_link(caller, appointment_id))
 
     @get("/appointments/{appointment_id:uuid}/intake-form", cache_control=NO_STORE,
-         summary="The intake form (needs the health_data consent)")  # fmt: skip
+         summary="The intake form (health_data consent); a guest with X-Manage-Token")  # fmt: skip
     async def get_intake(
-        self, appointment_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
-        booking: NamedDependency[Booking],
+        self, appointment_id: FromPath[uuid.UUID],
+        optional_principal: NamedDependency[Principal | None],
+        booking: NamedDependency[Booking], manage_token: ManageToken = None,
     ) -> IntakeOut | None:  # fmt: skip
-        form = await booking.intake.form(Caller(principal), appointment_id)
+        caller = _caller(optional_principal, manage_token)
+        form = await booking.intake.form(caller, appointment_id)
         return IntakeOut.of(form) if form else None
 
     @put("/appointments/{appointment_id:uuid}/intake-form", cache_control=NO_STORE,
          summary="Save (or submit) the intake form; stored encrypted")  # fmt: skip
     async def put_intake(
         self, appointment_id: FromPath[uuid.UUID], data: JSONBody[IntakeIn],
-        principal: NamedDependency[Principal], booking: NamedDependency[Booking],
+        optional_principal: NamedDependency[Principal | None],
+        booking: NamedDependency[Booking], manage_token: ManageToken = None,
     ) -> IntakeOut:  # fmt: skip
+        consent = (data.consent.granted, data.consent.document_version) if data.consent else None
         form = await booking.intake.save(
-            Caller(principal), appointment_id, data.answers, data.submit
-        )
+            _caller(optional_principal, manage_token), appointment_id, data.answers,
+            data.submit, consent,
+        )  # fmt: skip
         return IntakeOut.of(form)
 
     @get("/me/appointments", cache_control=NO_STORE, summary="My appointments")

@@ -19,6 +19,7 @@ from app.adapters.http.fields import EmailAddress
 from app.adapters.http.pagination import clamp_limit, decode_cursor, encode_cursor
 from app.application.access import Principal
 from app.application.identity.accounts import ConsentInput, LoginResult
+from app.application.identity.guests import Guests
 from app.application.identity.ports import StoredExport
 from app.application.identity.profile import ProfileChanges
 from app.application.identity.service import IdentityService
@@ -213,11 +214,13 @@ class AuthController(Controller):
 
     @post("/email/verify", status_code=HTTP_200_OK, summary="Exchange the code for a bearer token")
     async def email_verify(
-        self, data: JSONBody[EmailVerifyIn], identity: NamedDependency[IdentityService]
-    ) -> LoginOut:
+        self, data: JSONBody[EmailVerifyIn], identity: NamedDependency[IdentityService],
+        guests: NamedDependency[Guests],
+    ) -> LoginOut:  # fmt: skip
         result = await identity.email_login.verify(
             data.email, data.code, [c.to_input() for c in data.consents]
         )
+        await guests.offer_proof(result.user.id)  # bookings made as a guest, still unproven
         return LoginOut.of(result)
 
     @post("/telegram", status_code=HTTP_200_OK, summary="Log in with the Telegram Login Widget")

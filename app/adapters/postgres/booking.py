@@ -416,6 +416,28 @@ class PostgresConsentReader:
             state[row["consent_type"]] = row["granted"]
         return state.get(consent_type, False)
 
+    async def lead_has(self, lead_id: uuid.UUID, consent_type: str) -> bool:
+        row = await self._s.queries.booking.lead_consent_state(
+            self._s.conn, lead_id=lead_id, consent_type=consent_type
+        )
+        return bool(row and row["granted"])
+
+    async def record(
+        self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None, consent_type: str,
+        granted: bool, document_version: str,
+    ) -> None:  # fmt: skip
+        conn, now = self._s.conn, self._s.clock.now()
+        if user_id is not None:
+            await self._s.queries.identity.insert_consent(
+                conn, id=new_id(), user_id=user_id, consent_type=consent_type, granted=granted,
+                document_version=document_version, source="web", created_at=now,
+            )  # fmt: skip
+        elif lead_id is not None:
+            await self._s.queries.crm.insert_lead_consent(
+                conn, id=new_id(), lead_id=lead_id, consent_type=consent_type, granted=granted,
+                document_version=document_version, now=now,
+            )  # fmt: skip
+
 
 class PostgresSettingsReader:
     def __init__(self, session: Session) -> None:

@@ -7,8 +7,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from psycopg.types.json import Jsonb
+
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.session import Session
+from app.application.identity.guest_ports import AttachedLead, GuestLink
 from app.application.identity.personal_data import DataSubject, PersonalDataSection
 from app.application.identity.ports import (
     SentLoginCode,
@@ -16,6 +19,7 @@ from app.application.identity.ports import (
     StoredLoginCode,
     StoredSession,
 )
+from app.domain.crm.timeline import validate_event
 from app.domain.errors import VersionConflict
 from app.domain.identity.model import (
     ConsentRecord,
@@ -322,6 +326,8 @@ class IdentityPersonalData:
 
     async def export(self, subject: DataSubject) -> Any:
         conn, user_id = self._s.conn, subject.user_id
+        if user_id is None:  # a guest has no account
+            return {}
         profile = await self._q.export_profile(conn, user_id=user_id)
         consents = await PostgresConsentRepository(self._s).history(user_id)
         return {
@@ -342,12 +348,15 @@ class IdentityPersonalData:
 
     async def erase(self, subject: DataSubject) -> dict[str, int]:
         conn, q, user_id = self._s.conn, self._q, subject.user_id
+        if user_id is None:
+            return {}
         counts = {
             "notification_deliveries": int(await q.erase_login_deliveries(conn, user_id=user_id))
             + int(await q.erase_user_deliveries(conn, user_id=user_id)),
             "login_codes": int(await q.erase_login_codes(conn, user_id=user_id)),
             "auth_sessions": int(await q.erase_sessions(conn, user_id=user_id)),
             "data_export_requests": int(await q.erase_exports(conn, user_id=user_id)),
+            "guest_email_links": int(await q.forget_user_guest_links(conn, user_id=user_id)),
             "user_roles": int(await q.erase_roles(conn, user_id=user_id)),
             "users": int(await q.anonymise_user(conn, user_id=user_id, now=self._s.clock.now())),
         }
@@ -368,6 +377,7 @@ class PostgresIdentityRepos:
         self.consents = PostgresConsentRepository(session)
         self.exports = PostgresExportRepository(session)
         self.erasures = PostgresErasureRepository(session)
+        self.guests = PostgresGuestRecords(session)
         # In the composition root's order (identity's own section is one of them).
         self.personal_data: list[PersonalDataSection] = [factory(session) for factory in sections]
 
@@ -385,3 +395,84 @@ class PostgresIdentityRetention:
             await self._q.purge_expired_login_codes(conn, before=now - keep_expired)
             await self._q.purge_expired_sessions(conn, before=now - keep_expired)
             await self._q.expire_ready_exports(conn, now=now)
+            await self._q.purge_guest_links(conn, before=now - keep_expired)
+
+
+GUEST_ARCHIVE = ("guest_email_links", "archive_encrypted")
+
+
+class PostgresGuestRecords:
+    """Guests' records: the links e-mailed to a guest's address (tokens stored as
+    SHA-256, an export's archive encrypted), the proof of a guest's e-mail, and the
+    attaching of a proven guest's lead to the account with the same proven address."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._q = session.queries.identity
+
+    async def add_link(self, link: GuestLink, token_hash: bytes, expires_at: datetime) -> None:
+        await self._q.insert_guest_link(
+            self._s.conn, id=link.id, kind=link.kind, email_normalized=link.email_normalized,
+            token_hash=token_hash, now=link.created_at, expires_at=expires_at,
+        )  # fmt: skip
+
+    async def links_sent_since(self, email_normalized: str, kind: str, since: datetime) -> int:
+        row = await self._q.guest_links_sent_since(
+            self._s.conn, email_normalized=email_normalized, kind=kind, since=since
+        )
+        return int(row["sent"]) if row else 0
+
+    async def take_link(self, token_hash: bytes, now: datetime) -> GuestLink | None:
+        row = await self._q.take_guest_link(self._s.conn, token_hash=token_hash, now=now)
+        return GuestLink(**row) if row else None
+
+    async def verify_emails(self, email_normalized: str, before: datetime, now: datetime) -> None:
+        await self._q.verify_guest_emails(
+            self._s.conn, email_normalized=email_normalized, before=before, now=now
+        )
+
+    async def guest_leads(self, email_normalized: str, verified_only: bool) -> list[uuid.UUID]:
+        rows = self._q.guest_leads_by_email(
+            self._s.conn, email_normalized=email_normalized, verified_only=verified_only
+        )
+        return [r["id"] async for r in rows]
+
+    async def verified_user(self, email_normalized: str) -> uuid.UUID | None:
+        row = await self._q.verified_user_by_email(self._s.conn, email_normalized=email_normalized)
+        return row["id"] if row else None
+
+    async def attach(self, lead_id: uuid.UUID, user_id: uuid.UUID) -> AttachedLead | None:
+        row = await self._q.attach_guest_lead(
+            self._s.conn, lead_id=lead_id, user_id=user_id, now=self._s.clock.now()
+        )
+        if row is None:
+            return None
+        # The lead's own timeline shows it joined the account (P0: no props).
+        await self._s.queries.crm.add_timeline_event(
+            self._s.conn, id=new_id(), lead_id=lead_id, event_type="lead.converted",
+            props=Jsonb(validate_event("lead.converted", {})), now=self._s.clock.now(),
+        )  # fmt: skip
+        return AttachedLead(
+            lead_id=row["id"], appointments=int(row["appointments"]),
+            waitlist_requests=int(row["waitlist_requests"]), consents=int(row["consents"]),
+        )  # fmt: skip
+
+    async def store_export(
+        self, link_id: uuid.UUID, archive: str, download_hash: bytes, expires_at: datetime
+    ) -> None:
+        sealed = self._s.encrypt(archive, *GUEST_ARCHIVE, link_id)
+        await self._q.store_guest_export(
+            self._s.conn, id=link_id, archive_encrypted=sealed,
+            download_token_hash=download_hash, download_expires_at=expires_at,
+        )  # fmt: skip
+
+    async def take_export(self, download_hash: bytes, now: datetime) -> str | None:
+        row = await self._q.take_guest_export(
+            self._s.conn, download_token_hash=download_hash, now=now
+        )
+        if row is None:
+            return None
+        return self._s.decrypt(row["archive_encrypted"], *GUEST_ARCHIVE, row["id"])
+
+    async def forget_address(self, email_normalized: str) -> None:
+        await self._q.forget_guest_address(self._s.conn, email_normalized=email_normalized)

@@ -226,6 +226,8 @@ class InteractivesPersonalData:
         return subject.with_anonymous_ids([r["anonymous_id"] async for r in rows])
 
     async def export(self, subject: DataSubject) -> object:
+        if subject.user_id is None:  # a guest's runs are anonymous
+            return {"runs": []}
         return {"runs": await _runs_of(self._s, subject.user_id)}
 
     async def erase(self, subject: DataSubject) -> dict[str, int]:

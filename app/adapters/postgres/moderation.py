@@ -178,11 +178,15 @@ class ModerationPersonalData:
         return subject
 
     async def export(self, subject: DataSubject) -> object:
+        if subject.user_id is None:  # a guest writes nothing of their own here
+            return {"items": []}
         items = await PostgresModerationStore(self._s).items_of(subject.user_id)
         return {"items": [{k: v for k, v in _plain(i).items() if k != "actions"} for i in items]}
 
     async def erase(self, subject: DataSubject) -> dict[str, int]:
         user_id = subject.user_id
+        if user_id is None:
+            return {"ugc_items": 0}
         ids = await PostgresModerationStore(self._s).item_ids_of(user_id)
         erased = int(await self._q.erase_items(self._s.conn, ids=ids)) if ids else 0
         await self._q.erase_authorships(self._s.conn, user_id=user_id)

@@ -1,5 +1,6 @@
-"""The intake form a client fills before a session: only with the health_data consent,
-saved as a draft until submitted once; the owner reads it, audited (P2 data)."""
+"""The intake form a client (or a guest, with the manage token) fills before a session:
+only with the health_data consent, saved as a draft until submitted once; the owner reads
+it, audited (P2 data)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,35 @@ from app.domain.booking.appointment import Appointment
 from app.domain.errors import ConsentRequired, Forbidden, InvalidState
 from app.domain.identity.model import Role
 
+HealthConsent = tuple[bool, str]
+"""The health_data consent given with the form: granted, document version."""
+
 
 async def require_health_consent(uow: BookingUoW, appointment: Appointment) -> None:
-    if appointment.client_user_id is None:
-        raise ConsentRequired("An intake form needs an account with the health_data consent.")
-    if not await uow.repos.consents.has(appointment.client_user_id, "health_data"):
+    """The client's health_data consent, or a guest's given on the lead (a guest with
+    the manage token fills the form too)."""
+    if appointment.client_user_id is not None:
+        if not await uow.repos.consents.has(appointment.client_user_id, "health_data"):
+            raise ConsentRequired("The health_data consent is required for the intake form.")
+        return
+    if appointment.lead_id is None or not await uow.repos.consents.lead_has(
+        appointment.lead_id, "health_data"
+    ):
         raise ConsentRequired("The health_data consent is required for the intake form.")
+
+
+async def record_health_consent(
+    uow: BookingUoW, caller: Caller, appointment: Appointment, consent: HealthConsent
+) -> None:
+    """The consent given with the form: the signed-in client's own, or else the guest's
+    (on the lead of the booking the manage token opened)."""
+    granted, version = consent
+    if caller.user_id is not None and caller.user_id == appointment.client_user_id:
+        await uow.repos.consents.record(caller.user_id, None, "health_data", granted, version)
+    elif appointment.client_user_id is None and appointment.lead_id is not None:
+        await uow.repos.consents.record(None, appointment.lead_id, "health_data", granted, version)
+    else:
+        raise ConsentRequired("Give the health_data consent in your account settings.")
 
 
 class IntakeForms:
@@ -36,14 +60,18 @@ class IntakeForms:
         return await self._tx.read(work)
 
     async def save(
-        self, caller: Caller, appointment_id: uuid.UUID, answers: dict[str, Any], submit: bool
-    ) -> IntakeForm:
-        """Save a draft, or submit; a submitted form is final."""
+        self, caller: Caller, appointment_id: uuid.UUID, answers: dict[str, Any], submit: bool,
+        consent: HealthConsent | None = None,
+    ) -> IntakeForm:  # fmt: skip
+        """Save a draft, or submit; a submitted form is final. ``consent`` (granted,
+        document version) is the health_data consent given with the form."""
 
         async def work(uow: BookingUoW) -> IntakeForm:
             appointment = await owned(uow, caller, appointment_id)
             if not appointment.is_live:
                 raise InvalidState("The intake form is for an upcoming session.")
+            if consent is not None:
+                await record_health_consent(uow, caller, appointment, consent)
             await require_health_consent(uow, appointment)
             current = await uow.repos.intake.get(appointment.id)
             if current is not None and current.is_submitted:

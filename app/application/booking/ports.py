@@ -237,7 +237,21 @@ class SettingsReader(Protocol):
 
 
 class ConsentReader(Protocol):
+    """The consents booking checks, and the one it records (health data, given with
+    the intake form by a client or a guest)."""
+
     async def has(self, user_id: uuid.UUID, consent_type: str) -> bool: ...
+
+    async def lead_has(self, lead_id: uuid.UUID, consent_type: str) -> bool:
+        """The latest choice of that kind the guest (lead) made."""
+        ...
+
+    async def record(
+        self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None, consent_type: str,
+        granted: bool, document_version: str,
+    ) -> None:  # fmt: skip
+        """Append a consent of the account, or else of the guest's lead."""
+        ...
 
 
 class ContactReader(Protocol):

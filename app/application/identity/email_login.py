@@ -18,6 +18,7 @@ from app.application.identity.accounts import (
     record_consents,
     register,
 )
+from app.application.identity.guests import attach_proven_guests
 from app.application.identity.ports import IdentityUoW, SecretHasher
 from app.application.ports import Clock, NotificationRequest
 from app.application.transactions import in_transaction
@@ -118,6 +119,8 @@ class EmailLogin:
                 await uow.repos.users.mark_email_verified(user.id, now)
             if not await uow.repos.login_codes.consume(stored.id, now):
                 return None
+            # The address is proven now: guests' records that proved it too join the account.
+            await attach_proven_guests(uow, user.id, email.normalized, now)
             return await open_session(uow, self._sessions, user, now)
 
         result = await in_transaction(self._uow, work)

@@ -15,7 +15,9 @@ class DataSubject:
     """Who a data-subject request is about, fixed before any section erases anything
     (a later step cannot change what an earlier one saw)."""
 
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None
+    """The account; None for a guest (leads only), whose request came through a link
+    e-mailed to the address the guest gave (``guests.py``)."""
     lead_ids: tuple[uuid.UUID, ...] = ()
     """Leads staff converted to the account, or attached to its linked Telegram account."""
     anonymous_ids: tuple[str, ...] = ()
@@ -57,9 +59,13 @@ class PersonalDataSection(Protocol):
         ...
 
 
-async def bind_subject(sections: list[PersonalDataSection], user_id: uuid.UUID) -> DataSubject:
-    """The subject of a request about ``user_id``, as every section knows it."""
-    subject = DataSubject(user_id)
+async def bind_subject(
+    sections: list[PersonalDataSection], user_id: uuid.UUID | None,
+    lead_ids: list[uuid.UUID] | None = None,
+) -> DataSubject:  # fmt: skip
+    """The subject of a request about ``user_id`` (or a guest's ``lead_ids``), as every
+    section knows it."""
+    subject = DataSubject(user_id, tuple(lead_ids or ()))
     for section in sections:
         subject = await section.bind(subject)
     return subject

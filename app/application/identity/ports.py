@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from app.application.identity.guest_ports import GuestRecords
 from app.application.identity.personal_data import PersonalDataSection
 from app.application.ports import UnitOfWork
 from app.domain.identity.model import ConsentRecord, Role, User, UserStatus
@@ -175,6 +176,9 @@ class IdentityRepos(Protocol):
 
     @property
     def erasures(self) -> ErasureRepository: ...
+
+    @property
+    def guests(self) -> GuestRecords: ...
 
 
 class SecretHasher(Protocol):

@@ -24,6 +24,10 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "booking.remainder_due": _APPOINTMENT | {"payment_url", "amount_due", "currency"},
     "waitlist.offer": _APPOINTMENT | {"booking_url", "offer_expires_local"},
     "cabinet.data_export_ready": frozenset({"display_name", "download_url", "expires_local"}),
+    "identity.guest_records_confirm": frozenset({"bookings_count", "confirm_url",
+                                                  "expires_local"}),
+    "privacy.guest_request": frozenset({"request_text", "confirm_url", "expires_local"}),
+    "privacy.guest_export_ready": frozenset({"download_url", "expires_local"}),
     "bot.welcome": frozenset(),
     "bot.help": frozenset(),
     "bot.linked": frozenset(),
@@ -75,4 +79,7 @@ SAMPLES: Mapping[str, str] = {
     "cabinet_url": "https://example.org/",
     "amount_due": "2500.00",
     "currency": "RUB",
+    "confirm_url": "https://example.org/privacy/confirm#token=sample",
+    "request_text": "выгрузку ваших данных",
+    "bookings_count": "2",
 }

@@ -28,6 +28,8 @@ DEFAULT_PATHS: Mapping[str, str] = MappingProxyType(
         "booking": "/booking",
         "question": "/questions/answer#token={token}",
         "data_request": "/privacy/confirm#token={token}",
+        "data_download": "/privacy/download#token={token}",
+        "contact_confirm": "/booking/confirm-email#token={token}",
         "staff_appointment": "/admin/appointments/{appointment_id}",
         "staff_moderation_item": "/admin/moderation/{item_id}",
         "staff_payment": "/admin/payments/{payment_id}",
@@ -107,6 +109,14 @@ class SiteLinks:
     def data_request(self, token: str) -> str:
         """Where a guest confirms an export or erasure request sent to their e-mail."""
         return self._build("data_request", token=token)
+
+    def data_download(self, token: str) -> str:
+        """Where a guest downloads, once, the export they confirmed."""
+        return self._build("data_download", token=token)
+
+    def contact_confirm(self, token: str) -> str:
+        """Where a guest confirms the e-mail given with a booking."""
+        return self._build("contact_confirm", token=token)
 
     def staff_appointment(self, appointment_id: object) -> str:
         return self._build("staff_appointment", appointment_id=appointment_id)

@@ -437,9 +437,21 @@ class FakeIdempotency:
 @dataclass
 class FakeConsents:
     granted: set[tuple[uuid.UUID, str]] = field(default_factory=set)
+    lead_granted: set[tuple[uuid.UUID, str]] = field(default_factory=set)
 
     async def has(self, user_id: uuid.UUID, consent_type: str) -> bool:
         return (user_id, consent_type) in self.granted
+
+    async def lead_has(self, lead_id: uuid.UUID, consent_type: str) -> bool:
+        return (lead_id, consent_type) in self.lead_granted
+
+    async def record(
+        self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None, consent_type: str,
+        granted: bool, document_version: str,
+    ) -> None:  # fmt: skip
+        subject, kept = (user_id, self.granted) if user_id else (lead_id, self.lead_granted)
+        assert subject is not None
+        (kept.add if granted else kept.discard)((subject, consent_type))
 
 
 class FakeContacts:

@@ -39,6 +39,7 @@ from app.domain.identity.model import (
     User,
     UserStatus,
 )
+from tests.unit.identity.guest_fakes import FakeGuestRecords, GuestTables
 
 T0 = datetime(2030, 5, 1, 9, 0, tzinfo=UTC)
 CLIENT_SESSIONS = SessionPolicy(idle=timedelta(minutes=30), lifetime=timedelta(hours=12))
@@ -111,6 +112,7 @@ class Store:
     consents: dict[uuid.UUID, list[ConsentRecord]] = field(default_factory=dict)
     exports: dict[uuid.UUID, ExportRow] = field(default_factory=dict)
     erasures: dict[uuid.UUID, tuple[uuid.UUID, datetime | None]] = field(default_factory=dict)
+    guests: GuestTables = field(default_factory=GuestTables)
 
     def snapshot(self) -> dict[str, Any]:
         return copy.deepcopy(self.__dict__)
@@ -386,6 +388,7 @@ class FakeIdentityRepos:
         self.consents = FakeConsents(db)
         self.exports = FakeExports(db)
         self.erasures = FakeErasures(db)
+        self.guests = FakeGuestRecords(db)
         self.personal_data = sections
 
 
