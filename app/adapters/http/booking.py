@@ -488,23 +488,6 @@ class CreatedOut(msgspec.Struct):
     id: uuid.UUID
 
 
-class AdminAppointmentOut(msgspec.Struct):
-    id: uuid.UUID
-    start_at: datetime
-    end_at: datetime
-    status: str
-    format: str
-    timezone: str
-    client_user_id: uuid.UUID | None
-    lead_id: uuid.UUID | None
-    service_slug: str
-    service_title: str
-
-
-class AdminAppointmentsOut(msgspec.Struct):
-    items: list[AdminAppointmentOut]
-
-
 class AdminBookingController(Controller):
     """Owner and assistant (checked in the use cases); every write audited."""
 
@@ -586,19 +569,6 @@ class AdminBookingController(Controller):
         booking: NamedDependency[Booking],
     ) -> None:  # fmt: skip
         await booking.schedule.delete_exception(principal, exception_id)
-
-    @get("/appointments", summary="Appointments in a range (≤ 31 days)")
-    async def appointments(
-        self, principal: NamedDependency[Principal], booking: NamedDependency[Booking],
-        from_: Annotated[datetime, QueryParameter(name="from")],
-        to: Annotated[datetime, QueryParameter(name="to")],
-        status: Annotated[str | None, QueryParameter(name="status", max_length=32)] = None,
-    ) -> AdminAppointmentsOut:  # fmt: skip
-        window = TimeRange(_aware(from_, "from"), _aware(to, "to"))
-        items = await booking.staff.calendar(principal, window, status)
-        return AdminAppointmentsOut(
-            msgspec.convert(items, list[AdminAppointmentOut], from_attributes=True)
-        )
 
     @post("/appointments/{appointment_id:uuid}/{action:str}", status_code=HTTP_200_OK,
           summary="complete, no-show, confirm or cancel (full refund)")  # fmt: skip

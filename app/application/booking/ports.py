@@ -12,6 +12,7 @@ from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
     RememberedHold,
+    ScheduleExceptionView,
     ScheduleRuleView,
     StaffAppointment,
     WaitlistOffer,
@@ -52,6 +53,25 @@ class ScheduleRepository(Protocol):
     ) -> uuid.UUID: ...
 
     async def delete_exception(self, exception_id: uuid.UUID) -> bool: ...
+
+    async def get_rule(self, rule_id: uuid.UUID) -> ScheduleRuleView | None: ...
+
+    async def update_rule(
+        self, rule_id: uuid.UUID, rule: WeeklyRule, expected_version: int
+    ) -> ScheduleRuleView | None:
+        """The rule as changed; None when that version is not the current one."""
+        ...
+
+    async def list_exceptions(self, window: TimeRange) -> list[ScheduleExceptionView]: ...
+
+    async def get_exception(self, exception_id: uuid.UUID) -> ScheduleExceptionView | None: ...
+
+    async def update_exception(
+        self, exception_id: uuid.UUID, exception: ScheduleException, reason: str | None,
+        expected_version: int,
+    ) -> ScheduleExceptionView | None:  # fmt: skip
+        """The exception as changed; None when that version is not the current one."""
+        ...
 
 
 class AppointmentRepository(Protocol):
@@ -123,10 +143,15 @@ class GuestContact:
 
 class LeadDirectory(Protocol):
     async def create(
-        self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: str
+        self,
+        contact: GuestContact,
+        consents: list[tuple[str, bool, str]],
+        first_touch: str,
+        source: str = "booking",
     ) -> NewLead:
         """A lead of the guest's own (contacts are claims: an existing lead that has them
-        is never joined); ``first_touch`` names the entry point."""
+        is never joined); ``first_touch`` names the entry point; ``source`` is "manual"
+        when staff enter the person."""
         ...
 
     async def add_event(self, lead_id: uuid.UUID, event_type: str) -> None:

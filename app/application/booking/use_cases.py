@@ -16,11 +16,13 @@ from app.application.booking.ports import CalendarGateway
 from app.application.booking.reactions import AppointmentMessages, CalendarSync
 from app.application.booking.slots import ServiceSlots
 from app.application.booking.staff_appointments import StaffAppointments
+from app.application.booking.staff_booking import StaffBooking
 from app.application.booking.staff_schedule import StaffSchedule
 from app.application.booking.transactions import BookingTransactions, BookingUoW, SlotQuery
 from app.application.booking.waitlist import Waitlist
 from app.application.ports import Clock
 from app.application.recent_reads import RecentReads
+from app.domain.shared.links import SiteLinks
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +48,14 @@ class Booking:
     payments: PaymentReactions
     practitioner_timezone: str
     """The zone the practice speaks in when a time is shown without the client's own."""
+    staff_booking: StaffBooking
 
 
 def build_booking(
     uow: Callable[[], BookingUoW], clock: Clock, config: BookingConfig,
     calendar: CalendarGateway | None = None, links: PaymentLinks | None = None,
     slot_lists: RecentReads[SlotQuery, list[datetime]] | None = None,
+    site: SiteLinks | None = None,
 ) -> Booking:  # fmt: skip
     tx = BookingTransactions(uow, slot_lists)
     base_url = config.public_base_url
@@ -68,4 +72,5 @@ def build_booking(
         calendar=CalendarSync(tx, calendar),
         payments=PaymentReactions(tx, clock, links),
         practitioner_timezone=config.practitioner_timezone,
+        staff_booking=StaffBooking(tx, clock, calendar, links, site, base_url),
     )

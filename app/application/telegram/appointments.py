@@ -137,7 +137,7 @@ class BotAppointments:
             return Reply(await self._reschedule_refusal(self._booking, caller, appointment_id))
         service = await self._slots.service(str(moved.service_id))
         logger.info("telegram_appointment_rescheduled")
-        zone = self._slots.zone()
+        zone = await self._slots.zone()
         start_local = moved.session.start.astimezone(zone).strftime("%d.%m.%Y %H:%M")
         return Reply(
             await self._texts.render(

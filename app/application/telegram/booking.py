@@ -64,7 +64,7 @@ class BotBooking:
         request = HoldRequest(
             service_slug=service.slug, start_at=start,
             format="online" if service.format in ("online", "hybrid") else "offline",
-            timezone=self._booking.practitioner_timezone, metadata={"source": "telegram"},
+            timezone=(await self._slots.zone()).key, metadata={"source": "telegram"},
         )  # fmt: skip
         try:
             held = await self._booking.holding.hold(
@@ -73,7 +73,7 @@ class BotBooking:
         except (SlotUnavailable, InvalidState, ValidationFailed):
             return Reply(await self._texts.render("bot.book_taken"))
         logger.info("telegram_booking_held")
-        zone = self._slots.zone()
+        zone = await self._slots.zone()
         hold_until = held.appointment.hold_expires_at or start
         variables = {
             "service_title": service.title,
