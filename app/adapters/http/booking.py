@@ -212,9 +212,11 @@ class BookingController(Controller):
         booking: NamedDependency[Booking],
         from_: Annotated[datetime, QueryParameter(name="from")],
         to: Annotated[datetime, QueryParameter(name="to")],
-        tz: Annotated[str, QueryParameter(name="tz", max_length=64)] = "Europe/Moscow",
+        tz: Annotated[str | None, QueryParameter(name="tz", max_length=64)] = None,
     ) -> SlotsOut:
+        """``tz`` defaults to the practice's zone (``practitioner.timezone``)."""
         starts = await booking.slots.slots(slug, _aware(from_, "from"), _aware(to, "to"))
+        tz = tz or await booking.slots.practice_timezone()
         return SlotsOut(service_slug=slug, tz=_zone(tz), slots=local_times(starts, tz))
 
     @post("/appointments", status_code=HTTP_201_CREATED, cache_control=NO_STORE,
@@ -471,6 +473,7 @@ class RuleOut(msgspec.Struct):
     valid_from: date | None
     valid_to: date | None
     service_id: uuid.UUID | None
+    version: int = 1
 
 
 class RulesOut(msgspec.Struct):
