@@ -10,6 +10,8 @@
 --       read the audit log and the outbox per appointment; without these indexes each
 --       request would read every entry kept. Built CONCURRENTLY (outside a transaction)
 --       so writers are never blocked.
+--       The bot's two "choose a time" texts named Moscow time whatever the practice's
+--       zone; unedited rows now name the zone through {timezone}.
 -- rollback note: DROP INDEX CONCURRENTLY audit_log_entries_entity_idx,
 --       outbox_events_aggregate_idx; ALTER TABLE schedule_rules DROP COLUMN version;
 --       ALTER TABLE schedule_exceptions DROP COLUMN version, DROP COLUMN updated_at.
@@ -31,6 +33,18 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS audit_log_entries_entity_idx
 -- squawk-ignore ban-concurrent-index-creation-in-transaction
 CREATE INDEX CONCURRENTLY IF NOT EXISTS outbox_events_aggregate_idx
     ON outbox_events (aggregate_type, aggregate_id);
+
+-- Only rows nobody has edited (an edited wording is the owner's and stays).
+UPDATE message_templates
+SET body = 'Ближайшее свободное время (часовой пояс {timezone}):', version = version + 1,
+    updated_at = now()
+WHERE code = 'bot.book_choose_slot' AND channel = 'telegram' AND locale = 'ru'
+  AND updated_by IS NULL AND body = 'Ближайшее свободное время (по московскому времени):';
+UPDATE message_templates
+SET body = 'На какое время перенести {service_title}? Время указано по часовому поясу {timezone}.',
+    version = version + 1, updated_at = now()
+WHERE code = 'bot.reschedule_choose_slot' AND channel = 'telegram' AND locale = 'ru'
+  AND updated_by IS NULL AND body = 'На какое время перенести {service_title}? Время московское.';
 
 RESET statement_timeout;
 RESET lock_timeout;

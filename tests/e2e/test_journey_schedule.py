@@ -15,6 +15,7 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import FixedClock
 from tests.e2e.identity_helpers import bearer
 from tests.e2e.staff import signed_in
+from tests.e2e.test_telegram_notifications import Practice, practice  # noqa: F401 (fixture)
 
 NOW = datetime(2030, 6, 3, 6, 0, tzinfo=UTC)  # a Monday
 SUMMER_TUESDAY = {"from": "2030-06-04T00:00:00Z", "to": "2030-06-05T00:00:00Z", "tz": "UTC"}
@@ -180,3 +181,26 @@ async def test_a_holiday_is_listed_edited_and_deleted(
         "ORDER BY id")]  # fmt: skip
     assert actions == ["schedule_exception.create", "schedule_exception.update",
                        "schedule_exception.delete"]  # fmt: skip
+
+
+async def test_the_bot_shows_times_in_the_practice_zone(practice: Practice) -> None:  # noqa: F811
+    """The bot reads the setting too: after a move to Yekaterinburg, the same rule
+    (09:00–18:00 wall-clock) is offered at 09:00 Yekaterinburg time, and said so."""
+    moved = await practice.client.put(
+        "/api/v1/admin/settings/practitioner.timezone", json={"value": "Asia/Yekaterinburg"},
+        headers=practice.owner,
+    )  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    await practice.offer(2)
+    await practice.command("/book")
+    [(_, service_data)] = practice.last_buttons()
+    await practice.press(service_data)
+    assert practice.texts()[-1] == (
+        "Ближайшее свободное время (часовой пояс Asia/Yekaterinburg, UTC+05:00):"
+    )
+    labels = [label for label, _ in practice.last_buttons()]
+    assert labels[:2] == ["04.06 09:00", "04.06 09:30"]
+    [(_, first)] = [b for b in practice.last_buttons() if b[0] == "04.06 09:00"]
+    assert first.endswith(f":{int(datetime(2030, 6, 4, 4, 0, tzinfo=UTC).timestamp())}")
+    await practice.press(first)
+    assert practice.texts()[-1].startswith("Время придержано: Консультация, 04.06.2030 09:00.")

@@ -51,7 +51,8 @@ class BotBooking:
         buttons = await self._slots.buttons(service, f"{SLOT_PREFIX}{service.id}:")
         if not buttons:
             return Reply(await self._texts.render("bot.book_no_slots", {"link": self._site()}))
-        return Reply(await self._texts.render("bot.book_choose_slot"), buttons)
+        zone = {"timezone": await self._slots.zone_label()}
+        return Reply(await self._texts.render("bot.book_choose_slot", zone), buttons)
 
     async def book_slot(self, visitor: Visitor, data: str) -> Reply:
         """A time button: hold it for the linked user and give the payment link."""

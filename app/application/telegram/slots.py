@@ -41,6 +41,12 @@ class BotSlots:
             for start in starts[:MAX_BUTTONS]
         )
 
+    async def zone_label(self) -> str:
+        """The practice's zone as a message names it: "Europe/Moscow, UTC+03:00"."""
+        zone = await self.zone()
+        offset = self._clock.now().astimezone(zone).strftime("%z")
+        return f"{zone.key}, UTC{offset[:3]}:{offset[3:]}"
+
     async def zone(self) -> ZoneInfo:
         """The practice's zone as staff set it (``practitioner.timezone``)."""
         if self._booking is None:

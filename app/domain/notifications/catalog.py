@@ -38,13 +38,13 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "bot.canceled": frozenset({"refund_text"}),
     "bot.appointment_changed": frozenset(),
     "bot.book_choose_service": frozenset(),
-    "bot.book_choose_slot": frozenset(),
+    "bot.book_choose_slot": frozenset({"timezone"}),
     "bot.book_no_slots": frozenset({"link"}),
     "bot.book_held": frozenset({"service_title", "start_local", "hold_expires_local",
                                 "payment_url"}),
     "bot.book_taken": frozenset(),
     "bot.book_on_site": frozenset({"link"}),
-    "bot.reschedule_choose_slot": frozenset({"service_title"}),
+    "bot.reschedule_choose_slot": frozenset({"service_title", "timezone"}),
     "bot.rescheduled": frozenset({"service_title", "start_local"}),
     "bot.reschedule_closed": frozenset({"hours", "link"}),
 }  # fmt: skip
@@ -70,4 +70,5 @@ SAMPLES: Mapping[str, str] = {
     "hours": "24",
     "telegram_name": "@anna_example",
     "cabinet_url": "https://example.org/",
+    "timezone": "Europe/Moscow, UTC+03:00",
 }
