@@ -448,6 +448,10 @@ class PostgresContactReader:
         row = await self._s.queries.identity.get_user(self._s.conn, id=user_id)
         return (row["display_name"], row["email"]) if row else (None, None)
 
+    async def user_timezone(self, user_id: uuid.UUID) -> str | None:
+        row = await self._s.queries.identity.get_user(self._s.conn, id=user_id)
+        return str(row["timezone"]) if row else None
+
     async def telegram_chat(
         self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
     ) -> int | None:

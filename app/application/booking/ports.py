@@ -228,6 +228,10 @@ class ConsentReader(Protocol):
 class ContactReader(Protocol):
     async def user_contact(self, user_id: uuid.UUID) -> tuple[str | None, str | None]: ...
 
+    async def user_timezone(self, user_id: uuid.UUID) -> str | None:
+        """The zone the client chose for their account (None: no such user)."""
+        ...
+
     async def telegram_chat(
         self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
     ) -> int | None:

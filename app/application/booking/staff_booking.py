@@ -48,7 +48,8 @@ class StaffBookingRequest:
     client_user_id: uuid.UUID | None = None
     new_client: GuestContact | None = None
     timezone: str | None = None
-    """The client's zone for their messages; the practice's zone when not given."""
+    """The client's zone for their messages; when not given, the account's own zone (an
+    existing client) or the practice's (a new person)."""
     hold: timedelta = DEFAULT_LINK_HOLD
     """How long a payment link keeps the time (``payment="link"`` only)."""
 
@@ -155,16 +156,18 @@ class StaffBooking:
         lead_id: uuid.UUID | None = None
         identity_id: uuid.UUID | None = None
         manage_token: str | None = None
+        client_zone: str | None = None
         if request.client_user_id is not None:
-            name, email = await uow.repos.contacts.user_contact(request.client_user_id)
-            if name is None and email is None:
+            client_zone = await uow.repos.contacts.user_timezone(request.client_user_id)
+            if client_zone is None:
                 raise NotFound()
         else:
             assert request.new_client is not None  # noqa: S101 (checked above)
             lead = await uow.repos.leads.create(request.new_client, [], "staff", source="manual")
             await uow.repos.leads.add_event(lead.lead_id, GUEST_LEAD_EVENT)
             lead_id, identity_id, manage_token = lead.lead_id, lead.email_identity_id, new_token()
-        zone = request.timezone or await practice_timezone(uow)
+        # The client's messages speak in their zone: given, their account's, or the practice's.
+        zone = request.timezone or client_zone or await practice_timezone(uow)
         appointment = Appointment.hold(
             service_id=service.id, client_user_id=request.client_user_id, lead_id=lead_id,
             contact_identity_id=identity_id, session=session, blocked=blocked, timezone=zone,

@@ -431,6 +431,9 @@ class FakeContacts:
     async def user_contact(self, user_id: uuid.UUID) -> tuple[str | None, str | None]:
         return "Анна", f"{user_id.hex[:8]}@example.org"
 
+    async def user_timezone(self, user_id: uuid.UUID) -> str | None:
+        return "Asia/Yekaterinburg"
+
     async def telegram_chat(
         self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
     ) -> int | None:

@@ -130,6 +130,7 @@ async def test_staff_book_an_existing_client_paid_offline() -> None:
     assert stored is not None
     assert stored.status is AppointmentStatus.CONFIRMED
     assert stored.client_user_id == client_id
+    assert stored.timezone == "Asia/Yekaterinburg"  # her account's zone, for her messages
     assert booked.payment_id is None
     assert w.repos.payments.payments == {}
     assert [e.action for e in w.uow.audit_log] == ["appointment.staff_book"]
@@ -146,6 +147,7 @@ async def test_staff_book_a_new_person_with_a_payment_link() -> None:
     assert w.repos.leads.sources[booked.lead_id] == "manual"
     assert booked.appointment.status is AppointmentStatus.PENDING_PAYMENT
     assert booked.appointment.hold_expires_at == START + timedelta(hours=24)
+    assert booked.appointment.timezone == "UTC"  # the practice's zone (set so in the fakes)
     assert booked.confirmation_url == f"https://pay.example/{booked.payment_id}"
     held = [n for n in w.uow.notifications_queued if n.template_code == "booking.held"]
     assert [n.to for n in held] == ["b@example.org"]
