@@ -5,7 +5,7 @@ its history, booking on a client's behalf, and schedule entries listed and edite
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from app.adapters.http.booking import ExceptionIn, RuleIn, _aware
+from app.adapters.http.booking import ExceptionIn, RuleIn, RuleOut, _aware
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, _if_match
 from app.adapters.http.pagination import MAX_LIMIT, decode_cursor, encode_cursor
@@ -31,7 +31,7 @@ from app.domain.shared.time_range import TimeRange
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match")]
 
 
-class ClientOut(msgspec.Struct):
+class StaffClientOut(msgspec.Struct):
     user_id: uuid.UUID | None
     lead_id: uuid.UUID | None
     display_name: str | None
@@ -39,13 +39,13 @@ class ClientOut(msgspec.Struct):
     phone: str | None
 
 
-class PlaceOut(msgspec.Struct):
+class StaffPlaceOut(msgspec.Struct):
     format: str
     meeting_url: str | None
     location_text: str | None
 
 
-class PaymentStateOut(msgspec.Struct):
+class StaffPaymentStateOut(msgspec.Struct):
     state: str
     """paid, partially_refunded, refunded, pending or none"""
     amount_paid: str
@@ -53,7 +53,7 @@ class PaymentStateOut(msgspec.Struct):
     currency: str
 
 
-class DayAppointmentOut(msgspec.Struct):
+class StaffDayItemOut(msgspec.Struct):
     id: uuid.UUID
     start_at: datetime
     end_at: datetime
@@ -65,41 +65,41 @@ class DayAppointmentOut(msgspec.Struct):
     service_slug: str
     service_title: str
     service_id: uuid.UUID
-    client: ClientOut
-    place: PlaceOut
-    payment: PaymentStateOut
+    client: StaffClientOut
+    place: StaffPlaceOut
+    payment: StaffPaymentStateOut
     intake: str
     """missing, waiting (submitted, not read yet) or viewed"""
 
     @classmethod
-    def of(cls, a: DayAppointment) -> DayAppointmentOut:
+    def of(cls, a: DayAppointment) -> StaffDayItemOut:
         return cls(
             id=a.id, start_at=a.start_at, end_at=a.end_at, status=a.status, format=a.format,
             timezone=a.timezone, client_user_id=a.client_user_id, lead_id=a.lead_id,
             service_slug=a.service_slug, service_title=a.service_title, service_id=a.service_id,
-            client=ClientOut(a.client_user_id, a.lead_id, a.client_name, a.client_email,
+            client=StaffClientOut(a.client_user_id, a.lead_id, a.client_name, a.client_email,
                              a.client_phone),
-            place=PlaceOut(a.format, a.meeting_url, a.location_text),
-            payment=PaymentStateOut(a.payment_state, f"{a.amount_paid:.2f}",
+            place=StaffPlaceOut(a.format, a.meeting_url, a.location_text),
+            payment=StaffPaymentStateOut(a.payment_state, f"{a.amount_paid:.2f}",
                                     f"{a.amount_refunded:.2f}", a.currency),
             intake=a.intake,
         )  # fmt: skip
 
 
-class DayOut(msgspec.Struct):
-    items: list[DayAppointmentOut]
+class StaffDayOut(msgspec.Struct):
+    items: list[StaffDayItemOut]
     next_cursor: str | None
 
 
-class HistoryOut(msgspec.Struct):
+class StaffHistoryOut(msgspec.Struct):
     at: datetime
     kind: str
     what: str
     detail: dict[str, Any]
 
 
-class RecordOut(msgspec.Struct):
-    appointment: DayAppointmentOut
+class StaffRecordOut(msgspec.Struct):
+    appointment: StaffDayItemOut
     created_at: datetime
     hold_expires_at: datetime | None
     cancel_reason: str | None
@@ -109,21 +109,21 @@ class RecordOut(msgspec.Struct):
     reminders_sent: list[str]
     metadata: dict[str, Any]
     version: int
-    history: list[HistoryOut]
+    history: list[StaffHistoryOut]
 
     @classmethod
-    def of(cls, r: AppointmentRecord) -> RecordOut:
+    def of(cls, r: AppointmentRecord) -> StaffRecordOut:
         return cls(
-            appointment=DayAppointmentOut.of(r.appointment), created_at=r.created_at,
+            appointment=StaffDayItemOut.of(r.appointment), created_at=r.created_at,
             hold_expires_at=r.hold_expires_at, cancel_reason=r.cancel_reason,
             canceled_at=r.canceled_at, rescheduled_from_id=r.rescheduled_from_id,
             rescheduled_to_id=r.rescheduled_to_id, reminders_sent=r.reminders_sent,
             metadata=r.metadata, version=r.version,
-            history=[HistoryOut(h.at, h.kind, h.what, h.detail) for h in r.history],
+            history=[StaffHistoryOut(h.at, h.kind, h.what, h.detail) for h in r.history],
         )  # fmt: skip
 
 
-class NewClientIn(msgspec.Struct, forbid_unknown_fields=True):
+class StaffNewClientIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     email: EmailAddress | None = None
     phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
@@ -136,7 +136,7 @@ class StaffBookingIn(msgspec.Struct, forbid_unknown_fields=True):
     payment: Literal["none", "link"]
     """none: confirmed now (paid outside the site); link: held, the client gets a pay link"""
     client_user_id: uuid.UUID | None = None
-    new_client: NewClientIn | None = None
+    new_client: StaffNewClientIn | None = None
     timezone: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     hold_hours: Annotated[int, msgspec.Meta(ge=1, le=72)] = 24
 
@@ -158,19 +158,7 @@ class StaffBookedOut(msgspec.Struct):
                    b.payment_id, b.confirmation_url, a.hold_expires_at)  # fmt: skip
 
 
-class RuleOut(msgspec.Struct):
-    id: uuid.UUID
-    weekday: int
-    start_time: time
-    end_time: time
-    timezone: str
-    valid_from: date | None
-    valid_to: date | None
-    service_id: uuid.UUID | None
-    version: int
-
-
-class ExceptionOut(msgspec.Struct):
+class ScheduleExceptionOut(msgspec.Struct):
     id: uuid.UUID
     start_at: datetime
     end_at: datetime
@@ -179,16 +167,16 @@ class ExceptionOut(msgspec.Struct):
     version: int
 
 
-class ExceptionsOut(msgspec.Struct):
-    items: list[ExceptionOut]
+class ScheduleExceptionsOut(msgspec.Struct):
+    items: list[ScheduleExceptionOut]
 
 
 def _rule_out(r: ScheduleRuleView) -> RuleOut:
     return msgspec.convert(r, RuleOut, from_attributes=True)
 
 
-def _exception_out(e: ScheduleExceptionView) -> ExceptionOut:
-    return msgspec.convert(e, ExceptionOut, from_attributes=True)
+def _exception_out(e: ScheduleExceptionView) -> ScheduleExceptionOut:
+    return msgspec.convert(e, ScheduleExceptionOut, from_attributes=True)
 
 
 class StaffDayController(Controller):
@@ -206,12 +194,12 @@ class StaffDayController(Controller):
         status: Annotated[str | None, QueryParameter(name="status", max_length=32)] = None,
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 50,
         cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=64)] = None,
-    ) -> DayOut:  # fmt: skip
+    ) -> StaffDayOut:  # fmt: skip
         window = TimeRange(_aware(from_, "from"), _aware(to, "to"))
         page = await staff_day.day(principal, window, status, decode_cursor(cursor), limit)
         last = page.items[-1].id if page.has_more and page.items else None
-        return DayOut(
-            [DayAppointmentOut.of(a) for a in page.items],
+        return StaffDayOut(
+            [StaffDayItemOut.of(a) for a in page.items],
             encode_cursor(last) if last else None,
         )
 
@@ -220,8 +208,8 @@ class StaffDayController(Controller):
     async def appointment(
         self, appointment_id: FromPath[uuid.UUID], principal: NamedDependency[Principal],
         staff_day: NamedDependency[StaffDay],
-    ) -> RecordOut:  # fmt: skip
-        return RecordOut.of(await staff_day.record(principal, appointment_id))
+    ) -> StaffRecordOut:  # fmt: skip
+        return StaffRecordOut.of(await staff_day.record(principal, appointment_id))
 
     @post("/appointments", status_code=HTTP_201_CREATED,
           summary="Book a free time for a client or a new person; audited")  # fmt: skip
@@ -262,10 +250,10 @@ class StaffDayController(Controller):
         self, principal: NamedDependency[Principal], booking: NamedDependency[Booking],
         from_: Annotated[datetime, QueryParameter(name="from")],
         to: Annotated[datetime, QueryParameter(name="to")],
-    ) -> ExceptionsOut:  # fmt: skip
+    ) -> ScheduleExceptionsOut:  # fmt: skip
         window = TimeRange(_aware(from_, "from"), _aware(to, "to"))
         items = await booking.schedule.exceptions(principal, window)
-        return ExceptionsOut([_exception_out(e) for e in items])
+        return ScheduleExceptionsOut([_exception_out(e) for e in items])
 
     @put("/schedule-exceptions/{exception_id:uuid}",
          summary="Change an exception; send If-Match: <version>")  # fmt: skip
@@ -273,7 +261,7 @@ class StaffDayController(Controller):
         self, exception_id: FromPath[uuid.UUID], data: JSONBody[ExceptionIn],
         principal: NamedDependency[Principal], booking: NamedDependency[Booking],
         if_match: IfMatch = None,
-    ) -> ExceptionOut:  # fmt: skip
+    ) -> ScheduleExceptionOut:  # fmt: skip
         period = TimeRange(_aware(data.start_at, "start_at"), _aware(data.end_at, "end_at"))
         updated = await booking.schedule.update_exception(
             principal, exception_id, ScheduleException(period, data.kind), data.reason,
