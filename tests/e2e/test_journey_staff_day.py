@@ -189,6 +189,22 @@ async def test_owner_sees_the_day_books_for_clients_and_reads_the_record(
     ).fetchone()  # fmt: skip
     assert read == (1,)
 
+    # Canceled by staff with the full refund: the day shows it refunded, the record says so.
+    canceled = await client.post(f"{ADMIN}/{own_id}/cancel", headers=owner)
+    assert canceled.status_code == 200, canceled.text
+    after = {
+        i["id"]: i for i in (await client.get(ADMIN, params=DAY, headers=owner)).json()["items"]
+    }
+    assert after[own_id]["status"] == "canceled"
+    assert after[own_id]["payment"]["state"] == "refunded"
+    assert after[own_id]["payment"]["amount_refunded"] == "3500.00"
+    record = await client.get(f"{ADMIN}/{own_id}", headers=owner)
+    history = [(h["kind"], h["what"]) for h in record.json()["history"]]
+    assert ("event", "booking.appointment_canceled") in history
+    assert ("refund", "succeeded") in history
+    assert ("staff", "appointment.cancel") in history
+    assert record.json()["cancel_reason"] == "staff"
+
 
 async def test_paging_with_a_cursor_returns_every_appointment_once(
     client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any],
