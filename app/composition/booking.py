@@ -9,10 +9,13 @@ from datetime import datetime, timedelta
 from app.adapters.google_calendar.gateway import GoogleCalendarGateway
 from app.adapters.http.appointment_places import PLACE_CONTROLLERS
 from app.adapters.http.booking import BOOKING_CONTROLLERS
+from app.adapters.http.booking_staff import STAFF_DAY_CONTROLLERS
 from app.adapters.postgres.booking import PostgresBookingRepos
+from app.adapters.postgres.booking_staff import PostgresStaffDayViews
 from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.payments import PostgresBookingPayments
 from app.adapters.postgres.session import Session
+from app.application.booking.staff_day import StaffDay
 from app.application.booking.use_cases import Booking, BookingConfig, build_booking
 from app.application.payments.links import ProviderLinks
 from app.application.recent_reads import RecentReads
@@ -71,6 +74,7 @@ def build_booking_context(
         payment_links,
         RecentReads(settings.slots_cache_seconds, list),
     )
+    staff_day = StaffDay(infra.unit_of_work(PostgresStaffDayViews))
 
     def calendar_health() -> str:
         if calendar is None:
@@ -114,9 +118,10 @@ def build_booking_context(
                     "booking.remainder_reminders", timedelta(minutes=15), remind_remainders
                 ),
             ),
-            controllers=(*BOOKING_CONTROLLERS, *PLACE_CONTROLLERS),
+            controllers=(*BOOKING_CONTROLLERS, *PLACE_CONTROLLERS, *STAFF_DAY_CONTROLLERS),
             dependencies={
                 "booking": provide(booking),
+                "staff_day": provide(staff_day),
                 "calendar_health": provide(calendar_health),
             },
         ),

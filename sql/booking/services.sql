@@ -57,7 +57,7 @@ WHERE service_id IS NULL OR service_id = :service_id
 ORDER BY weekday, start_time;
 
 -- name: list_rules()
-SELECT id, weekday, start_time, end_time, timezone, valid_from, valid_to, service_id
+SELECT id, weekday, start_time, end_time, timezone, valid_from, valid_to, service_id, version
 FROM schedule_rules ORDER BY weekday, start_time;
 
 -- name: insert_rule(id, weekday, start_time, end_time, timezone, valid_from, valid_to, service_id, now)!

@@ -234,7 +234,9 @@ async def test_book_from_telegram_to_a_payment_link(
     assert title == "Консультация"
 
     await practice.press(service_data)
-    assert practice.texts()[-1].startswith("Ближайшее свободное время")
+    assert (
+        practice.texts()[-1] == "Ближайшее свободное время (часовой пояс Europe/Moscow, UTC+03:00):"
+    )
     slots = practice.last_buttons()
     assert [label for label, _ in slots[:3]] == ["04.06 09:00", "04.06 09:30", "04.06 10:00"]
     ten = dict(slots)["04.06 10:00"]
@@ -264,7 +266,10 @@ async def test_my_reschedules_within_the_window_and_explains_when_it_is_closed(
     tomorrow = await practice.book_and_pay("2030-06-04T07:00:00+00:00")
 
     await practice.press(f"move:{tomorrow}")  # 25 h before: open
-    assert practice.texts()[-1] == "На какое время перенести Консультация? Время московское."
+    assert practice.texts()[-1] == (
+        "На какое время перенести Консультация? "
+        "Время указано по часовому поясу Europe/Moscow, UTC+03:00."
+    )
     times = dict(practice.last_buttons())
     assert all(data.startswith(f"moveto:{tomorrow}:") for data in times.values())
     assert all(len(data.encode()) <= 64 for data in times.values())  # Telegram's limit

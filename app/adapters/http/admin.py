@@ -18,6 +18,8 @@ from app.adapters.http.pagination import MAX_LIMIT
 from app.adapters.http.read_models import as_response
 from app.application.access import Principal
 from app.application.admin.service import AdminService
+from app.application.booking.practice_zone import PRACTICE_TIMEZONE_KEY
+from app.application.booking.use_cases import Booking
 from app.domain.identity.model import Role
 
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_.]{1,63}$")]
@@ -174,8 +176,12 @@ class AdminController(Controller):
     async def put_setting(
         self, key: FromPath[str], data: JSONBody[SettingIn],
         principal: NamedDependency[Principal], admin: NamedDependency[AdminService],
+        booking: NamedDependency[Booking],
     ) -> SettingOut:  # fmt: skip
-        return as_response(await admin.put_setting(principal, key, data.value), SettingOut)
+        changed = await admin.put_setting(principal, key, data.value)
+        if key == PRACTICE_TIMEZONE_KEY:
+            booking.slots.forget_remembered()  # working hours moved with the zone
+        return as_response(changed, SettingOut)
 
     @get("/audit-log", summary="Audit entries, newest first (30 days by default)")
     async def audit_log(

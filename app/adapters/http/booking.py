@@ -250,9 +250,11 @@ class BookingController(Controller):
         booking: NamedDependency[Booking],
         from_: Annotated[datetime, QueryParameter(name="from")],
         to: Annotated[datetime, QueryParameter(name="to")],
-        tz: Annotated[str, QueryParameter(name="tz", max_length=64)] = "Europe/Moscow",
+        tz: Annotated[str | None, QueryParameter(name="tz", max_length=64)] = None,
     ) -> SlotsOut:
+        """``tz`` defaults to the practice's zone (``practitioner.timezone``)."""
         starts = await booking.slots.slots(slug, _aware(from_, "from"), _aware(to, "to"))
+        tz = tz or await booking.slots.practice_timezone()
         return SlotsOut(service_slug=slug, tz=_zone(tz), slots=local_times(starts, tz))
 
     @post("/appointments", status_code=HTTP_201_CREATED, cache_control=NO_STORE,
@@ -528,6 +530,7 @@ class RuleOut(msgspec.Struct):
     valid_from: date | None
     valid_to: date | None
     service_id: uuid.UUID | None
+    version: int = 1
 
 
 class RulesOut(msgspec.Struct):
@@ -543,25 +546,6 @@ class ExceptionIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class CreatedOut(msgspec.Struct):
     id: uuid.UUID
-
-
-class AdminAppointmentOut(msgspec.Struct):
-    id: uuid.UUID
-    start_at: datetime
-    end_at: datetime
-    status: str
-    format: str
-    timezone: str
-    client_user_id: uuid.UUID | None
-    lead_id: uuid.UUID | None
-    service_slug: str
-    service_title: str
-    amount_paid: str | None = None
-    amount_due: str | None = None
-
-
-class AdminAppointmentsOut(msgspec.Struct):
-    items: list[AdminAppointmentOut]
 
 
 class AdminBookingController(Controller):
@@ -645,19 +629,6 @@ class AdminBookingController(Controller):
         booking: NamedDependency[Booking],
     ) -> None:  # fmt: skip
         await booking.schedule.delete_exception(principal, exception_id)
-
-    @get("/appointments", summary="Appointments in a range (≤ 31 days)")
-    async def appointments(
-        self, principal: NamedDependency[Principal], booking: NamedDependency[Booking],
-        from_: Annotated[datetime, QueryParameter(name="from")],
-        to: Annotated[datetime, QueryParameter(name="to")],
-        status: Annotated[str | None, QueryParameter(name="status", max_length=32)] = None,
-    ) -> AdminAppointmentsOut:  # fmt: skip
-        window = TimeRange(_aware(from_, "from"), _aware(to, "to"))
-        items = await booking.staff.calendar(principal, window, status)
-        return AdminAppointmentsOut(
-            msgspec.convert(items, list[AdminAppointmentOut], from_attributes=True)
-        )
 
     @post("/appointments/{appointment_id:uuid}/{action:str}", status_code=HTTP_200_OK,
           summary="complete, no-show, confirm or cancel (full refund)")  # fmt: skip

@@ -18,6 +18,7 @@ from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
     RememberedHold,
+    ScheduleExceptionView,
     ScheduleRuleView,
     StaffAppointment,
     WaitlistOffer,
@@ -123,6 +124,40 @@ class PostgresScheduleRepository:
 
     async def delete_exception(self, exception_id: uuid.UUID) -> bool:
         return int(await self._q.delete_exception(self._s.conn, id=exception_id)) == 1
+
+    async def get_rule(self, rule_id: uuid.UUID) -> ScheduleRuleView | None:
+        row = await self._q.get_rule(self._s.conn, id=rule_id)
+        return ScheduleRuleView(**row) if row else None
+
+    async def update_rule(
+        self, rule_id: uuid.UUID, rule: WeeklyRule, expected_version: int
+    ) -> ScheduleRuleView | None:
+        row = await self._q.update_rule(
+            self._s.conn, id=rule_id, version=expected_version, weekday=rule.weekday,
+            start_time=rule.start, end_time=rule.end, timezone=rule.timezone,
+            valid_from=rule.valid_from, valid_to=rule.valid_to, service_id=rule.service_id,
+            now=self._s.clock.now(),
+        )  # fmt: skip
+        return ScheduleRuleView(**row) if row else None
+
+    async def list_exceptions(self, window: TimeRange) -> list[ScheduleExceptionView]:
+        rows = self._q.list_exceptions(self._s.conn, start_at=window.start, end_at=window.end)
+        return [ScheduleExceptionView(**r) async for r in rows]
+
+    async def get_exception(self, exception_id: uuid.UUID) -> ScheduleExceptionView | None:
+        row = await self._q.get_exception(self._s.conn, id=exception_id)
+        return ScheduleExceptionView(**row) if row else None
+
+    async def update_exception(
+        self, exception_id: uuid.UUID, exception: ScheduleException, reason: str | None,
+        expected_version: int,
+    ) -> ScheduleExceptionView | None:  # fmt: skip
+        row = await self._q.update_exception(
+            self._s.conn, id=exception_id, version=expected_version,
+            start_at=exception.period.start, end_at=exception.period.end, kind=exception.kind,
+            reason=reason, now=self._s.clock.now(),
+        )  # fmt: skip
+        return ScheduleExceptionView(**row) if row else None
 
 
 def _appointment(row: Row) -> Appointment:
@@ -252,13 +287,17 @@ class PostgresLeadDirectory:
         return self._leads
 
     async def create(
-        self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: str
+        self,
+        contact: GuestContact,
+        consents: list[tuple[str, bool, str]],
+        first_touch: str,
+        source: str = "booking",
     ) -> NewLead:
         """A lead of the guest's own for this request (the CRM's rule for every entry
         point: contacts are claims, a lead that already has them is never joined)."""
         contact_given = LeadContact(contact.name, contact.email, contact.phone)
         return await self._directory().create(
-            "booking", contact_given, consents, {"entry_point": first_touch}
+            source, contact_given, consents, {"entry_point": first_touch}
         )
 
     async def add_event(self, lead_id: uuid.UUID, event_type: str) -> None:
@@ -455,6 +494,10 @@ class PostgresContactReader:
     async def user_contact(self, user_id: uuid.UUID) -> tuple[str | None, str | None]:
         row = await self._s.queries.identity.get_user(self._s.conn, id=user_id)
         return (row["display_name"], row["email"]) if row else (None, None)
+
+    async def user_timezone(self, user_id: uuid.UUID) -> str | None:
+        row = await self._s.queries.identity.get_user(self._s.conn, id=user_id)
+        return str(row["timezone"]) if row else None
 
     async def telegram_chat(
         self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None

@@ -16,6 +16,7 @@ import structlog
 from app.application.booking.callers import Caller, who_books
 from app.application.booking.messages import appointment_link
 from app.application.booking.ports import CalendarGateway, GuestContact
+from app.application.booking.practice_zone import practice_rules
 from app.application.booking.read_models import RememberedHold
 from app.application.booking.slots import external_busy, published
 from app.application.booking.transactions import BookingTransactions, BookingUoW
@@ -182,7 +183,7 @@ class HoldSlot:
         session = TimeRange(start, start + rules.duration)
         blocked = rules.blocked(start)
         window = blocked.expanded(rules.duration, rules.duration)
-        schedule = await uow.repos.schedule.rules_for(service.id)
+        schedule = await practice_rules(uow, service.id)
         exceptions = await uow.repos.schedule.exceptions_in(window)
 
         async def bookable() -> bool:

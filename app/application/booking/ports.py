@@ -12,6 +12,7 @@ from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
     RememberedHold,
+    ScheduleExceptionView,
     ScheduleRuleView,
     StaffAppointment,
     WaitlistOffer,
@@ -53,6 +54,25 @@ class ScheduleRepository(Protocol):
     ) -> uuid.UUID: ...
 
     async def delete_exception(self, exception_id: uuid.UUID) -> bool: ...
+
+    async def get_rule(self, rule_id: uuid.UUID) -> ScheduleRuleView | None: ...
+
+    async def update_rule(
+        self, rule_id: uuid.UUID, rule: WeeklyRule, expected_version: int
+    ) -> ScheduleRuleView | None:
+        """The rule as changed; None when that version is not the current one."""
+        ...
+
+    async def list_exceptions(self, window: TimeRange) -> list[ScheduleExceptionView]: ...
+
+    async def get_exception(self, exception_id: uuid.UUID) -> ScheduleExceptionView | None: ...
+
+    async def update_exception(
+        self, exception_id: uuid.UUID, exception: ScheduleException, reason: str | None,
+        expected_version: int,
+    ) -> ScheduleExceptionView | None:  # fmt: skip
+        """The exception as changed; None when that version is not the current one."""
+        ...
 
 
 class AppointmentRepository(Protocol):
@@ -154,10 +174,15 @@ class GuestContact:
 
 class LeadDirectory(Protocol):
     async def create(
-        self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: str
+        self,
+        contact: GuestContact,
+        consents: list[tuple[str, bool, str]],
+        first_touch: str,
+        source: str = "booking",
     ) -> NewLead:
         """A lead of the guest's own (contacts are claims: an existing lead that has them
-        is never joined); ``first_touch`` names the entry point."""
+        is never joined); ``first_touch`` names the entry point; ``source`` is "manual"
+        when staff enter the person."""
         ...
 
     async def add_event(self, lead_id: uuid.UUID, event_type: str) -> None:
@@ -256,6 +281,10 @@ class ConsentReader(Protocol):
 
 class ContactReader(Protocol):
     async def user_contact(self, user_id: uuid.UUID) -> tuple[str | None, str | None]: ...
+
+    async def user_timezone(self, user_id: uuid.UUID) -> str | None:
+        """The zone the client chose for their account (None: no such user)."""
+        ...
 
     async def telegram_chat(
         self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None

@@ -57,6 +57,18 @@ class ScheduleRuleView(msgspec.Struct, frozen=True, kw_only=True):
     valid_from: date | None
     valid_to: date | None
     service_id: uuid.UUID | None
+    version: int = 1
+
+
+class ScheduleExceptionView(msgspec.Struct, frozen=True, kw_only=True):
+    """A closed period (holiday, vacation) or extra hours as staff see and edit them."""
+
+    id: uuid.UUID
+    start_at: datetime
+    end_at: datetime
+    kind: str
+    reason: str | None
+    version: int = 1
 
 
 class IntakeForm(msgspec.Struct, frozen=True, kw_only=True):

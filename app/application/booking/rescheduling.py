@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from app.application.booking.practice_zone import practice_rules
 from app.application.booking.transactions import BookingUoW
 from app.domain.booking.appointment import Appointment
 from app.domain.booking.availability import is_bookable
@@ -43,7 +44,7 @@ async def move_appointment(
     await uow.repos.appointments.save(old)  # frees the old slot in this transaction
     window = rules.blocked(start_at).expanded(rules.duration, rules.duration)
     if not is_bookable(
-        start_at, rules=await uow.repos.schedule.rules_for(service.id),
+        start_at, rules=await practice_rules(uow, service.id),
         exceptions=await uow.repos.schedule.exceptions_in(window),
         busy=await uow.repos.appointments.busy_in(window), slot=rules, now=now,
     ):  # fmt: skip

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.application.booking.ports import CalendarGateway
+from app.application.booking.practice_zone import practice_rules, practice_timezone
 from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock
 from app.domain.booking.availability import free_slots
@@ -75,7 +76,7 @@ class ServiceSlots:
             rules = service.slot_rules
             busy_window = window.expanded(rules.duration * 2, rules.duration * 2)
             return free_slots(
-                rules=await uow.repos.schedule.rules_for(service.id),
+                rules=await practice_rules(uow, service.id),
                 exceptions=await uow.repos.schedule.exceptions_in(busy_window),
                 busy=[*await uow.repos.appointments.busy_in(busy_window), *external],
                 slot=rules,
@@ -86,3 +87,11 @@ class ServiceSlots:
         found = await self._tx.read(work)
         self._tx.slot_lists.put(key, found)
         return found
+
+    async def practice_timezone(self) -> str:
+        """The practice's zone (``practitioner.timezone``), as staff set it."""
+        return await self._tx.read(practice_timezone)
+
+    def forget_remembered(self) -> None:
+        """Drop remembered slot lists (a setting that shapes free time has changed)."""
+        self._tx.slot_lists.clear()

@@ -19,6 +19,7 @@ from app.application.booking.reactions import AppointmentMessages, CalendarSync
 from app.application.booking.remainder import RemainderPayments
 from app.application.booking.slots import ServiceSlots
 from app.application.booking.staff_appointments import StaffAppointments
+from app.application.booking.staff_booking import StaffBooking
 from app.application.booking.staff_schedule import StaffSchedule
 from app.application.booking.transactions import BookingTransactions, BookingUoW, SlotQuery
 from app.application.booking.waitlist import Waitlist
@@ -55,6 +56,7 @@ class Booking:
     guest_links: GuestLinks
     practitioner_timezone: str
     """The zone the practice speaks in when a time is shown without the client's own."""
+    staff_booking: StaffBooking
 
 
 def build_booking(
@@ -81,4 +83,5 @@ def build_booking(
         places=AppointmentPlaces(tx, site),
         guest_links=guest_links,
         practitioner_timezone=config.practitioner_timezone,
+        staff_booking=StaffBooking(tx, clock, site, calendar, links),
     )

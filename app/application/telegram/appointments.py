@@ -113,7 +113,8 @@ class BotAppointments:
             return Reply(await self._texts.render("bot.book_no_slots", {"link": link}))
         return Reply(
             await self._texts.render(
-                "bot.reschedule_choose_slot", {"service_title": service.title}
+                "bot.reschedule_choose_slot",
+                {"service_title": service.title, "timezone": await self._slots.zone_label()},
             ),
             buttons,
         )

@@ -54,7 +54,8 @@ class BotBooking:
         if not buttons:
             link = self._texts.links.service(service.slug)
             return Reply(await self._texts.render("bot.book_no_slots", {"link": link}))
-        return Reply(await self._texts.render("bot.book_choose_slot"), buttons)
+        zone = {"timezone": await self._slots.zone_label()}
+        return Reply(await self._texts.render("bot.book_choose_slot", zone), buttons)
 
     async def book_slot(self, visitor: Visitor, data: str) -> Reply:
         """A time button: hold it for the linked user and give the payment link."""
@@ -67,7 +68,7 @@ class BotBooking:
         request = HoldRequest(
             service_slug=service.slug, start_at=start,
             format="online" if service.format in ("online", "hybrid") else "offline",
-            timezone=self._booking.practitioner_timezone, metadata={"source": "telegram"},
+            timezone=(await self._slots.zone()).key, metadata={"source": "telegram"},
         )  # fmt: skip
         try:
             held = await self._booking.holding.hold(
@@ -76,7 +77,7 @@ class BotBooking:
         except (SlotUnavailable, InvalidState, ValidationFailed):
             return Reply(await self._texts.render("bot.book_taken"))
         logger.info("telegram_booking_held")
-        zone = self._slots.zone()
+        zone = await self._slots.zone()
         hold_until = held.appointment.hold_expires_at or start
         variables = {
             "service_title": service.title,

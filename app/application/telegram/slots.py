@@ -1,12 +1,13 @@
 """The practice's services and free times as the bot offers them: a service found by
 the id a button carries, its next free starts as buttons, local time in the
-practitioner's zone."""
+practice's zone (the ``practitioner.timezone`` setting)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from app.application.booking.practice_zone import DEFAULT_PRACTICE_TIMEZONE
 from app.application.booking.use_cases import Booking
 from app.application.ports import Clock
 from app.application.telegram.buttons import uuid_or_none
@@ -34,11 +35,20 @@ class BotSlots:
             return ()
         now = self._clock.now()
         starts = await self._booking.slots.slots(service.slug, now, now + SLOT_HORIZON)
-        zone = self.zone()
+        zone = await self.zone()
         return tuple(
             (start.astimezone(zone).strftime("%d.%m %H:%M"), f"{prefix}{int(start.timestamp())}")
             for start in starts[:MAX_BUTTONS]
         )
 
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self._booking.practitioner_timezone if self._booking else "Europe/Moscow")
+    async def zone_label(self) -> str:
+        """The practice's zone as a message names it: "Europe/Moscow, UTC+03:00"."""
+        zone = await self.zone()
+        offset = self._clock.now().astimezone(zone).strftime("%z")
+        return f"{zone.key}, UTC{offset[:3]}:{offset[3:]}"
+
+    async def zone(self) -> ZoneInfo:
+        """The practice's zone as staff set it (``practitioner.timezone``)."""
+        if self._booking is None:
+            return ZoneInfo(DEFAULT_PRACTICE_TIMEZONE)
+        return ZoneInfo(await self._booking.slots.practice_timezone())

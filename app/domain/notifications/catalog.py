@@ -45,13 +45,13 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "bot.canceled": frozenset({"refund_text"}),
     "bot.appointment_changed": frozenset(),
     "bot.book_choose_service": frozenset(),
-    "bot.book_choose_slot": frozenset(),
+    "bot.book_choose_slot": frozenset({"timezone"}),
     "bot.book_no_slots": frozenset({"link"}),
     "bot.book_held": frozenset({"service_title", "start_local", "hold_expires_local",
                                 "payment_url"}),
     "bot.book_taken": frozenset(),
     "bot.book_on_site": frozenset({"link"}),
-    "bot.reschedule_choose_slot": frozenset({"service_title"}),
+    "bot.reschedule_choose_slot": frozenset({"service_title", "timezone"}),
     "bot.rescheduled": frozenset({"service_title", "start_local"}),
     "bot.reschedule_closed": frozenset({"hours", "link"}),
 }  # fmt: skip
@@ -82,4 +82,5 @@ SAMPLES: Mapping[str, str] = {
     "confirm_url": "https://example.org/privacy/confirm#token=sample",
     "request_text": "выгрузку ваших данных",
     "bookings_count": "2",
+    "timezone": "Europe/Moscow, UTC+03:00",
 }

@@ -17,6 +17,7 @@ from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
     RememberedHold,
+    ScheduleExceptionView,
     ScheduleRuleView,
     StaffAppointment,
     WaitlistOffer,
@@ -91,6 +92,8 @@ class FakeSchedule:
     def __init__(self) -> None:
         self.rules: dict[uuid.UUID, WeeklyRule] = {}
         self.exceptions: dict[uuid.UUID, ScheduleException] = {}
+        self.reasons: dict[uuid.UUID, str | None] = {}
+        self.versions: dict[uuid.UUID, int] = {}
 
     async def rules_for(self, service_id: uuid.UUID) -> list[WeeklyRule]:
         return [r for r in self.rules.values() if r.service_id in (None, service_id)]
@@ -99,7 +102,8 @@ class FakeSchedule:
         return [
             ScheduleRuleView(id=i, weekday=r.weekday, start_time=r.start, end_time=r.end,
                              timezone=r.timezone, valid_from=r.valid_from,
-                             valid_to=r.valid_to, service_id=r.service_id)
+                             valid_to=r.valid_to, service_id=r.service_id,
+                             version=self.versions.get(i, 1))
             for i, r in self.rules.items()
         ]  # fmt: skip
 
@@ -117,10 +121,54 @@ class FakeSchedule:
     async def add_exception(self, exception: ScheduleException, reason: str | None) -> uuid.UUID:
         exception_id = uuid.uuid4()
         self.exceptions[exception_id] = exception
+        self.reasons[exception_id] = reason
         return exception_id
 
     async def delete_exception(self, exception_id: uuid.UUID) -> bool:
+        self.versions.pop(exception_id, None)
         return self.exceptions.pop(exception_id, None) is not None
+
+    async def get_rule(self, rule_id: uuid.UUID) -> ScheduleRuleView | None:
+        return next((r for r in await self.list_rules() if r.id == rule_id), None)
+
+    async def update_rule(
+        self, rule_id: uuid.UUID, rule: WeeklyRule, expected_version: int
+    ) -> ScheduleRuleView | None:
+        if rule_id not in self.rules or self.versions.get(rule_id, 1) != expected_version:
+            return None
+        self.rules[rule_id] = rule
+        self.versions[rule_id] = expected_version + 1
+        return await self.get_rule(rule_id)
+
+    async def list_exceptions(self, window: TimeRange) -> list[ScheduleExceptionView]:
+        return sorted(
+            (ScheduleExceptionView(id=i, start_at=e.period.start, end_at=e.period.end,
+                                   kind=e.kind, reason=self.reasons.get(i),
+                                   version=self.versions.get(i, 1))
+             for i, e in self.exceptions.items() if e.period.overlaps(window)),
+            key=lambda v: v.start_at,
+        )  # fmt: skip
+
+    async def get_exception(self, exception_id: uuid.UUID) -> ScheduleExceptionView | None:
+        e = self.exceptions.get(exception_id)
+        if e is None:
+            return None
+        return ScheduleExceptionView(
+            id=exception_id, start_at=e.period.start, end_at=e.period.end, kind=e.kind,
+            reason=self.reasons.get(exception_id), version=self.versions.get(exception_id, 1),
+        )  # fmt: skip
+
+    async def update_exception(
+        self, exception_id: uuid.UUID, exception: ScheduleException, reason: str | None,
+        expected_version: int,
+    ) -> ScheduleExceptionView | None:  # fmt: skip
+        if (exception_id not in self.exceptions
+                or self.versions.get(exception_id, 1) != expected_version):  # fmt: skip
+            return None
+        self.exceptions[exception_id] = exception
+        self.reasons[exception_id] = reason
+        self.versions[exception_id] = expected_version + 1
+        return await self.get_exception(exception_id)
 
 
 class FakeAppointments:
@@ -328,14 +376,20 @@ class FakeLeads:
         self.leads: dict[uuid.UUID, GuestContact] = {}
         self.events: list[tuple[uuid.UUID, str]] = []
         self.emails: dict[uuid.UUID, str] | None = None
+        self.sources: dict[uuid.UUID, str] = {}
 
     async def create(
-        self, contact: GuestContact, consents: list[tuple[str, bool, str]], first_touch: str
+        self,
+        contact: GuestContact,
+        consents: list[tuple[str, bool, str]],
+        first_touch: str,
+        source: str = "booking",
     ) -> NewLead:
         lead_id = uuid.uuid4()
         self.leads[lead_id] = contact
         if contact.email and self.emails is not None:
             self.emails[lead_id] = contact.email
+        self.sources[lead_id] = source
         return NewLead(lead_id, uuid.uuid4() if contact.email else None)
 
     async def add_event(self, lead_id: uuid.UUID, event_type: str) -> None:
@@ -458,6 +512,9 @@ class FakeContacts:
     async def user_contact(self, user_id: uuid.UUID) -> tuple[str | None, str | None]:
         return "Анна", f"{user_id.hex[:8]}@example.org"
 
+    async def user_timezone(self, user_id: uuid.UUID) -> str | None:
+        return "Asia/Yekaterinburg"
+
     async def telegram_chat(
         self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
     ) -> int | None:
@@ -486,7 +543,7 @@ class FakeBookingRepos:
         self.idempotency = FakeIdempotency()
         self.consents = FakeConsents()
         self.contacts = FakeContacts()
-        self.settings = FakeSettings()
+        self.settings = FakeSettings({"practitioner.timezone": "UTC"})
 
 
 @dataclass
