@@ -43,6 +43,7 @@ EXPECTED_TABLES = {
     "leads", "lead_identities", "lead_timeline_events", "lead_notes",
     # moderation
     "ugc_items", "ugc_triggers", "moderation_actions", "ugc_answers", "ugc_item_authors",
+    "ugc_reading_tokens", "ugc_answer_recipients",
     # admin
     "audit_log_entries", "message_templates", "system_settings",
     # events, jobs, analytics
@@ -106,6 +107,7 @@ ENCRYPTED_COLUMNS = {
     ("idempotency_records", "response_encrypted"),
     ("interactive_runs", "result_encrypted"),
     ("ugc_item_authors", "item_encrypted"),
+    ("ugc_answer_recipients", "recipient_encrypted"),
 }
 # Health facts about a person (a self-check's band or crisis flag, a question's author
 # beside its flags): P2. The plaintext ones are legacy, never written since 0035, sealed
@@ -398,6 +400,11 @@ def _plaintext_inserts(db: psycopg.Connection[Any]) -> dict[str, tuple[str, dict
         "ugc_item_authors": (
             "INSERT INTO ugc_item_authors (user_id, item_encrypted) VALUES (%(a)s, %(v)s)",
             {"a": author},
+        ),
+        "ugc_answer_recipients": (
+            """INSERT INTO ugc_answer_recipients (id, ugc_item_id, recipient_encrypted)
+               VALUES (gen_random_uuid(), %(u)s, %(v)s)""",
+            {"u": rows.ugc_item(db)},
         ),
     }
 

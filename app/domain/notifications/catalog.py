@@ -20,6 +20,7 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "booking.canceled": _APPOINTMENT | {"refund_text", "booking_url"},
     "payment.failed": _APPOINTMENT | {"booking_url"},
     "waitlist.offer": _APPOINTMENT | {"booking_url", "offer_expires_local"},
+    "moderation.answered": frozenset({"answer_url"}),
     "cabinet.data_export_ready": frozenset({"display_name", "download_url", "expires_local"}),
     "bot.welcome": frozenset(),
     "bot.help": frozenset(),
@@ -70,4 +71,5 @@ SAMPLES: Mapping[str, str] = {
     "hours": "24",
     "telegram_name": "@anna_example",
     "cabinet_url": "https://example.org/",
+    "answer_url": "https://example.org/questions/answer#token=example",
 }

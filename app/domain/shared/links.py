@@ -27,6 +27,7 @@ DEFAULT_PATHS: Mapping[str, str] = MappingProxyType(
         "service": "/services/{slug}",
         "booking": "/booking",
         "question": "/questions/answer#token={token}",
+        "my_questions": "/cabinet/questions",
         "data_request": "/privacy/confirm#token={token}",
         "staff_appointment": "/admin/appointments/{appointment_id}",
         "staff_moderation_item": "/admin/moderation/{item_id}",
@@ -103,6 +104,10 @@ class SiteLinks:
     def question(self, token: str) -> str:
         """An anonymous author's private page to read the answer."""
         return self._build("question", token=token)
+
+    def my_questions(self) -> str:
+        """A signed-in author's questions with the answers they got."""
+        return self._build("my_questions")
 
     def data_request(self, token: str) -> str:
         """Where a guest confirms an export or erasure request sent to their e-mail."""
