@@ -63,6 +63,7 @@ def build_booking_context(
             hold_minutes=HOLD_MINUTES,
             reminder_offsets_hours=REMINDER_OFFSETS_HOURS,
             public_base_url=settings.public_base_url,
+            site_links=settings.site_links,
         ),
         calendar,
         payment_links,

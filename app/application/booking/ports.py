@@ -11,9 +11,12 @@ from typing import Any, Protocol
 from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
+    OfferView,
     RememberedHold,
     ScheduleRuleView,
     StaffAppointment,
+    StandingOffer,
+    WaitlistEntry,
     WaitlistOffer,
 )
 from app.domain.booking.appointment import Appointment
@@ -138,6 +141,17 @@ class LeadDirectory(Protocol):
     ) -> tuple[str | None, str | None]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OfferHold:
+    """What an offer keeps: the freed slot (with its buffers) until ``expires_at``, and the
+    hash of the token in the offer's link."""
+
+    start_at: datetime
+    blocked: TimeRange
+    expires_at: datetime
+    token_hash: bytes
+
+
 class WaitlistRepository(Protocol):
     async def add(
         self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
@@ -145,16 +159,30 @@ class WaitlistRepository(Protocol):
     ) -> uuid.UUID: ...  # fmt: skip
 
     async def offer_first_matching(
-        self, service_id: uuid.UUID, weekday: int, part_of_day: str
-    ) -> WaitlistOffer | None:
-        """The oldest matching active request, marked offered."""
+        self, service_id: uuid.UUID, weekday: int, part_of_day: str,
+        hold: OfferHold | None = None,
+    ) -> WaitlistOffer | None:  # fmt: skip
+        """The oldest matching active request, marked offered (keeping ``hold``)."""
         ...
 
     async def fulfil(
-        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
-    ) -> None: ...
+        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
+        offer_id: uuid.UUID | None = None,
+    ) -> None: ...  # fmt: skip
 
     async def expire_offers(self, before: datetime) -> int: ...
+
+    async def standing_offers(self, window: TimeRange, now: datetime) -> list[StandingOffer]:
+        """Offered slots overlapping ``window`` whose offer has not lapsed at ``now``."""
+        ...
+
+    async def offer_by_token(self, token_hash: bytes, now: datetime) -> OfferView | None: ...
+
+    async def of_user(self, user_id: uuid.UUID) -> list[WaitlistEntry]: ...
+
+    async def leave(self, request_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+        """Cancel the user's own active or offered request (freeing an offered slot)."""
+        ...
 
 
 class IntakeRepository(Protocol):

@@ -21,6 +21,7 @@ from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.booking.waitlist import Waitlist
 from app.application.ports import Clock
 from app.application.recent_reads import RecentReads
+from app.domain.shared.links import SiteLinks
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,8 @@ class BookingConfig:
     reminder_offsets_hours: tuple[int, ...]
     public_base_url: str
     practitioner_timezone: str = "Europe/Moscow"
+    site_links: SiteLinks | None = None
+    """The site's pages messages link to (``public_base_url`` alone when not given)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,9 @@ def build_booking(
         schedule=StaffSchedule(tx),
         staff=StaffAppointments(tx, clock, config.hold_minutes),
         intake=IntakeForms(tx),
-        waitlist=Waitlist(tx, clock, base_url, config.practitioner_timezone),
+        waitlist=Waitlist(
+            tx, clock, config.site_links or SiteLinks(base_url), config.practitioner_timezone
+        ),
         jobs=BookingJobs(tx, base_url, config.reminder_offsets_hours),
         messages=AppointmentMessages(tx, base_url),
         calendar=CalendarSync(tx, calendar),

@@ -1,5 +1,7 @@
 """The waitlist: a client or guest waits for a service; a freed slot is offered to the
-first request whose preferences admit it, and an offer lapses after a day."""
+first request whose preferences admit it and kept for that person while the offer stands
+(a day at most, never past the slot): the slot search and holds treat it as taken by
+anybody else. Leaving the waitlist (or declining) and the offer lapsing free it again."""
 
 from __future__ import annotations
 
@@ -8,12 +10,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from app.application.booking.callers import Caller, who_books
 from app.application.booking.holding import HoldRequest
+from app.application.booking.ports import OfferHold
+from app.application.booking.read_models import OfferView, WaitlistEntry
 from app.application.booking.slots import published
 from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock, NotificationRequest
 from app.domain.booking.appointment import AppointmentCanceled, AppointmentRescheduled
+from app.domain.errors import NotFound
+from app.domain.identity.model import new_token
+from app.domain.identity.tokens import token_hash
+from app.domain.shared.links import SiteLinks
 from app.domain.shared.privacy import ensure_p0
 
 WAITLIST_OFFER_LIFETIME = timedelta(hours=24)
@@ -25,12 +35,12 @@ def part_of_day(hour: int) -> str:
 
 class Waitlist:
     def __init__(
-        self, tx: BookingTransactions, clock: Clock, public_base_url: str,
+        self, tx: BookingTransactions, clock: Clock, links: SiteLinks,
         practitioner_timezone: str,
     ) -> None:  # fmt: skip
         self._tx = tx
         self._clock = clock
-        self._public_base_url = public_base_url
+        self._links = links
         self._zone = ZoneInfo(practitioner_timezone)
 
     async def join(
@@ -52,16 +62,57 @@ class Waitlist:
 
         return await self._tx.read(work)
 
+    async def mine(self, user_id: uuid.UUID) -> list[WaitlistEntry]:
+        """The client's own requests, newest first; an offer shows only while it stands."""
+        now = self._clock.now()
+
+        async def work(uow: BookingUoW) -> list[WaitlistEntry]:
+            return await uow.repos.waitlist.of_user(user_id)
+
+        entries = await self._tx.read(work)
+        return [
+            e if e.offer_expires_at is None or e.offer_expires_at > now or e.status != "offered"
+            else msgspec.structs.replace(e, status="expired")
+            for e in entries
+        ]  # fmt: skip
+
+    async def leave(self, user_id: uuid.UUID, request_id: uuid.UUID) -> None:
+        """Leave the waitlist or decline the offer: an offered slot is free again at once.
+        Someone else's request, or one already over, is ``NotFound``."""
+
+        async def work(uow: BookingUoW) -> bool:
+            return await uow.repos.waitlist.leave(request_id, user_id)
+
+        if not await self._tx.write(work):
+            raise NotFound()
+
+    async def offer(self, offer_token: str) -> OfferView:
+        """The standing offer a link's token names (``NotFound`` once it lapsed)."""
+        now = self._clock.now()
+
+        async def work(uow: BookingUoW) -> OfferView | None:
+            return await uow.repos.waitlist.offer_by_token(token_hash(offer_token), now)
+
+        found = await self._tx.read(work)
+        if found is None:
+            raise NotFound()
+        return found
+
     async def offer_freed_slot(self, event: AppointmentCanceled | AppointmentRescheduled) -> None:
-        """A slot came free: the first matching waitlist request gets an offer."""
+        """A slot came free: the first matching waitlist request gets an offer that keeps
+        the slot for them, by e-mail and (when they linked the bot) Telegram."""
+        now = self._clock.now()
 
         async def work(uow: BookingUoW) -> None:
             freed = await uow.repos.appointments.get(uuid.UUID(event.aggregate_id))
-            if freed is None or freed.session.start <= self._clock.now():
+            if freed is None or freed.session.start <= now:
                 return
             local = freed.session.start.astimezone(self._zone)
+            token = new_token()
+            expires_at = min(now + WAITLIST_OFFER_LIFETIME, freed.session.start)
+            hold = OfferHold(freed.session.start, freed.blocked, expires_at, token_hash(token))
             offer = await uow.repos.waitlist.offer_first_matching(
-                freed.service_id, local.isoweekday(), part_of_day(local.hour)
+                freed.service_id, local.isoweekday(), part_of_day(local.hour), hold
             )
             if offer is None:
                 return
@@ -75,32 +126,38 @@ class Waitlist:
                 kind, recipient = "lead", str(offer.lead_id)
             else:  # pragma: no cover (the database requires one of them)
                 return
+            chat = await uow.repos.contacts.telegram_chat(offer.user_id, offer.lead_id)
             service = await uow.repos.services.get(freed.service_id)
-            if email is None or service is None:
+            if service is None:
                 return
-            await uow.notifications.enqueue(
-                NotificationRequest(
-                    channel="email",
-                    template_code="waitlist.offer",
-                    recipient_kind=kind,
-                    recipient_id=recipient,
-                    dedupe_key=f"waitlist:{offer.id}:offer:email",
-                    to=email,
-                    variables={
-                        # A guest's name is whatever was typed with somebody's address.
-                        "display_name": (name or "") if kind == "user" else "",
-                        "service_title": service.title,
-                        "start_local": local.strftime("%d.%m.%Y %H:%M"),
-                        "booking_url": f"{self._public_base_url}/",
-                        "offer_expires_local": "24 часа",
-                    },
+            variables = {
+                # A guest's name is whatever was typed with somebody's address.
+                "display_name": (name or "") if kind == "user" else "",
+                "service_title": service.title,
+                "start_local": local.strftime("%d.%m.%Y %H:%M"),
+                "booking_url": self._links.waitlist_offer(token),
+                "offer_expires_local": expires_at.astimezone(self._zone).strftime("%d.%m.%Y %H:%M"),
+            }
+            addresses = {"email": email, "telegram": str(chat) if chat is not None else None}
+            for channel, to in addresses.items():
+                if to is None:
+                    continue
+                await uow.notifications.enqueue(
+                    NotificationRequest(
+                        channel=channel,
+                        template_code="waitlist.offer",
+                        recipient_kind=kind,
+                        recipient_id=recipient,
+                        dedupe_key=f"waitlist:{offer.id}:offer:{channel}",
+                        to=to,
+                        variables=variables,
+                    )
                 )
-            )
 
-        await self._tx.read(work)
+        await self._tx.write(work)
 
     async def expire_offers(self, now: datetime) -> int:
         async def work(uow: BookingUoW) -> int:
             return await uow.repos.waitlist.expire_offers(now - WAITLIST_OFFER_LIFETIME)
 
-        return await self._tx.read(work)
+        return await self._tx.write(work)

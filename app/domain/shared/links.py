@@ -24,6 +24,7 @@ DEFAULT_PATHS: Mapping[str, str] = MappingProxyType(
         "pay": "/cabinet/appointments/{appointment_id}/pay",
         "cabinet": "/cabinet",
         "waitlist": "/cabinet/waitlist",
+        "waitlist_offer": "/waitlist/offer#token={token}",
         "service": "/services/{slug}",
         "booking": "/booking",
         "question": "/questions/answer#token={token}",
@@ -92,6 +93,10 @@ class SiteLinks:
 
     def waitlist(self) -> str:
         return self._build("waitlist")
+
+    def waitlist_offer(self, token: str) -> str:
+        """Where the person offered a freed slot takes it (the offer's token)."""
+        return self._build("waitlist_offer", token=token)
 
     def service(self, slug: str) -> str:
         """A service's page, where a new time can be chosen."""
