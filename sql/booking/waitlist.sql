@@ -40,12 +40,24 @@ FROM waitlist_requests AS w JOIN services AS s ON s.id = w.service_id
 WHERE w.user_id = :user_id
 ORDER BY w.created_at DESC, w.id;
 
--- name: leave_waitlist(id, user_id, now)<!
--- Leaving (or declining an offer) frees the offered slot at once.
-UPDATE waitlist_requests
+-- name: leave_waitlist(id, user_id, now)^
+-- Leaving (or declining an offer) frees the offered slot at once; the slot an offer
+-- still kept comes back so it can go to the next in line.
+WITH old AS (
+    SELECT id, service_id, status, offer_start_at, offer_blocked_period, offer_expires_at
+    FROM waitlist_requests
+    WHERE id = :id AND user_id = :user_id AND status IN ('active', 'offered')
+    FOR UPDATE
+)
+UPDATE waitlist_requests AS w
 SET status = 'canceled', updated_at = :now, offer_blocked_period = NULL, offer_expires_at = NULL
-WHERE id = :id AND user_id = :user_id AND status IN ('active', 'offered')
-RETURNING id;
+FROM old
+WHERE w.id = old.id
+RETURNING old.id, old.service_id,
+          old.status = 'offered' AND old.offer_blocked_period IS NOT NULL
+              AND old.offer_expires_at > :now AS released,
+          old.offer_start_at, lower(old.offer_blocked_period) AS blocked_start,
+          upper(old.offer_blocked_period) AS blocked_end;
 
 -- name: offer_by_token(offer_token_hash, now)^
 -- The standing offer a link's token names (a guest takes the offer with it).
@@ -63,8 +75,11 @@ WHERE service_id = :service_id AND status IN ('active', 'offered')
        OR (CAST(:lead_id AS uuid) IS NOT NULL AND lead_id = :lead_id)
        OR (CAST(:offer_id AS uuid) IS NOT NULL AND id = :offer_id));
 
--- name: expire_waitlist_offers(before, now)!
--- Offers made before 0044 carry no end of their own: they lapse a lifetime after.
+-- name: expire_waitlist_offers(before, now)
+-- Offers made before 0044 carry no end of their own: they lapse a lifetime after. The
+-- slots the others kept come back, to go to the next in line.
 UPDATE waitlist_requests SET status = 'expired', updated_at = :now
 WHERE status = 'offered'
-  AND (offer_expires_at <= :now OR (offer_expires_at IS NULL AND offered_at < :before));
+  AND (offer_expires_at <= :now OR (offer_expires_at IS NULL AND offered_at < :before))
+RETURNING service_id, offer_start_at, lower(offer_blocked_period) AS blocked_start,
+          upper(offer_blocked_period) AS blocked_end;

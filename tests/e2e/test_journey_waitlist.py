@@ -46,9 +46,9 @@ class Practice:
             headers=who,
         )  # fmt: skip
 
-    async def free_slot_offered(self, inbox: Inbox) -> str:
+    async def free_slot_offered(self, inbox: Inbox, to: str = "anna@example.org") -> str:
         """Boris books and pays the slot, Anna waits for it, Boris cancels: the worker
-        offers it to Anna. Returns the offer e-mail."""
+        offers it to the first in line (Anna unless told). Returns the offer e-mail."""
         booked = await self.hold(self.boris)
         assert booked.status_code == 201, booked.text
         pay = booked.json()["payment"]["confirmation_url"].split("/api/v1")[1]
@@ -62,7 +62,7 @@ class Practice:
             headers=self.boris,
         )  # fmt: skip
         assert canceled.status_code == 200, canceled.text
-        return await wait_for_mail(inbox, "anna@example.org")
+        return await wait_for_mail(inbox, to)
 
     async def slots(self, who: dict[str, str] | None) -> list[str]:
         answer = await self.client.get(SLOTS, headers=who or {})
@@ -193,7 +193,7 @@ async def test_the_offer_keeps_the_slot_for_the_client_offered_it(
 
 
 async def test_once_the_offer_lapses_the_slot_is_free_again(
-    practice: Practice, inbox: Inbox
+    practice: Practice, inbox: Inbox, postgresql: psycopg.Connection[Any]
 ) -> None:
     await practice.free_slot_offered(inbox)
     assert (await practice.hold(practice.boris)).status_code == 409
@@ -203,5 +203,34 @@ async def test_once_the_offer_lapses_the_slot_is_free_again(
         "items"
     ]
     assert mine["status"] == "expired"
+
+    def stored() -> list[tuple[str]]:  # the worker's job records it too
+        postgresql.commit()
+        return postgresql.execute("SELECT status FROM waitlist_requests").fetchall()
+
+    assert await eventually(lambda: stored() == [("expired",)])
     held = await practice.hold(practice.boris)
     assert held.status_code == 201, held.text
+
+
+async def test_a_declined_offer_goes_to_the_next_in_line(
+    practice: Practice, inbox: Inbox, postgresql: psycopg.Connection[Any]
+) -> None:
+    carla = client_with_telegram(postgresql, "carla@example.org", None)
+    await practice.client.post(
+        "/api/v1/waitlist", json={"service_slug": "konsultatsiya"}, headers=carla
+    )  # she joins first, but asks for evenings only
+    await practice.client.post(
+        "/api/v1/waitlist",
+        json={"service_slug": "konsultatsiya", "preferences": {"parts_of_day": ["evening"]}},
+        headers=practice.boris,
+    )
+    await practice.free_slot_offered(inbox, "carla@example.org")  # first in line: Carla
+    assert inbox.texts_to("anna@example.org") == []
+    [carlas] = (await practice.client.get("/api/v1/me/waitlist", headers=carla)).json()["items"]
+    declined = await practice.client.delete(f"/api/v1/me/waitlist/{carlas['id']}", headers=carla)
+    assert declined.status_code == 204
+    mail = await wait_for_mail(inbox, "anna@example.org")  # next in line (Boris wants evenings)
+    assert "Освободилось время" in mail
+    assert "2030-06-05T10:00:00+03:00" not in await practice.slots(carla)
+    assert "2030-06-05T10:00:00+03:00" in await practice.slots(practice.anna)

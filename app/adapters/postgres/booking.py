@@ -17,7 +17,9 @@ from app.application.booking.ports import GuestContact, OfferHold, PaymentPort
 from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
+    LeftRequest,
     OfferView,
+    ReleasedOffer,
     RememberedHold,
     ScheduleRuleView,
     StaffAppointment,
@@ -309,18 +311,21 @@ class PostgresWaitlistRepository:
         rows = self._q.waitlist_of_user(self._s.conn, user_id=user_id)
         return [WaitlistEntry(**r) async for r in rows]
 
-    async def leave(self, request_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-        left = await self._q.leave_waitlist(
+    async def leave(self, request_id: uuid.UUID, user_id: uuid.UUID) -> LeftRequest | None:
+        row = await self._q.leave_waitlist(
             self._s.conn, id=request_id, user_id=user_id, now=self._s.clock.now()
         )
-        return left is not None
+        if row is None:
+            return None
+        released = ReleasedOffer(
+            service_id=row["service_id"], offer_start_at=row["offer_start_at"],
+            blocked_start=row["blocked_start"], blocked_end=row["blocked_end"],
+        ) if row["released"] else None  # fmt: skip
+        return LeftRequest(id=row["id"], released=released)
 
-    async def expire_offers(self, before: datetime) -> int:
-        return int(
-            await self._q.expire_waitlist_offers(
-                self._s.conn, before=before, now=self._s.clock.now()
-            )
-        )
+    async def expire_offers(self, before: datetime) -> list[ReleasedOffer]:
+        rows = self._q.expire_waitlist_offers(self._s.conn, before=before, now=self._s.clock.now())
+        return [ReleasedOffer(**r) async for r in rows if r["blocked_start"] is not None]
 
 
 class PostgresIntakeRepository:

@@ -11,7 +11,9 @@ from typing import Any, Protocol
 from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
+    LeftRequest,
     OfferView,
+    ReleasedOffer,
     RememberedHold,
     ScheduleRuleView,
     StaffAppointment,
@@ -170,7 +172,9 @@ class WaitlistRepository(Protocol):
         offer_id: uuid.UUID | None = None,
     ) -> None: ...  # fmt: skip
 
-    async def expire_offers(self, before: datetime) -> int: ...
+    async def expire_offers(self, before: datetime) -> list[ReleasedOffer]:
+        """Mark lapsed offers expired; the slots they kept (offers made since 0044)."""
+        ...
 
     async def standing_offers(self, window: TimeRange, now: datetime) -> list[StandingOffer]:
         """Offered slots overlapping ``window`` whose offer has not lapsed at ``now``."""
@@ -180,8 +184,9 @@ class WaitlistRepository(Protocol):
 
     async def of_user(self, user_id: uuid.UUID) -> list[WaitlistEntry]: ...
 
-    async def leave(self, request_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-        """Cancel the user's own active or offered request (freeing an offered slot)."""
+    async def leave(self, request_id: uuid.UUID, user_id: uuid.UUID) -> LeftRequest | None:
+        """Cancel the user's own active or offered request (freeing an offered slot);
+        None when there is no such request of theirs still open."""
         ...
 
 

@@ -99,6 +99,22 @@ class StandingOffer(msgspec.Struct, frozen=True, kw_only=True):
     blocked_end: datetime
 
 
+class ReleasedOffer(msgspec.Struct, frozen=True, kw_only=True):
+    """The slot an offer kept until it lapsed or was declined."""
+
+    service_id: uuid.UUID
+    offer_start_at: datetime
+    blocked_start: datetime
+    blocked_end: datetime
+
+
+class LeftRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A request its client left; ``released`` when it had an offer that still stood."""
+
+    id: uuid.UUID
+    released: ReleasedOffer | None
+
+
 class WaitlistEntry(msgspec.Struct, frozen=True, kw_only=True):
     """One of a client's own waitlist requests, with the offer that stands, if any."""
 

@@ -15,7 +15,7 @@ import msgspec
 from app.application.booking.callers import Caller, who_books
 from app.application.booking.holding import HoldRequest
 from app.application.booking.ports import OfferHold
-from app.application.booking.read_models import OfferView, WaitlistEntry
+from app.application.booking.read_models import OfferView, ReleasedOffer, WaitlistEntry
 from app.application.booking.slots import published
 from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock, NotificationRequest
@@ -25,6 +25,7 @@ from app.domain.identity.model import new_token
 from app.domain.identity.tokens import token_hash
 from app.domain.shared.links import SiteLinks
 from app.domain.shared.privacy import ensure_p0
+from app.domain.shared.time_range import TimeRange
 
 WAITLIST_OFFER_LIFETIME = timedelta(hours=24)
 
@@ -77,14 +78,20 @@ class Waitlist:
         ]  # fmt: skip
 
     async def leave(self, user_id: uuid.UUID, request_id: uuid.UUID) -> None:
-        """Leave the waitlist or decline the offer: an offered slot is free again at once.
-        Someone else's request, or one already over, is ``NotFound``."""
+        """Leave the waitlist or decline the offer: an offered slot is free again at once
+        and goes to the next in line. Someone else's request, or one already over, is
+        ``NotFound``."""
 
-        async def work(uow: BookingUoW) -> bool:
-            return await uow.repos.waitlist.leave(request_id, user_id)
+        now = self._clock.now()
 
-        if not await self._tx.write(work):
-            raise NotFound()
+        async def work(uow: BookingUoW) -> None:
+            left = await uow.repos.waitlist.leave(request_id, user_id)
+            if left is None:
+                raise NotFound()
+            if left.released is not None:
+                await self._offer_again(uow, left.released, now)
+
+        await self._tx.write(work)
 
     async def offer(self, offer_token: str) -> OfferView:
         """The standing offer a link's token names (``NotFound`` once it lapsed)."""
@@ -105,59 +112,79 @@ class Waitlist:
 
         async def work(uow: BookingUoW) -> None:
             freed = await uow.repos.appointments.get(uuid.UUID(event.aggregate_id))
-            if freed is None or freed.session.start <= now:
-                return
-            local = freed.session.start.astimezone(self._zone)
-            token = new_token()
-            expires_at = min(now + WAITLIST_OFFER_LIFETIME, freed.session.start)
-            hold = OfferHold(freed.session.start, freed.blocked, expires_at, token_hash(token))
-            offer = await uow.repos.waitlist.offer_first_matching(
-                freed.service_id, local.isoweekday(), part_of_day(local.hour), hold
-            )
-            if offer is None:
-                return
-            if offer.user_id is not None:
-                name, email = await uow.repos.contacts.user_contact(offer.user_id)
-                kind, recipient = "user", str(offer.user_id)
-            elif offer.lead_id is not None:
-                name, email = await uow.repos.leads.contact(
-                    offer.lead_id, offer.contact_identity_id
-                )
-                kind, recipient = "lead", str(offer.lead_id)
-            else:  # pragma: no cover (the database requires one of them)
-                return
-            chat = await uow.repos.contacts.telegram_chat(offer.user_id, offer.lead_id)
-            service = await uow.repos.services.get(freed.service_id)
-            if service is None:
-                return
-            variables = {
-                # A guest's name is whatever was typed with somebody's address.
-                "display_name": (name or "") if kind == "user" else "",
-                "service_title": service.title,
-                "start_local": local.strftime("%d.%m.%Y %H:%M"),
-                "booking_url": self._links.waitlist_offer(token),
-                "offer_expires_local": expires_at.astimezone(self._zone).strftime("%d.%m.%Y %H:%M"),
-            }
-            addresses = {"email": email, "telegram": str(chat) if chat is not None else None}
-            for channel, to in addresses.items():
-                if to is None:
-                    continue
-                await uow.notifications.enqueue(
-                    NotificationRequest(
-                        channel=channel,
-                        template_code="waitlist.offer",
-                        recipient_kind=kind,
-                        recipient_id=recipient,
-                        dedupe_key=f"waitlist:{offer.id}:offer:{channel}",
-                        to=to,
-                        variables=variables,
-                    )
-                )
+            if freed is not None:
+                await self._offer(uow, freed.service_id, freed.session.start, freed.blocked, now)
 
         await self._tx.write(work)
 
+    async def _offer_again(self, uow: BookingUoW, released: ReleasedOffer, now: datetime) -> None:
+        """An offer lapsed or was declined: the slot goes to the next request that waits
+        for it, unless somebody took it meanwhile."""
+        blocked = TimeRange(released.blocked_start, released.blocked_end)
+        if await uow.repos.appointments.busy_in(blocked):
+            return
+        if await uow.repos.waitlist.standing_offers(blocked, now):
+            return
+        await self._offer(uow, released.service_id, released.offer_start_at, blocked, now)
+
+    async def _offer(
+        self, uow: BookingUoW, service_id: uuid.UUID, start: datetime, blocked: TimeRange,
+        now: datetime,
+    ) -> None:  # fmt: skip
+        if start <= now:
+            return
+        local = start.astimezone(self._zone)
+        token = new_token()
+        expires_at = min(now + WAITLIST_OFFER_LIFETIME, start)
+        hold = OfferHold(start, blocked, expires_at, token_hash(token))
+        offer = await uow.repos.waitlist.offer_first_matching(
+            service_id, local.isoweekday(), part_of_day(local.hour), hold
+        )
+        if offer is None:
+            return
+        if offer.user_id is not None:
+            name, email = await uow.repos.contacts.user_contact(offer.user_id)
+            kind, recipient = "user", str(offer.user_id)
+        elif offer.lead_id is not None:
+            name, email = await uow.repos.leads.contact(offer.lead_id, offer.contact_identity_id)
+            kind, recipient = "lead", str(offer.lead_id)
+        else:  # pragma: no cover (the database requires one of them)
+            return
+        chat = await uow.repos.contacts.telegram_chat(offer.user_id, offer.lead_id)
+        service = await uow.repos.services.get(service_id)
+        if service is None:
+            return
+        variables = {
+            # A guest's name is whatever was typed with somebody's address.
+            "display_name": (name or "") if kind == "user" else "",
+            "service_title": service.title,
+            "start_local": local.strftime("%d.%m.%Y %H:%M"),
+            "booking_url": self._links.waitlist_offer(token),
+            "offer_expires_local": expires_at.astimezone(self._zone).strftime("%d.%m.%Y %H:%M"),
+        }
+        addresses = {"email": email, "telegram": str(chat) if chat is not None else None}
+        for channel, to in addresses.items():
+            if to is None:
+                continue
+            await uow.notifications.enqueue(
+                NotificationRequest(
+                    channel=channel,
+                    template_code="waitlist.offer",
+                    recipient_kind=kind,
+                    recipient_id=recipient,
+                    dedupe_key=f"waitlist:{offer.id}:offer:{channel}",
+                    to=to,
+                    variables=variables,
+                )
+            )
+
     async def expire_offers(self, now: datetime) -> int:
+        """Job: mark lapsed offers expired and offer each slot to the next in line."""
+
         async def work(uow: BookingUoW) -> int:
-            return await uow.repos.waitlist.expire_offers(now - WAITLIST_OFFER_LIFETIME)
+            lapsed = await uow.repos.waitlist.expire_offers(now - WAITLIST_OFFER_LIFETIME)
+            for released in lapsed:
+                await self._offer_again(uow, released, now)
+            return len(lapsed)
 
         return await self._tx.write(work)

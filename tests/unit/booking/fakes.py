@@ -16,7 +16,9 @@ from app.application.booking.ports import GuestContact, OfferHold, PaymentStart
 from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
+    LeftRequest,
     OfferView,
+    ReleasedOffer,
     RememberedHold,
     ScheduleRuleView,
     StaffAppointment,
@@ -358,8 +360,19 @@ class FakeWaitlist:
             ):  # fmt: skip
                 r.status = "fulfilled"
 
-    async def expire_offers(self, before: datetime) -> int:
-        return 0
+    async def expire_offers(self, before: datetime) -> list[ReleasedOffer]:
+        now = before + timedelta(hours=24)  # the use case passes now minus the lifetime
+        released = []
+        for r in self.requests:
+            if r.status == "offered" and r.hold and r.hold.expires_at <= now:
+                r.status = "expired"
+                released.append(self._released(r.service_id, r.hold))
+        return released
+
+    @staticmethod
+    def _released(service_id: uuid.UUID, hold: OfferHold) -> ReleasedOffer:
+        return ReleasedOffer(service_id=service_id, offer_start_at=hold.start_at,
+                             blocked_start=hold.blocked.start, blocked_end=hold.blocked.end)  # fmt: skip
 
     def _standing(self, now: datetime) -> list[WaitRequest]:
         return [r for r in self.requests
@@ -396,12 +409,14 @@ class FakeWaitlist:
             if r.user_id == user_id
         ]  # fmt: skip
 
-    async def leave(self, request_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    async def leave(self, request_id: uuid.UUID, user_id: uuid.UUID) -> LeftRequest | None:
         for r in self.requests:
             if r.id == request_id and r.user_id == user_id and r.status in ("active", "offered"):
+                hold = r.hold if r.status == "offered" else None
                 r.status, r.hold = "canceled", None
-                return True
-        return False
+                released = self._released(r.service_id, hold) if hold else None
+                return LeftRequest(id=r.id, released=released)
+        return None
 
 
 class FakeIdempotency:

@@ -129,3 +129,30 @@ async def test_a_guest_takes_the_offer_with_the_links_token() -> None:
     assert [r.status for r in w.repos.waitlist.requests] == ["fulfilled"]
     with pytest.raises(NotFound):
         await w.booking.waitlist.offer(token)
+
+
+async def test_a_declined_or_lapsed_offer_goes_to_the_next_in_line() -> None:
+    w = world()
+    anna, carla, dima, boris = a_client(w), a_client(w), a_client(w), a_client(w)
+    anna_request = await w.booking.waitlist.join(anna, "session", {}, None)
+    await w.booking.waitlist.join(carla, "session", {}, None)
+    await w.booking.waitlist.join(dima, "session", {}, None)
+    await free_the_slot(w)
+
+    def offered_to() -> list[str]:
+        return [m.recipient_id for m in w.uow.notifications_queued if m.channel == "email"]
+
+    assert offered_to() == [str(anna.user_id)]
+    await w.booking.waitlist.leave(anna.user_id, anna_request)  # Anna declines
+    assert offered_to() == [str(anna.user_id), str(carla.user_id)]
+    assert SLOT in await w.booking.slots.slots("session", *WINDOW, carla.user_id)
+    assert SLOT not in await w.booking.slots.slots("session", *WINDOW, anna.user_id)
+
+    w.clock.advance(hours=24)  # Carla lets it lapse: the job offers it to Dima
+    assert await w.booking.waitlist.expire_offers(w.clock.now()) == 1
+    assert offered_to()[-1] == str(dima.user_id)
+    [dimas] = await w.booking.waitlist.mine(dima.user_id)
+    assert dimas.offer_expires_at == w.clock.now() + timedelta(hours=24)
+    with pytest.raises(SlotUnavailable):
+        await w.booking.holding.hold(boris, at_slot())
+    assert (await w.booking.holding.hold(dima, at_slot())).appointment.session.start == SLOT
