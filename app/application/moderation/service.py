@@ -226,7 +226,11 @@ class ModerationService:
     async def reject(self, actor: Principal, item_id: uuid.UUID, reason_code: str) -> UgcItem:
         if reason_code not in REASON_CODES:
             raise ValidationFailed("unknown reason code", field="reason_code")
-        return await self._act(actor, item_id, "reject", reason_code)
+
+        async def extra(uow: ModerationUoW) -> None:
+            await uow.repos.take_recipients(item_id)  # no answer will come: forget them
+
+        return await self._act(actor, item_id, "reject", reason_code, extra)
 
     async def answer(self, actor: Principal, item_id: uuid.UUID, body: str) -> UgcItem:
         """A private answer, encrypted; the author (if a user) reads it in the cabinet."""

@@ -97,3 +97,12 @@ async def test_nobody_to_tell_without_a_contact_and_reviews_get_no_token() -> No
     review = await service.submit("review", CLIENT, "Спасибо, стало гораздо легче", None)
     assert review.reading_token is None
     assert review.id not in store.recipients
+
+
+async def test_a_rejected_question_forgets_whom_to_tell() -> None:
+    service, store, uow = moderation()
+    asked = await service.submit("question", None, QUESTION, None, "reader@example.org")
+    assert asked.id in store.recipients
+    await service.reject(OWNER, asked.id, "off_topic")
+    assert store.recipients == {}
+    assert uow.notifications_queued == []
