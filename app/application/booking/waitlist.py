@@ -121,10 +121,6 @@ class Waitlist:
         """An offer lapsed or was declined: the slot goes to the next request that waits
         for it, unless somebody took it meanwhile."""
         blocked = TimeRange(released.blocked_start, released.blocked_end)
-        if await uow.repos.appointments.busy_in(blocked):
-            return
-        if await uow.repos.waitlist.standing_offers(blocked, now):
-            return
         await self._offer(uow, released.service_id, released.offer_start_at, blocked, now)
 
     async def _offer(
@@ -132,6 +128,13 @@ class Waitlist:
         now: datetime,
     ) -> None:  # fmt: skip
         if start <= now:
+            return
+        # In turn with holds: a slot somebody took (or another offer keeps) meanwhile is
+        # not offered.
+        await uow.repos.appointments.lock_calendar()
+        if await uow.repos.appointments.busy_in(blocked):
+            return
+        if await uow.repos.waitlist.standing_offers(blocked, now):
             return
         local = start.astimezone(self._zone)
         token = new_token()

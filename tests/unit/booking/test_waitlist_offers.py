@@ -156,3 +156,17 @@ async def test_a_declined_or_lapsed_offer_goes_to_the_next_in_line() -> None:
     with pytest.raises(SlotUnavailable):
         await w.booking.holding.hold(boris, at_slot())
     assert (await w.booking.holding.hold(dima, at_slot())).appointment.session.start == SLOT
+
+
+async def test_a_slot_taken_before_the_offer_is_not_offered() -> None:
+    w = world()
+    anna, boris, carla = a_client(w), a_client(w), a_client(w)
+    await w.booking.waitlist.join(anna, "session", {}, None)
+    held = await w.booking.holding.hold(boris, at_slot())
+    await w.booking.client.cancel(boris, held.appointment.id)
+    await w.booking.holding.hold(carla, at_slot())  # before the worker made the offer
+    event = [e for e in w.repos.appointments.events if isinstance(e, AppointmentCanceled)][-1]
+    await w.booking.waitlist.offer_freed_slot(event)
+    assert w.uow.notifications_queued == []
+    [mine] = await w.booking.waitlist.mine(anna.user_id)
+    assert mine.status == "active"
