@@ -50,7 +50,9 @@ def build_engagement(
         clock,
         deep_links,
     )
-    moderation = ModerationService(infra.unit_of_work(PostgresModerationStore), clock)
+    moderation = ModerationService(
+        infra.unit_of_work(PostgresModerationStore), clock, infra.settings.site_links
+    )
     analytics = AnalyticsService(
         infra.unit_of_work(PostgresAnalyticsStore), clock, practitioner_timezone
     )

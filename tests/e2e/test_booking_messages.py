@@ -135,17 +135,20 @@ async def test_a_freed_slot_is_offered_to_the_first_matching_waitlist_request(
     assert "Освободилось время, которое вы ждали: Консультация, 04.06.2030 10:00" in offer
     assert inbox.texts_to("evening@example.org") == []
 
-    rebooked = await client.post(
-        "/api/v1/appointments",
-        json={"service_slug": "konsultatsiya", "start_at": "2030-06-04T07:00:00+00:00",
+    rebook = {"service_slug": "konsultatsiya", "start_at": "2030-06-04T07:00:00+00:00",
               "format": "online", "contact": {"name": "Утренняя", "email": "morning@example.org"},
-              "consents": consent},
-    )  # fmt: skip
-    assert rebooked.status_code == 201
+              "consents": consent}  # fmt: skip
+    # A guest's booking is a request of its own: the e-mail typed (a claim) does not make
+    # it the offered one, so the slot the offer keeps is taken for it ...
+    assert (await client.post("/api/v1/appointments", json=rebook)).status_code == 409
+    # ... until it carries the token of the offer's link.
+    token = offer.split("#token=")[1].split()[0]
+    rebooked = await client.post(
+        "/api/v1/appointments", json={**rebook, "waitlist_offer_token": token}
+    )
+    assert rebooked.status_code == 201, rebooked.text
     postgresql.commit()
-    # A guest's booking is a request of its own: it is not matched to the waitlist request
-    # by the e-mail typed (a claim), so the offer stays until it expires.
     assert dict(postgresql.execute(
         """SELECT i.value, w.status FROM waitlist_requests w
            JOIN lead_identities i ON i.id = w.contact_identity_id"""
-    ).fetchall()) == {"evening@example.org": "active", "morning@example.org": "offered"}  # fmt: skip
+    ).fetchall()) == {"evening@example.org": "active", "morning@example.org": "fulfilled"}  # fmt: skip

@@ -43,6 +43,7 @@ EXPECTED_TABLES = {
     "leads", "lead_identities", "lead_timeline_events", "lead_notes",
     # moderation
     "ugc_items", "ugc_triggers", "moderation_actions", "ugc_answers", "ugc_item_authors",
+    "ugc_reading_tokens", "ugc_answer_recipients",
     # admin
     "audit_log_entries", "message_templates", "system_settings",
     # events, jobs, analytics
@@ -107,6 +108,7 @@ ENCRYPTED_COLUMNS = {
     ("interactive_runs", "result_encrypted"),
     ("ugc_item_authors", "item_encrypted"),
     ("guest_email_links", "archive_encrypted"),
+    ("ugc_answer_recipients", "recipient_encrypted"),
 }
 # Health facts about a person (a self-check's band or crisis flag, a question's author
 # beside its flags): P2. The plaintext ones are legacy, never written since 0035, sealed
@@ -407,6 +409,11 @@ def _plaintext_inserts(db: psycopg.Connection[Any]) -> dict[str, tuple[str, dict
                VALUES (gen_random_uuid(), 'export', 'g@example.org', %(h)s, now(),
                        now() + interval '1 day', %(v)s)""",
             {"h": b"h" * 32},
+        ),
+        "ugc_answer_recipients": (
+            """INSERT INTO ugc_answer_recipients (id, ugc_item_id, recipient_encrypted)
+               VALUES (gen_random_uuid(), %(u)s, %(v)s)""",
+            {"u": rows.ugc_item(db)},
         ),
     }
 

@@ -55,6 +55,9 @@ class Throttle:
 THROTTLES: tuple[Throttle, ...] = (
     Throttle("auth", "POST", r"/api/v1/auth/.+", 10),
     Throttle("forms", "POST", r"/api/v1/(leads|questions|reviews|waitlist)", 5),
+    # Reading tokens are 256-bit, but each guess is a database read.
+    Throttle("reading", "POST", r"/api/v1/questions/answer", 20),
+    Throttle("offers", "POST", r"/api/v1/waitlist/offer", 20),
     Throttle("booking", "POST", r"/api/v1/appointments", 20),
     # Each cancellation e-mails the booking's contact.
     Throttle("cancel", "POST", r"/api/v1/appointments/[^/]+/cancel", 10, "hour"),

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, _if_match
+from app.adapters.http.waitlist import MY_WAITLIST_CONTROLLERS
 from app.application.access import Principal
 from app.application.booking.callers import Caller
 from app.application.booking.holding import HoldRequest
@@ -147,6 +148,14 @@ class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
     contact: ContactIn | None = None
     consents: list[ConsentIn] = []
     metadata: dict[str, str | int | bool | None] | None = None
+    waitlist_offer_token: (
+        Annotated[
+            str,
+            msgspec.Meta(max_length=256, description="The token of a waitlist offer's link: "
+                         "takes the slot the offer keeps (a signed-in client needs none)"),
+        ]
+        | None
+    ) = None  # fmt: skip
 
 
 class PaymentIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -251,9 +260,11 @@ class BookingController(Controller):
         from_: Annotated[datetime, QueryParameter(name="from")],
         to: Annotated[datetime, QueryParameter(name="to")],
         tz: Annotated[str | None, QueryParameter(name="tz", max_length=64)] = None,
+        optional_principal: NamedDependency[Principal | None] = None,
     ) -> SlotsOut:
         """``tz`` defaults to the practice's zone (``practitioner.timezone``)."""
-        starts = await booking.slots.slots(slug, _aware(from_, "from"), _aware(to, "to"))
+        viewer = optional_principal.user_id if optional_principal else None
+        starts = await booking.slots.slots(slug, _aware(from_, "from"), _aware(to, "to"), viewer)
         tz = tz or await booking.slots.practice_timezone()
         return SlotsOut(service_slug=slug, tz=_zone(tz), slots=local_times(starts, tz))
 
@@ -273,6 +284,7 @@ class BookingController(Controller):
             if data.contact else None,
             consents=tuple((c.consent_type, c.granted, c.document_version) for c in data.consents),
             metadata=dict(data.metadata) if data.metadata else None,
+            offer_token=data.waitlist_offer_token,
         )  # fmt: skip
         held = await booking.holding.hold(
             Caller(optional_principal), request, idempotency_key=idempotency_key
@@ -661,4 +673,6 @@ class AdminBookingController(Controller):
         return Response(IntakeOut.of(form) if form else None)
 
 
-BOOKING_CONTROLLERS = [BookingController, WaitlistController, AdminBookingController]
+BOOKING_CONTROLLERS = [
+    BookingController, WaitlistController, AdminBookingController, *MY_WAITLIST_CONTROLLERS
+]  # fmt: skip

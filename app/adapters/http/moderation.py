@@ -13,10 +13,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE
 from app.adapters.http.pagination import MAX_LIMIT
+from app.adapters.http.question_answers import QuestionAnswerController
 from app.application.access import Principal
 from app.application.moderation.service import ModerationService
+from app.domain.errors import ValidationFailed
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
 TopicCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
@@ -33,6 +36,12 @@ class QuestionIn(msgspec.Struct, forbid_unknown_fields=True):
             "question's crisis flag would identify the asker"
         ),
     ] = None
+    notify_email: Annotated[
+        EmailAddress | None,
+        msgspec.Meta(description="Without an account: where to say that the answer is ready "
+                     "(with the reading link); needs notify_consent"),
+    ] = None  # fmt: skip
+    notify_consent: bool = False
 
 
 class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -48,6 +57,12 @@ class SubmittedOut(msgspec.Struct):
     id: uuid.UUID
     status: str
     crisis: CrisisOut
+    reading_token: Annotated[
+        str | None,
+        msgspec.Meta(description="A question without an account: the secret that reads the "
+                     "answer (POST /api/v1/questions/answer). Shown once; keep it."),
+    ] = None  # fmt: skip
+    reading_url: str | None = None
 
 
 class AnswerOut(msgspec.Struct):
@@ -79,7 +94,13 @@ class EngagementController(Controller):
         self, data: JSONBody[QuestionIn], optional_principal: NamedDependency[Principal | None],
         moderation: NamedDependency[ModerationService],
     ) -> SubmittedOut:  # fmt: skip
-        row = await moderation.submit("question", optional_principal, data.text, data.topic)
+        if data.notify_email is not None and not data.notify_consent:
+            raise ValidationFailed(
+                "notify_email needs notify_consent: true", field="notify_consent"
+            )
+        row = await moderation.submit(
+            "question", optional_principal, data.text, data.topic, data.notify_email
+        )
         return msgspec.convert(row, SubmittedOut, from_attributes=True)
 
     @post("/reviews", status_code=HTTP_202_ACCEPTED,
@@ -228,4 +249,4 @@ class ModerationController(Controller):
         return msgspec.convert(row, ItemOut, from_attributes=True)
 
 
-MODERATION_CONTROLLERS = [EngagementController, ModerationController]
+MODERATION_CONTROLLERS = [EngagementController, ModerationController, QuestionAnswerController]

@@ -13,14 +13,19 @@ from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.session import Session
 from app.application.booking.cancellation import cancel_under_policy
-from app.application.booking.ports import GuestContact, PaymentPort
+from app.application.booking.ports import GuestContact, OfferHold, PaymentPort
 from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
+    LeftRequest,
+    OfferView,
+    ReleasedOffer,
     RememberedHold,
     ScheduleExceptionView,
     ScheduleRuleView,
     StaffAppointment,
+    StandingOffer,
+    WaitlistEntry,
     WaitlistOffer,
 )
 from app.application.crm.ports import LeadDirectory as CrmLeadDirectory
@@ -329,30 +334,62 @@ class PostgresWaitlistRepository:
         return request_id
 
     async def offer_first_matching(
-        self, service_id: uuid.UUID, weekday: int, part_of_day: str
-    ) -> WaitlistOffer | None:
+        self, service_id: uuid.UUID, weekday: int, part_of_day: str,
+        hold: OfferHold | None = None,
+    ) -> WaitlistOffer | None:  # fmt: skip
         row = await self._q.first_matching_waitlist(
             self._s.conn, service_id=service_id, weekday=weekday, part_of_day=part_of_day
         )
         if row is None:
             return None
-        await self._q.mark_waitlist_offered(self._s.conn, id=row["id"], now=self._s.clock.now())
+        await self._q.mark_waitlist_offered(
+            self._s.conn, id=row["id"], now=self._s.clock.now(),
+            offer_start_at=hold.start_at if hold else None,
+            blocked_start=hold.blocked.start if hold else None,
+            blocked_end=hold.blocked.end if hold else None,
+            offer_expires_at=hold.expires_at if hold else None,
+            offer_token_hash=hold.token_hash if hold else None,
+        )  # fmt: skip
         return WaitlistOffer(**row)
 
     async def fulfil(
-        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
-    ) -> None:
+        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
+        offer_id: uuid.UUID | None = None,
+    ) -> None:  # fmt: skip
         await self._q.fulfil_waitlist(
             self._s.conn, service_id=service_id, user_id=user_id, lead_id=lead_id,
-            now=self._s.clock.now(),
+            offer_id=offer_id, now=self._s.clock.now(),
         )  # fmt: skip
 
-    async def expire_offers(self, before: datetime) -> int:
-        return int(
-            await self._q.expire_waitlist_offers(
-                self._s.conn, before=before, now=self._s.clock.now()
-            )
+    async def standing_offers(self, window: TimeRange, now: datetime) -> list[StandingOffer]:
+        rows = self._q.standing_offers(
+            self._s.conn, start_at=window.start, end_at=window.end, now=now
         )
+        return [StandingOffer(**r) async for r in rows]
+
+    async def offer_by_token(self, token_hash: bytes, now: datetime) -> OfferView | None:
+        row = await self._q.offer_by_token(self._s.conn, offer_token_hash=token_hash, now=now)
+        return OfferView(**row) if row else None
+
+    async def of_user(self, user_id: uuid.UUID) -> list[WaitlistEntry]:
+        rows = self._q.waitlist_of_user(self._s.conn, user_id=user_id)
+        return [WaitlistEntry(**r) async for r in rows]
+
+    async def leave(self, request_id: uuid.UUID, user_id: uuid.UUID) -> LeftRequest | None:
+        row = await self._q.leave_waitlist(
+            self._s.conn, id=request_id, user_id=user_id, now=self._s.clock.now()
+        )
+        if row is None:
+            return None
+        released = ReleasedOffer(
+            service_id=row["service_id"], offer_start_at=row["offer_start_at"],
+            blocked_start=row["blocked_start"], blocked_end=row["blocked_end"],
+        ) if row["released"] else None  # fmt: skip
+        return LeftRequest(id=row["id"], released=released)
+
+    async def expire_offers(self, before: datetime) -> list[ReleasedOffer]:
+        rows = self._q.expire_waitlist_offers(self._s.conn, before=before, now=self._s.clock.now())
+        return [ReleasedOffer(**r) async for r in rows if r["blocked_start"] is not None]
 
 
 class PostgresIntakeRepository:

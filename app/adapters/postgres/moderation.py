@@ -25,11 +25,13 @@ from app.domain.moderation.items import (
     QueueEntry,
     UgcItem,
 )
+from app.domain.moderation.reading import AccountContact, AnswerRecipient
 from app.domain.shared.ids import new_id
 
 TEXT = ("ugc_items", "text_encrypted")
 ANSWER = ("ugc_answers", "body_encrypted")
 AUTHOR = ("ugc_item_authors", "item_encrypted")
+RECIPIENT = ("ugc_answer_recipients", "recipient_encrypted")
 
 
 class PostgresModerationStore:
@@ -162,6 +164,40 @@ class PostgresModerationStore:
             if item is not None:
                 found.append(item)
         return sorted(found, key=lambda i: (i.created_at, str(i.id)), reverse=True)
+
+    async def add_reading_token(self, item_id: uuid.UUID, token_hash: bytes) -> None:
+        await self._q.insert_reading_token(self._s.conn, token_hash=token_hash, ugc_item_id=item_id)
+
+    async def item_by_reading_token(self, token_hash: bytes) -> UgcItem | None:
+        row = await self._q.item_by_reading_token(self._s.conn, token_hash=token_hash)
+        return await self.item(row["ugc_item_id"]) if row else None
+
+    async def add_recipient(self, item_id: uuid.UUID, recipient: AnswerRecipient) -> None:
+        row_id = new_id()
+        sealed = self._s.encrypt(msgspec.json.encode(recipient).decode(), *RECIPIENT, row_id)
+        await self._q.insert_answer_recipient(
+            self._s.conn, id=row_id, ugc_item_id=item_id, recipient_encrypted=sealed
+        )
+
+    async def take_recipients(self, item_id: uuid.UUID) -> list[tuple[uuid.UUID, AnswerRecipient]]:
+        rows = self._q.take_answer_recipients(self._s.conn, ugc_item_id=item_id)
+        return [
+            (r["id"], msgspec.json.decode(
+                self._s.decrypt(r["recipient_encrypted"], *RECIPIENT, r["id"]),
+                type=AnswerRecipient,
+            ))
+            async for r in rows
+        ]  # fmt: skip
+
+    async def account_contact(self, user_id: uuid.UUID) -> AccountContact:
+        conn = self._s.conn
+        user = await self._s.queries.identity.get_user(conn, id=user_id)
+        chat = await self._s.queries.telegram.notification_chat(conn, user_id=user_id,
+                                                                lead_id=None)  # fmt: skip
+        return AccountContact(
+            email=user["email"] if user else None,
+            telegram_chat=int(chat["chat_id"]) if chat else None,
+        )
 
 
 class ModerationPersonalData:

@@ -15,6 +15,7 @@ import structlog
 
 from app.application.booking.callers import Caller, who_books
 from app.application.booking.messages import appointment_link
+from app.application.booking.offers import kept_for_others
 from app.application.booking.ports import CalendarGateway, GuestContact
 from app.application.booking.practice_zone import practice_rules
 from app.application.booking.read_models import RememberedHold
@@ -46,6 +47,8 @@ class HoldRequest:
     contact: GuestContact | None = None
     consents: tuple[tuple[str, bool, str], ...] = ()
     metadata: dict[str, Any] | None = None
+    offer_token: str | None = None
+    """The token of a waitlist offer's link: takes the slot kept for that offer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,17 @@ class HoldSlot:
         return outcome
 
     @staticmethod
+    async def _taken_offer(
+        uow: BookingUoW, request: HoldRequest, window: TimeRange, now: datetime
+    ) -> uuid.UUID | None:
+        """The standing offer this hold takes with the offer link's token, if any."""
+        if not request.offer_token:
+            return None
+        digest = token_hash(request.offer_token)
+        offers = await uow.repos.waitlist.standing_offers(window, now)
+        return next((o.id for o in offers if o.offer_token_hash == digest), None)
+
+    @staticmethod
     async def _replay(uow: BookingUoW, known: RememberedHold, fingerprint: bytes) -> HoldOutcome:
         if known.request_hash != fingerprint:
             raise ValidationFailed(
@@ -187,7 +201,11 @@ class HoldSlot:
         exceptions = await uow.repos.schedule.exceptions_in(window)
 
         async def bookable() -> bool:
-            busy = [*await uow.repos.appointments.busy_in(window), *external]
+            offers = await uow.repos.waitlist.standing_offers(window, now)
+            busy = [
+                *await uow.repos.appointments.busy_in(window), *external,
+                *kept_for_others(offers, caller.user_id, request.offer_token),
+            ]  # fmt: skip
             return is_bookable(start, rules=schedule, exceptions=exceptions, busy=busy,
                                slot=rules, now=now)  # fmt: skip
 
@@ -211,7 +229,8 @@ class HoldSlot:
             place=place_at_booking(request.format, service.meeting_url, service.address),
         )  # fmt: skip
         await uow.repos.appointments.add(appointment)
-        await uow.repos.waitlist.fulfil(service.id, booker.user_id, booker.lead_id)
+        taken = await self._taken_offer(uow, request, window, now)
+        await uow.repos.waitlist.fulfil(service.id, booker.user_id, booker.lead_id, taken)
         payment = await uow.repos.payments.start(
             appointment, service.charge, service.title, charge_kind(service)
         )

@@ -11,10 +11,15 @@ from typing import Any, Protocol
 from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
+    LeftRequest,
+    OfferView,
+    ReleasedOffer,
     RememberedHold,
     ScheduleExceptionView,
     ScheduleRuleView,
     StaffAppointment,
+    StandingOffer,
+    WaitlistEntry,
     WaitlistOffer,
 )
 from app.domain.booking.appointment import Appointment
@@ -194,6 +199,17 @@ class LeadDirectory(Protocol):
     ) -> tuple[str | None, str | None]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OfferHold:
+    """What an offer keeps: the freed slot (with its buffers) until ``expires_at``, and the
+    hash of the token in the offer's link."""
+
+    start_at: datetime
+    blocked: TimeRange
+    expires_at: datetime
+    token_hash: bytes
+
+
 class WaitlistRepository(Protocol):
     async def add(
         self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
@@ -201,16 +217,33 @@ class WaitlistRepository(Protocol):
     ) -> uuid.UUID: ...  # fmt: skip
 
     async def offer_first_matching(
-        self, service_id: uuid.UUID, weekday: int, part_of_day: str
-    ) -> WaitlistOffer | None:
-        """The oldest matching active request, marked offered."""
+        self, service_id: uuid.UUID, weekday: int, part_of_day: str,
+        hold: OfferHold | None = None,
+    ) -> WaitlistOffer | None:  # fmt: skip
+        """The oldest matching active request, marked offered (keeping ``hold``)."""
         ...
 
     async def fulfil(
-        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
-    ) -> None: ...
+        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
+        offer_id: uuid.UUID | None = None,
+    ) -> None: ...  # fmt: skip
 
-    async def expire_offers(self, before: datetime) -> int: ...
+    async def expire_offers(self, before: datetime) -> list[ReleasedOffer]:
+        """Mark lapsed offers expired; the slots they kept (offers made since 0044)."""
+        ...
+
+    async def standing_offers(self, window: TimeRange, now: datetime) -> list[StandingOffer]:
+        """Offered slots overlapping ``window`` whose offer has not lapsed at ``now``."""
+        ...
+
+    async def offer_by_token(self, token_hash: bytes, now: datetime) -> OfferView | None: ...
+
+    async def of_user(self, user_id: uuid.UUID) -> list[WaitlistEntry]: ...
+
+    async def leave(self, request_id: uuid.UUID, user_id: uuid.UUID) -> LeftRequest | None:
+        """Cancel the user's own active or offered request (freeing an offered slot);
+        None when there is no such request of theirs still open."""
+        ...
 
 
 class IntakeRepository(Protocol):

@@ -103,3 +103,56 @@ class RememberedHold(msgspec.Struct, frozen=True, kw_only=True):
     payment_id: uuid.UUID
     confirmation_url: str
     manage_token: str | None
+
+
+class StandingOffer(msgspec.Struct, frozen=True, kw_only=True):
+    """A freed slot kept for the waitlist request it was offered to, until it lapses:
+    busy for everybody but that person (their account, their lead, or the offer's token)."""
+
+    id: uuid.UUID
+    service_id: uuid.UUID
+    user_id: uuid.UUID | None
+    lead_id: uuid.UUID | None
+    offer_token_hash: bytes | None
+    offer_start_at: datetime
+    blocked_start: datetime
+    blocked_end: datetime
+
+
+class ReleasedOffer(msgspec.Struct, frozen=True, kw_only=True):
+    """The slot an offer kept until it lapsed or was declined."""
+
+    service_id: uuid.UUID
+    offer_start_at: datetime
+    blocked_start: datetime
+    blocked_end: datetime
+
+
+class LeftRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A request its client left; ``released`` when it had an offer that still stood."""
+
+    id: uuid.UUID
+    released: ReleasedOffer | None
+
+
+class WaitlistEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One of a client's own waitlist requests, with the offer that stands, if any."""
+
+    id: uuid.UUID
+    service_slug: str
+    service_title: str
+    status: str
+    preferences: dict[str, Any]
+    created_at: datetime
+    offer_start_at: datetime | None
+    offer_expires_at: datetime | None
+
+
+class OfferView(msgspec.Struct, frozen=True, kw_only=True):
+    """A standing offer as its link's holder sees it."""
+
+    id: uuid.UUID
+    service_slug: str
+    service_title: str
+    offer_start_at: datetime
+    offer_expires_at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from app.application.booking.offers import kept_for_others
 from app.application.booking.practice_zone import practice_rules
 from app.application.booking.transactions import BookingUoW
 from app.domain.booking.appointment import Appointment
@@ -46,7 +47,10 @@ async def move_appointment(
     if not is_bookable(
         start_at, rules=await practice_rules(uow, service.id),
         exceptions=await uow.repos.schedule.exceptions_in(window),
-        busy=await uow.repos.appointments.busy_in(window), slot=rules, now=now,
+        busy=[*await uow.repos.appointments.busy_in(window),
+              *kept_for_others(await uow.repos.waitlist.standing_offers(window, now),
+                               old.client_user_id, None)],
+        slot=rules, now=now,
     ):  # fmt: skip
         raise SlotUnavailable()
     await uow.repos.appointments.add(new)

@@ -4,10 +4,12 @@ answer)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from app.application.booking.offers import kept_for_others
 from app.application.booking.ports import CalendarGateway
 from app.application.booking.practice_zone import practice_rules, practice_timezone
 from app.application.booking.transactions import BookingTransactions, BookingUoW
@@ -57,14 +59,18 @@ class ServiceSlots:
 
         return await self._tx.read(work)
 
-    async def slots(self, slug: str, start: datetime, end: datetime) -> list[datetime]:
+    async def slots(
+        self, slug: str, start: datetime, end: datetime, viewer: uuid.UUID | None = None
+    ) -> list[datetime]:
+        """Free start times; a slot a waitlist offer keeps is free only for ``viewer``,
+        the signed-in person it was offered to."""
         if end <= start:
             raise ValidationFailed("'to' must be after 'from'", field="to")
         if end - start > MAX_WINDOW:
             raise ValidationFailed("at most 31 days per request", field="to")
         window = TimeRange(start, end)
         now = self._clock.now()
-        key = (slug, start, end, now.replace(second=0, microsecond=0))
+        key = (slug, start, end, now.replace(second=0, microsecond=0), viewer)
         remembered = self._tx.slot_lists.get(key)
         if remembered is not None:
             return remembered
@@ -75,10 +81,15 @@ class ServiceSlots:
             service = await published(uow, slug)
             rules = service.slot_rules
             busy_window = window.expanded(rules.duration * 2, rules.duration * 2)
+            offers = await uow.repos.waitlist.standing_offers(busy_window, now)
             return free_slots(
                 rules=await practice_rules(uow, service.id),
                 exceptions=await uow.repos.schedule.exceptions_in(busy_window),
-                busy=[*await uow.repos.appointments.busy_in(busy_window), *external],
+                busy=[
+                    *await uow.repos.appointments.busy_in(busy_window),
+                    *external,
+                    *kept_for_others(offers, viewer, None),
+                ],
                 slot=rules,
                 window=window,
                 now=now,

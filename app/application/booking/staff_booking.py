@@ -18,6 +18,7 @@ from app.application.audit import audit_action
 from app.application.booking.callers import BOOKING_STAFF, GUEST_LEAD_EVENT
 from app.application.booking.holding import PaymentLinks
 from app.application.booking.messages import queue_appointment_message
+from app.application.booking.offers import kept_for_others
 from app.application.booking.ports import CalendarGateway, GuestContact
 from app.application.booking.practice_zone import practice_rules, practice_timezone
 from app.application.booking.slots import external_busy
@@ -142,7 +143,12 @@ class StaffBooking:
         exceptions = await uow.repos.schedule.exceptions_in(window)
 
         async def bookable() -> bool:
-            busy = [*await uow.repos.appointments.busy_in(window), *external]
+            # A slot a waitlist offer keeps is taken, except for the client it was offered to.
+            offers = await uow.repos.waitlist.standing_offers(window, now)
+            busy = [
+                *await uow.repos.appointments.busy_in(window), *external,
+                *kept_for_others(offers, request.client_user_id, None),
+            ]  # fmt: skip
             return is_bookable(start, rules=schedule, exceptions=exceptions, busy=busy,
                                slot=rules, now=now)  # fmt: skip
 

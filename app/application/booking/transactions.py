@@ -3,6 +3,7 @@ forgotten (a hold, a cancellation or a schedule edit changes free time)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
@@ -14,9 +15,10 @@ from app.application.transactions import in_transaction
 
 BookingUoW = UnitOfWork[BookingRepos]
 T = TypeVar("T")
-# (service slug, from, to, the current minute): the key of a remembered slot list; the
-# minute keeps the minimum notice honest as time passes.
-SlotQuery = tuple[str, datetime, datetime, datetime]
+# (service slug, from, to, the current minute, the signed-in viewer): the key of a
+# remembered slot list; the minute keeps the minimum notice honest as time passes; the
+# viewer sees a slot a waitlist offer keeps for them.
+SlotQuery = tuple[str, datetime, datetime, datetime, uuid.UUID | None]
 
 
 class BookingTransactions:

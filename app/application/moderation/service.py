@@ -23,11 +23,13 @@ import structlog
 
 from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
+from app.application.moderation.answer_notices import tell_recipients
 from app.application.ports import Clock, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.content.model import validate_slug
 from app.domain.errors import ConsentRequired, NotFound, ValidationFailed
-from app.domain.identity.model import Role
+from app.domain.identity.model import Role, new_token
+from app.domain.identity.tokens import token_hash
 from app.domain.moderation.items import (
     Crisis,
     ItemState,
@@ -36,7 +38,9 @@ from app.domain.moderation.items import (
     UgcItem,
     next_status,
 )
+from app.domain.moderation.reading import AccountContact, AnswerRecipient
 from app.domain.moderation.triggers import REASON_CODES, URGENT, detect
+from app.domain.shared.links import SiteLinks
 
 logger = structlog.get_logger(__name__)
 
@@ -81,25 +85,48 @@ class ModerationStore(Protocol):
         """Move up to ``limit`` plaintext author links (from before 0035) to encrypted."""
         ...
 
+    async def add_reading_token(self, item_id: uuid.UUID, token_hash: bytes) -> None: ...
+
+    async def item_by_reading_token(self, token_hash: bytes) -> UgcItem | None: ...
+
+    async def add_recipient(self, item_id: uuid.UUID, recipient: AnswerRecipient) -> None:
+        """Whom to tell when the answer arrives (kept encrypted beside the item)."""
+        ...
+
+    async def take_recipients(self, item_id: uuid.UUID) -> list[tuple[uuid.UUID, AnswerRecipient]]:
+        """Whom to tell about ``item_id`` (row id, recipient), forgotten in this transaction."""
+        ...
+
+    async def account_contact(self, user_id: uuid.UUID) -> AccountContact: ...
+
 
 ModerationUoW = UnitOfWork[ModerationStore]
 
 
 class ModerationService:
-    def __init__(self, uow: Callable[[], ModerationUoW], clock: Clock) -> None:
+    def __init__(
+        self, uow: Callable[[], ModerationUoW], clock: Clock, links: SiteLinks | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._links = links
 
     async def submit(
-        self, kind: str, author: Principal | None, text: str, topic_code: str | None
-    ) -> Submitted:
-        """A question (anyone) or a review (signed in, with ``review_publication``)."""
+        self, kind: str, author: Principal | None, text: str, topic_code: str | None,
+        notify_email: str | None = None,
+    ) -> Submitted:  # fmt: skip
+        """A question (anyone) or a review (signed in, with ``review_publication``).
+
+        An author without an account gets a reading token (shown once, stored hashed);
+        the author's account, or the e-mail an anonymous author left with their consent
+        (``notify_email``), is told when the answer arrives."""
         text = text.strip()
         if not MIN_TEXT <= len(text) <= MAX_TEXT:
             raise ValidationFailed(f"the text has {MIN_TEXT} to {MAX_TEXT} characters",
                                    field="text")  # fmt: skip
         triggers = detect(text)
         urgent = bool(triggers & URGENT)
+        reading_token = new_token() if author is None and kind == "question" else None
 
         async def work(uow: ModerationUoW) -> tuple[uuid.UUID, dict[str, Any]]:
             may_review = author is not None and await uow.repos.has_consent(
@@ -114,13 +141,37 @@ class ModerationService:
             item_id = await uow.repos.add_item(
                 kind, author.user_id if author else None, topic_code, text, due, triggers
             )
+            if reading_token is not None:
+                await uow.repos.add_reading_token(item_id, token_hash(reading_token))
+            if kind == "question" and author is not None:
+                await uow.repos.add_recipient(item_id, AnswerRecipient(user_id=author.user_id))
+            elif kind == "question" and notify_email is not None:
+                await uow.repos.add_recipient(
+                    item_id, AnswerRecipient(email=notify_email, reading_token=reading_token)
+                )
             resources = await uow.repos.setting("crisis.resources") if urgent else None
             return item_id, resources if isinstance(resources, dict) else {}
 
         item_id, resources = await in_transaction(self._uow, work)
         logger.info("ugc_submitted", kind=kind, triggers=sorted(triggers))
         crisis = Crisis(triggered=urgent, resources=resources if urgent else None)
-        return Submitted(id=item_id, status="pending", crisis=crisis)
+        return Submitted(
+            id=item_id, status="pending", crisis=crisis, reading_token=reading_token,
+            reading_url=self._links.question(reading_token)
+            if reading_token is not None and self._links is not None else None,
+        )  # fmt: skip
+
+    async def read_answer(self, reading_token: str) -> UgcItem:
+        """The question an anonymous author asked, found by their reading token; an
+        unknown token is ``NotFound`` (the same as an item that was erased)."""
+
+        async def work(uow: ModerationUoW) -> UgcItem:
+            found = await uow.repos.item_by_reading_token(token_hash(reading_token))
+            if found is None:
+                raise NotFound()
+            return found
+
+        return await in_transaction(self._uow, work)
 
     async def seal_legacy_authors(self) -> int:
         """Job: items from before 0035 that name their author beside their flags get the
@@ -175,7 +226,11 @@ class ModerationService:
     async def reject(self, actor: Principal, item_id: uuid.UUID, reason_code: str) -> UgcItem:
         if reason_code not in REASON_CODES:
             raise ValidationFailed("unknown reason code", field="reason_code")
-        return await self._act(actor, item_id, "reject", reason_code)
+
+        async def extra(uow: ModerationUoW) -> None:
+            await uow.repos.take_recipients(item_id)  # no answer will come: forget them
+
+        return await self._act(actor, item_id, "reject", reason_code, extra)
 
     async def answer(self, actor: Principal, item_id: uuid.UUID, body: str) -> UgcItem:
         """A private answer, encrypted; the author (if a user) reads it in the cabinet."""
@@ -184,6 +239,8 @@ class ModerationService:
 
         async def extra(uow: ModerationUoW) -> None:
             await uow.repos.add_answer(item_id, actor.user_id, body)
+            if self._links is not None:
+                await tell_recipients(uow, uow.repos, self._links, item_id)
 
         return await self._act(actor, item_id, "answer", None, extra)
 

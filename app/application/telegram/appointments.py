@@ -107,7 +107,7 @@ class BotAppointments:
         service = await self._slots.service(str(appointment.service_id))
         if not appointment.is_live or service is None:
             return Reply(await self._texts.render("bot.appointment_changed"))
-        buttons = await self._slots.buttons(service, f"{MOVE_TO_PREFIX}{appointment_id}:")
+        buttons = await self._slots.buttons(service, f"{MOVE_TO_PREFIX}{appointment_id}:", user_id)
         if not buttons:
             link = self._texts.links.appointment(appointment_id)
             return Reply(await self._texts.render("bot.book_no_slots", {"link": link}))

@@ -50,7 +50,8 @@ class BotBooking:
         service = await self._slots.service(data.removeprefix(BOOK_PREFIX))
         if service is None or self._booking is None:
             return Reply(await self._texts.render("bot.appointment_changed"))
-        buttons = await self._slots.buttons(service, f"{SLOT_PREFIX}{service.id}:")
+        viewer = await linked_user(self._uow, visitor)
+        buttons = await self._slots.buttons(service, f"{SLOT_PREFIX}{service.id}:", viewer)
         if not buttons:
             link = self._texts.links.service(service.slug)
             return Reply(await self._texts.render("bot.book_no_slots", {"link": link}))

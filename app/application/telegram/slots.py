@@ -4,6 +4,7 @@ practice's zone (the ``practitioner.timezone`` setting)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,12 +30,15 @@ class BotSlots:
             return None
         return next((s for s in await self._booking.slots.services() if s.id == service_id), None)
 
-    async def buttons(self, service: Service, prefix: str) -> tuple[tuple[str, str], ...]:
-        """The service's next free starts (two weeks ahead) as buttons ``prefix<epoch>``."""
+    async def buttons(
+        self, service: Service, prefix: str, viewer: uuid.UUID | None = None
+    ) -> tuple[tuple[str, str], ...]:
+        """The service's next free starts (two weeks ahead) as buttons ``prefix<epoch>``;
+        a slot a waitlist offer keeps for ``viewer`` is among them."""
         if self._booking is None:
             return ()
         now = self._clock.now()
-        starts = await self._booking.slots.slots(service.slug, now, now + SLOT_HORIZON)
+        starts = await self._booking.slots.slots(service.slug, now, now + SLOT_HORIZON, viewer)
         zone = await self.zone()
         return tuple(
             (start.astimezone(zone).strftime("%d.%m %H:%M"), f"{prefix}{int(start.timestamp())}")

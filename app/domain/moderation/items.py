@@ -94,3 +94,7 @@ class Submitted(msgspec.Struct, frozen=True, kw_only=True):
     id: uuid.UUID
     status: str
     crisis: Crisis
+    reading_token: str | None = None
+    """An author without an account reads the answer with it; shown once, stored hashed."""
+    reading_url: str | None = None
+    """The site's page that reads the answer with that token."""

@@ -23,6 +23,7 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "payment.failed": _APPOINTMENT | {"booking_url"},
     "booking.remainder_due": _APPOINTMENT | {"payment_url", "amount_due", "currency"},
     "waitlist.offer": _APPOINTMENT | {"booking_url", "offer_expires_local"},
+    "moderation.answered": frozenset({"answer_url"}),
     "cabinet.data_export_ready": frozenset({"display_name", "download_url", "expires_local"}),
     "identity.guest_records_confirm": frozenset({"bookings_count", "confirm_url",
                                                   "expires_local"}),
@@ -83,4 +84,5 @@ SAMPLES: Mapping[str, str] = {
     "request_text": "выгрузку ваших данных",
     "bookings_count": "2",
     "timezone": "Europe/Moscow, UTC+03:00",
+    "answer_url": "https://example.org/questions/answer#token=example",
 }

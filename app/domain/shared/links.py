@@ -24,9 +24,11 @@ DEFAULT_PATHS: Mapping[str, str] = MappingProxyType(
         "pay": "/cabinet/appointments/{appointment_id}/pay",
         "cabinet": "/cabinet",
         "waitlist": "/cabinet/waitlist",
+        "waitlist_offer": "/waitlist/offer#token={token}",
         "service": "/services/{slug}",
         "booking": "/booking",
         "question": "/questions/answer#token={token}",
+        "my_questions": "/cabinet/questions",
         "data_request": "/privacy/confirm#token={token}",
         "data_download": "/privacy/download#token={token}",
         "contact_confirm": "/booking/confirm-email#token={token}",
@@ -94,6 +96,10 @@ class SiteLinks:
     def waitlist(self) -> str:
         return self._build("waitlist")
 
+    def waitlist_offer(self, token: str) -> str:
+        """Where the person offered a freed slot takes it (the offer's token)."""
+        return self._build("waitlist_offer", token=token)
+
     def service(self, slug: str) -> str:
         """A service's page, where a new time can be chosen."""
         return self._build("service", slug=slug)
@@ -105,6 +111,10 @@ class SiteLinks:
     def question(self, token: str) -> str:
         """An anonymous author's private page to read the answer."""
         return self._build("question", token=token)
+
+    def my_questions(self) -> str:
+        """A signed-in author's questions with the answers they got."""
+        return self._build("my_questions")
 
     def data_request(self, token: str) -> str:
         """Where a guest confirms an export or erasure request sent to their e-mail."""

@@ -12,14 +12,19 @@ from typing import Any
 
 from app.adapters.memory.event_bus import InMemoryEventBus
 from app.adapters.memory.unit_of_work import InMemoryUnitOfWork
-from app.application.booking.ports import GuestContact, PaymentStart
+from app.application.booking.ports import GuestContact, OfferHold, PaymentStart
 from app.application.booking.read_models import (
     ClientAppointment,
     IntakeForm,
+    LeftRequest,
+    OfferView,
+    ReleasedOffer,
     RememberedHold,
     ScheduleExceptionView,
     ScheduleRuleView,
     StaffAppointment,
+    StandingOffer,
+    WaitlistEntry,
     WaitlistOffer,
 )
 from app.application.booking.use_cases import Booking, BookingConfig, build_booking
@@ -432,6 +437,8 @@ class WaitRequest:
     contact_identity_id: uuid.UUID | None
     preferences: dict[str, Any]
     status: str = "active"
+    hold: OfferHold | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class FakeWaitlist:
@@ -448,8 +455,9 @@ class FakeWaitlist:
         return request.id
 
     async def offer_first_matching(
-        self, service_id: uuid.UUID, weekday: int, part_of_day: str
-    ) -> WaitlistOffer | None:
+        self, service_id: uuid.UUID, weekday: int, part_of_day: str,
+        hold: OfferHold | None = None,
+    ) -> WaitlistOffer | None:  # fmt: skip
         for r in self.requests:
             if r.service_id != service_id or r.status != "active":
                 continue
@@ -457,24 +465,81 @@ class FakeWaitlist:
                 continue
             if part_of_day not in r.preferences.get("parts_of_day", [part_of_day]):
                 continue
-            r.status = "offered"
+            r.status, r.hold = "offered", hold
             return WaitlistOffer(id=r.id, user_id=r.user_id, lead_id=r.lead_id,
                                  contact_identity_id=r.contact_identity_id)  # fmt: skip
         return None
 
     async def fulfil(
-        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
-    ) -> None:
+        self, service_id: uuid.UUID, user_id: uuid.UUID | None, lead_id: uuid.UUID | None,
+        offer_id: uuid.UUID | None = None,
+    ) -> None:  # fmt: skip
         for r in self.requests:
             if (
                 r.service_id == service_id
                 and r.status in ("active", "offered")
-                and ((user_id and r.user_id == user_id) or (lead_id and r.lead_id == lead_id))
-            ):
+                and ((user_id and r.user_id == user_id) or (lead_id and r.lead_id == lead_id)
+                     or r.id == offer_id)
+            ):  # fmt: skip
                 r.status = "fulfilled"
 
-    async def expire_offers(self, before: datetime) -> int:
-        return 0
+    async def expire_offers(self, before: datetime) -> list[ReleasedOffer]:
+        now = before + timedelta(hours=24)  # the use case passes now minus the lifetime
+        released = []
+        for r in self.requests:
+            if r.status == "offered" and r.hold and r.hold.expires_at <= now:
+                r.status = "expired"
+                released.append(self._released(r.service_id, r.hold))
+        return released
+
+    @staticmethod
+    def _released(service_id: uuid.UUID, hold: OfferHold) -> ReleasedOffer:
+        return ReleasedOffer(service_id=service_id, offer_start_at=hold.start_at,
+                             blocked_start=hold.blocked.start, blocked_end=hold.blocked.end)  # fmt: skip
+
+    def _standing(self, now: datetime) -> list[WaitRequest]:
+        return [r for r in self.requests
+                if r.status == "offered" and r.hold and r.hold.expires_at > now]  # fmt: skip
+
+    async def standing_offers(self, window: TimeRange, now: datetime) -> list[StandingOffer]:
+        return [
+            StandingOffer(
+                id=r.id, service_id=r.service_id, user_id=r.user_id, lead_id=r.lead_id,
+                offer_token_hash=r.hold.token_hash, offer_start_at=r.hold.start_at,
+                blocked_start=r.hold.blocked.start, blocked_end=r.hold.blocked.end,
+            )
+            for r in self._standing(now)
+            if r.hold and r.hold.blocked.overlaps(window)
+        ]  # fmt: skip
+
+    async def offer_by_token(self, token_hash: bytes, now: datetime) -> OfferView | None:
+        for r in self._standing(now):
+            if r.hold and r.hold.token_hash == token_hash:
+                return OfferView(id=r.id, service_slug="session", service_title="Сессия",
+                                 offer_start_at=r.hold.start_at,
+                                 offer_expires_at=r.hold.expires_at)  # fmt: skip
+        return None
+
+    async def of_user(self, user_id: uuid.UUID) -> list[WaitlistEntry]:
+        return [
+            WaitlistEntry(
+                id=r.id, service_slug="session", service_title="Сессия", status=r.status,
+                preferences=r.preferences, created_at=r.created_at,
+                offer_start_at=r.hold.start_at if r.hold else None,
+                offer_expires_at=r.hold.expires_at if r.hold else None,
+            )
+            for r in reversed(self.requests)
+            if r.user_id == user_id
+        ]  # fmt: skip
+
+    async def leave(self, request_id: uuid.UUID, user_id: uuid.UUID) -> LeftRequest | None:
+        for r in self.requests:
+            if r.id == request_id and r.user_id == user_id and r.status in ("active", "offered"):
+                hold = r.hold if r.status == "offered" else None
+                r.status, r.hold = "canceled", None
+                released = self._released(r.service_id, hold) if hold else None
+                return LeftRequest(id=r.id, released=released)
+        return None
 
 
 class FakeIdempotency:

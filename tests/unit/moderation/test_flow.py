@@ -18,6 +18,7 @@ from app.application.moderation.service import ModerationService
 from app.domain.errors import ConsentRequired, Forbidden, InvalidState, ValidationFailed
 from app.domain.identity.model import Role
 from app.domain.moderation.items import ItemAction, ItemAnswer, ItemState, QueueEntry, UgcItem
+from app.domain.moderation.reading import AccountContact, AnswerRecipient
 
 NOW = datetime(2030, 1, 1, 10, tzinfo=UTC)
 OWNER = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({Role.OWNER}))
@@ -37,6 +38,9 @@ class MemoryModerationStore:
     def __init__(self) -> None:
         self.items: dict[uuid.UUID, dict[str, Any]] = {}
         self.consents: set[tuple[uuid.UUID, str]] = set()
+        self.reading: dict[bytes, uuid.UUID] = {}
+        self.recipients: dict[uuid.UUID, list[tuple[uuid.UUID, AnswerRecipient]]] = {}
+        self.accounts: dict[uuid.UUID, AccountContact] = {}
 
     async def setting(self, key: str) -> Any:
         return SETTINGS.get(key)
@@ -114,6 +118,22 @@ class MemoryModerationStore:
 
     async def seal_legacy_authors(self, limit: int) -> int:
         return 0
+
+    async def add_reading_token(self, item_id: uuid.UUID, token_hash: bytes) -> None:
+        self.reading[token_hash] = item_id
+
+    async def item_by_reading_token(self, token_hash: bytes) -> UgcItem | None:
+        item_id = self.reading.get(token_hash)
+        return await self.item(item_id) if item_id else None
+
+    async def add_recipient(self, item_id: uuid.UUID, recipient: AnswerRecipient) -> None:
+        self.recipients.setdefault(item_id, []).append((uuid.uuid4(), recipient))
+
+    async def take_recipients(self, item_id: uuid.UUID) -> list[tuple[uuid.UUID, AnswerRecipient]]:
+        return self.recipients.pop(item_id, [])
+
+    async def account_contact(self, user_id: uuid.UUID) -> AccountContact:
+        return self.accounts.get(user_id, AccountContact(email=None, telegram_chat=None))
 
 
 def moderation() -> tuple[ModerationService, MemoryModerationStore, InMemoryUnitOfWork[Any]]:
