@@ -22,6 +22,8 @@ from app.adapters.postgres.moderation import ModerationPersonalData
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.telegram import TelegramPersonalData
 from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
+from app.application.booking.erasure import ErasureCancellations
+from app.application.booking.transactions import BookingTransactions
 from app.application.identity.service import IdentityConfig, IdentityService
 from app.application.scheduler import PeriodicJob
 from app.composition.booking import booking_repos
@@ -87,6 +89,11 @@ def build_identity(infra: Infrastructure) -> IdentityContext:
         KeyedHasher(infra.cipher.keyring),
         identity_config(settings),
         telegram,
+        ErasureCancellations(
+            BookingTransactions(infra.unit_of_work(lambda s: booking_repos(settings, s))),
+            infra.clock,
+            settings.public_base_url,
+        ),
     )
     retention = PostgresIdentityRetention(infra.database)
 

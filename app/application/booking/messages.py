@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from app.application.booking.transactions import BookingUoW
 from app.application.ports import NotificationRequest
 from app.domain.booking.appointment import Appointment
+from app.domain.notifications.consent import may_send
 
 
 async def queue_appointment_message(
@@ -15,7 +16,8 @@ async def queue_appointment_message(
     extra: dict[str, str] | None = None,
 ) -> None:  # fmt: skip
     """Queue the message about ``appointment`` once per channel (the dedupe key says
-    which one): by e-mail, and by Telegram when the person linked the bot and agreed."""
+    which one): by e-mail, and by Telegram when the person linked the bot and agreed;
+    a reminder only by the channels the person consented to (``consent.may_send``)."""
     if appointment.client_user_id is not None:
         name, email = await uow.repos.contacts.user_contact(appointment.client_user_id)
         kind, recipient = "user", str(appointment.client_user_id)
@@ -39,9 +41,12 @@ async def queue_appointment_message(
         **(extra or {}),
     }
     addresses = {"email": email, "telegram": str(chat) if chat is not None else None}
+    granted = await uow.repos.contacts.granted_consents(
+        appointment.client_user_id, appointment.lead_id
+    )
     for channel, to in addresses.items():
-        if to is None:
-            continue
+        if to is None or not may_send(template, channel, granted):
+            continue  # a reminder goes only through a channel the person agreed to
         await uow.notifications.enqueue(
             NotificationRequest(
                 channel=channel,

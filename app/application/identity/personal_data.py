@@ -57,6 +57,14 @@ class PersonalDataSection(Protocol):
         ...
 
 
+class UpcomingAppointments(Protocol):
+    """Booking's step before an erasure: the subject's upcoming appointments cancelled
+    (with the policy's refund and the cancellation message) in their own transaction,
+    while the person's address is still there to tell them."""
+
+    async def cancel_upcoming(self, user_id: uuid.UUID, lead_ids: tuple[uuid.UUID, ...]) -> int: ...
+
+
 async def bind_subject(sections: list[PersonalDataSection], user_id: uuid.UUID) -> DataSubject:
     """The subject of a request about ``user_id``, as every section knows it."""
     subject = DataSubject(user_id)

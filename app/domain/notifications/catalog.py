@@ -49,6 +49,12 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "bot.reschedule_closed": frozenset({"hours", "link"}),
 }  # fmt: skip
 
+# Messages not needed to carry out what the person asked for (reminders, marketing):
+# they go only through channels the person agreed to (``consent.may_send``). Every
+# other code is transactional (a confirmation, a cancellation, a receipt, a login code,
+# a waitlist offer the person asked for) and always goes.
+CONSENT_BOUND: frozenset[str] = frozenset({"booking.reminder"})
+
 SAMPLES: Mapping[str, str] = {
     "code": "123456",
     "display_name": "Анна",
