@@ -28,6 +28,7 @@ from app.application.transactions import in_transaction
 from app.domain.content.model import validate_slug
 from app.domain.errors import ConsentRequired, NotFound, ValidationFailed
 from app.domain.identity.model import Role
+from app.domain.moderation.events import CrisisQuestionReceived
 from app.domain.moderation.items import (
     Crisis,
     ItemState,
@@ -37,6 +38,7 @@ from app.domain.moderation.items import (
     next_status,
 )
 from app.domain.moderation.triggers import REASON_CODES, URGENT, detect
+from app.domain.shared.ids import new_id
 
 logger = structlog.get_logger(__name__)
 
@@ -114,6 +116,14 @@ class ModerationService:
             item_id = await uow.repos.add_item(
                 kind, author.user_id if author else None, topic_code, text, due, triggers
             )
+            if urgent:  # staff are alerted at once (the item id only)
+                received = CrisisQuestionReceived(
+                    event_id=new_id(),
+                    occurred_at=self._clock.now(),
+                    aggregate_id=str(item_id),
+                    sla_due_at=due,
+                )
+                uow.publish(received)
             resources = await uow.repos.setting("crisis.resources") if urgent else None
             return item_id, resources if isinstance(resources, dict) else {}
 

@@ -47,6 +47,15 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "bot.reschedule_choose_slot": frozenset({"service_title"}),
     "bot.rescheduled": frozenset({"service_title", "start_local"}),
     "bot.reschedule_closed": frozenset({"hours", "link"}),
+    # Staff alerts (app/domain/notifications/staff_alerts.py): no P2, a staff link.
+    "staff.booking_paid": frozenset({"service_title", "start_local", "link"}),
+    "staff.booking_canceled": frozenset({"service_title", "start_local", "link"}),
+    "staff.booking_rescheduled": frozenset({"service_title", "start_local", "link"}),
+    "staff.crisis_question": frozenset({"time_local", "due_local", "link"}),
+    "staff.crisis_self_check": frozenset({"time_local", "link"}),
+    "staff.sla_warning": frozenset({"due_local", "link"}),
+    "staff.payment_attention": frozenset({"reason_text", "link"}),
+    "staff.calendar_failing": frozenset({"link"}),
 }  # fmt: skip
 
 # Messages not needed to carry out what the person asked for (reminders, marketing):
@@ -76,4 +85,7 @@ SAMPLES: Mapping[str, str] = {
     "hours": "24",
     "telegram_name": "@anna_example",
     "cabinet_url": "https://example.org/",
+    "time_local": "05.06.2030 09:40",
+    "due_local": "05.06.2030 11:40",
+    "reason_text": "возврат не прошёл у платёжного сервиса.",
 }
