@@ -27,8 +27,12 @@ WHERE u.id = :user_id AND c.email_normalized = lower(u.email)
 
 -- name: erase_user_deliveries(user_id)!
 -- Every message to the account, sent or queued: the row says who was told what, when.
+-- Except a cancellation still queued: the erasure's first step cancelled the person's
+-- upcoming appointments and owes them that message (with the refund); it is sent, and
+-- its address wiped, like any other.
 DELETE FROM notification_deliveries
-WHERE recipient_kind = 'user' AND recipient_id = CAST(:user_id AS text);
+WHERE recipient_kind = 'user' AND recipient_id = CAST(:user_id AS text)
+  AND NOT (status = 'pending' AND template_code = 'booking.canceled');
 
 -- name: erase_login_codes(user_id)!
 DELETE FROM login_codes c USING users u

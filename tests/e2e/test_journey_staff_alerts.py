@@ -49,9 +49,11 @@ class Staffed:
         return await run_round(self.core.relay, self.core.sender, self.core.scheduler)
 
     async def drain(self) -> None:
-        for _ in range(20):
-            if not await self.cycle():
-                return
+        """Worker rounds until two in a row find nothing (a job queues in the last step
+        of a round what the next round sends)."""
+        idle = 0
+        while idle < 2:
+            idle = 0 if await self.cycle() else idle + 1
 
     def mail(self, address: str) -> list[str]:
         return self.inbox.texts_to(address)
@@ -115,7 +117,7 @@ async def staffed(
     database_url: str, inbox: Inbox, postgresql: psycopg.Connection[Any]
 ) -> AsyncIterator[Staffed]:
     settings = make_settings(
-        database_url, WORKER_IN_PROCESS="false", EMAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1",
+        database_url, WORKER_IN_PROCESS="false", DATABASE_POOL_MIN="4", EMAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(inbox.port), SMTP_TLS="none",
         EMAIL_FROM="Эмоциональный баланс <hello@example.org>", SITE_URL=SITE,
         TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET="s3cret-webhook-token-0123456789",
