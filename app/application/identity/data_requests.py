@@ -148,6 +148,7 @@ class DataRequests:
         first; the sections then run in the composition root's order, booking last, so
         appointments are cancelled and de-identified after every other step moved them."""
         user_id, request_id = uuid.UUID(event.aggregate_id), uuid.UUID(event.request_id)
+        canceled = 0
         if self._upcoming is not None:
             # First, and committed on its own: the upcoming appointments are cancelled
             # with the policy's refund and the message while the address still exists.
@@ -155,10 +156,10 @@ class DataRequests:
                 return await bind_subject(uow.repos.personal_data, user_id)
 
             subject = await in_transaction(self._uow, bind)
-            await self._upcoming.cancel_upcoming(subject.user_id, subject.lead_ids)
+            canceled = await self._upcoming.cancel_upcoming(subject.user_id, subject.lead_ids)
 
         async def work(uow: IdentityUoW) -> None:
-            counts: dict[str, int] = {}
+            counts: dict[str, int] = {"appointments_canceled": canceled} if canceled else {}
             sections = uow.repos.personal_data
             subject = await bind_subject(sections, user_id)
             for section in sections:
