@@ -57,3 +57,11 @@ SET email = NULL, email_verified_at = NULL, phone = NULL, phone_verified_at = NU
     telegram_user_id = NULL, display_name = NULL, status = 'deleted', deleted_at = :now,
     updated_at = :now, version = version + 1
 WHERE id = :user_id;
+
+-- name: export_alert_choices(user_id)
+-- A staff member's choices of staff alerts (0043).
+SELECT kind, enabled, updated_at FROM staff_notification_preferences
+WHERE user_id = :user_id ORDER BY kind;
+
+-- name: erase_alert_choices(user_id)!
+DELETE FROM staff_notification_preferences WHERE user_id = :user_id;
