@@ -93,6 +93,7 @@ def build_identity(infra: Infrastructure) -> IdentityContext:
             BookingTransactions(infra.unit_of_work(lambda s: booking_repos(settings, s))),
             infra.clock,
             settings.public_base_url,
+            settings.site_links,
         ),
     )
     retention = PostgresIdentityRetention(infra.database)

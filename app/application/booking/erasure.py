@@ -13,6 +13,7 @@ from app.application.booking.messages import queue_appointment_message
 from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock
 from app.domain.booking.refunds import refund_sentence
+from app.domain.shared.links import SiteLinks
 
 logger = structlog.get_logger(__name__)
 
@@ -20,10 +21,13 @@ ERASURE_REASON = "client_request"
 
 
 class ErasureCancellations:
-    def __init__(self, tx: BookingTransactions, clock: Clock, public_base_url: str) -> None:
+    def __init__(
+        self, tx: BookingTransactions, clock: Clock, public_base_url: str, links: SiteLinks
+    ) -> None:
         self._tx = tx
         self._clock = clock
         self._public_base_url = public_base_url
+        self._links = links
 
     async def cancel_upcoming(self, user_id: uuid.UUID, lead_ids: tuple[uuid.UUID, ...]) -> int:
         """Cancel every live appointment still ahead of the account and its leads, in one
@@ -44,7 +48,7 @@ class ErasureCancellations:
                 await queue_appointment_message(
                     uow, appointment, "booking.canceled", "canceled", self._public_base_url,
                     {"refund_text": refund_sentence(str(refund), refund.currency),
-                     "booking_url": f"{self._public_base_url}/"},
+                     "booking_url": self._links.booking()},
                 )  # fmt: skip
             return len(ids)
 

@@ -14,6 +14,7 @@ from app.domain.booking.appointment import AppointmentConfirmed, AppointmentStat
 from app.domain.notifications.catalog import VARIABLES
 from app.domain.notifications.consent import is_transactional, may_send
 from app.domain.shared.ids import new_id
+from app.domain.shared.links import SiteLinks
 from app.domain.shared.money import Money
 from tests.unit.booking.fakes import START, World, world
 
@@ -79,7 +80,9 @@ async def test_erasure_cancels_upcoming_appointments_with_the_refund_and_the_mes
     held = await paid(w)
     appointment = held.appointment  # type: ignore[attr-defined]
     tx = BookingTransactions(lambda: w.uow)  # type: ignore[arg-type,return-value]
-    cancellations = ErasureCancellations(tx, w.clock, "https://example.org")
+    cancellations = ErasureCancellations(
+        tx, w.clock, "https://example.org", SiteLinks("https://example.org")
+    )
     user_id = new_id()
     assert await cancellations.cancel_upcoming(user_id, (appointment.lead_id,)) == 1
     stored = w.repos.appointments.rows[appointment.id]
