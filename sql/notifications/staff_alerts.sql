@@ -26,7 +26,8 @@ VALUES (:user_id, :kind, :enabled, :now)
 ON CONFLICT (user_id, kind) DO UPDATE SET enabled = EXCLUDED.enabled, updated_at = EXCLUDED.updated_at;
 
 -- name: alert_appointment(id)^
-SELECT s.title AS service_title, a.start_at
+SELECT s.title AS service_title, a.start_at,
+       a.rescheduled_from_id IS NOT NULL AS rescheduled
 FROM appointments AS a JOIN services AS s ON s.id = a.service_id
 WHERE a.id = :id;
 

@@ -37,7 +37,9 @@ class PostgresStaffAlertStore:
 
     async def appointment(self, appointment_id: uuid.UUID) -> AppointmentFacts | None:
         row = await self._q.alert_appointment(self._s.conn, id=appointment_id)
-        return AppointmentFacts(row["service_title"], row["start_at"]) if row else None
+        if row is None:
+            return None
+        return AppointmentFacts(row["service_title"], row["start_at"], bool(row["rescheduled"]))
 
     async def items_near_sla(self, until: datetime, limit: int) -> list[SlaItem]:
         rows = self._q.items_near_sla(self._s.conn, until=until, limit=limit)

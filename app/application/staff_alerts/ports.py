@@ -28,6 +28,8 @@ class StaffMember:
 class AppointmentFacts:
     service_title: str
     start_at: datetime
+    rescheduled: bool = False
+    """It replaces an appointment that was moved (its confirmation is no new booking)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,12 +95,13 @@ class StaffAlerts:
         return await in_transaction(self._uow, work)
 
     async def _appointment_alert(
-        self, kind: AlertKind, template: str, appointment_id: uuid.UUID, key: str
-    ) -> None:
+        self, kind: AlertKind, template: str, appointment_id: uuid.UUID, key: str,
+        *, new_only: bool = False,
+    ) -> None:  # fmt: skip
         async def work(uow: StaffAlertsUoW) -> None:
             facts = await uow.repos.appointment(appointment_id)
-            if facts is None:
-                return
+            if facts is None or (new_only and facts.rescheduled):
+                return  # a moved appointment's confirmation: the reschedule alert tells it
             await self._alert(uow, kind, template, key, {
                 "service_title": facts.service_title,
                 "start_local": self._local(facts.start_at),
@@ -117,7 +118,7 @@ class StaffAlerts:
         appointment_id = uuid.UUID(event.aggregate_id)
         await self._appointment_alert(
             AlertKind.BOOKING_PAID, "staff.booking_paid", appointment_id,
-            f"booking_paid:{appointment_id}",
+            f"booking_paid:{appointment_id}", new_only=True,
         )  # fmt: skip
 
     async def on_canceled(self, event: AppointmentCanceled) -> None:

@@ -16,7 +16,11 @@ from app.application.access import Principal
 from app.application.events import EventHandlers
 from app.application.staff_alerts.ports import AppointmentFacts, SlaItem, StaffMember
 from app.application.staff_alerts.service import StaffAlerts
-from app.domain.booking.appointment import AppointmentCanceled, AppointmentConfirmed
+from app.domain.booking.appointment import (
+    AppointmentCanceled,
+    AppointmentConfirmed,
+    AppointmentRescheduled,
+)
 from app.domain.errors import Forbidden, ValidationFailed
 from app.domain.identity.model import Role
 from app.domain.interactives.events import SelfCheckCrisisSignalled
@@ -190,6 +194,26 @@ async def test_booking_alerts_name_the_service_and_time_only(setup: Setup) -> No
         "start_local": "04.03.2025 12:00 (Europe/Moscow)",
         "link": f"{SITE}/admin/appointments/{appointment}",
     }
+
+
+async def test_a_reschedule_is_told_as_one_not_as_a_new_booking(setup: Setup) -> None:
+    moved = new_id()
+    setup.store.appointments[moved] = AppointmentFacts(
+        "Консультация", START + timedelta(days=2), rescheduled=True
+    )
+    await setup.alerts.on_confirmed(  # the moved appointment is confirmed at once
+        AppointmentConfirmed(event_id=new_id(), occurred_at=START, aggregate_id=str(moved))
+    )
+    await setup.alerts.on_rescheduled(
+        AppointmentRescheduled(event_id=new_id(), occurred_at=START,
+                               aggregate_id=str(new_id()), new_appointment_id=str(moved))
+    )  # fmt: skip
+    assert [code for code, channel, _ in setup.sent() if channel == "email"] == [
+        "staff.booking_rescheduled"
+    ]
+    assert setup.uow.notifications_queued[0].variables["start_local"] == (
+        "05.03.2025 12:00 (Europe/Moscow)"
+    )
 
 
 async def test_payment_attention_links_the_payment(setup: Setup) -> None:
