@@ -23,6 +23,8 @@ from app.adapters.postgres.moderation import ModerationPersonalData
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.telegram import TelegramPersonalData
 from app.adapters.telegram.login_widget import TelegramLoginWidgetVerifier
+from app.application.booking.erasure import ErasureCancellations
+from app.application.booking.transactions import BookingTransactions
 from app.application.identity.guests import Guests
 from app.application.identity.service import IdentityConfig, IdentityService
 from app.application.scheduler import PeriodicJob
@@ -87,19 +89,25 @@ def build_identity(infra: Infrastructure) -> IdentityContext:
     identity_uow = infra.unit_of_work(
         lambda session: PostgresIdentityRepos(session, sections=sections)
     )
+    upcoming = ErasureCancellations(
+        BookingTransactions(infra.unit_of_work(lambda s: booking_repos(settings, s))),
+        infra.clock,
+        settings.site_links,
+    )
     identity = IdentityService(
         identity_uow,
         infra.clock,
         KeyedHasher(infra.cipher.keyring),
         identity_config(settings),
         telegram,
+        upcoming,
     )
     retention = PostgresIdentityRetention(infra.database)
 
     async def purge_identity(now: datetime) -> None:
         await retention.purge(now, AUTH_RETENTION)
 
-    guests = Guests(identity_uow, infra.clock, settings.site_links)
+    guests = Guests(identity_uow, infra.clock, settings.site_links, upcoming)
     return IdentityContext(
         identity=identity,
         guests=guests,

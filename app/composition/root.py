@@ -57,6 +57,7 @@ from app.composition.infrastructure import (
     email_channel,
 )
 from app.composition.payments import build_payments, payment_links
+from app.composition.staff_alerts import build_staff_alerts
 from app.composition.telegram import build_telegram, telegram_channel
 from app.composition.wiring import Wiring
 from app.config import ConfigError, Settings
@@ -171,15 +172,18 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     payments = build_payments(infra, clients.yookassa, links)
     telegram = build_telegram(infra, clients.telegram_bot, booking.booking)
     engagement = build_engagement(infra, telegram.deep_links, booking.booking.practitioner_timezone)
+    alerts = build_staff_alerts(
+        infra, booking.booking.practitioner_timezone, booking.calendar_health
+    )
     # Registration order is the order handlers of one event run and jobs are listed in.
     for wiring in (
         messaging.wiring, identity.wiring, content.wiring, booking.wiring, payments.wiring,
-        telegram.wiring, engagement.wiring,
+        telegram.wiring, engagement.wiring, alerts.wiring,
     ):  # fmt: skip
         wiring.register(infra.handlers, infra.scheduler)
     http_order = (
         identity.wiring, content.wiring, engagement.wiring, booking.wiring, payments.wiring,
-        telegram.wiring,
+        telegram.wiring, alerts.wiring,
     )  # fmt: skip
     logger.info(
         "adapters_configured",

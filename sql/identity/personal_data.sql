@@ -27,8 +27,12 @@ WHERE u.id = :user_id AND c.email_normalized = lower(u.email)
 
 -- name: erase_user_deliveries(user_id)!
 -- Every message to the account, sent or queued: the row says who was told what, when.
+-- Except a cancellation still queued: the erasure's first step cancelled the person's
+-- upcoming appointments and owes them that message (with the refund); it is sent, and
+-- its address wiped, like any other.
 DELETE FROM notification_deliveries
-WHERE recipient_kind = 'user' AND recipient_id = CAST(:user_id AS text);
+WHERE recipient_kind = 'user' AND recipient_id = CAST(:user_id AS text)
+  AND NOT (status = 'pending' AND template_code = 'booking.canceled');
 
 -- name: erase_login_codes(user_id)!
 DELETE FROM login_codes c USING users u
@@ -53,3 +57,11 @@ SET email = NULL, email_verified_at = NULL, phone = NULL, phone_verified_at = NU
     telegram_user_id = NULL, display_name = NULL, status = 'deleted', deleted_at = :now,
     updated_at = :now, version = version + 1
 WHERE id = :user_id;
+
+-- name: export_alert_choices(user_id)
+-- A staff member's choices of staff alerts (0043).
+SELECT kind, enabled, updated_at FROM staff_notification_preferences
+WHERE user_id = :user_id ORDER BY kind;
+
+-- name: erase_alert_choices(user_id)!
+DELETE FROM staff_notification_preferences WHERE user_id = :user_id;

@@ -55,6 +55,8 @@ async def test_guest_is_told_of_confirmation_and_cancellation(
               "format": "online", "timezone": "Europe/Moscow",
               "contact": {"name": "Гость", "email": GUEST},
               "consents": [{"consent_type": "personal_data", "granted": True,
+                            "document_version": "2026-01"},
+                           {"consent_type": "communications", "granted": True,
                             "document_version": "2026-01"}]},
     )  # fmt: skip
     assert booked.status_code == 201, booked.text

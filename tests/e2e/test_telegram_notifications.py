@@ -150,6 +150,7 @@ async def test_confirmation_by_telegram_and_no_reminder_after_stop(
     practice: Practice, inbox: Inbox, postgresql: psycopg.Connection[Any]
 ) -> None:
     grant(postgresql, "telegram")
+    grant(postgresql, "communications")  # reminders by e-mail
     await practice.offer(2)
     await practice.book_and_pay("2030-06-04T07:00:00+00:00")
     await wait_for_mail(inbox, "anna@example.org")

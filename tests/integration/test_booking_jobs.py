@@ -21,6 +21,11 @@ def confirmed_appointment(
     user = db.execute("INSERT INTO users (email) VALUES ('r@example.org') RETURNING id").fetchone()[
         0
     ]  # type: ignore[index]
+    db.execute(  # reminders go by e-mail under the communications consent
+        """INSERT INTO consents (user_id, consent_type, granted, document_version, source)
+           VALUES (%(u)s, 'communications', true, '2026-01', 'web')""",
+        {"u": user},
+    )
     appointment = db.execute(
         """INSERT INTO appointments (service_id, client_user_id, start_at, end_at, blocked_period,
                timezone, status, format, hold_expires_at, canceled_at)

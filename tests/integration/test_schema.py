@@ -49,6 +49,8 @@ EXPECTED_TABLES = {
     # events, jobs, analytics
     "outbox_events", "notification_deliveries", "analytics_events", "job_runs",
     "idempotency_records",
+    # staff alerts (0043)
+    "staff_notification_preferences",
 }  # fmt: skip
 YOYO_TABLES = {"_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock"}
 

@@ -68,6 +68,13 @@ KEEPERS: dict[tuple[str, str], Keeper] = {
         "the job queue's export and erasure requests of the account (ids only), dropped "
         "7 days after they were handled by outbox.purge_processed",
     ),
+    ("notification_deliveries", "recipient_id"): Keeper(
+        "template_code = 'booking.canceled' AND status = 'sent' AND payload_encrypted IS NULL",
+        ID,
+        "the cancellation the erasure owed the person for the session it cancelled (with the "
+        "refund): queued before the anonymising step, sent, its address and variables wiped; "
+        "the id says no more than the kept, cancelled appointment",
+    ),
     ("lead_identities", "value"): Keeper(
         "lead_id = %(stranger)s", ("e-mail",),
         "a stranger's contact-form lead that gave her e-mail: a claim, not her data; "
@@ -147,7 +154,7 @@ async def test_erasure_cancels_upcoming_sessions_by_policy_and_keeps_accounting(
         {"a": person.guest_appointment_id},
     ).fetchone() == ("canceled", "client_request", None)
     # The usual handlers ran: the calendar event is removed, the slot offered to the
-    # waitlist (hers is gone), the cancellation message has no address left to go to.
+    # waitlist (hers is gone).
     handled = db.execute(
         """SELECT handled_by FROM outbox_events
            WHERE event_type = 'booking.appointment_canceled' AND aggregate_id = %(a)s""",
@@ -162,9 +169,13 @@ async def test_erasure_cancels_upcoming_sessions_by_policy_and_keeps_accounting(
                 "tz": "UTC"},
     )  # fmt: skip
     assert start.isoformat() in [s.replace("Z", "+00:00") for s in slots.json()["slots"]]
+    # She is told of the cancellation and the refund: the erasure's first step queued the
+    # message while her address was still known; it was sent, then its address wiped.
     assert db.execute(
-        "SELECT count(*) FROM notification_deliveries WHERE template_code = 'booking.canceled'"
-    ).fetchone() == (0,)
+        """SELECT recipient_kind, status, payload_encrypted IS NULL FROM notification_deliveries
+           WHERE template_code = 'booking.canceled'"""
+    ).fetchall() == [("user", "sent", True)]
+    assert any("Мы вернём 3500.00 RUB." in text for text in inbox.texts_to(EMAIL))
 
     # Accounting stays: every session with its payment, owned by the de-identified account.
     assert db.execute(

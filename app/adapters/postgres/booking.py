@@ -263,6 +263,14 @@ class PostgresAppointmentRepository:
         )
         return [r["id"] async for r in rows]
 
+    async def upcoming_of(
+        self, user_id: uuid.UUID | None, lead_ids: tuple[uuid.UUID, ...], now: datetime
+    ) -> list[uuid.UUID]:
+        rows = self._q.upcoming_appointments(
+            self._s.conn, user_id=user_id, lead_ids=list(lead_ids), now=now
+        )
+        return [r["id"] async for r in rows]
+
     async def list_for_client(
         self, user_id: uuid.UUID, upcoming: bool, now: datetime
     ) -> list[ClientAppointment]:
@@ -543,6 +551,14 @@ class PostgresContactReader:
             self._s.conn, user_id=user_id, lead_id=lead_id
         )
         return int(row["chat_id"]) if row else None
+
+    async def granted_consents(
+        self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
+    ) -> frozenset[str]:
+        rows = self._s.queries.identity.granted_consents(
+            self._s.conn, user_id=user_id, lead_id=lead_id
+        )
+        return frozenset([r["consent_type"] async for r in rows])
 
 
 class PostgresBookingRepos:

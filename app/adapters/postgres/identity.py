@@ -344,6 +344,9 @@ class IdentityPersonalData:
             ],
             "sessions": [r async for r in self._q.export_sessions(conn, user_id=user_id)],
             "requests": [r async for r in self._q.export_requests(conn, user_id=user_id)],
+            "staff_alert_choices": [
+                r async for r in self._q.export_alert_choices(conn, user_id=user_id)
+            ],
         }
 
     async def erase(self, subject: DataSubject) -> dict[str, int]:
@@ -358,6 +361,9 @@ class IdentityPersonalData:
             "data_export_requests": int(await q.erase_exports(conn, user_id=user_id)),
             "guest_email_links": int(await q.forget_user_guest_links(conn, user_id=user_id)),
             "user_roles": int(await q.erase_roles(conn, user_id=user_id)),
+            "staff_notification_preferences": int(
+                await q.erase_alert_choices(conn, user_id=user_id)
+            ),
             "users": int(await q.anonymise_user(conn, user_id=user_id, now=self._s.clock.now())),
         }
         return counts

@@ -10,6 +10,7 @@ from app.application.ports import NotificationRequest
 from app.domain.booking.appointment import Appointment
 from app.domain.booking.place import describe_place, local_time_label
 from app.domain.notifications.calendar_invitation import CalendarInvitation
+from app.domain.notifications.consent import may_send
 from app.domain.shared.links import SiteLinks
 
 
@@ -29,7 +30,8 @@ async def queue_appointment_message(
     invitation: CalendarInvitation | None = None,  # the calendar event, e-mail only
 ) -> set[str]:  # fmt: skip
     """Queue the message about ``appointment`` once per channel (the dedupe key says
-    which one): by e-mail, and by Telegram when the person linked the bot and agreed.
+    which one): by e-mail, and by Telegram when the person linked the bot and agreed;
+    a reminder only by the channels the person consented to (``consent.may_send``).
     Returns the channels it was queued on now (not before, not unreachable)."""
     if appointment.client_user_id is not None:
         name, email = await uow.repos.contacts.user_contact(appointment.client_user_id)
@@ -53,10 +55,13 @@ async def queue_appointment_message(
         **(extra or {}),
     }
     addresses = {"email": email, "telegram": str(chat) if chat is not None else None}
+    granted = await uow.repos.contacts.granted_consents(
+        appointment.client_user_id, appointment.lead_id
+    )
     queued: set[str] = set()
     for channel, to in addresses.items():
-        if to is None or channel not in channels:
-            continue
+        if to is None or channel not in channels or not may_send(template, channel, granted):
+            continue  # a reminder goes only through a channel the person agreed to
         if await uow.notifications.enqueue(
             NotificationRequest(
                 channel=channel,

@@ -114,6 +114,12 @@ class AppointmentRepository(Protocol):
         yet reminded to pay it (label ``remainder`` in ``reminders_sent``)."""
         ...
 
+    async def upcoming_of(
+        self, user_id: uuid.UUID | None, lead_ids: tuple[uuid.UUID, ...], now: datetime
+    ) -> list[uuid.UUID]:
+        """Live (held or confirmed) appointments of the account or its leads still ahead."""
+        ...
+
     async def list_for_client(
         self, user_id: uuid.UUID, upcoming: bool, now: datetime
     ) -> list[ClientAppointment]: ...
@@ -323,6 +329,12 @@ class ContactReader(Protocol):
         self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
     ) -> int | None:
         """The chat of a linked Telegram account that agreed to messages, if any."""
+        ...
+
+    async def granted_consents(
+        self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
+    ) -> frozenset[str]:
+        """The consent types whose latest answer is yes (for ``consent.may_send``)."""
         ...
 
 

@@ -13,7 +13,11 @@ from typing import Any
 import structlog
 
 from app.application.access import Principal
-from app.application.identity.personal_data import bind_subject
+from app.application.identity.personal_data import (
+    DataSubject,
+    UpcomingAppointments,
+    bind_subject,
+)
 from app.application.identity.ports import IdentityUoW, StoredExport
 from app.application.ports import AuditEntry, Clock, NotificationRequest
 from app.application.transactions import in_transaction
@@ -29,10 +33,14 @@ EXPORT_LINK_LIFETIME = timedelta(days=3)
 
 
 class DataRequests:
-    def __init__(self, uow: Callable[[], IdentityUoW], clock: Clock, public_base_url: str) -> None:
+    def __init__(
+        self, uow: Callable[[], IdentityUoW], clock: Clock, public_base_url: str,
+        upcoming: UpcomingAppointments | None = None,
+    ) -> None:  # fmt: skip
         self._uow = uow
         self._clock = clock
         self._public_base_url = public_base_url
+        self._upcoming = upcoming
 
     async def request_export(self, principal: Principal) -> uuid.UUID:
         async def work(uow: IdentityUoW) -> uuid.UUID:
@@ -140,9 +148,18 @@ class DataRequests:
         first; the sections then run in the composition root's order, booking last, so
         appointments are cancelled and de-identified after every other step moved them."""
         user_id, request_id = uuid.UUID(event.aggregate_id), uuid.UUID(event.request_id)
+        canceled = 0
+        if self._upcoming is not None:
+            # First, and committed on its own: the upcoming appointments are cancelled
+            # with the policy's refund and the message while the address still exists.
+            async def bind(uow: IdentityUoW) -> DataSubject:
+                return await bind_subject(uow.repos.personal_data, user_id)
+
+            subject = await in_transaction(self._uow, bind)
+            canceled = await self._upcoming.cancel_upcoming(subject.user_id, subject.lead_ids)
 
         async def work(uow: IdentityUoW) -> None:
-            counts: dict[str, int] = {}
+            counts: dict[str, int] = {"appointments_canceled": canceled} if canceled else {}
             sections = uow.repos.personal_data
             subject = await bind_subject(sections, user_id)
             for section in sections:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import structlog
 
 from app.application.identity.guest_ports import GuestLink
-from app.application.identity.personal_data import bind_subject
+from app.application.identity.personal_data import UpcomingAppointments, bind_subject
 from app.application.identity.ports import IdentityUoW
 from app.application.ports import AuditEntry, Clock, NotificationRequest
 from app.application.transactions import in_transaction
@@ -94,10 +94,14 @@ async def offer_unproven_guests(
 
 
 class Guests:
-    def __init__(self, uow: Callable[[], IdentityUoW], clock: Clock, links: SiteLinks) -> None:
+    def __init__(
+        self, uow: Callable[[], IdentityUoW], clock: Clock, links: SiteLinks,
+        upcoming: UpcomingAppointments | None = None,
+    ) -> None:  # fmt: skip
         self._uow = uow
         self._clock = clock
         self._links = links
+        self._upcoming = upcoming
 
     # --- proving the address the guests' bookings gave ------------------------------
 
@@ -173,7 +177,7 @@ class Guests:
         the address: an export is built and its download link e-mailed; an erasure runs
         every context's step (upcoming appointments are cancelled under the policy)."""
 
-        async def work(uow: IdentityUoW) -> RequestKind:
+        async def work(uow: IdentityUoW) -> tuple[GuestLink, list[uuid.UUID]]:
             now = self._clock.now()
             link = await uow.repos.guests.take_link(token_hash(token), now)
             if link is None or link.kind not in ("export", "erasure"):
@@ -181,11 +185,22 @@ class Guests:
             leads = await uow.repos.guests.guest_leads(link.email_normalized, verified_only=False)
             if link.kind == "export":
                 await self._export(uow, link, leads, now)
-                return "export"
-            await self._erase(uow, link, leads, now)
+            return link, leads
+
+        link, leads = await in_transaction(self._uow, work)
+        if link.kind == "export":
+            return "export"
+        # An erasure: the upcoming appointments are cancelled first (the policy's refund
+        # and the message, committed on their own while the address still exists), then
+        # every section anonymises its part.
+        if self._upcoming is not None and leads:
+            await self._upcoming.cancel_upcoming(None, tuple(leads))
+
+        async def erase(uow: IdentityUoW) -> RequestKind:
+            await self._erase(uow, link, leads, self._clock.now())
             return "erasure"
 
-        return await in_transaction(self._uow, work)
+        return await in_transaction(self._uow, erase)
 
     async def _export(
         self, uow: IdentityUoW, link: GuestLink, leads: list[uuid.UUID], now: datetime

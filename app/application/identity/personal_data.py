@@ -59,6 +59,16 @@ class PersonalDataSection(Protocol):
         ...
 
 
+class UpcomingAppointments(Protocol):
+    """Booking's step before an erasure: the subject's upcoming appointments cancelled
+    (with the policy's refund and the cancellation message) in their own transaction,
+    while the person's address is still there to tell them."""
+
+    async def cancel_upcoming(
+        self, user_id: uuid.UUID | None, lead_ids: tuple[uuid.UUID, ...]
+    ) -> int: ...
+
+
 async def bind_subject(
     sections: list[PersonalDataSection], user_id: uuid.UUID | None,
     lead_ids: list[uuid.UUID] | None = None,

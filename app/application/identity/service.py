@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from app.application.identity.data_requests import DataRequests
 from app.application.identity.email_login import EmailLogin
+from app.application.identity.personal_data import UpcomingAppointments
 from app.application.identity.ports import IdentityUoW, SecretHasher, TelegramLoginVerifier
 from app.application.identity.profile import Profile
 from app.application.identity.sessions import Sessions
@@ -41,13 +42,14 @@ class IdentityService:
         hasher: SecretHasher,
         config: IdentityConfig,
         telegram: TelegramLoginVerifier | None = None,
+        upcoming: UpcomingAppointments | None = None,
     ) -> None:
         self.email_login = EmailLogin(uow, clock, hasher, config.codes, config.sessions)
         self.telegram_login = TelegramLogin(uow, clock, config.sessions, telegram)
         self.sessions = Sessions(uow, clock, config.sessions)
         self.profile = Profile(uow, clock)
         self.staff = Staff(uow, clock)
-        self.data_requests = DataRequests(uow, clock, config.public_base_url)
+        self.data_requests = DataRequests(uow, clock, config.public_base_url, upcoming)
 
     # The entry points the composition root wires (event handlers and the CLI).
 

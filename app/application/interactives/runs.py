@@ -41,7 +41,9 @@ from app.domain.errors import ConsentRequired, InvalidState, NotFound, Validatio
 from app.domain.identity.model import new_token
 from app.domain.identity.tokens import token_hash
 from app.domain.interactives.config import InteractiveConfig
+from app.domain.interactives.events import SelfCheckCrisisSignalled
 from app.domain.interactives.scoring import Outcome, score
+from app.domain.shared.ids import new_id
 from app.domain.shared.privacy import ensure_p0
 
 logger = structlog.get_logger(__name__)
@@ -163,6 +165,13 @@ class InteractiveRuns:
             outcome = score(run.config, answers)
             elapsed = self._clock.now() - run.started_at
             await runs.complete_run(run_id, outcome, max(0, elapsed // _MS))
+            if outcome.crisis_triggered:  # staff are alerted; the signal names no run
+                signal = new_id()
+                uow.publish(
+                    SelfCheckCrisisSignalled(
+                        event_id=signal, occurred_at=self._clock.now(), aggregate_id=str(signal)
+                    )
+                )
             await runs.record_event(
                 "interactive.completed", run.user_id, run.anonymous_id, {"interactive": run.slug}
             )

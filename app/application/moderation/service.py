@@ -30,6 +30,7 @@ from app.domain.content.model import validate_slug
 from app.domain.errors import ConsentRequired, NotFound, ValidationFailed
 from app.domain.identity.model import Role, new_token
 from app.domain.identity.tokens import token_hash
+from app.domain.moderation.events import CrisisQuestionReceived
 from app.domain.moderation.items import (
     Crisis,
     ItemState,
@@ -40,6 +41,7 @@ from app.domain.moderation.items import (
 )
 from app.domain.moderation.reading import AccountContact, AnswerRecipient
 from app.domain.moderation.triggers import REASON_CODES, URGENT, detect
+from app.domain.shared.ids import new_id
 from app.domain.shared.links import SiteLinks
 
 logger = structlog.get_logger(__name__)
@@ -149,6 +151,14 @@ class ModerationService:
                 await uow.repos.add_recipient(
                     item_id, AnswerRecipient(email=notify_email, reading_token=reading_token)
                 )
+            if urgent:  # staff are alerted at once (the item id only)
+                received = CrisisQuestionReceived(
+                    event_id=new_id(),
+                    occurred_at=self._clock.now(),
+                    aggregate_id=str(item_id),
+                    sla_due_at=due,
+                )
+                uow.publish(received)
             resources = await uow.repos.setting("crisis.resources") if urgent else None
             return item_id, resources if isinstance(resources, dict) else {}
 

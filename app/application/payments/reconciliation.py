@@ -20,7 +20,9 @@ from app.application.payments.refunds import RefundRequests
 from app.application.payments.settlement import apply_provider_payment
 from app.application.ports import Clock
 from app.application.transactions import in_transaction
-from app.domain.payments.payment import Payment, PaymentStatus, Refund
+from app.domain.payments.events import REFUND_FAILED, PaymentNeedsAttention
+from app.domain.payments.payment import Payment, PaymentStatus, Refund, RefundStatus
+from app.domain.shared.ids import new_id
 
 logger = structlog.get_logger(__name__)
 
@@ -89,6 +91,12 @@ class Reconciliation:
 
             async def record(uow: PaymentsUoW, finished: Refund = refund) -> None:
                 await uow.repos.refunds.save_refund(finished)
+                if finished.status is RefundStatus.CANCELED:  # the money did not go back
+                    failed = PaymentNeedsAttention(
+                        event_id=new_id(), occurred_at=self._clock.now(),
+                        aggregate_id=str(finished.payment_id), reason=REFUND_FAILED,
+                    )  # fmt: skip
+                    uow.publish(failed)
 
             await in_transaction(self._uow, record)
             settled += 1

@@ -9,8 +9,10 @@ from datetime import datetime
 import structlog
 
 from app.application.payments.ports import PaymentsUoW, ProviderPayment
+from app.domain.payments.events import MISMATCH, PaymentNeedsAttention
 from app.domain.payments.payment import HOLD_EXPIRED, Payment, PaymentStatus
 from app.domain.payments.settlement import Settlement, settle
+from app.domain.shared.ids import new_id
 
 logger = structlog.get_logger(__name__)
 
@@ -31,6 +33,11 @@ async def apply_provider_payment(
         return "ignored_unknown_payment"
     if fetched.amount != payment.amount or fetched.payment_id != str(payment.id):
         logger.error("webhook_payment_mismatch", payment_id=str(payment.id))
+        uow.publish(
+            PaymentNeedsAttention(
+                event_id=new_id(), occurred_at=now, aggregate_id=str(payment.id), reason=MISMATCH
+            )
+        )
         return "ignored_mismatch"
     moved = payment.move_to(
         expected, now, provider_payment_id=object_id, failure_reason=fetched.cancellation_reason

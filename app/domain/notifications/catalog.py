@@ -55,7 +55,23 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "bot.reschedule_choose_slot": frozenset({"service_title", "timezone"}),
     "bot.rescheduled": frozenset({"service_title", "start_local"}),
     "bot.reschedule_closed": frozenset({"hours", "link"}),
+    # Staff alerts (app/domain/notifications/staff_alerts.py): no P2, a staff link.
+    "staff.booking_paid": frozenset({"service_title", "start_local", "link"}),
+    "staff.booking_canceled": frozenset({"service_title", "start_local", "link"}),
+    "staff.booking_rescheduled": frozenset({"service_title", "start_local", "link"}),
+    "staff.crisis_question": frozenset({"time_local", "due_local", "link"}),
+    "staff.crisis_self_check": frozenset({"time_local", "link"}),
+    "staff.sla_warning": frozenset({"due_local", "link"}),
+    "staff.payment_attention": frozenset({"reason_text", "link"}),
+    "staff.calendar_failing": frozenset({"link"}),
 }  # fmt: skip
+
+# Messages not needed to carry out what the person asked for (reminders, marketing):
+# they go only through channels the person agreed to (``consent.may_send``). Every
+# other code is transactional (a confirmation, a cancellation, a receipt, a login code,
+# a waitlist offer the person asked for, the notice that the rest of a deposit is due)
+# and always goes.
+CONSENT_BOUND: frozenset[str] = frozenset({"booking.reminder"})
 
 SAMPLES: Mapping[str, str] = {
     "code": "123456",
@@ -85,4 +101,7 @@ SAMPLES: Mapping[str, str] = {
     "bookings_count": "2",
     "timezone": "Europe/Moscow, UTC+03:00",
     "answer_url": "https://example.org/questions/answer#token=example",
+    "time_local": "05.06.2030 09:40",
+    "due_local": "05.06.2030 11:40",
+    "reason_text": "возврат не прошёл у платёжного сервиса.",
 }

@@ -260,6 +260,15 @@ class FakeAppointments:
                 due.append(a.id)
         return due[:limit]  # fmt: skip
 
+    async def upcoming_of(
+        self, user_id: uuid.UUID | None, lead_ids: tuple[uuid.UUID, ...], now: datetime
+    ) -> list[uuid.UUID]:
+        return [
+            a.id for a in self._live()
+            if ((user_id is not None and a.client_user_id == user_id) or a.lead_id in lead_ids)
+            and a.session.start > now
+        ]  # fmt: skip
+
     def _titles(self, a: Appointment) -> tuple[str, str]:
         service = self._services.items[a.service_id]
         return service.slug, service.title
@@ -573,7 +582,16 @@ class FakeConsents:
         (kept.add if granted else kept.discard)((subject, consent_type))
 
 
+@dataclass
 class FakeContacts:
+    granted: set[str] = field(default_factory=set)
+    chat: int | None = None
+
+    async def granted_consents(
+        self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
+    ) -> frozenset[str]:
+        return frozenset(self.granted)
+
     async def user_contact(self, user_id: uuid.UUID) -> tuple[str | None, str | None]:
         return "Анна", f"{user_id.hex[:8]}@example.org"
 
@@ -583,7 +601,7 @@ class FakeContacts:
     async def telegram_chat(
         self, user_id: uuid.UUID | None, lead_id: uuid.UUID | None
     ) -> int | None:
-        return None
+        return self.chat
 
 
 @dataclass

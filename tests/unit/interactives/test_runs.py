@@ -15,6 +15,7 @@ from app.domain.crm.contact import LeadContact
 from app.domain.errors import ConsentRequired, InvalidState, NotFound, ValidationFailed
 from app.domain.identity.model import Role
 from app.domain.identity.tokens import token_hash
+from app.domain.interactives.events import SelfCheckCrisisSignalled
 from tests.unit.interactives.world import (
     ANNA,
     EDITOR,
@@ -179,6 +180,10 @@ async def test_a_crisis_answer_brings_the_crisis_resources(world: World) -> None
     assert result.crisis.triggered
     assert result.crisis.resources == world.state.crisis_resources
     assert all("crisis" not in str(props) for *_, props in world.state.events)
+    # Staff are alerted by an event that names no run and no person.
+    (signal,) = world.uow._bus.published
+    assert isinstance(signal, SelfCheckCrisisSignalled)
+    assert signal.aggregate_id != str(started.id)
 
 
 async def test_a_contact_makes_a_lead_whose_timeline_names_the_self_check_only(

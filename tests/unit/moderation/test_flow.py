@@ -17,6 +17,7 @@ from app.application.events import EventHandlers
 from app.application.moderation.service import ModerationService
 from app.domain.errors import ConsentRequired, Forbidden, InvalidState, ValidationFailed
 from app.domain.identity.model import Role
+from app.domain.moderation.events import CrisisQuestionReceived
 from app.domain.moderation.items import ItemAction, ItemAnswer, ItemState, QueueEntry, UgcItem
 from app.domain.moderation.reading import AccountContact, AnswerRecipient
 
@@ -143,9 +144,15 @@ def moderation() -> tuple[ModerationService, MemoryModerationStore, InMemoryUnit
 
 
 async def test_a_crisis_question_gets_the_resources_and_heads_the_queue() -> None:
-    service, store, _ = moderation()
+    service, store, uow = moderation()
     calm = await service.submit("question", None, "Как справиться с тревогой перед сном?", None)
     crisis = await service.submit("question", None, "Я не хочу жить, всё бессмысленно", None)
+    # Staff are alerted of the crisis item (its id and SLA only), not of the calm one.
+    (alert,) = uow._bus.published
+    assert isinstance(alert, CrisisQuestionReceived)
+    assert (alert.aggregate_id, alert.sla_due_at) == (
+        str(crisis.id), store.items[crisis.id]["sla_due_at"],
+    )  # fmt: skip
     assert calm.crisis.triggered is False
     assert calm.crisis.resources is None
     assert crisis.crisis.triggered is True

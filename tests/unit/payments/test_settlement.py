@@ -19,6 +19,7 @@ from app.domain.booking.appointment import (
     AppointmentStatus,
 )
 from app.domain.errors import Forbidden, ValidationFailed
+from app.domain.payments.events import MISMATCH, REFUND_FAILED, PaymentNeedsAttention
 from app.domain.payments.model import PaymentNotificationReceived
 from app.domain.payments.payment import Payment, PaymentStatus, RefundStatus
 from app.domain.payments.settlement import Settlement, settle, settlement_for
@@ -305,3 +306,37 @@ async def test_reconciliation_after_a_notification_changes_nothing(
     assert await reconciliation.run(world.clock.now()) == 0
     events = world.repos.appointments.appointments[payment.appointment_id].pull_events()
     assert [type(e) for e in events] == [AppointmentConfirmed]
+
+
+def needing_attention(world: World) -> list[tuple[str, str]]:
+    return [
+        (e.aggregate_id, e.reason) for e in world.bus.published
+        if isinstance(e, PaymentNeedsAttention)
+    ]  # fmt: skip
+
+
+async def test_a_mismatching_answer_calls_for_staff(world: World) -> None:
+    _, payment = await world.hold(amount="3500.00")
+    world.provider_says(payment, PaymentStatus.SUCCEEDED, amount="35.00")
+    await deliver(world, "payment.succeeded")
+    assert world.repos.payments.stored(payment.id).status is not PaymentStatus.SUCCEEDED
+    assert needing_attention(world) == [(str(payment.id), MISMATCH)]
+
+
+async def test_a_refund_the_provider_canceled_calls_for_staff(world: World) -> None:
+    appointment, payment = await world.hold(amount="3500.00")
+    world.clock.advance(minutes=20)
+    appointment.expire_hold(world.clock.now())
+    await world.repos.appointments.save(appointment)
+    world.provider_says(payment, PaymentStatus.SUCCEEDED)
+    await deliver(world, "payment.succeeded")  # paid too late: refunded in full
+    reconciliation = Reconciliation(
+        world.uow, world.clock, world.gateway, RefundRequests(world.uow, world.gateway)
+    )
+    world.clock.advance(minutes=6)
+    await reconciliation.run(world.clock.now())  # the refund is asked for
+    (created,) = world.gateway.refunds.values()
+    world.gateway.refunds[created.id] = ProviderRefund(created.id, RefundStatus.CANCELED)
+    world.clock.advance(minutes=6)
+    await reconciliation.run(world.clock.now())
+    assert needing_attention(world) == [(str(payment.id), REFUND_FAILED)]
