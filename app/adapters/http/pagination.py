@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+import msgspec
 
 from app.domain.errors import ValidationFailed
 
@@ -28,3 +35,49 @@ def clamp_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}")
     return limit
+
+
+# Keyset cursors over any sort key: the page's last row's (sort key..., id), encoded as
+# JSON behind a short check tag, so a cursor edited by hand or cut short is refused
+# (400), never handed to SQL. The tag is not a secret: the cursor only says where a
+# page starts, and the list's own filters and roles still apply.
+Position = tuple[Any, ...]
+P = TypeVar("P", bound=Position)
+T = TypeVar("T")
+AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
+"""A cursor's timestamp: always with its offset, as it was written."""
+_TAG = 6
+
+
+def _tag(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=_TAG, person=b"balance-cursor").digest()
+
+
+def encode_position(position: Position) -> str:
+    payload = msgspec.json.encode(position)
+    return base64.urlsafe_b64encode(_tag(payload) + payload).decode().rstrip("=")
+
+
+def decode_position(cursor: str | None, shape: type[P]) -> P | None:
+    """The position a cursor names, as ``shape`` (e.g. ``tuple[AwareDatetime, UUID]``);
+    ValidationFailed (400) for anything that is not a cursor of this list."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        tag, payload = raw[:_TAG], raw[_TAG:]
+        if len(tag) != _TAG or not hmac.compare_digest(tag, _tag(payload)):
+            raise ValueError("tag")
+        return msgspec.json.decode(payload, type=shape)
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        raise ValidationFailed("cursor is not valid", field="cursor") from None
+
+
+def page_of(
+    rows: Sequence[T], limit: int, position: Callable[[T], Position]
+) -> tuple[list[T], str | None]:
+    """The first ``limit`` rows of ``rows`` (fetched with ``limit + 1``) and the cursor
+    of the next page, None when there is none."""
+    page = list(rows[:limit])
+    more = len(rows) > limit
+    return page, encode_position(position(page[-1])) if more and page else None
