@@ -12,10 +12,18 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 
 from app.domain.errors import ValidationFailed
 
 MAX_LIMIT = 100
+
+
+class InvalidCursor(ValidationFailed):
+    """A ``cursor`` that is not a ``next_cursor`` this list handed out (400)."""
+
+    code = "invalid_cursor"
+    title = "The cursor is not valid"
 
 
 def encode_cursor(last_id: uuid.UUID) -> str:
@@ -28,7 +36,7 @@ def decode_cursor(cursor: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(bytes=base64.urlsafe_b64decode(cursor + "=="))
     except (binascii.Error, ValueError):
-        raise ValidationFailed("cursor is not valid") from None
+        raise InvalidCursor("cursor is not valid", field="cursor") from None
 
 
 def clamp_limit(limit: int) -> int:
@@ -46,6 +54,8 @@ P = TypeVar("P", bound=Position)
 T = TypeVar("T")
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
 """A cursor's timestamp: always with its offset, as it was written."""
+CursorQuery = Annotated[str | None, QueryParameter(name="cursor", max_length=200)]
+"""The ``?cursor=`` of a list: the ``next_cursor`` of the page before."""
 _TAG = 6
 
 
@@ -60,7 +70,7 @@ def encode_position(position: Position) -> str:
 
 def decode_position(cursor: str | None, shape: type[P]) -> P | None:
     """The position a cursor names, as ``shape`` (e.g. ``tuple[AwareDatetime, UUID]``);
-    ValidationFailed (400) for anything that is not a cursor of this list."""
+    InvalidCursor (400) for anything that is not a cursor of this list."""
     if not cursor:
         return None
     try:
@@ -70,7 +80,7 @@ def decode_position(cursor: str | None, shape: type[P]) -> P | None:
             raise ValueError("tag")
         return msgspec.json.decode(payload, type=shape)
     except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise ValidationFailed("cursor is not valid", field="cursor") from None
+        raise InvalidCursor("cursor is not valid", field="cursor") from None
 
 
 def page_of(
