@@ -17,6 +17,7 @@ from app.adapters.http.identity import NO_STORE
 from app.adapters.http.pagination import (
     MAX_LIMIT,
     AwareDatetime,
+    BigintId,
     CursorQuery,
     decode_position,
     page_of,
@@ -196,7 +197,7 @@ class AdminController(Controller):
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 100,
         cursor: CursorQuery = None,
     ) -> AuditLogOut:  # fmt: skip
-        after = decode_position(cursor, tuple[AwareDatetime, int])
+        after = decode_position(cursor, tuple[AwareDatetime, BigintId])
         entries = await admin.audit_log(
             principal, actor, entity_type, action, date_from, date_to, limit + 1, after
         )

@@ -54,6 +54,8 @@ P = TypeVar("P", bound=Position)
 T = TypeVar("T")
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
 """A cursor's timestamp: always with its offset, as it was written."""
+BigintId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+"""A cursor's bigint id (within the column's range even in a forged cursor)."""
 CursorQuery = Annotated[str | None, QueryParameter(name="cursor", max_length=200)]
 """The ``?cursor=`` of a list: the ``next_cursor`` of the page before."""
 _TAG = 6
