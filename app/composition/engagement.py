@@ -20,6 +20,7 @@ from app.adapters.postgres.moderation import PostgresModerationStore
 from app.application.admin.service import AdminService
 from app.application.analytics.service import AnalyticsService
 from app.application.cabinet.diary import DiaryService
+from app.application.crm.booking_steps import BookingSteps
 from app.application.crm.service import CrmService
 from app.application.interactives.service import InteractiveService
 from app.application.moderation.service import ModerationService
@@ -27,7 +28,14 @@ from app.application.scheduler import PeriodicJob
 from app.application.telegram.links import DeepLinks
 from app.composition.infrastructure import Infrastructure
 from app.composition.wiring import Wiring, on, provide
-from app.domain.booking.appointment import AppointmentConfirmed, AppointmentHeld
+from app.domain.booking.appointment import (
+    AppointmentCanceled,
+    AppointmentCompleted,
+    AppointmentConfirmed,
+    AppointmentHeld,
+    AppointmentNoShow,
+    AppointmentRescheduled,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +75,7 @@ def build_engagement(
 
     diary = DiaryService(infra.unit_of_work(PostgresDiaryStore), clock)
     crm = CrmService(infra.unit_of_work(PostgresLeadStore))
+    steps = BookingSteps(crm)
     admin = AdminService(infra.unit_of_work(PostgresAdminStore), clock)
     return EngagementContext(
         interactives=interactives,
@@ -79,6 +88,11 @@ def build_engagement(
             subscriptions=(
                 on(AppointmentHeld, "analytics.booking_held", analytics.on_held),
                 on(AppointmentConfirmed, "analytics.booking_paid", analytics.on_confirmed),
+                on(AppointmentConfirmed, "crm.booking_paid", steps.on_confirmed),
+                on(AppointmentRescheduled, "crm.booking_rescheduled", steps.on_rescheduled),
+                on(AppointmentCanceled, "crm.booking_canceled", steps.on_canceled),
+                on(AppointmentCompleted, "crm.booking_completed", steps.on_completed),
+                on(AppointmentNoShow, "crm.booking_no_show", steps.on_no_show),
             ),
             jobs=(
                 PeriodicJob("analytics.retention", timedelta(hours=6), analytics.purge),

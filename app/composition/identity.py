@@ -37,6 +37,9 @@ from app.domain.identity.model import LoginCodePolicy, SessionPolicies, SessionP
 
 # Expired login codes and sessions are kept this long, then deleted.
 AUTH_RETENTION = timedelta(days=1)
+# A finished export request (its archive already gone) still answers "expired" or
+# "downloaded" for a month, then its row goes too.
+EXPORT_RECORD_RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,7 @@ def build_identity(infra: Infrastructure) -> IdentityContext:
     retention = PostgresIdentityRetention(infra.database)
 
     async def purge_identity(now: datetime) -> None:
-        await retention.purge(now, AUTH_RETENTION)
+        await retention.purge(now, AUTH_RETENTION, EXPORT_RECORD_RETENTION)
 
     guests = Guests(identity_uow, infra.clock, settings.site_links, upcoming)
     return IdentityContext(

@@ -22,6 +22,7 @@ from app.adapters.postgres.notifications import PostgresDeliveryQueue, PostgresT
 from app.adapters.postgres.outbox import PostgresIdempotencyRecords, PostgresOutboxStore
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork, unit_of_work_factory
+from app.application.delivery_retention import purge_finished_deliveries
 from app.application.events import EventHandlers
 from app.application.notifications import MessageChannel, NotificationSender
 from app.application.outbox_relay import OutboxRelay
@@ -142,10 +143,15 @@ def build_messaging(infra: Infrastructure, channels: Mapping[str, MessageChannel
     async def purge_idempotency(now: datetime) -> None:
         await idempotency.purge(now - IDEMPOTENCY_RETENTION)
 
+    deliveries = PostgresDeliveryQueue(database, infra.cipher)
+
+    async def purge_deliveries(now: datetime) -> None:
+        await purge_finished_deliveries(deliveries, now)
+
     return Messaging(
         relay=OutboxRelay(outbox, infra.handlers, infra.clock),
         sender=NotificationSender(
-            PostgresDeliveryQueue(database, infra.cipher),
+            deliveries,
             PostgresTemplateStore(database),
             dict(channels),
             infra.clock,
@@ -154,6 +160,7 @@ def build_messaging(infra: Infrastructure, channels: Mapping[str, MessageChannel
             jobs=(
                 PeriodicJob("outbox.purge_processed", timedelta(hours=1), purge_outbox),
                 PeriodicJob("idempotency.purge", timedelta(hours=1), purge_idempotency),
+                PeriodicJob("notifications.retention", timedelta(hours=6), purge_deliveries),
             )
         ),
     )

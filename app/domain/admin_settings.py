@@ -30,6 +30,7 @@ SCHEMAS: Mapping[str, Any] = {
     "moderation.crisis_sla_hours": Annotated[int, msgspec.Meta(ge=1, le=24)],
     "retention.analytics_days": Annotated[int, msgspec.Meta(ge=30, le=3650)],
     "retention.webhook_events_days": Annotated[int, msgspec.Meta(ge=7, le=3650)],
+    "retention.notification_deliveries_days": Annotated[int, msgspec.Meta(ge=7, le=3650)],
     "crisis.resources": CrisisResources,
 }
 

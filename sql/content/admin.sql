@@ -102,11 +102,13 @@ INSERT INTO media_assets (id, kind, storage_key, url, mime_type, size_bytes, wid
                           alt_text, created_at)
 VALUES (:id, :kind, :storage_key, :url, :mime_type, :size_bytes, :width, :height, :alt_text, :now);
 
--- name: list_media(after_id, limit)
+-- name: list_media(after_created_at, after_id, limit)
+-- Newest first, a page after (after_created_at, after_id) when given.
 SELECT id, kind, storage_key, url, mime_type, size_bytes, width, height, alt_text, created_at
 FROM media_assets
-WHERE CAST(:after_id AS uuid) IS NULL OR id > :after_id
-ORDER BY id LIMIT :limit;
+WHERE CAST(:after_created_at AS timestamptz) IS NULL
+   OR (created_at, id) < (CAST(:after_created_at AS timestamptz), CAST(:after_id AS uuid))
+ORDER BY created_at DESC, id DESC LIMIT :limit;
 
 -- name: upsert_collection(id, slug, title, description, status, now)!
 INSERT INTO curated_collections (id, slug, title, description, status, created_at, updated_at)

@@ -29,8 +29,9 @@ WHERE l.id = :lead_id;
 INSERT INTO lead_notes (id, lead_id, author_id, body_encrypted, created_at)
 VALUES (:id, :lead_id, :author_id, :body_encrypted, :now);
 
--- name: list_leads(status, q, limit)
--- The CRM list; q matches the name or any identity (case-insensitive, a substring).
+-- name: list_leads(status, q, limit, after_created_at, after_id)
+-- The CRM list, newest first, a page after (after_created_at, after_id) when given; q
+-- matches the name or any identity (case-insensitive, a substring).
 SELECT l.id, l.status, l.source, l.display_name, l.assigned_to, l.converted_user_id,
        l.first_touch, l.created_at, l.updated_at, l.version
 FROM leads AS l
@@ -40,7 +41,9 @@ WHERE l.merged_into_id IS NULL
        OR strpos(lower(l.display_name), lower(:q)) > 0
        OR EXISTS (SELECT 1 FROM lead_identities AS i
                   WHERE i.lead_id = l.id AND strpos(i.value_normalized, lower(:q)) > 0))
-ORDER BY l.created_at DESC, l.id
+  AND (CAST(:after_created_at AS timestamptz) IS NULL
+       OR (l.created_at, l.id) < (CAST(:after_created_at AS timestamptz), CAST(:after_id AS uuid)))
+ORDER BY l.created_at DESC, l.id DESC
 LIMIT :limit;
 
 -- name: get_lead(id)^
@@ -110,9 +113,37 @@ WHERE id = :id AND version = :version
 RETURNING id;
 
 -- name: convert_lead(id, user_id, now)^
+-- Staff (audited by the caller) decided the lead is this account's person: the lead is
+-- linked to it and its appointments (with their intake forms, which hang off them) and
+-- waitlist requests become the account's, so the client sees them in the cabinet. The
+-- lead's own timeline, notes and consents stay on the lead, which now names the account.
+-- Nothing happens when the lead (or the account) is missing, merged or erased.
+WITH target AS (
+    SELECT l.id FROM leads AS l
+    WHERE l.id = :id AND l.merged_into_id IS NULL
+      AND EXISTS (SELECT 1 FROM users AS u WHERE u.id = :user_id AND u.deleted_at IS NULL)
+), appointments_moved AS (
+    UPDATE appointments SET client_user_id = :user_id, updated_at = :now, version = version + 1
+    WHERE lead_id IN (SELECT id FROM target) AND client_user_id IS NULL RETURNING id
+), waitlist_moved AS (
+    UPDATE waitlist_requests SET user_id = :user_id, updated_at = :now
+    WHERE lead_id IN (SELECT id FROM target) AND user_id IS NULL RETURNING id
+)
 UPDATE leads SET status = 'converted', converted_user_id = :user_id, updated_at = :now,
                  version = version + 1
-WHERE id = :id
+WHERE id IN (SELECT id FROM target)
+RETURNING id;
+
+-- name: add_booking_event(id, appointment_id, event_type, props, now)^
+-- A step of a booking's life on the appointment's lead, once per appointment and step.
+INSERT INTO lead_timeline_events (id, lead_id, event_type, occurred_at, props)
+SELECT :id, a.lead_id, :event_type, :now, :props
+FROM appointments AS a
+WHERE a.id = :appointment_id AND a.lead_id IS NOT NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM lead_timeline_events AS e
+      WHERE e.lead_id = a.lead_id AND e.event_type = :event_type
+        AND e.props ->> 'appointment' = CAST(:appointment_id AS text))
 RETURNING id;
 
 -- name: leads_matching_user(user_id)

@@ -14,4 +14,11 @@ ON CONFLICT (name) DO UPDATE
 SET last_started_at = excluded.last_started_at, run_count = job_runs.run_count + 1;
 
 -- name: finish_run(name, now, last_error)!
-UPDATE job_runs SET last_finished_at = :now, last_error = :last_error WHERE name = :name;
+UPDATE job_runs SET last_finished_at = :now, last_error = :last_error,
+                    last_succeeded_at = CASE WHEN CAST(:last_error AS text) IS NULL THEN :now
+                                             ELSE last_succeeded_at END
+WHERE name = :name;
+
+-- name: last_successes()
+-- For /metrics: when each periodic job last finished without an error.
+SELECT name, last_succeeded_at FROM job_runs WHERE last_succeeded_at IS NOT NULL ORDER BY name;

@@ -17,17 +17,26 @@ INSERT INTO ugc_triggers (ugc_item_id, code, source, created_at)
 VALUES (:ugc_item_id, :code, :source, :now)
 ON CONFLICT DO NOTHING;
 
--- name: queue(status, limit)
--- Crisis and self-harm first, then by SLA: what must be seen soonest on top.
-SELECT i.id, i.kind, i.status, i.topic_code, i.sla_due_at, i.created_at,
-       coalesce(array_agg(t.code ORDER BY t.code) FILTER (WHERE t.code IS NOT NULL),
-                '{}') AS triggers,
-       bool_or(t.code IN ('crisis', 'self_harm')) IS TRUE AS urgent
-FROM ugc_items AS i
-LEFT JOIN ugc_triggers AS t ON t.ugc_item_id = i.id
-WHERE i.status = :status
-GROUP BY i.id
-ORDER BY urgent DESC, i.sla_due_at, i.id
+-- name: queue(status, after_urgent, after_sla_due_at, after_id, limit)
+-- Crisis and self-harm first, then by SLA: what must be seen soonest on top; a page
+-- after the item (after_urgent, after_sla_due_at, after_id) when given.
+SELECT id, kind, status, topic_code, sla_due_at, created_at, triggers, urgent
+FROM (
+    SELECT i.id, i.kind, i.status, i.topic_code, i.sla_due_at, i.created_at,
+           coalesce(array_agg(t.code ORDER BY t.code) FILTER (WHERE t.code IS NOT NULL),
+                    '{}') AS triggers,
+           bool_or(t.code IN ('crisis', 'self_harm')) IS TRUE AS urgent
+    FROM ugc_items AS i
+    LEFT JOIN ugc_triggers AS t ON t.ugc_item_id = i.id
+    WHERE i.status = :status
+    GROUP BY i.id
+) AS q
+WHERE CAST(:after_urgent AS boolean) IS NULL
+   OR (CAST(:after_urgent AS boolean) AND NOT q.urgent)
+   OR (q.urgent = CAST(:after_urgent AS boolean)
+       AND (q.sla_due_at, q.id) > (CAST(:after_sla_due_at AS timestamptz),
+                                   CAST(:after_id AS uuid)))
+ORDER BY urgent DESC, sla_due_at, id
 LIMIT :limit;
 
 -- name: get_item(id)^

@@ -41,3 +41,12 @@ WHERE id = :id AND status = 'pending';
 -- name: find_template(code, channel, locale)^
 SELECT subject, body FROM message_templates
 WHERE code = :code AND channel = :channel AND locale = :locale;
+
+-- name: purge_finished(before)!
+-- Retention: messages sent, failed for good or skipped, finished before :before
+-- (served by notification_deliveries_finished_idx). Pending ones are never touched.
+DELETE FROM notification_deliveries
+WHERE status IN ('sent', 'failed', 'skipped') AND coalesce(sent_at, created_at) < :before;
+
+-- name: delivery_retention_days()^
+SELECT value FROM system_settings WHERE key = 'retention.notification_deliveries_days';

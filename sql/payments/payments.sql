@@ -79,12 +79,18 @@ JOIN services s ON s.id = a.service_id
 LEFT JOIN users u ON u.id = a.client_user_id
 WHERE p.id = :id;
 
--- name: list_payments(status, limit)
+-- name: list_payments(status, date_from, date_to, after_created_at, after_id, limit)
+-- Newest first, created in [date_from, date_to) when given, a page after
+-- (after_created_at, after_id) when given.
 SELECT p.id, p.appointment_id, p.kind, p.amount, p.currency, p.provider, p.status,
        p.created_at, p.confirmed_at,
        coalesce((SELECT sum(r.amount) FROM refunds r
                  WHERE r.payment_id = p.id AND r.status <> 'canceled'), 0) AS refunded
 FROM payments p
-WHERE CAST(:status AS text) IS NULL OR p.status = :status
-ORDER BY p.created_at DESC
+WHERE (CAST(:status AS text) IS NULL OR p.status = :status)
+  AND (CAST(:date_from AS timestamptz) IS NULL OR p.created_at >= :date_from)
+  AND (CAST(:date_to AS timestamptz) IS NULL OR p.created_at < :date_to)
+  AND (CAST(:after_created_at AS timestamptz) IS NULL
+       OR (p.created_at, p.id) < (CAST(:after_created_at AS timestamptz), CAST(:after_id AS uuid)))
+ORDER BY p.created_at DESC, p.id DESC
 LIMIT :limit;

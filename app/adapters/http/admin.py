@@ -14,7 +14,14 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from app.adapters.http.auth import role_guard
 from app.adapters.http.identity import NO_STORE
-from app.adapters.http.pagination import MAX_LIMIT
+from app.adapters.http.pagination import (
+    MAX_LIMIT,
+    AwareDatetime,
+    BigintId,
+    CursorQuery,
+    decode_position,
+    page_of,
+)
 from app.adapters.http.read_models import as_response
 from app.application.access import Principal
 from app.application.admin.service import AdminService
@@ -99,6 +106,7 @@ class AuditEntryOut(msgspec.Struct):
 
 class AuditLogOut(msgspec.Struct):
     items: list[AuditEntryOut]
+    next_cursor: str | None = None
 
 
 class AdminController(Controller):
@@ -193,8 +201,11 @@ class AdminController(Controller):
         date_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
         date_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 100,
+        cursor: CursorQuery = None,
     ) -> AuditLogOut:  # fmt: skip
+        after = decode_position(cursor, tuple[AwareDatetime, BigintId])
         entries = await admin.audit_log(
-            principal, actor, entity_type, action, date_from, date_to, limit
+            principal, actor, entity_type, action, date_from, date_to, limit + 1, after
         )
-        return AuditLogOut(as_response(entries, list[AuditEntryOut]))
+        page, next_cursor = page_of(entries, limit, lambda e: (e.occurred_at, e.id))
+        return AuditLogOut(as_response(page, list[AuditEntryOut]), next_cursor)

@@ -18,7 +18,13 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
 from app.adapters.http.identity import NO_STORE, _if_match
-from app.adapters.http.pagination import MAX_LIMIT
+from app.adapters.http.pagination import (
+    MAX_LIMIT,
+    AwareDatetime,
+    InvalidCursor,
+    decode_position,
+    page_of,
+)
 from app.adapters.http.read_models import as_response
 from app.application.access import Principal
 from app.application.content.editorial import ItemFields
@@ -62,7 +68,7 @@ def decode_list_cursor(value: str | None, *, ranked: bool) -> ListCursor | None:
             return ListCursor(position=float(data.p), id=data.i)
         return ListCursor(position=datetime.fromisoformat(str(data.p)), id=data.i)
     except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise ValidationFailed("cursor is not valid", field="cursor") from None
+        raise InvalidCursor("cursor is not valid", field="cursor") from None
 
 
 # --- public ------------------------------------------------------------------------
@@ -384,6 +390,7 @@ class MediaAssetOut(msgspec.Struct):
 
 class MediaAssetsOut(msgspec.Struct):
     items: list[MediaAssetOut]
+    next_cursor: str | None = None
 
 
 class Created(msgspec.Struct):
@@ -615,14 +622,15 @@ class AdminMediaController(Controller):
         )  # fmt: skip
         return Created(await content.media.add_media(principal, media))
 
-    @get("/media", summary="Media assets")
+    @get("/media", summary="Media assets, newest first")
     async def list_media(
         self, principal: NamedDependency[Principal], content: NamedDependency[ContentService],
-        limit: Limit = 50,
-        after: Annotated[uuid.UUID | None, QueryParameter(name="after")] = None,
+        limit: Limit = 50, cursor: Cursor = None,
     ) -> MediaAssetsOut:  # fmt: skip
-        assets = await content.media.list_media(principal, after, limit)
-        return MediaAssetsOut(as_response(assets, list[MediaAssetOut]))
+        after = decode_position(cursor, tuple[AwareDatetime, uuid.UUID])
+        assets = await content.media.list_media(principal, after, limit + 1)
+        page, next_cursor = page_of(assets, limit, lambda m: (m.created_at, m.id))
+        return MediaAssetsOut(as_response(page, list[MediaAssetOut]), next_cursor)
 
 
 CONTENT_CONTROLLERS = [

@@ -10,13 +10,13 @@ import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_202_ACCEPTED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, ConsentIn
-from app.adapters.http.pagination import MAX_LIMIT
+from app.adapters.http.pagination import MAX_LIMIT, AwareDatetime, decode_position, page_of
 from app.application.access import Principal
-from app.application.crm.service import ContactForm, CrmService
+from app.application.crm.service import ContactForm, CrmService, ManualLead
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
@@ -78,6 +78,37 @@ class LeadSummaryOut(msgspec.Struct):
 
 class LeadsOut(msgspec.Struct):
     items: list[LeadSummaryOut]
+    next_cursor: str | None = None
+
+
+class ManualLeadIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Someone staff met outside the site; ``source`` is always ``manual`` here."""
+
+    name: Name
+    email: EmailAddress | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    telegram: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    note: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)] | None = None
+    source: Literal["manual"] = "manual"
+
+
+class LookupIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Exactly one of the two."""
+
+    email: EmailAddress | None = None
+    phone: Annotated[str, msgspec.Meta(min_length=5, max_length=32)] | None = None
+
+
+class ClientMatchOut(msgspec.Struct):
+    kind: Literal["user", "lead"]
+    id: uuid.UUID
+    display_name: str | None
+    status: str
+    verified: bool
+
+
+class LookupOut(msgspec.Struct):
+    items: list[ClientMatchOut]
 
 
 class IdentityOut(msgspec.Struct):
@@ -145,9 +176,24 @@ class AdminLeadsController(Controller):
                           QueryParameter(name="status")] = None,
         q: Annotated[str | None, QueryParameter(name="q", min_length=2, max_length=100)] = None,
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 50,
+        cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=200)] = None,
     ) -> LeadsOut:  # fmt: skip
-        rows = await crm.leads(principal, status, q, limit)
-        return LeadsOut(msgspec.convert(rows, list[LeadSummaryOut], from_attributes=True))
+        after = decode_position(cursor, tuple[AwareDatetime, uuid.UUID])
+        rows = await crm.leads(principal, status, q, limit + 1, after)
+        page, next_cursor = page_of(rows, limit, lambda lead: (lead.created_at, lead.id))
+        return LeadsOut(
+            msgspec.convert(page, list[LeadSummaryOut], from_attributes=True), next_cursor
+        )
+
+    @post("/", status_code=HTTP_201_CREATED,
+          summary="Add a lead staff met outside the site (source manual; audited)")  # fmt: skip
+    async def create_manual(
+        self, data: JSONBody[ManualLeadIn], principal: NamedDependency[Principal],
+        crm: NamedDependency[CrmService],
+    ) -> LeadOut:  # fmt: skip
+        person = ManualLead(data.name, data.email, data.phone, data.telegram, data.note)
+        lead = await crm.create_manual(principal, person)
+        return msgspec.convert(lead, LeadOut, from_attributes=True)
 
     @get("/{lead_id:uuid}", summary="A lead with identities, timeline and notes (audited)")
     async def get_lead(
@@ -190,4 +236,22 @@ class AdminLeadsController(Controller):
         return msgspec.convert(row, LeadOut, from_attributes=True)
 
 
-CRM_CONTROLLERS = [PublicLeadsController, AdminLeadsController]
+class ClientLookupController(Controller):
+    """Owner and assistant: who is this e-mail or phone? (POST keeps the contact out of
+    URLs and access logs; the lookup is audited without it.)"""
+
+    path = "/api/v1/admin/clients"
+    tags = ["admin: crm"]  # noqa: RUF012
+    cache_control = NO_STORE
+
+    @post("/lookup", status_code=200,
+          summary="Accounts and leads with exactly this e-mail or phone (audited)")  # fmt: skip
+    async def lookup(
+        self, data: JSONBody[LookupIn], principal: NamedDependency[Principal],
+        crm: NamedDependency[CrmService],
+    ) -> LookupOut:  # fmt: skip
+        found = await crm.lookup(principal, data.email, data.phone)
+        return LookupOut(msgspec.convert(found, list[ClientMatchOut], from_attributes=True))
+
+
+CRM_CONTROLLERS = [PublicLeadsController, AdminLeadsController, ClientLookupController]

@@ -385,5 +385,18 @@ class AdminUsersController(Controller):
     ) -> None:
         await identity.staff.block(owner, user_id)
 
+    @post(
+        "/{user_id:uuid}/unblock",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Unblock a user: they can sign in again (audited)",
+    )
+    async def unblock(
+        self,
+        user_id: FromPath[uuid.UUID],
+        owner: NamedDependency[Principal],
+        identity: NamedDependency[IdentityService],
+    ) -> None:
+        await identity.staff.unblock(owner, user_id)
+
 
 IDENTITY_CONTROLLERS = [AuthController, MeController, AdminUsersController]

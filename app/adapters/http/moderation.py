@@ -15,7 +15,13 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE
-from app.adapters.http.pagination import MAX_LIMIT
+from app.adapters.http.pagination import (
+    MAX_LIMIT,
+    AwareDatetime,
+    CursorQuery,
+    decode_position,
+    page_of,
+)
 from app.adapters.http.question_answers import QuestionAnswerController
 from app.application.access import Principal
 from app.application.moderation.service import ModerationService
@@ -136,6 +142,7 @@ class QueueItemOut(msgspec.Struct):
 
 class QueueOut(msgspec.Struct):
     items: list[QueueItemOut]
+    next_cursor: str | None = None
 
 
 class TriggerOut(msgspec.Struct):
@@ -197,9 +204,14 @@ class ModerationController(Controller):
         status: Annotated[Literal["pending", "approved", "answered", "rejected", "published"],
                           QueryParameter(name="status")] = "pending",
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 50,
+        cursor: CursorQuery = None,
     ) -> QueueOut:  # fmt: skip
-        rows = await moderation.queue(principal, status, limit)
-        return QueueOut(msgspec.convert(rows, list[QueueItemOut], from_attributes=True))
+        after = decode_position(cursor, tuple[bool, AwareDatetime, uuid.UUID])
+        rows = await moderation.queue(principal, status, limit + 1, after)
+        page, next_cursor = page_of(rows, limit, lambda e: (e.urgent, e.sla_due_at, e.id))
+        return QueueOut(
+            msgspec.convert(page, list[QueueItemOut], from_attributes=True), next_cursor
+        )
 
     @get("/items/{item_id:uuid}", summary="One item with its text (the read is audited)")
     async def item(

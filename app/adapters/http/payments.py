@@ -13,6 +13,13 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from app.adapters.http.identity import NO_STORE
+from app.adapters.http.pagination import (
+    MAX_LIMIT,
+    AwareDatetime,
+    CursorQuery,
+    decode_position,
+    page_of,
+)
 from app.application.access import Principal
 from app.application.payments.ports import PaymentLine
 from app.application.payments.service import Payments
@@ -34,6 +41,7 @@ class PaymentOut(msgspec.Struct):
 
 class PaymentsOut(msgspec.Struct):
     items: list[PaymentOut]
+    next_cursor: str | None = None
 
 
 class RefundIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -60,8 +68,17 @@ class AdminPaymentsController(Controller):
         principal: NamedDependency[Principal],
         payments: NamedDependency[Payments],
         status: Annotated[str | None, QueryParameter(name="status", max_length=32)] = None,
+        date_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 50,
+        cursor: CursorQuery = None,
     ) -> PaymentsOut:
-        return PaymentsOut([_out(line) for line in await payments.list_payments(principal, status)])
+        after = decode_position(cursor, tuple[AwareDatetime, uuid.UUID])
+        lines = await payments.list_payments(
+            principal, status, limit + 1, (date_from, date_to), after
+        )
+        page, next_cursor = page_of(lines, limit, lambda line: (line.created_at, line.id))
+        return PaymentsOut([_out(line) for line in page], next_cursor)
 
     @post("/{payment_id:uuid}/refund", status_code=HTTP_204_NO_CONTENT,
           summary="Refund up to what was paid and not yet refunded (audited)")  # fmt: skip

@@ -20,6 +20,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from psycopg_pool import PoolTimeout
 
+from app.adapters.http.pagination import InvalidCursor
 from app.domain.errors import (
     Conflict,
     ConsentRequired,
@@ -68,6 +69,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     ConsentRequired: 403,
     ValidationFailed: 422,
+    InvalidCursor: 400,
     InvalidState: 409,
     Conflict: 409,
     VersionConflict: 412,

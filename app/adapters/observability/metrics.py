@@ -1,6 +1,7 @@
 """Prometheus metrics: requests by route template and status (Litestar's middleware),
 and, refreshed at each scrape, the database pool, the outbox, notification deliveries,
-provider notifications and the calendar adapter. Labels carry codes only, never P1/P2."""
+provider notifications, the calendar adapter and each periodic job's last success.
+Labels carry codes only, never P1/P2."""
 
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ WEBHOOKS = Gauge(
     ["provider", "outcome"],
 )  # fmt: skip
 CALENDAR = Gauge("balance_calendar_up", "Google Calendar adapter: 1 ok, 0 failing, -1 off")
+JOB_LAST_SUCCESS = Gauge(
+    "balance_job_last_success_timestamp_seconds",
+    "When each periodic job last finished without an error (Unix time)", ["job"],
+)  # fmt: skip
 SCRAPE_ERRORS = Gauge("balance_metrics_database_up", "Whether the last scrape read the database")
 
 
@@ -61,6 +66,9 @@ async def refresh(database: Database, calendar_health: Callable[[], str]) -> Non
             WEBHOOKS.clear()
             async for row in q.webhook_outcomes(conn):
                 WEBHOOKS.labels(row["provider"], row["outcome"]).set(row["n"])
+            JOB_LAST_SUCCESS.clear()
+            async for row in database.queries.jobs.last_successes(conn):
+                JOB_LAST_SUCCESS.labels(row["name"]).set(row["last_succeeded_at"].timestamp())
         SCRAPE_ERRORS.set(1)
     except Exception as exc:
         SCRAPE_ERRORS.set(0)

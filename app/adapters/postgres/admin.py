@@ -67,9 +67,12 @@ class PostgresAdminStore:
     async def audit_log(
         self, actor_id: uuid.UUID | None, entity_type: str | None, action: str | None,
         date_from: datetime, date_to: datetime, limit: int,
+        after: tuple[datetime, int] | None = None,
     ) -> list[AuditRecord]:  # fmt: skip
+        after_occurred_at, after_id = after or (None, None)
         rows = self._q.search(
             self._s.conn, actor_id=actor_id, entity_type=entity_type, action=action,
-            date_from=date_from, date_to=date_to, limit=limit,
+            date_from=date_from, date_to=date_to, after_occurred_at=after_occurred_at,
+            after_id=after_id, limit=limit,
         )  # fmt: skip
         return [msgspec.convert(r, AuditRecord) async for r in rows]

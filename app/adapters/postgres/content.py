@@ -206,8 +206,13 @@ class PostgresTaxonomyRepository:
         )  # fmt: skip
         return media_id
 
-    async def list_media(self, after: uuid.UUID | None, limit: int) -> list[MediaAsset]:
-        rows = self._q.list_media(self._s.conn, after_id=after, limit=limit)
+    async def list_media(
+        self, after: tuple[datetime, uuid.UUID] | None, limit: int
+    ) -> list[MediaAsset]:
+        after_created_at, after_id = after or (None, None)
+        rows = self._q.list_media(
+            self._s.conn, after_created_at=after_created_at, after_id=after_id, limit=limit
+        )
         return await _all(rows, MediaAsset)
 
     async def put_collection(

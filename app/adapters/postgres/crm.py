@@ -11,9 +11,11 @@ import msgspec
 from psycopg.types.json import Jsonb
 
 from app.adapters.postgres.session import Session
+from app.application.crm.ports import LeadPosition
 from app.application.identity.personal_data import DataSubject
 from app.domain.crm.contact import LeadContact, NewLead
 from app.domain.crm.lead import (
+    ClientMatch,
     Lead,
     LeadIdentity,
     LeadNote,
@@ -81,8 +83,14 @@ class PostgresLeadStore:
             body_encrypted=self._s.encrypt(body, *NOTES, note_id), now=self._s.clock.now(),
         )  # fmt: skip
 
-    async def leads(self, status: str | None, q: str | None, limit: int) -> list[LeadSummary]:
-        rows = self._q.list_leads(self._s.conn, status=status, q=q, limit=limit)
+    async def leads(
+        self, status: str | None, q: str | None, limit: int, after: LeadPosition | None = None
+    ) -> list[LeadSummary]:
+        after_created_at, after_id = after if after is not None else (None, None)
+        rows = self._q.list_leads(
+            self._s.conn, status=status, q=q, limit=limit,
+            after_created_at=after_created_at, after_id=after_id,
+        )  # fmt: skip
         return [LeadSummary(**r) async for r in rows]
 
     async def lead(self, lead_id: uuid.UUID) -> Lead | None:
@@ -129,6 +137,34 @@ class PostgresLeadStore:
             self._s.conn, id=lead_id, user_id=user_id, now=self._s.clock.now()
         )
         return row is not None
+
+    async def add_booking_event(
+        self, appointment_id: uuid.UUID, event_type: str, props: dict[str, Any]
+    ) -> bool:
+        row = await self._q.add_booking_event(
+            self._s.conn, id=new_id(), appointment_id=appointment_id, event_type=event_type,
+            props=Jsonb(validate_event(event_type, props)), now=self._s.clock.now(),
+        )  # fmt: skip
+        return row is not None
+
+    async def find_by_contact(self, kind: str, normalized: str) -> list[ClientMatch]:
+        conn = self._s.conn
+        users = (
+            self._q.users_with_email(conn, email=normalized) if kind == "email"
+            else self._q.users_with_phone(conn, phone=normalized)
+        )  # fmt: skip
+        found = [
+            ClientMatch(kind="user", id=r["id"], display_name=r["display_name"],
+                        status=r["status"], verified=r["verified"])
+            async for r in users
+        ]  # fmt: skip
+        leads = self._q.leads_with_contact(conn, kind=kind, value_normalized=normalized)
+        found += [
+            ClientMatch(kind="lead", id=r["id"], display_name=r["display_name"],
+                        status=r["status"], verified=False)
+            async for r in leads
+        ]  # fmt: skip
+        return found
 
 
 class CrmPersonalData:

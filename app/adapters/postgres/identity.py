@@ -390,18 +390,22 @@ class PostgresIdentityRepos:
 
 class PostgresIdentityRetention:
     """Identity's retention: login codes and sessions are deleted once they have been
-    expired for ``keep_expired``; ready exports past their expiry lose their archive."""
+    expired for ``keep_expired``; ready exports past their expiry lose their archive, and
+    finished export requests are deleted ``keep_exports`` after their expiry."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
         self._q = database.queries.identity
 
-    async def purge(self, now: datetime, keep_expired: timedelta) -> None:
+    async def purge(
+        self, now: datetime, keep_expired: timedelta, keep_exports: timedelta = timedelta(days=30)
+    ) -> None:
         async with self._db.pool.connection() as conn:
             await self._q.purge_expired_login_codes(conn, before=now - keep_expired)
             await self._q.purge_expired_sessions(conn, before=now - keep_expired)
             await self._q.expire_ready_exports(conn, now=now)
             await self._q.purge_guest_links(conn, before=now - keep_expired)
+            await self._q.purge_finished_exports(conn, before=now - keep_exports)
 
 
 GUEST_ARCHIVE = ("guest_email_links", "archive_encrypted")

@@ -17,6 +17,7 @@ import msgspec
 
 from app.adapters.postgres.session import Session
 from app.application.identity.personal_data import DataSubject
+from app.application.moderation.service import QueuePosition
 from app.domain.moderation.items import (
     ItemAction,
     ItemAnswer,
@@ -96,8 +97,14 @@ class PostgresModerationStore:
             await self._q.forget_author(self._s.conn, id=row["id"])
         return len(rows)
 
-    async def queue(self, status: str, limit: int) -> list[QueueEntry]:
-        rows = self._q.queue(self._s.conn, status=status, limit=limit)
+    async def queue(
+        self, status: str, limit: int, after: QueuePosition | None = None
+    ) -> list[QueueEntry]:
+        after_urgent, after_sla_due_at, after_id = after or (None, None, None)
+        rows = self._q.queue(
+            self._s.conn, status=status, after_urgent=after_urgent,
+            after_sla_due_at=after_sla_due_at, after_id=after_id, limit=limit,
+        )  # fmt: skip
         return [QueueEntry(**r) async for r in rows]
 
     async def lock(self, item_id: uuid.UUID) -> ItemState | None:

@@ -108,6 +108,15 @@ class PostgresDeliveryQueue:
         async with self._db.pool.connection() as conn:
             await self._q.mark_failed(conn, id=message.id, last_error=error)
 
+    async def retention_days(self) -> int | None:
+        async with self._db.pool.connection() as conn:
+            row = await self._q.delivery_retention_days(conn)
+        return int(row["value"]) if row else None
+
+    async def purge_finished(self, before: datetime) -> int:
+        async with self._db.pool.connection() as conn:
+            return int(await self._q.purge_finished(conn, before=before))
+
 
 class PostgresTemplateStore:
     def __init__(self, database: Database) -> None:

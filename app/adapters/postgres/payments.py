@@ -15,6 +15,7 @@ from app.application.payments.ports import (
     AppointmentStore,
     LinkRequest,
     PaymentLine,
+    PaymentWindow,
     RefundToRequest,
 )
 from app.domain.booking.appointment import Appointment
@@ -127,8 +128,16 @@ class PostgresPaymentStore:
         rows = self._q.stale_open_payments(self._s.conn, before=before, limit=limit)
         return [_payment(r) async for r in rows]
 
-    async def list(self, status: str | None, limit: int) -> list[PaymentLine]:
-        rows = self._q.list_payments(self._s.conn, status=status, limit=limit)
+    async def list(
+        self, status: str | None, limit: int, window: PaymentWindow | None = None,
+        after: tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[PaymentLine]:  # fmt: skip
+        date_from, date_to = window or (None, None)
+        after_created_at, after_id = after or (None, None)
+        rows = self._q.list_payments(
+            self._s.conn, status=status, date_from=date_from, date_to=date_to,
+            after_created_at=after_created_at, after_id=after_id, limit=limit,
+        )  # fmt: skip
         return [_line(r) async for r in rows]
 
 

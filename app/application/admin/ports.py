@@ -79,6 +79,7 @@ class AdminStore(Protocol):
     async def audit_log(
         self, actor_id: uuid.UUID | None, entity_type: str | None, action: str | None,
         date_from: datetime, date_to: datetime, limit: int,
+        after: tuple[datetime, int] | None = None,
     ) -> list[AuditRecord]:  # fmt: skip
-        """Entries in [date_from, date_to), newest first."""
+        """Entries in [date_from, date_to), newest first, after ``after`` when given."""
         ...

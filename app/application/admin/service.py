@@ -163,8 +163,10 @@ class AdminService:
     async def audit_log(
         self, actor: Principal, actor_id: uuid.UUID | None, entity_type: str | None,
         action: str | None, date_from: datetime | None, date_to: datetime | None, limit: int,
+        after: tuple[datetime, int] | None = None,
     ) -> list[AuditRecord]:  # fmt: skip
-        """Entries of a window of at most 366 days (the last 30 by default)."""
+        """Entries of a window of at most 366 days (the last 30 by default), newest
+        first; ``after``: the (occurred_at, id) of the last entry already shown."""
         date_to = date_to or self._clock.now()
         date_from = date_from or date_to - timedelta(days=30)
         if date_from >= date_to or date_to - date_from > MAX_AUDIT_WINDOW:
@@ -173,7 +175,7 @@ class AdminService:
 
         async def work(uow: AdminUoW) -> list[AuditRecord]:
             return await uow.repos.audit_log(
-                actor_id, entity_type, action, date_from, date_to, limit
+                actor_id, entity_type, action, date_from, date_to, limit, after
             )
 
         return await self._owner(actor, work)

@@ -4,6 +4,7 @@ Owners and editors only; registering is audited."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
@@ -28,8 +29,9 @@ class MediaLibrary:
         return await self._tx.write(work)
 
     async def list_media(
-        self, actor: Principal, after: uuid.UUID | None, limit: int
+        self, actor: Principal, after: tuple[datetime, uuid.UUID] | None, limit: int
     ) -> list[MediaAsset]:
-        """In id order, ``limit`` after the asset ``after``."""
+        """Newest first, ``limit`` after ``after``: the (created_at, id) of the last asset
+        already shown."""
         ensure_roles(actor, *EDITORS)
         return await self._tx.read(lambda uow: uow.repos.taxonomy.list_media(after, limit))

@@ -245,7 +245,9 @@ class TaxonomyRepository(Protocol):
 
     async def add_media(self, media: NewMedia) -> uuid.UUID: ...
 
-    async def list_media(self, after: uuid.UUID | None, limit: int) -> list[MediaAsset]: ...
+    async def list_media(
+        self, after: tuple[datetime, uuid.UUID] | None, limit: int
+    ) -> list[MediaAsset]: ...
 
     async def put_collection(
         self, slug: str, title: str, description: str | None, status: str,

@@ -13,14 +13,15 @@ import structlog
 
 from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
-from app.application.crm.ports import Consent, LeadStore
-from app.application.ports import UnitOfWork
+from app.application.crm.ports import Consent, LeadPosition, LeadStore
+from app.application.ports import AuditEntry, UnitOfWork
 from app.application.transactions import in_transaction
 from app.domain.crm.contact import LeadContact
-from app.domain.crm.lead import Lead, LeadSummary
-from app.domain.crm.timeline import LEAD_STATUSES, validate_first_touch
+from app.domain.crm.lead import ClientMatch, Lead, LeadSummary
+from app.domain.crm.timeline import BOOKING_LIFECYCLE, LEAD_STATUSES, validate_first_touch
 from app.domain.errors import ConsentRequired, NotFound, ValidationFailed, VersionConflict
 from app.domain.identity.model import Role
+from app.domain.shared.contact import Email, Phone
 
 logger = structlog.get_logger(__name__)
 
@@ -38,6 +39,17 @@ class ContactForm:
     topic: str | None
     consents: tuple[Consent, ...]
     metadata: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ManualLead:
+    """A person staff met outside the site (a call, a referral): what they said."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    telegram: str | None = None
+    note: str | None = None
 
 
 CrmUoW = UnitOfWork[LeadStore]
@@ -72,12 +84,13 @@ class CrmService:
         logger.info("lead_form_received", topic=form.topic)
 
     async def leads(
-        self, actor: Principal, status: str | None, q: str | None, limit: int
-    ) -> list[LeadSummary]:
+        self, actor: Principal, status: str | None, q: str | None, limit: int,
+        after: LeadPosition | None = None,
+    ) -> list[LeadSummary]:  # fmt: skip
         ensure_roles(actor, *CRM_STAFF)
 
         async def work(uow: CrmUoW) -> list[LeadSummary]:
-            return await uow.repos.leads(status, q, limit)
+            return await uow.repos.leads(status, q, limit, after)
 
         return await in_transaction(self._uow, work)
 
@@ -168,6 +181,73 @@ class CrmService:
             return await _reread(uow, target_id)
 
         return await in_transaction(self._uow, work)
+
+    async def create_manual(self, actor: Principal, person: ManualLead) -> Lead:
+        """Staff add someone they met outside the site (``source=manual``): a lead of
+        its own, like every other entry point; the note is encrypted. Audited."""
+        ensure_roles(actor, *CRM_STAFF)
+        if not person.name.strip():
+            raise ValidationFailed("give the person's name", field="name")
+        if person.note is not None and (not person.note.strip() or len(person.note) > MAX_NOTE):
+            raise ValidationFailed(f"a note has 1 to {MAX_NOTE} characters", field="note")
+        contact = LeadContact(person.name.strip(), person.email, person.phone, person.telegram)
+        if not contact.identities():  # (also refuses a malformed contact)
+            raise ValidationFailed("give an e-mail, a phone or a Telegram", field="email")
+
+        async def work(uow: CrmUoW) -> Lead:
+            lead_id = (
+                await uow.repos.create("manual", contact, (), {"entry_point": "manual"})
+            ).lead_id
+            await uow.repos.add_event(lead_id, "lead.created", {})
+            if person.note:
+                await uow.repos.add_note(lead_id, actor.user_id, person.note)
+            await _audit(uow, actor, "lead.create", lead_id, {"source": "manual"})
+            return await _reread(uow, lead_id)
+
+        return await in_transaction(self._uow, work)
+
+    async def lookup(
+        self, actor: Principal, email: str | None = None, phone: str | None = None
+    ) -> list[ClientMatch]:
+        """Who has exactly this e-mail or phone: accounts and leads, for staff answering
+        a call or a letter. Exact match on the normalised contact only (no partial
+        search that would list strangers); the lookup is audited without the contact."""
+        ensure_roles(actor, *CRM_STAFF)
+        if (email is None) == (phone is None):
+            raise ValidationFailed("give an e-mail or a phone", field="email")
+        kind, normalized = (
+            ("email", Email(email).normalized) if email is not None
+            else ("phone", Phone(phone or "").normalized)
+        )  # fmt: skip
+
+        async def work(uow: CrmUoW) -> list[ClientMatch]:
+            found = await uow.repos.find_by_contact(kind, normalized)
+            await uow.audit.record(
+                AuditEntry(
+                    actor_id=str(actor.user_id), actor_role=actor.primary_role,
+                    action="client.lookup", entity_type="client", entity_id=None,
+                    details={"by": kind, "users": sum(m.kind == "user" for m in found),
+                             "leads": sum(m.kind == "lead" for m in found)},
+                )
+            )  # fmt: skip
+            return found
+
+        return await in_transaction(self._uow, work)
+
+    async def record_booking_step(
+        self, appointment_id: uuid.UUID, event_type: str, props: dict[str, Any] | None = None
+    ) -> None:
+        """Event handler: a step of a booking's life (paid, canceled, completed, no-show,
+        rescheduled) goes on its lead's timeline, once (handlers may run again)."""
+        if event_type not in BOOKING_LIFECYCLE:
+            raise ValueError(f"{event_type} is not a booking step")
+
+        async def work(uow: CrmUoW) -> None:
+            await uow.repos.add_booking_event(
+                appointment_id, event_type, {"appointment": str(appointment_id), **(props or {})}
+            )
+
+        await in_transaction(self._uow, work)
 
 
 async def _reread(uow: CrmUoW, lead_id: uuid.UUID) -> Lead:

@@ -1,5 +1,5 @@
 """The owner's staff management: the first owner (from the CLI), adding staff, roles,
-blocking an account, the list of accounts. Every change is audited."""
+blocking and unblocking an account, the list of accounts. Every change is audited."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from app.application.identity.accounts import new_account
 from app.application.identity.ports import IdentityUoW
 from app.application.ports import AuditEntry, Clock
 from app.application.transactions import in_transaction
-from app.domain.errors import Forbidden, NotFound
+from app.domain.errors import Forbidden, InvalidState, NotFound
 from app.domain.identity.model import Role, User, UserStatus, ensure_can_grant_roles
 from app.domain.shared.contact import Email
 
@@ -92,6 +92,22 @@ class Staff:
             await uow.repos.users.set_status(user_id, UserStatus.BLOCKED, now)
             revoked = await uow.repos.sessions.revoke_all(user_id, now)
             await _audit(uow, actor, "user.block", user_id, {"sessions_revoked": revoked})
+
+        await in_transaction(self._uow, work)
+
+    async def unblock(self, actor: Principal, user_id: uuid.UUID) -> None:
+        """Let a blocked account sign in again (its old sessions stay ended). An account
+        that is not blocked is refused (409); an erased one is gone (404). Audited."""
+        ensure_roles(actor, Role.OWNER)
+
+        async def work(uow: IdentityUoW) -> None:
+            user = await uow.repos.users.get(user_id)
+            if user is None or user.status is UserStatus.DELETED:
+                raise NotFound()
+            if user.status is not UserStatus.BLOCKED:
+                raise InvalidState("The account is not blocked.")
+            await uow.repos.users.set_status(user_id, UserStatus.ACTIVE, self._clock.now())
+            await _audit(uow, actor, "user.unblock", user_id, {})
 
         await in_transaction(self._uow, work)
 

@@ -52,6 +52,10 @@ MIN_TEXT, MAX_TEXT = 10, 5000
 SEAL_BATCH = 200
 
 
+QueuePosition = tuple[bool, datetime, uuid.UUID]
+"""Where a page of the queue stopped: the last item's (urgent, sla_due_at, id)."""
+
+
 class ModerationStore(Protocol):
     async def setting(self, key: str) -> Any: ...
 
@@ -64,7 +68,11 @@ class ModerationStore(Protocol):
         """The item with its flags; the author, if any, only through an encrypted link."""
         ...
 
-    async def queue(self, status: str, limit: int) -> list[QueueEntry]: ...
+    async def queue(
+        self, status: str, limit: int, after: QueuePosition | None = None
+    ) -> list[QueueEntry]:
+        """Urgent first, then by SLA, then id; after ``after`` when given."""
+        ...
 
     async def lock(self, item_id: uuid.UUID) -> ItemState | None: ...
 
@@ -207,11 +215,13 @@ class ModerationService:
 
         return await in_transaction(self._uow, work)
 
-    async def queue(self, actor: Principal, status: str, limit: int) -> list[QueueEntry]:
+    async def queue(
+        self, actor: Principal, status: str, limit: int, after: QueuePosition | None = None
+    ) -> list[QueueEntry]:
         ensure_roles(actor, *MODERATORS)
 
         async def work(uow: ModerationUoW) -> list[QueueEntry]:
-            return await uow.repos.queue(status, limit)
+            return await uow.repos.queue(status, limit, after)
 
         rows = await in_transaction(self._uow, work)
         now = self._clock.now()

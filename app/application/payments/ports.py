@@ -14,6 +14,9 @@ from app.domain.booking.appointment import Appointment
 from app.domain.payments.payment import Payment, PaymentStatus, Refund, RefundStatus
 from app.domain.shared.money import Money
 
+PaymentWindow = tuple[datetime | None, datetime | None]
+"""Payments created in [from, to); either end open when None."""
+
 # --- the provider, as the application sees it ----------------------------------------
 
 
@@ -156,8 +159,12 @@ class PaymentStore(Protocol):
         """Provider payments still open that started before ``before``."""
         ...
 
-    async def list(self, status: str | None, limit: int) -> list[PaymentLine]:
-        """Newest first; only those in ``status`` when it is given."""
+    async def list(
+        self, status: str | None, limit: int, window: PaymentWindow | None = None,
+        after: tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[PaymentLine]:  # fmt: skip
+        """Newest first; only those in ``status`` and created in ``window`` when given;
+        ``after``: the (created_at, id) of the last payment already shown."""
         ...
 
 

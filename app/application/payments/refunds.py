@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
@@ -17,6 +18,7 @@ from app.application.payments.ports import (
     PaymentGateway,
     PaymentLine,
     PaymentsUoW,
+    PaymentWindow,
     RefundOrder,
     RefundToRequest,
 )
@@ -81,11 +83,16 @@ class StaffPayments:
         self._uow = uow
         self._refunds = refunds
 
-    async def list_payments(self, actor: Principal, status: str | None) -> list[PaymentLine]:
+    async def list_payments(
+        self, actor: Principal, status: str | None, limit: int = 200,
+        window: PaymentWindow | None = None, after: tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[PaymentLine]:  # fmt: skip
         ensure_roles(actor, *PAYMENT_STAFF)
+        if window and window[0] and window[1] and window[0] >= window[1]:
+            raise ValidationFailed("from must be before to", field="from")
 
         async def work(uow: PaymentsUoW) -> list[PaymentLine]:
-            return await uow.repos.payments.list(status, 200)
+            return await uow.repos.payments.list(status, limit, window, after)
 
         return await in_transaction(self._uow, work)
 

@@ -10,7 +10,12 @@ from datetime import datetime
 from app.application.access import Principal
 from app.application.payments.links import ProviderLinks
 from app.application.payments.notifications import PaymentNotifications
-from app.application.payments.ports import PaymentGateway, PaymentLine, PaymentsUoW
+from app.application.payments.ports import (
+    PaymentGateway,
+    PaymentLine,
+    PaymentsUoW,
+    PaymentWindow,
+)
 from app.application.payments.reconciliation import Reconciliation
 from app.application.payments.refunds import RefundRequests, StaffPayments
 from app.application.ports import Clock
@@ -50,8 +55,11 @@ class Payments:
     async def request_refunds(self, event: AppointmentCanceled) -> None:
         await self.refunds.on_canceled(event)
 
-    async def list_payments(self, actor: Principal, status: str | None) -> list[PaymentLine]:
-        return await self.staff.list_payments(actor, status)
+    async def list_payments(
+        self, actor: Principal, status: str | None, limit: int = 200,
+        window: PaymentWindow | None = None, after: tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[PaymentLine]:  # fmt: skip
+        return await self.staff.list_payments(actor, status, limit, window, after)
 
     async def staff_refund(self, actor: Principal, payment_id: uuid.UUID, amount: Money) -> None:
         await self.staff.refund(actor, payment_id, amount)

@@ -55,3 +55,14 @@ class Lead(LeadSummary, frozen=True, kw_only=True):
     timeline: list[TimelineEvent]
     notes: list[LeadNote]
     merge_suggestions: list[MergeSuggestion]
+
+
+class ClientMatch(msgspec.Struct, frozen=True, kw_only=True):
+    """An account or a lead whose contact is exactly the one staff looked up.
+    ``verified``: the account confirmed that contact (a lead's contacts are claims)."""
+
+    kind: str  # "user" | "lead"
+    id: uuid.UUID
+    display_name: str | None
+    status: str
+    verified: bool

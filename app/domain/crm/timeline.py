@@ -14,11 +14,20 @@ MAX_SHORT = 64
 
 EVENT_PROPS: Mapping[str, frozenset[str]] = {
     "web_form.submitted": frozenset({"topic", "entry_point"}),
-    "booking.held": frozenset({"service"}),
+    "booking.held": frozenset({"service", "appointment"}),
+    # The rest of a booking's life, recorded from the appointment's events: which
+    # appointment only (never its time, place or the reason given).
+    "booking.paid": frozenset({"appointment"}),
+    "booking.confirmed": frozenset({"appointment"}),
+    "booking.rescheduled": frozenset({"appointment", "new_appointment"}),
+    "booking.canceled": frozenset({"appointment"}),
+    "booking.completed": frozenset({"appointment"}),
+    "booking.no_show": frozenset({"appointment"}),
     # Which self-check, never its result: a band or crisis flag beside the lead's contact
     # details is a health fact about a person (P2).
     "interactive.completed": frozenset({"interactive"}),
     "telegram.started": frozenset({"purpose"}),
+    "lead.created": frozenset(),
     "lead.status_changed": frozenset({"from", "to"}),
     "lead.assigned": frozenset(),
     "lead.converted": frozenset(),
@@ -30,6 +39,11 @@ FIRST_TOUCH_KEYS = frozenset(
      "utm_campaign", "utm_content", "utm_term", "referrer"}
 )  # fmt: skip
 LEAD_STATUSES = ("new", "contacted", "qualified", "converted", "lost")
+BOOKING_LIFECYCLE = frozenset(
+    {"booking.paid", "booking.confirmed", "booking.rescheduled", "booking.canceled",
+     "booking.completed", "booking.no_show"}
+)  # fmt: skip
+"""Timeline events recorded once per appointment from the appointment's own events."""
 
 
 def _short_values(props: Mapping[str, Any], where: str) -> None:

@@ -77,6 +77,7 @@ class FakeAdminStore:
     async def audit_log(
         self, actor_id: uuid.UUID | None, entity_type: str | None, action: str | None,
         date_from: datetime, date_to: datetime, limit: int,
+        after: tuple[datetime, int] | None = None,
     ) -> list[AuditRecord]:  # fmt: skip
         found = [
             r for r in self._state.audit
@@ -84,6 +85,7 @@ class FakeAdminStore:
             and (entity_type is None or r.entity_type == entity_type)
             and (action is None or r.action == action)
             and date_from <= r.occurred_at < date_to
+            and (after is None or (r.occurred_at, r.id) < after)
         ]  # fmt: skip
         return sorted(found, key=lambda r: (r.occurred_at, r.id), reverse=True)[:limit]
 

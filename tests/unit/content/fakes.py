@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import msgspec
 
@@ -318,9 +319,12 @@ class FakeTaxonomyRepository:
         )
         return media_id
 
-    async def list_media(self, after: uuid.UUID | None, limit: int) -> list[MediaAsset]:
-        ids = sorted(i for i in self._state.media if after is None or i > after)
-        return [self._state.media[i] for i in ids[:limit]]
+    async def list_media(
+        self, after: tuple[datetime, uuid.UUID] | None, limit: int
+    ) -> list[MediaAsset]:
+        newest = sorted(self._state.media.values(), key=lambda m: (m.created_at, m.id),
+                        reverse=True)  # fmt: skip
+        return [m for m in newest if after is None or (m.created_at, m.id) < after][:limit]
 
     async def put_collection(
         self, slug: str, title: str, description: str | None, status: str,

@@ -184,7 +184,8 @@ async def test_media_is_checked_before_it_is_registered(world: World) -> None:
             await media.add_media(EDITOR, bad)
         assert refused.value.field == field
     assert [m.id for m in await media.list_media(EDITOR, None, 10)] == [audio_id]
-    assert await media.list_media(EDITOR, audio_id, 10) == []
+    (listed,) = await media.list_media(EDITOR, None, 10)
+    assert await media.list_media(EDITOR, (listed.created_at, listed.id), 10) == []
     with pytest.raises(Forbidden):
         await media.list_media(CLIENT, None, 10)
     assert world.uow.actions() == ["media.create"]

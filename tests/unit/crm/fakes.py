@@ -16,6 +16,7 @@ from app.application.crm.ports import Consent
 from app.application.events import EventHandlers
 from app.domain.crm.contact import LeadContact, NewLead
 from app.domain.crm.lead import (
+    ClientMatch,
     Lead,
     LeadIdentity,
     LeadNote,
@@ -35,6 +36,10 @@ class MemoryLeadStore:
         self.events: list[tuple[uuid.UUID, str, dict[str, Any]]] = []
         self.notes: list[tuple[uuid.UUID, uuid.UUID | None, str]] = []
         self.consents: list[tuple[uuid.UUID, Consent]] = []
+        # appointment id -> (lead id, client user id): the bookings leads made
+        self.appointments: dict[uuid.UUID, list[uuid.UUID | None]] = {}
+        # accounts by id: (display name, status, e-mail, phone, verified)
+        self.users: dict[uuid.UUID, tuple[str | None, str, str | None, str | None, bool]] = {}
 
     async def create(
         self, source: str, contact: LeadContact, consents: Sequence[Consent],
@@ -69,11 +74,16 @@ class MemoryLeadStore:
         row = self.rows.get(lead_id)
         return row if row is not None and row["merged_into_id"] is None else None
 
-    async def leads(self, status: str | None, q: str | None, limit: int) -> list[LeadSummary]:
-        found = [
-            _summary(row) for row in self.rows.values()
-            if row["merged_into_id"] is None and status in (None, row["status"])
-        ]  # fmt: skip
+    async def leads(
+        self, status: str | None, q: str | None, limit: int,
+        after: tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[LeadSummary]:  # fmt: skip
+        found = sorted(
+            (_summary(row) for row in self.rows.values()
+             if row["merged_into_id"] is None and status in (None, row["status"])
+             and (after is None or (row["created_at"], row["id"]) < after)),
+            key=lambda lead: (lead.created_at, lead.id), reverse=True,
+        )  # fmt: skip
         return found[:limit]
 
     async def lead(self, lead_id: uuid.UUID) -> Lead | None:
@@ -111,11 +121,44 @@ class MemoryLeadStore:
         return True
 
     async def convert(self, lead_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-        row = self.rows.get(lead_id)
-        if row is None:
+        row = self._live(lead_id)
+        if row is None or user_id not in self.users or self.users[user_id][1] == "deleted":
             return False
         row.update(status="converted", converted_user_id=user_id, version=row["version"] + 1)
+        for booking in self.appointments.values():
+            if booking[0] == lead_id and booking[1] is None:
+                booking[1] = user_id
         return True
+
+    async def add_booking_event(
+        self, appointment_id: uuid.UUID, event_type: str, props: dict[str, Any]
+    ) -> bool:
+        lead_id = self.appointments.get(appointment_id, [None])[0]
+        if lead_id is None or any(
+            e[0] == lead_id
+            and e[1] == event_type
+            and e[2].get("appointment") == str(appointment_id)
+            for e in self.events
+        ):
+            return False
+        self.events.append((lead_id, event_type, validate_event(event_type, props)))
+        return True
+
+    async def find_by_contact(self, kind: str, normalized: str) -> list[ClientMatch]:
+        users = [
+            ClientMatch(kind="user", id=user_id, display_name=u[0], status=u[1], verified=u[4])
+            for user_id, u in self.users.items()
+            if u[1] != "deleted" and (u[2] if kind == "email" else u[3]) == normalized
+        ]
+        leads = {
+            i[1] for i in self.identities
+            if (i[2], i[4]) == (kind, normalized) and self._live(i[1]) is not None
+        }  # fmt: skip
+        return users + [
+            ClientMatch(kind="lead", id=lead_id, display_name=self.rows[lead_id]["display_name"],
+                        status=self.rows[lead_id]["status"], verified=False)
+            for lead_id in sorted(leads)
+        ]  # fmt: skip
 
     async def merge(self, source_id: uuid.UUID, target_id: uuid.UUID) -> bool:
         source, target = self._live(source_id), self._live(target_id)

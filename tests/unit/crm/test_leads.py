@@ -143,6 +143,7 @@ async def test_status_changes_are_versioned_and_on_the_timeline() -> None:
         await crm.update(OWNER, lead_id, 1, "qualified", None)
     with pytest.raises(ValidationFailed):
         await crm.update(OWNER, lead_id, 2, "converted", None)
+    store.users[CLIENT.user_id] = ("Анна", "active", None, None, False)
     converted = await crm.convert(OWNER, lead_id, CLIENT.user_id)
     assert (converted.status, converted.converted_user_id) == ("converted", CLIENT.user_id)
     noted = await crm.add_note(OWNER, lead_id, "Перезвонить")

@@ -180,6 +180,26 @@ async def test_blocking_ends_every_session_and_refuses_the_next_login(
         await h.service.email_login.verify("c@example.org", second_code)
 
 
+async def test_unblocking_lets_the_account_sign_in_again_audited(h: IdentityHarness) -> None:
+    boss, _ = await owner(h)
+    first = await log_in(h, "c@example.org")
+    client = await h.service.sessions.authenticate(first.token)
+    with pytest.raises(InvalidState):  # not blocked
+        await h.service.staff.unblock(boss, first.user.id)
+    await h.service.staff.block(boss, first.user.id)
+    with pytest.raises(Forbidden):
+        await h.service.staff.unblock(client, first.user.id)
+    with pytest.raises(NotFound):
+        await h.service.staff.unblock(boss, uuid.uuid4())
+    await h.service.staff.unblock(boss, first.user.id)
+    assert (h.audit[-1].action, h.audit[-1].entity_id) == ("user.unblock", str(first.user.id))
+    with pytest.raises(AuthenticationFailed):  # the old sessions stay ended
+        await h.service.sessions.authenticate(first.token)
+    h.clock.advance(minutes=5)
+    again = await log_in(h, "c@example.org")
+    assert again.user.id == first.user.id
+
+
 async def test_create_owner_grants_the_role_to_an_existing_account(h: IdentityHarness) -> None:
     client = (await log_in(h, "c@example.org")).user
     promoted = await h.service.create_owner("c@example.org")

@@ -61,7 +61,7 @@ class MemoryModerationStore:
         }  # fmt: skip
         return item_id
 
-    async def queue(self, status: str, limit: int) -> list[QueueEntry]:
+    async def queue(self, status: str, limit: int, after: object = None) -> list[QueueEntry]:
         entries = [
             QueueEntry(
                 id=i["id"],

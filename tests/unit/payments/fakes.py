@@ -152,10 +152,22 @@ class FakePaymentStore:
             and self.created_at[p.id] < before
         ][:limit]  # fmt: skip
 
-    async def list(self, status: str | None, limit: int) -> list[PaymentLine]:
+    async def list(
+        self, status: str | None, limit: int,
+        window: tuple[datetime | None, datetime | None] | None = None,
+        after: tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[PaymentLine]:  # fmt: skip
         lines = []
-        for p in self.payments.values():
-            if status is None or p.status == status:
+        date_from, date_to = window or (None, None)
+        for p in sorted(self.payments.values(), key=lambda p: (self.created_at[p.id], p.id),
+                        reverse=True):  # fmt: skip
+            created = self.created_at[p.id]
+            if (
+                (status is None or p.status == status)
+                and (date_from is None or created >= date_from)
+                and (date_to is None or created < date_to)
+                and (after is None or (created, p.id) < after)
+            ):
                 line = PaymentLine(
                     id=p.id, appointment_id=p.appointment_id, kind=p.kind, amount=p.amount,
                     refunded=await self._refunds.refunded(p.id), provider=p.provider,
