@@ -241,4 +241,4 @@ async def test_paging_with_a_cursor_returns_every_appointment_once(
     assert set(seen) == made
     assert starts == sorted(starts)
     bad = await client.get(ADMIN, params={**DAY, "cursor": "!!"}, headers=owner)
-    assert bad.status_code == 422
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_cursor")

@@ -15,15 +15,13 @@ import structlog
 
 from app.application.booking.callers import Caller, who_books
 from app.application.booking.messages import appointment_link
-from app.application.booking.offers import kept_for_others
 from app.application.booking.ports import CalendarGateway, GuestContact
-from app.application.booking.practice_zone import practice_rules
 from app.application.booking.read_models import RememberedHold
+from app.application.booking.slot_check import SlotCheck
 from app.application.booking.slots import external_busy, published
 from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock
 from app.domain.booking.appointment import Appointment
-from app.domain.booking.availability import is_bookable
 from app.domain.booking.place import place_at_booking
 from app.domain.booking.service import Service
 from app.domain.errors import NotFound, SlotUnavailable, ValidationFailed
@@ -192,44 +190,31 @@ class HoldSlot:
             raise ValidationFailed("format must be online or offline", field="format")
         if service.format not in ("hybrid", request.format):
             raise ValidationFailed(f"this service is {service.format} only", field="format")
-        rules = service.slot_rules
-        start = request.start_at
-        session = TimeRange(start, start + rules.duration)
-        blocked = rules.blocked(start)
-        window = blocked.expanded(rules.duration, rules.duration)
-        schedule = await practice_rules(uow, service.id)
-        exceptions = await uow.repos.schedule.exceptions_in(window)
-
-        async def bookable() -> bool:
-            offers = await uow.repos.waitlist.standing_offers(window, now)
-            busy = [
-                *await uow.repos.appointments.busy_in(window), *external,
-                *kept_for_others(offers, caller.user_id, request.offer_token),
-            ]  # fmt: skip
-            return is_bookable(start, rules=schedule, exceptions=exceptions, busy=busy,
-                               slot=rules, now=now)  # fmt: skip
-
+        check = await SlotCheck.load(
+            uow, service.id, service.slot_rules, request.start_at, external=external,
+            user_id=caller.user_id, offer_token=request.offer_token,
+        )  # fmt: skip
         # A time already taken is refused before queueing on the calendar lock, so a
         # crowd racing for one hot slot does not wait behind the winner; the check under
         # the lock (and the exclusion constraint) stays the guarantee.
-        if not await bookable():
+        if not await check.bookable(uow, now):
             raise SlotUnavailable()
         await uow.repos.appointments.lock_calendar()
-        if not await bookable():
+        if not await check.bookable(uow, now):
             raise SlotUnavailable()
         booker = await who_books(uow, caller, request.contact, request.consents)
         manage_token = booker.manage_token
         minutes = await hold_minutes(uow, self._default_hold_minutes)
         appointment = Appointment.hold(
             service_id=service.id, client_user_id=booker.user_id, lead_id=booker.lead_id,
-            contact_identity_id=booker.contact_identity_id, session=session,
-            blocked=blocked, timezone=request.timezone, format_=request.format, now=now,
+            contact_identity_id=booker.contact_identity_id, session=check.session,
+            blocked=check.blocked, timezone=request.timezone, format_=request.format, now=now,
             hold_until=now + timedelta(minutes=minutes), metadata=request.metadata,
             manage_token_hash=token_hash(manage_token) if manage_token else None,
             place=place_at_booking(request.format, service.meeting_url, service.address),
         )  # fmt: skip
         await uow.repos.appointments.add(appointment)
-        taken = await self._taken_offer(uow, request, window, now)
+        taken = await self._taken_offer(uow, request, check.window, now)
         await uow.repos.waitlist.fulfil(service.id, booker.user_id, booker.lead_id, taken)
         payment = await uow.repos.payments.start(
             appointment, service.charge, service.title, charge_kind(service)

@@ -16,17 +16,16 @@ import structlog
 from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
 from app.application.booking.callers import BOOKING_STAFF, GUEST_LEAD_EVENT
-from app.application.booking.holding import PaymentLinks
+from app.application.booking.holding import PaymentLinks, charge_kind
 from app.application.booking.messages import queue_appointment_message
-from app.application.booking.offers import kept_for_others
 from app.application.booking.ports import CalendarGateway, GuestContact
-from app.application.booking.practice_zone import practice_rules, practice_timezone
+from app.application.booking.practice_zone import practice_timezone
+from app.application.booking.slot_check import SlotCheck
 from app.application.booking.slots import external_busy
 from app.application.booking.transactions import BookingTransactions, BookingUoW
 from app.application.ports import Clock
 from app.domain.booking.appointment import Appointment
-from app.domain.booking.availability import is_bookable
-from app.domain.booking.place import local_time_label
+from app.domain.booking.place import local_time_label, place_at_booking
 from app.domain.errors import NotFound, SlotUnavailable, ValidationFailed
 from app.domain.identity.model import new_token
 from app.domain.identity.tokens import token_hash
@@ -136,26 +135,14 @@ class StaffBooking:
             service.slot_rules, min_notice=timedelta(0), horizon=timedelta(days=3650)
         )
         start = request.start_at
-        session = TimeRange(start, start + rules.duration)
-        blocked = rules.blocked(start)
-        window = blocked.expanded(rules.duration, rules.duration)
-        schedule = await practice_rules(uow, service.id)
-        exceptions = await uow.repos.schedule.exceptions_in(window)
-
-        async def bookable() -> bool:
-            # A slot a waitlist offer keeps is taken, except for the client it was offered to.
-            offers = await uow.repos.waitlist.standing_offers(window, now)
-            busy = [
-                *await uow.repos.appointments.busy_in(window), *external,
-                *kept_for_others(offers, request.client_user_id, None),
-            ]  # fmt: skip
-            return is_bookable(start, rules=schedule, exceptions=exceptions, busy=busy,
-                               slot=rules, now=now)  # fmt: skip
-
-        if start <= now or not await bookable():
+        # A slot a waitlist offer keeps is taken, except for the client it was offered to.
+        check = await SlotCheck.load(
+            uow, service.id, rules, start, external=external, user_id=request.client_user_id
+        )
+        if start <= now or not await check.bookable(uow, now):
             raise SlotUnavailable()
         await uow.repos.appointments.lock_calendar()
-        if not await bookable():
+        if not await check.bookable(uow, now):
             raise SlotUnavailable()
 
         lead_id: uuid.UUID | None = None
@@ -175,10 +162,12 @@ class StaffBooking:
         zone = request.timezone or client_zone or await practice_timezone(uow)
         appointment = Appointment.hold(
             service_id=service.id, client_user_id=request.client_user_id, lead_id=lead_id,
-            contact_identity_id=identity_id, session=session, blocked=blocked, timezone=zone,
+            contact_identity_id=identity_id, session=check.session, blocked=check.blocked,
+            timezone=zone,
             format_=request.format, now=now, hold_until=now + request.hold,
             metadata={"entry_point": "staff", "payment": request.payment},
             manage_token_hash=token_hash(manage_token) if manage_token else None,
+            place=place_at_booking(request.format, service.meeting_url, service.address),
         )  # fmt: skip
         await uow.repos.appointments.add(appointment)
         payment_id: uuid.UUID | None = None
@@ -189,7 +178,9 @@ class StaffBooking:
             appointment.confirm(now, by_staff=True)
             await uow.repos.appointments.save(appointment)
         else:
-            started = await uow.repos.payments.start(appointment, service.charge, service.title)
+            started = await uow.repos.payments.start(
+                appointment, service.charge, service.title, charge_kind(service)
+            )
             payment_id, url = started.payment_id, started.confirmation_url
         await audit_action(
             uow, actor, "appointment.staff_book", "appointment", str(appointment.id),
