@@ -42,17 +42,25 @@ fuzz: install
 	$(BIN)/python .ci/fuzz.py "$(FUZZ_DATABASE_URL)" --max-examples $${FUZZ_MAX_EXAMPLES:-25}
 
 ## lint: ruff, mypy --strict, squawk (migrations), hadolint (Containerfile).
+## Each linter runs even when an earlier one fails; the last line counts them.
+LINTERS := "ruff check ." "ruff format --check ." "mypy app" \
+	"squawk --reporter gcc migrations/*.sql" "hadolint Containerfile"
 lint: install
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy app
-	$(BIN)/squawk --reporter gcc migrations/*.sql
-	$(BIN)/hadolint Containerfile
+	@passed=0; failed=0; \
+	for linter in $(LINTERS); do \
+		echo "$$ $$linter"; \
+		if $(BIN)/$$linter; then passed=$$((passed + 1)); else failed=$$((failed + 1)); fi; \
+	done; \
+	echo "lint: $$passed passed, $$failed failed"; \
+	test $$failed -eq 0
 
 ## test: lint, then the whole suite with coverage against real PostgreSQL
 ## (embedded by default, or the server in TEST_DATABASE_URL).
+## TEST_WORKERS: pytest-xdist processes (each with its own template database). The suite
+## mostly waits on servers and subprocesses, so more workers than cores still pays.
+TEST_WORKERS ?= 4
 test: lint
-	$(BIN)/pytest --cov --cov-report=term
+	$(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report=term
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -33,8 +33,12 @@ from app.bootstrap import Core, build_core, create_app
 from app.config import PROJECT_ROOT, Settings, load_settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
-# A distinct name lets two test runs share one server (TEST_DB_NAME=eb_test_b ...).
-TEST_DB_NAME = os.environ.get("TEST_DB_NAME", "eb_test")
+# A distinct name lets two test runs share one server (TEST_DB_NAME=eb_test_b ...); each
+# pytest-xdist worker (gw0, gw1, ...) gets its own template and test databases.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+TEST_DB_NAME = os.environ.get("TEST_DB_NAME", "eb_test") + (
+    f"_{_XDIST_WORKER}" if _XDIST_WORKER else ""
+)
 TEST_KEYRING = "test1:" + "t" * 43
 
 

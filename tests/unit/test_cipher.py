@@ -102,6 +102,7 @@ def test_old_keys_still_decrypt_after_a_new_primary_is_added() -> None:
         ("k1:c2hvcnQ", "not 32 bytes"),
         (f"bad id:{K1}", "key ids"),
     ],
+    ids=["empty", "no key", "duplicate id", "short key", "bad id"],  # keys are random
 )
 def test_malformed_keyrings_are_refused(spec: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
