@@ -138,7 +138,17 @@ def test_the_proxy_answers_liveness_from_the_api(proxy: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/metrics", "/metrics/", "/health/ready", "/health/ready?verbose=1", "/%6detrics"],
+    [
+        "/metrics",
+        "/metrics/",
+        "//metrics",
+        "/METRICS",
+        "/health/ready",
+        "/health//ready",
+        "/health/ready?verbose=1",
+        "/%6detrics",
+        "/health/%72eady",
+    ],
 )
 def test_the_proxy_refuses_readiness_and_metrics(proxy: str, path: str) -> None:
     response = httpx.get(f"{proxy}{path}", timeout=5)
