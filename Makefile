@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format migrate db-status clean bench fuzz
+.PHONY: install run test lint format migrate db-status clean bench fuzz restore-drill
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=/path/to/python3.11)")'
@@ -40,6 +40,14 @@ bench: install
 FUZZ_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 fuzz: install
 	$(BIN)/python .ci/fuzz.py "$(FUZZ_DATABASE_URL)" --max-examples $${FUZZ_MAX_EXAMPLES:-25}
+
+## restore-drill: dump a scratch database with a known encrypted row, restore it into
+## another, check db-status and read the row back with the keyring (docs/operations.md,
+## "Back up and restore"); RESTORE_DRILL_DATABASE_URL names the server (default
+## 127.0.0.1:5432), PG_BIN the directory of pg_dump/pg_restore if not those on PATH.
+RESTORE_DRILL_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+restore-drill: install
+	$(BIN)/python scripts/restore_drill.py "$(RESTORE_DRILL_DATABASE_URL)"
 
 ## lint: ruff, mypy --strict, squawk (migrations), hadolint (Containerfile).
 ## Each linter runs even when an earlier one fails; the last line counts them.

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from app.config import PROJECT_ROOT, load_settings
+from app.config import PROJECT_ROOT
 
 COMPOSE = PROJECT_ROOT / "compose.yaml"
 CONTAINERFILE = PROJECT_ROOT / "Containerfile"
@@ -65,7 +65,7 @@ def test_api_waits_for_a_healthy_database_and_a_finished_migration(
     assert api["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert "/health/ready" in " ".join(api["healthcheck"]["test"])
-    assert all(port.startswith("127.0.0.1:") for port in api["ports"])
+    assert "ports" not in api, "the API is reached through the proxy only"
 
 
 def test_migrate_runs_plain_yoyo_apply_with_the_url_from_its_secret(
@@ -119,63 +119,7 @@ def test_every_secret_is_a_mounted_file_the_service_declares(compose: dict[str, 
     assert "secrets/" in ignored
 
 
-def _interpolate(value: str, variables: dict[str, str]) -> str:
-    """Compose's ${NAME}, ${NAME:-default}, ${NAME:?error} and ${NAME:+replacement}."""
-
-    def replace(match: re.Match[str]) -> str:
-        name, operator, argument = match.group(1), match.group(2), match.group(3) or ""
-        current = variables.get(name, "")
-        if operator == ":-":
-            return current or argument
-        if operator == ":+":
-            return argument if current else ""
-        if operator == ":?":
-            assert current, f"compose would stop: {argument}"
-        return current
-
-    return re.sub(r"\$\{([A-Z_]+)(?:(:-|:\?|:\+)([^}]*))?\}", replace, value)
-
-
-@pytest.mark.parametrize("with_optional", [False, True], ids=["minimal", "everything-on"])
-def test_the_app_environment_loads_as_production_settings(
-    compose: dict[str, Any], tmp_path: Path, with_optional: bool
-) -> None:
-    # The api container's environment, with compose's interpolation of an .env file and
-    # the secret files mounted where the variables point: a broken name, a missing
-    # secret or a dev-only choice would stop the real container the same way.
-    dot_env = {"SMTP_HOST": "smtp.example.org", "EMAIL_FROM": "Practice <hello@example.org>"}
-    dot_env["YOOKASSA_SHOP_ID"] = "123456"
-    dot_env["PUBLIC_BASE_URL"] = "https://balance.example.org"
-    files = {
-        "database_url": "postgresql://emotional_balance:pw@postgres:5432/emotional_balance",
-        "encryption_keys": "k1:" + "A" * 43 + "=",
-        "smtp_password": "",
-        "yookassa_secret_key": "test_secret",
-        "telegram_bot_token": "",
-        "telegram_webhook_secret": "",
-        "google_credentials": "",
-    }
-    if with_optional:
-        dot_env |= {"TELEGRAM_BOT_USERNAME": "eb_practice_bot", "GOOGLE_CALENDAR_ID": "c@x"}
-        files |= {
-            "smtp_password": "mail-password",
-            "telegram_bot_token": "123456789:" + "A" * 35,
-            "telegram_webhook_secret": "w" * 32,
-            "google_credentials": "{}",
-        }
-    for name, content in files.items():
-        (tmp_path / name).write_text(content + "\n", encoding="utf-8")
-    environment: dict[str, str] = {}
-    for variable, raw in compose["services"]["api"]["environment"].items():
-        value = _interpolate(str(raw), dot_env).replace("/run/secrets/", f"{tmp_path}/")
-        environment[variable] = value
-    settings = load_settings(environment)
-    assert settings.app_env == "prod"
-    assert settings.database_url == files["database_url"]
-    assert settings.yookassa_secret_key == "test_secret"
-    assert (settings.telegram_bot_token is not None) is with_optional
-    assert (settings.google_calendar_id is not None) is with_optional
-    assert (settings.smtp_password is not None) is with_optional
+# The settings loader over each service's environment: tests/deploy/test_compose_stack.py.
 
 
 def test_app_environment_is_production(compose: dict[str, Any]) -> None:
