@@ -9,8 +9,9 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 import pytest
@@ -18,9 +19,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.adapters.observability.logging import configure_logging
+from app.application.ports import UnitOfWork
+from app.application.request_id import working_for
+from app.application.transactions import in_transaction
 from app.application.worker import run_round
 from app.bootstrap import Core
 from app.config import PROJECT_ROOT
+from app.domain.shared.events import DomainEvent
 from tests.e2e.staff import signed_in
 
 CRISIS_TEXT = "Мне очень плохо, я не хочу жить и не знаю, к кому обратиться"
@@ -121,3 +126,41 @@ def test_the_database_refuses_a_request_id_the_http_layer_would_not_make(
             " payload, occurred_at, available_at, request_id) VALUES (gen_random_uuid(),"
             " 'test.event', 'test', '1', '{}', now(), now(), 'a b')"
         )
+
+
+class Asked(DomainEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "test.asked"
+    aggregate_type: ClassVar[str] = "test"
+
+
+class Followed(DomainEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "test.followed"
+    aggregate_type: ClassVar[str] = "test"
+
+
+@pytest.mark.parametrize("request_id", ["req-chain-0001", None])
+async def test_events_raised_while_handling_an_event_keep_its_request_id(
+    core: Core, postgresql: psycopg.Connection[Any], request_id: str | None
+) -> None:
+    uow = core.unit_of_work(lambda s: s)
+
+    def event(kind: type[DomainEvent]) -> DomainEvent:
+        return kind(event_id=uuid.uuid4(), occurred_at=core.clock.now(), aggregate_id="1")
+
+    async def follow(_: Asked) -> None:  # a handler that raises an event of its own
+        await in_transaction(uow, lambda w: _publish(w, event(Followed)))
+
+    core.handlers.subscribe(Asked, "test.follow", follow)
+    asked = event(Asked)
+    with working_for(request_id):  # as the HTTP layer does for a request (or not)
+        await in_transaction(uow, lambda w: _publish(w, asked))
+    assert await core.relay.run_once() == 1
+    postgresql.commit()
+    rows = dict(postgresql.execute("SELECT event_type, request_id FROM outbox_events").fetchall())
+    assert rows["test.asked"] == request_id
+    # The follow-up carries the request's id, or, when the event had none, the event's.
+    assert rows["test.followed"] == (request_id or f"event-{asked.event_id.hex}")
+
+
+async def _publish(w: UnitOfWork[Any], event: DomainEvent) -> None:
+    w.publish(event)

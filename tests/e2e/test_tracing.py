@@ -111,6 +111,8 @@ async def test_requests_reach_the_collector_as_spans_without_personal_data(
         assert sent.status_code == 202, sent.text
         searched = await client.get("/api/v1/content", params={"q": EMAIL})
         assert searched.status_code == 200, searched.text
+        missing = await client.get(f"/api/v1/content/article/{EMAIL}")
+        assert missing.status_code == 404, missing.text
     # Leaving the client shut the app down, which flushed the batch of spans.
 
     assert collector.paths
@@ -125,6 +127,7 @@ async def test_requests_reach_the_collector_as_spans_without_personal_data(
     assert lead_attributes["http.route"] == "/api/v1/leads"
     assert lead_attributes["app.request_id"] == REQUEST_ID
     assert "GET /api/v1/content" in by_name
+    assert "GET /api/v1/content/{type_name}/{slug}" in by_name  # the template, not the path
 
     queries = [
         span
