@@ -111,6 +111,7 @@ async def test_requests_reach_the_collector_as_spans_without_personal_data(
         assert sent.status_code == 202, sent.text
         searched = await client.get("/api/v1/content", params={"q": EMAIL})
         assert searched.status_code == 200, searched.text
+        assert (await client.get("/health/live")).status_code == 200
         missing = await client.get(f"/api/v1/content/article/{EMAIL}")
         assert missing.status_code == 404, missing.text
     # Leaving the client shut the app down, which flushed the batch of spans.
@@ -128,6 +129,7 @@ async def test_requests_reach_the_collector_as_spans_without_personal_data(
     assert lead_attributes["app.request_id"] == REQUEST_ID
     assert "GET /api/v1/content" in by_name
     assert "GET /api/v1/content/{type_name}/{slug}" in by_name  # the template, not the path
+    assert not any("health" in name for name in by_name)  # probes are not traced
 
     queries = [
         span

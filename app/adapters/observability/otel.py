@@ -162,6 +162,8 @@ class Tracing:
                 scope_span_details_extractor=_span_details,
                 server_request_hook_handler=_tag_request,
                 exclude_spans=["receive", "send"],
+                # Probes and scrapes every few seconds would drown the requests.
+                exclude=["^/health/", "^/metrics$"],
             )
         )
 
