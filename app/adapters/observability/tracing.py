@@ -1,8 +1,10 @@
 """Optional OpenTelemetry tracing: on when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set.
 
-Without the setting nothing of OpenTelemetry is imported. With it, the ``otel`` extra
-must be installed (``pip install 'emotional-balance[otel]'``); if it is not, start-up
-stops with a ConfigError naming the variable rather than running untraced unnoticed.
+Without the setting none of the SDK, exporter or instrumentation is imported (Litestar
+imports its own plugin module whenever the API package is installed). With it, the
+``otel`` extra must be installed (``pip install 'emotional-balance[otel]'``); if it is
+not, start-up stops with a ConfigError naming the variable rather than running
+untraced unnoticed.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def start_tracing(settings: Settings, service: str) -> Tracing | None:
     except ImportError as exc:
         raise ConfigError(
             ENDPOINT_VARIABLE,
-            f"is set but OpenTelemetry is not installed ({exc.name} is missing); install "
-            "the otel extra (pip install 'emotional-balance[otel]') or unset it",
+            f"is set but OpenTelemetry is not installed ({exc.name or exc} is missing); "
+            "install the otel extra (pip install 'emotional-balance[otel]') or unset it",
         ) from None
     return Tracing.start(endpoint, service)
