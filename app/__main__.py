@@ -164,6 +164,9 @@ def _generate_key(_: Settings, args: argparse.Namespace) -> int:
 
 Command = Callable[[Settings, argparse.Namespace], int]
 
+# The ``service`` field of each log line: the long-running processes by name, the rest "cli".
+LOG_SERVICES = {"serve": "api", "worker": "worker", "bot": "bot"}
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -240,7 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(
+        settings.log_level, settings.log_format, service=LOG_SERVICES.get(args.command, "cli")
+    )
     handler: Command = args.handler
     try:
         return handler(settings, args)

@@ -13,5 +13,5 @@ from app.config import ConfigError, load_settings
 _settings = load_settings()
 if _settings.database_url is None:
     raise ConfigError("DATABASE_URL", "is required when the app is served by an ASGI server")
-configure_logging(_settings.log_level, _settings.log_format)
+configure_logging(_settings.log_level, _settings.log_format, service="api")
 app = create_app(_settings)

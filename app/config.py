@@ -100,6 +100,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     telegram_bot_username: str | None = None
     telegram_api_url: str | None = None
     telegram_webhook_secret: str | None = None
+    # OpenTelemetry tracing is on when this is set (the collector's OTLP/HTTP base URL).
+    otel_exporter_otlp_endpoint: str | None = None
     data_dir: Path = PROJECT_ROOT / ".data"
     sql_dir: Path = PROJECT_ROOT / "sql"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
@@ -351,6 +353,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", _bot_username, None),
         telegram_api_url=env.get("TELEGRAM_API_URL", _http_url, None),
         telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", _webhook_secret, None),
+        otel_exporter_otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT", _http_url, None),
         data_dir=env.get("DATA_DIR", Path, default_data_dir),
     )
     _refuse_dev_conveniences_in_prod(settings)

@@ -15,6 +15,7 @@ import structlog
 
 from app.application.outbox_relay import error_label
 from app.application.ports import Clock
+from app.application.request_id import working_for
 from app.domain.notifications.calendar_invitation import CalendarInvitation
 from app.domain.notifications.templates import RenderedMessage, TemplateError, render_message
 from app.domain.shared.retry import backoff_delay
@@ -32,6 +33,8 @@ class QueuedMessage:
     variables: dict[str, str]
     attempts: int
     invitation: CalendarInvitation | None = None
+    # The HTTP request (or event, or job run) that queued the message; None: none known.
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,10 @@ class NotificationSender:
         return len(messages)
 
     async def _send(self, message: QueuedMessage) -> None:
+        with working_for(message.request_id):
+            await self._send_now(message)
+
+    async def _send_now(self, message: QueuedMessage) -> None:
         log = logger.bind(
             delivery_id=str(message.id), channel=message.channel, template=message.template_code
         )

@@ -19,6 +19,7 @@ import structlog
 
 from app.application.events import EventHandlers
 from app.application.ports import Clock
+from app.application.request_id import working_for
 from app.domain.shared.events import DomainEvent
 from app.domain.shared.retry import backoff_delay
 
@@ -35,6 +36,8 @@ class StoredEvent:
     occurred_at: datetime
     attempts: int
     handled_by: tuple[str, ...]
+    # The HTTP request (or event, or job run) that wrote the event; None: none known.
+    request_id: str | None = None
 
 
 class OutboxStore(Protocol):
@@ -96,6 +99,16 @@ class OutboxRelay:
         )
 
     async def _deliver(self, stored: StoredEvent) -> None:
+        # Every log line of this handling, and every event or message a handler writes,
+        # carries the request id stored with the event (or, failing one, the event's id).
+        with working_for(
+            stored.request_id or f"event-{stored.event_id.hex}",
+            event_id=str(stored.event_id),
+            event_type=stored.event_type,
+        ):
+            await self._handle(stored)
+
+    async def _handle(self, stored: StoredEvent) -> None:
         log = logger.bind(event_type=stored.event_type, outbox_id=stored.id)
         try:
             event = self._decode(stored)
@@ -123,6 +136,7 @@ class OutboxRelay:
         now = self._clock.now()
         if failure is None:
             await self._store.mark_processed(stored, now)
+            log.info("outbox_event_handled", attempt=stored.attempts)
         elif stored.attempts >= self._max_attempts:
             await self._store.park(stored, now, error_label(failure))
             log.error("outbox_event_parked", attempts=stored.attempts, error=error_label(failure))

@@ -6,6 +6,7 @@ worker win (a transaction-level advisory lock in PostgreSQL) and records the run
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import structlog
 
 from app.application.outbox_relay import error_label
 from app.application.ports import Clock
+from app.application.request_id import working_for
 
 logger = structlog.get_logger(__name__)
 
@@ -63,13 +65,15 @@ class Scheduler:
                 if run is None:
                     continue
                 error: str | None = None
-                try:
-                    await job.run(now)
-                except Exception as exc:  # one failing job must not stop the others
-                    error = error_label(exc)
-                    logger.error("job_failed", job=job.name, error=error)
-                else:
-                    logger.info("job_finished", job=job.name)
+                # The run's own id goes on its log lines and on what it writes.
+                with working_for(f"job-{uuid.uuid4().hex}", job=job.name):
+                    try:
+                        await job.run(now)
+                    except Exception as exc:  # one failing job must not stop the others
+                        error = error_label(exc)
+                        logger.error("job_failed", job=job.name, error=error)
+                    else:
+                        logger.info("job_finished", job=job.name)
                 await run.finish(self._clock.now(), error)
                 ran.append(job.name)
         return ran

@@ -18,6 +18,7 @@ from app.adapters.clock import SystemClock
 from app.adapters.crypto.aesgcm import AesGcmCipher
 from app.adapters.google_calendar.gateway import GoogleCalendarGateway
 from app.adapters.http.app import build_http_app
+from app.adapters.observability.tracing import start_tracing
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
 from app.adapters.postgres.key_rotation import KeyRotation, RotationReport
@@ -222,7 +223,9 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
     """Build the HTTP application for ``settings`` (whose database URL is resolved).
 
     The app's lifespan opens and closes the pool it is given; the other clients are
-    closed at shutdown, after the pool."""
+    closed at shutdown, after the pool. With ``OTEL_EXPORTER_OTLP_ENDPOINT`` set the
+    app is traced, and its spans are flushed at shutdown."""
+    tracing = start_tracing(settings, "api")
     core = core or build_core(settings)
     app = build_http_app(
         settings,
@@ -231,9 +234,27 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
         route_handlers=core.controllers,
         dependencies=core.dependencies,
         background=core.run_worker if settings.worker_in_process else None,
+        tracing=tracing,
     )
     app.on_shutdown.append(core.close_clients)  # runs after the lifespan closed the pool
+    if tracing is not None:
+        stop_tracing = tracing.shutdown
+
+        async def flush_spans() -> None:
+            await asyncio.to_thread(stop_tracing)
+
+        app.on_shutdown.append(flush_spans)
     return app
+
+
+async def _traced(service: str, settings: Settings, work: Callable[[], Awaitable[R]]) -> R:
+    """Run ``work`` traced as ``service`` when tracing is on; flush its spans after."""
+    tracing = start_tracing(settings, service)
+    try:
+        return await work()
+    finally:
+        if tracing is not None:
+            await asyncio.to_thread(tracing.shutdown)
 
 
 async def _with_clients(settings: Settings, work: Callable[[Core], Awaitable[R]]) -> R:
@@ -267,7 +288,9 @@ async def rotate_keys(
 
 async def serve_worker(settings: Settings, stop: asyncio.Event) -> None:
     """``python -m app worker``: the relay, the sender and the scheduler until stopped."""
-    await _with_clients(settings, lambda core: core.run_worker(stop))
+    await _traced(
+        "worker", settings, lambda: _with_clients(settings, lambda core: core.run_worker(stop))
+    )
 
 
 async def run_bot(settings: Settings, *, register_webhook: bool = False) -> str | None:
@@ -281,7 +304,9 @@ async def run_bot(settings: Settings, *, register_webhook: bool = False) -> str 
         await core.telegram.poll()
         return None
 
-    return await _with_clients(settings, work)
+    if register_webhook:
+        return await _with_clients(settings, work)
+    return await _traced("bot", settings, lambda: _with_clients(settings, work))
 
 
 async def create_owner(settings: Settings, email: str) -> str:

@@ -1,12 +1,13 @@
 -- The transactional outbox: written by the unit of work, drained by the relay.
 
--- name: insert_event(event_id, event_type, aggregate_type, aggregate_id, payload, occurred_at)!
+-- name: insert_event(event_id, event_type, aggregate_type, aggregate_id, payload, occurred_at, request_id)!
 -- Written in the same transaction as the change that raised the event; a trigger sends
--- the relay's wake-up (NOTIFY, delivered at commit).
+-- the relay's wake-up (NOTIFY, delivered at commit). request_id: the HTTP request (or
+-- the event or job run) the change was made for, NULL if none.
 INSERT INTO outbox_events (event_id, event_type, aggregate_type, aggregate_id, payload,
-                           occurred_at, available_at)
+                           occurred_at, available_at, request_id)
 VALUES (:event_id, :event_type, :aggregate_type, :aggregate_id, :payload,
-        :occurred_at, :occurred_at)
+        :occurred_at, :occurred_at, :request_id)
 ON CONFLICT (event_id) DO NOTHING;
 
 -- name: claim_due(now, lease_until, batch_size)
@@ -23,7 +24,7 @@ FROM (
 ) due
 WHERE o.id = due.id
 RETURNING o.id, o.event_id, o.event_type, o.aggregate_id, o.payload, o.occurred_at,
-          o.attempts, coalesce(o.handled_by, '{}') AS handled_by;
+          o.attempts, coalesce(o.handled_by, '{}') AS handled_by, o.request_id;
 
 -- name: mark_handled(id, handler)!
 UPDATE outbox_events

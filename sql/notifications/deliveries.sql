@@ -1,11 +1,12 @@
 -- Notification deliveries: one row per intended message, sent once.
 
--- name: enqueue(id, channel, template_code, recipient_kind, recipient_id, dedupe_key, payload_encrypted, now)^
+-- name: enqueue(id, channel, template_code, recipient_kind, recipient_id, dedupe_key, payload_encrypted, now, request_id)^
 -- A repeated request with the same dedupe key inserts nothing and returns no row.
 INSERT INTO notification_deliveries (id, channel, template_code, recipient_kind, recipient_id,
-                                     dedupe_key, payload_encrypted, next_attempt_at, created_at)
+                                     dedupe_key, payload_encrypted, next_attempt_at, created_at,
+                                     request_id)
 VALUES (:id, :channel, :template_code, :recipient_kind, :recipient_id,
-        :dedupe_key, :payload_encrypted, :now, :now)
+        :dedupe_key, :payload_encrypted, :now, :now, :request_id)
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 
@@ -20,7 +21,7 @@ FROM (
     FOR UPDATE SKIP LOCKED
 ) due
 WHERE d.id = due.id
-RETURNING d.id, d.channel, d.template_code, d.payload_encrypted, d.attempts;
+RETURNING d.id, d.channel, d.template_code, d.payload_encrypted, d.attempts, d.request_id;
 
 -- name: mark_sent(id, now)!
 UPDATE notification_deliveries

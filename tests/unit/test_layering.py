@@ -20,7 +20,7 @@ STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 # Application modules every context may use: the ports of the shared machinery.
 SHARED_APPLICATION = frozenset(
     {"ports", "access", "audit", "transactions", "recent_reads", "notifications",
-     "outbox_relay", "events", "scheduler", "worker"}
+     "outbox_relay", "events", "scheduler", "worker", "request_id"}
 )  # fmt: skip
 # Deliberate cross-context uses, each a driving use of another context's use cases.
 CROSS_CONTEXT = {

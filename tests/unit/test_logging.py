@@ -92,3 +92,31 @@ def test_console_tracebacks_never_show_local_variables(capsys: pytest.CaptureFix
     assert "RuntimeError: boom" in err
     assert "очень тяжело" not in err
     configure_logging("INFO", "json")
+
+
+@pytest.mark.parametrize("service", ["api", "worker", "bot", "cli"])
+def test_every_line_names_the_service(capsys: pytest.CaptureFixture[str], service: str) -> None:
+    configure_logging("INFO", "json", service=service)
+    try:
+        structlog.get_logger("test").info("ours")
+        logging.getLogger("some.library").warning("theirs")
+    finally:
+        configure_logging("INFO", "json")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    assert [line["event"] for line in lines[-2:]] == ["ours", "theirs"]
+    assert {line["service"] for line in lines[-2:]} == {service}
+
+
+def test_an_unknown_service_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown service"):
+        configure_logging("INFO", "json", service="scheduler")
+
+
+def test_each_command_logs_as_its_process() -> None:
+    from app.__main__ import LOG_SERVICES, build_parser  # noqa: PLC0415
+
+    parser = build_parser()
+    assert LOG_SERVICES.get(parser.parse_args(["serve"]).command, "cli") == "api"
+    assert LOG_SERVICES.get(parser.parse_args(["worker"]).command, "cli") == "worker"
+    assert LOG_SERVICES.get(parser.parse_args(["bot"]).command, "cli") == "bot"
+    assert LOG_SERVICES.get(parser.parse_args(["migrate"]).command, "cli") == "cli"

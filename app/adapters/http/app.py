@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
@@ -30,6 +30,9 @@ from app.adapters.observability.metrics import MetricsController, request_metric
 from app.adapters.postgres.database import Database
 from app.config import Settings
 from app.domain.identity.model import STAFF_ROLES
+
+if TYPE_CHECKING:
+    from app.adapters.observability.otel import Tracing
 
 API_TITLE = "Emotional Balance API"
 API_VERSION = "1.0.0"
@@ -138,11 +141,14 @@ def build_http_app(
     route_handlers: Sequence[ControllerRouterHandler] = (),
     dependencies: Mapping[str, Provide] | None = None,
     background: Callable[[asyncio.Event], Awaitable[None]] | None = None,
+    tracing: Tracing | None = None,
 ) -> Litestar:
     """Assemble the HTTP application from adapters built by the composition root.
 
     ``background`` (the worker loop, in dev) runs beside the server and is asked to
-    stop, finishing its current round, when the server shuts down.
+    stop, finishing its current round, when the server shuts down. ``tracing`` (when
+    OpenTelemetry is on) adds Litestar's OpenTelemetry plugin and names each request's
+    span by its route.
     """
 
     @asynccontextmanager
@@ -208,6 +214,7 @@ def build_http_app(
         ],
         dependencies=all_dependencies,
         middleware=[
+            *([tracing.route_span_names()] if tracing is not None else []),
             request_metrics(),
             *(_rate_limits(settings) if settings.rate_limits_enabled else []),
         ],
@@ -217,7 +224,10 @@ def build_http_app(
         cors_config=cors,
         logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
-        plugins=[ClosedStructSchemaPlugin()],
+        plugins=[
+            ClosedStructSchemaPlugin(),
+            *([tracing.litestar_plugin()] if tracing is not None else []),
+        ],
         debug=False,
     )
     _repair_options_allow(app)

@@ -14,6 +14,8 @@ import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.application.request_id import working_for
+
 REQUEST_ID_HEADER = "x-request-id"
 # A caller-supplied id is kept only when it is short and plain, so it cannot smuggle
 # data into logs; otherwise a fresh one is made.
@@ -55,7 +57,6 @@ class RequestContextMiddleware:
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status_code = 500
 
@@ -73,15 +74,18 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            # The path only: query strings may carry search terms or tokens.
-            access_logger.info(
-                "request_finished",
-                method=scope.get("method"),
-                path=scope.get("path"),
-                status=status_code,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            )
-            structlog.contextvars.clear_contextvars()
+        # The id goes on every log line of the request and on the events and messages
+        # its transaction writes (the worker logs it again when it handles them).
+        with working_for(request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                # The path only: query strings may carry search terms or tokens.
+                access_logger.info(
+                    "request_finished",
+                    method=scope.get("method"),
+                    path=scope.get("path"),
+                    status=status_code,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
+        structlog.contextvars.clear_contextvars()

@@ -1,4 +1,4 @@
-"""Structured logging: one JSON object per line, with request id and redaction.
+"""Structured logging: one JSON object per line, with service, request id and redaction.
 
 Every log line, ours or a library's (uvicorn, psycopg-pool), goes through the same
 processor chain, whose redaction step removes P1/P2 fields and secrets before anything
@@ -98,9 +98,24 @@ def _drop_color_message(_: Any, __: str, event_dict: EventDict) -> EventDict:
     return event_dict
 
 
-def shared_processors() -> list[Processor]:
+# The processes that log: the HTTP API, the worker, the Telegram bot, one-off commands.
+SERVICES = ("api", "worker", "bot", "cli")
+
+
+def _add_service(service: str) -> Processor:
+    """structlog processor: every line names the process that wrote it."""
+
+    def add_service(_: Any, __: str, event_dict: EventDict) -> EventDict:
+        event_dict["service"] = service
+        return event_dict
+
+    return add_service
+
+
+def shared_processors(service: str = "api") -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
+        _add_service(service),
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -125,8 +140,11 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def configure_logging(level: str = "INFO", log_format: str = "json") -> None:
-    """Route structlog and the standard library's logging through one JSON renderer."""
+def configure_logging(level: str = "INFO", log_format: str = "json", service: str = "api") -> None:
+    """Route structlog and the standard library's logging through one JSON renderer;
+    ``service`` (one of ``SERVICES``) is written on every line."""
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}")
     renderer: Processor
     if log_format == "console":
         # Plain tracebacks: the rich formatter would print local variables (personal data).
@@ -135,7 +153,7 @@ def configure_logging(level: str = "INFO", log_format: str = "json") -> None:
         )
     else:
         renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
-    shared = shared_processors()
+    shared = shared_processors(service)
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,

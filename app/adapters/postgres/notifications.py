@@ -14,6 +14,7 @@ from app.adapters.postgres.database import Database
 from app.adapters.postgres.session import Session
 from app.application.notifications import QueuedMessage, Template
 from app.application.ports import Cipher, NotificationRequest
+from app.application.request_id import current_request_id
 from app.domain.notifications.calendar_invitation import CalendarInvitation
 from app.domain.shared.ids import new_id
 
@@ -56,6 +57,7 @@ class PostgresNotificationOutbox:
             dedupe_key=request.dedupe_key,
             payload_encrypted=self._s.encrypt(payload, TABLE, COLUMN, delivery_id),
             now=self._s.clock.now(),
+            request_id=current_request_id(),
         )
         return row is not None
 
@@ -92,6 +94,7 @@ class PostgresDeliveryQueue:
                     variables=payload.variables,
                     attempts=row["attempts"],
                     invitation=payload.invitation,
+                    request_id=row["request_id"],
                 )
             )
         return messages

@@ -13,6 +13,7 @@ from psycopg.types.json import Jsonb
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.session import Session
 from app.application.outbox_relay import StoredEvent
+from app.application.request_id import current_request_id
 from app.domain.shared.events import DomainEvent
 from app.domain.shared.privacy import ensure_p0
 
@@ -29,13 +30,15 @@ def event_payload(event: DomainEvent) -> dict[str, Any]:
 
 class OutboxEventBus:
     """``EventBus`` that stores events in ``outbox_events`` in the session's transaction
-    and wakes listening relays when that transaction commits."""
+    and wakes listening relays when that transaction commits; each event keeps the id of
+    the request (or event, or job run) it was raised for."""
 
     def __init__(self, session: Session) -> None:
         self._s = session
 
     async def publish(self, events: Iterable[DomainEvent]) -> None:
         # The relay is woken by the outbox_events_notify trigger (migration 0032).
+        request_id = current_request_id()
         for event in events:
             await self._s.queries.events.insert_event(
                 self._s.conn,
@@ -45,6 +48,7 @@ class OutboxEventBus:
                 aggregate_id=event.aggregate_id,
                 payload=Jsonb(event_payload(event)),
                 occurred_at=event.occurred_at,
+                request_id=request_id,
             )
 
 
@@ -73,6 +77,7 @@ class PostgresOutboxStore:
                 occurred_at=row["occurred_at"],
                 attempts=row["attempts"],
                 handled_by=tuple(row["handled_by"]),
+                request_id=row["request_id"],
             )
             for row in sorted(rows, key=lambda r: r["id"])
         ]
