@@ -7,6 +7,7 @@ find the migrations and the named queries in the installed package, from any dir
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -17,14 +18,33 @@ import pytest
 
 from app.config import PROJECT_ROOT
 
+# What the Containerfile copies into its build stage, and nothing else.
+BUILD_CONTEXT = (
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "README.md",
+    "app",
+    "sql",
+    "migrations",
+)
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel, built offline by the locked setuptools (as the Containerfile does)."""
+    """The wheel, built offline by the locked setuptools from the files the Containerfile
+    copies (a clean tree, as in the image: no build/ left over from an earlier run)."""
+    source = tmp_path_factory.mktemp("source")
+    for name in BUILD_CONTEXT:
+        path = PROJECT_ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copyfile(path, source / name)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(out), str(PROJECT_ROOT)],
+         "--wheel-dir", str(out), str(source)],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     (built,) = out.glob("emotional_balance-*.whl")
@@ -53,6 +73,13 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     return venv
+
+
+def test_the_containerfile_copies_the_build_context() -> None:
+    containerfile = (PROJECT_ROOT / "Containerfile").read_text(encoding="utf-8")
+    build_stage = containerfile.split(" AS runtime")[0]
+    for name in BUILD_CONTEXT:
+        assert f"COPY {name} " in build_stage or f" {name} " in build_stage, name
 
 
 def test_the_wheel_carries_every_query_and_migration(wheel: Path) -> None:
