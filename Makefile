@@ -4,16 +4,39 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format migrate db-status clean bench fuzz restore-drill
+.PHONY: install lock pin-base-image run test lint format migrate db-status clean bench fuzz \
+	restore-drill
 
-$(STAMP): pyproject.toml
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+
+## install: the locked versions (requirements/dev.txt, hashes checked), then the project
+## itself, editable, built offline by the locked setuptools.
+$(STAMP): pyproject.toml requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=/path/to/python3.11)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install --quiet --require-hashes -r requirements/dev.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## lock: regenerate requirements/*.txt from pyproject.toml with uv (hashes, every
+## platform, Python 3.11, PyPI only); versions already locked stay unless UPGRADE=1
+## (or UPGRADE_PACKAGE=name to move one). docs/operations.md, "Dependencies and the lock files".
+UV_COMPILE = $(BIN)/uv pip compile --quiet --no-config --index-url https://pypi.org/simple \
+	--generate-hashes --python-version 3.11 --universal --custom-compile-command "make lock" \
+	$(if $(UPGRADE),--upgrade) $(if $(UPGRADE_PACKAGE),--upgrade-package $(UPGRADE_PACKAGE))
+lock: install
+	$(UV_COMPILE) pyproject.toml --extra dev --extra embedded -o requirements/dev.txt
+	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/runtime.txt
+	$(UV_COMPILE) pyproject.toml --extra bench -c requirements/dev.txt -o requirements/bench.txt
+	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+		| $(UV_COMPILE) - -c requirements/dev.txt -o requirements/build.txt
+
+## pin-base-image: rewrite the Containerfile's PYTHON_IMAGE with the digest the registry
+## serves now (needs docker buildx, skopeo or crane and a reachable registry).
+pin-base-image:
+	scripts/pin-base-image Containerfile
 
 ## run: embedded PostgreSQL unless DATABASE_URL is set, migrate, demo data, serve
 ## (and the Telegram bot by polling when TELEGRAM_BOT_TOKEN is set).
@@ -31,7 +54,7 @@ run: install
 ## wrk and hey (apt-get install wrk hey); uvicorn, then Granian.
 ## BENCH_DATABASE_URL names the PostgreSQL server (default 127.0.0.1:5432).
 bench: install
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(PIP) install --quiet --require-hashes -r requirements/bench.txt
 	$(BIN)/python bench/http_baselines.py --server uvicorn
 	$(BIN)/python bench/http_baselines.py --server granian
 
@@ -81,4 +104,4 @@ db-status: install
 	$(BIN)/python -m app db-status
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
+import psycopg
 import structlog
 
 from app.adapters.crypto.aesgcm import generate_key
@@ -31,6 +32,7 @@ logger = structlog.get_logger("app.cli")
 
 EXIT_CONFIG = 2
 EXIT_PENDING = 1
+EXIT_UNREACHABLE = 3
 
 
 def _exit_on_sigterm(signum: int, _: object) -> None:
@@ -177,40 +179,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve = commands.add_parser(
+        "serve", help="serve the HTTP API", description="Serve the HTTP API with uvicorn."
+    )
     serve.add_argument("--host", help="address to listen on (default HTTP_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default HTTP_PORT)")
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser(
-        "migrate", help="apply pending migrations (same as yoyo apply), under yoyo's lock"
+        "migrate",
+        help="apply pending migrations (same as yoyo apply), under yoyo's lock",
+        description="Apply pending migrations (same as yoyo apply), under yoyo's lock; a "
+        "second migrator started at the same time waits, then finds nothing to do.",
     )
     migrate.set_defaults(handler=_migrate)
 
     db_status = commands.add_parser(
-        "db-status", help="list applied (A) and pending (U) migrations; exit 1 if any pending"
+        "db-status",
+        help="list applied (A) and pending (U) migrations; exit 1 if any pending",
+        description="List applied (A) and pending (U) migrations. Exit status: 0 up to "
+        "date, 1 migrations pending, 2 configuration error, 3 database unreachable.",
     )
     db_status.set_defaults(handler=_db_status)
 
-    seed = commands.add_parser("seed-demo", help="load idempotent demo data for local runs")
+    seed = commands.add_parser(
+        "seed-demo",
+        help="load idempotent demo data for local runs",
+        description="Load idempotent demo data for local runs (refused in prod).",
+    )
     seed.set_defaults(handler=_seed_demo)
 
     worker = commands.add_parser(
         "worker",
         help="deliver outbox events, send notifications and run periodic jobs until SIGTERM",
+        description="Deliver outbox events, send notifications and run periodic jobs "
+        "until SIGTERM.",
     )
     worker.set_defaults(handler=_worker)
 
     bot = commands.add_parser(
-        "bot", help="run the Telegram bot by long polling (local runs; production uses the webhook)"
+        "bot",
+        help="run the Telegram bot by long polling (local runs; production uses the webhook)",
+        description="Run the Telegram bot by long polling (local runs; production uses "
+        "the webhook: telegram set-webhook).",
     )
     bot.set_defaults(handler=_bot)
 
-    telegram = commands.add_parser("telegram", help="Telegram administration")
+    telegram = commands.add_parser(
+        "telegram", help="Telegram administration", description="Telegram administration."
+    )
     telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
     set_webhook = telegram_commands.add_parser(
         "set-webhook",
         help="register PUBLIC_BASE_URL/webhooks/telegram with TELEGRAM_WEBHOOK_SECRET",
+        description="Register PUBLIC_BASE_URL/webhooks/telegram with Telegram, with "
+        "TELEGRAM_WEBHOOK_SECRET as the secret token; the api service then receives updates.",
     )
     set_webhook.set_defaults(handler=_set_webhook)
 
@@ -218,18 +241,24 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate-keys",
         help="re-encrypt every P2 value under the primary key (resumable); "
         "exit 1 if some value could not be decrypted",
+        description="Re-encrypt every P2 value under the primary key of ENCRYPTION_KEYS "
+        "(resumable); exit 1 if some value could not be decrypted.",
     )
     rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
     rotate.set_defaults(handler=_rotate_keys)
 
     owner = commands.add_parser(
-        "create-owner", help="create the first owner account (or make an account owner)"
+        "create-owner",
+        help="create the first owner account (or make an account owner)",
+        description="Create the first owner account (or make an existing account owner).",
     )
     owner.add_argument("--email", required=True, help="the owner's e-mail address")
     owner.set_defaults(handler=_create_owner)
 
     generate = commands.add_parser(
-        "generate-key", help="print a new keyring entry id:base64key for ENCRYPTION_KEYS"
+        "generate-key",
+        help="print a new keyring entry id:base64key for ENCRYPTION_KEYS",
+        description="Print a new keyring entry id:base64key for ENCRYPTION_KEYS.",
     )
     generate.add_argument("--id", default="k1", help="key id (default k1)")
     generate.set_defaults(handler=_generate_key)
@@ -255,6 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EmbeddedDatabaseUnavailable as exc:
         print(f"database error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except psycopg.OperationalError as exc:
+        # The server is down, unreachable or refuses the login: say so in one line.
+        reason = " ".join(str(exc).split())
+        print(f"database unreachable: {reason}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     except DomainError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         return EXIT_CONFIG

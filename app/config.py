@@ -29,6 +29,22 @@ PaymentsProvider = Literal["yookassa", "sandbox"]
 SmtpTls = Literal["none", "starttls", "tls"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where a built wheel carries sql/ and migrations/ (setup.py copies them there).
+PACKAGED_DATA = Path(__file__).resolve().parent / "_data"
+
+
+def shipped_dir(name: str) -> Path:
+    """The ``sql`` or ``migrations`` folder this installation reads.
+
+    An installed wheel carries them as ``app/_data/<name>``; a checkout or an editable
+    install reads the folders at the top of the repository, beside ``app/``.
+    """
+    packaged = PACKAGED_DATA / name
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
+
+
+SQL_DIR = shipped_dir("sql")
+MIGRATIONS_DIR = shipped_dir("migrations")
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # YooKassa's published notification addresses (its SDK and documentation).
@@ -103,8 +119,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # OpenTelemetry tracing is on when this is set (the collector's OTLP/HTTP base URL).
     otel_exporter_otlp_endpoint: str | None = None
     data_dir: Path = PROJECT_ROOT / ".data"
-    sql_dir: Path = PROJECT_ROOT / "sql"
-    migrations_dir: Path = PROJECT_ROOT / "migrations"
+    sql_dir: Path = SQL_DIR
+    migrations_dir: Path = MIGRATIONS_DIR
 
     @property
     def is_prod(self) -> bool:
@@ -226,7 +242,7 @@ def _origins(value: str) -> tuple[str, ...]:
 
 def _postgres_url(value: str) -> str:
     if urlsplit(value).scheme not in ("postgresql", "postgres"):
-        raise ValueError("must be a postgresql:// URL")
+        raise ValueError("must be a postgresql:// (or postgres://) URL")
     return value
 
 

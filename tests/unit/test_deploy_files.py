@@ -36,12 +36,25 @@ def test_runtime_stage_is_slim_and_unprivileged() -> None:
     text = CONTAINERFILE.read_text(encoding="utf-8")
     stages = re.split(r"^FROM ", text, flags=re.MULTILINE)[1:]
     runtime = stages[-1]
-    assert runtime.startswith("python:3.11-slim")
+    assert runtime.startswith("${PYTHON_IMAGE} AS runtime")
+    assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?$",
+                     text, flags=re.MULTILINE)  # fmt: skip
     assert re.search(r"^USER \d+", runtime, flags=re.MULTILINE), "runtime must not run as root"
     for build_tool in ("apt-get", "gcc", "build-essential"):
         assert build_tool not in runtime, "no build tools in the final stage"
-    for needed in ("app", "sql", "migrations", "yoyo.ini"):
-        assert re.search(rf"^COPY .*\b{re.escape(needed)}\b", runtime, flags=re.MULTILINE)
+    # Only the virtual environment: the project is an installed wheel that carries its
+    # sql/ and migrations/, not a source tree beside it.
+    copies = re.findall(r"^COPY .*$", runtime, flags=re.MULTILINE)
+    assert copies == ["COPY --from=build /opt/venv /opt/venv"]
+
+
+def test_build_installs_the_locked_dependencies_and_the_wheel() -> None:
+    text = CONTAINERFILE.read_text(encoding="utf-8")
+    assert "pip install --require-hashes -r requirements/runtime.txt" in text
+    assert "pip install --require-hashes -r requirements/build.txt" in text
+    assert "pip install --no-deps /wheels/*.whl" in text
+    assert "uninstall" not in text
+    assert "-e " not in text, "the image installs a wheel, never an editable checkout"
 
 
 def test_every_dependency_names_a_service_with_the_condition_it_can_meet(
@@ -77,6 +90,40 @@ def test_migrate_runs_plain_yoyo_apply_with_the_url_from_its_secret(
     assert "/run/secrets/database_url" in script
     assert "postgresql+psycopg:" in script
     assert migrate["secrets"] == ["database_url"]
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_migrate_passes_yoyo_the_psycopg_url_and_the_installed_migrations(
+    compose: dict[str, Any], tmp_path: Path, scheme: str
+) -> None:
+    # The entrypoint as the container's shell runs it, with a stand-in `yoyo` that
+    # prints what it was given and the real Python that knows where migrations live.
+    secret = tmp_path / "database_url"
+    secret.write_text(f"{scheme}://eb:pw@postgres:5432/eb\n", encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "yoyo").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n', encoding="utf-8")
+    (bin_dir / "yoyo").chmod(0o755)
+    (bin_dir / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+    (bin_dir / "python").chmod(0o755)
+    script = compose["services"]["migrate"]["entrypoint"][-1]
+    script = script.replace("$$", "$").replace("/run/secrets/database_url", str(secret))
+    result = subprocess.run(
+        ["sh", "-c", script],
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "apply",
+        "--batch",
+        "--database",
+        "postgresql+psycopg://eb:pw@postgres:5432/eb",
+        str(PROJECT_ROOT / "migrations"),
+    ]
 
 
 def test_database_keeps_its_data_in_a_volume(compose: dict[str, Any]) -> None:

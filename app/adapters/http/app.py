@@ -17,7 +17,7 @@ from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, get_re
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.routes import HTTPRoute
-from litestar.types import ControllerRouterHandler
+from litestar.types import ControllerRouterHandler, Message, Scope
 
 from app.adapters.http.auth import AUTH_DEPENDENCIES, role_guard
 from app.adapters.http.health import HealthController
@@ -112,21 +112,38 @@ def _rate_limits(settings: Settings) -> list[DefineMiddleware]:
     return limiters
 
 
-def _repair_options_allow(app: Litestar) -> None:
-    """Litestar 2 makes each path's automatic OPTIONS handler when the path's first
-    handler is registered; handlers added later for other methods are missing from its
-    ``Allow`` (litestar-org/litestar#4169, fixed in v3). Point each automatic handler at
-    the finished route, so ``Allow`` lists every method the path has."""
-    for route in app.routes:
-        if not isinstance(route, HTTPRoute):
-            continue
-        for handler in route.route_handlers:
-            fn = handler.fn
-            if getattr(fn, "__name__", "") != "options_handler" or not fn.__closure__:
-                continue
-            cell = fn.__closure__[0]
-            if isinstance(cell.cell_contents, HTTPRoute) and cell.cell_contents is not route:
-                cell.cell_contents = route
+class AllowEveryMethod:
+    """A ``before_send`` hook: an OPTIONS answer's ``Allow`` lists every method of its path.
+
+    Litestar 2 makes each path's automatic OPTIONS handler when the path's first handler
+    is registered; handlers added later for other methods (another controller or router
+    on the same path) are missing from its ``Allow`` (litestar-org/litestar#4169, fixed
+    in v3). This rewrites the header from the finished routes, through public API only:
+    ``Litestar.routes``, each ``HTTPRoute``'s ``methods`` and ``route_handlers``, and the
+    handler Litestar puts in the scope (``Request.route_handler``).
+    """
+
+    def __init__(self) -> None:
+        self._allow: dict[int, bytes] = {}
+
+    def index(self, app: Litestar) -> None:
+        """Read every path's methods; call once the application is built."""
+        for route in app.routes:
+            if isinstance(route, HTTPRoute):
+                allow = ", ".join(sorted(route.methods)).encode()
+                for handler in route.route_handlers:
+                    self._allow[id(handler)] = allow
+
+    async def __call__(self, message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+            return
+        allow = self._allow.get(id(scope.get("route_handler")))
+        if allow is None:
+            return
+        message["headers"] = [
+            (name, allow if name.lower() == b"allow" else value)
+            for name, value in message.get("headers", ())
+        ]
 
 
 def _calendar_disabled() -> str:
@@ -198,6 +215,7 @@ def build_http_app(
         **(AUTH_DEPENDENCIES if dependencies and "identity" in dependencies else {}),
         **(dependencies or {}),
     }
+    allow_every_method = AllowEveryMethod()
     app = Litestar(
         # Strict input checks cover the API; probes and metrics take no input and stay as
         # light as they can be. No controller sets its own before_request hook (it would
@@ -228,9 +246,10 @@ def build_http_app(
             ClosedStructSchemaPlugin(),
             *([tracing.litestar_plugin()] if tracing is not None else []),
         ],
+        before_send=[allow_every_method],
         debug=False,
     )
-    _repair_options_allow(app)
+    allow_every_method.index(app)
     if openapi is not None:
         document_problems(app)
     # Wrap Litestar's own handler, outside routing, so 404/405 get a request id too.

@@ -1,0 +1,151 @@
+"""What the HTTP adapter takes from Litestar beyond its public API, checked on upgrade.
+
+``app/adapters/http/openapi_structs.py`` subclasses Litestar's private msgspec schema
+plugin (``litestar._openapi.schema_generation.plugins.struct.StructSchemaPlugin``) so
+closed request structs are documented with ``additionalProperties: false``. No public
+hook gives that, so the lock pins Litestar (docs/architecture.md, "Litestar pin") and
+these tests fail, saying why, when an upgrade leaves the tested range or moves the
+private names. The OPTIONS ``Allow`` repair uses public API only; its test is here too
+because it works around a Litestar 2 bug (litestar-org/litestar#4169) that v3 fixes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from datetime import time
+from importlib.metadata import version
+
+import msgspec
+import pytest
+from litestar import Controller, Litestar, Router, get, patch, post
+from litestar.openapi import OpenAPIConfig
+from litestar.params import FromPath, JSONBody
+from litestar.testing import TestClient
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from app.adapters.http.app import AllowEveryMethod
+from app.adapters.http.openapi_structs import TIME_OF_DAY, ClosedStructSchemaPlugin
+
+# The Litestar releases these private names and behaviours were checked on. Before
+# widening it, run this file and tests/e2e/test_http_basics.py on the new release.
+TESTED_LITESTAR = SpecifierSet(">=2.25,<2.26")
+PRIVATE_MODULE = "litestar._openapi.schema_generation.plugins.struct"
+
+
+def test_litestar_is_a_release_the_private_imports_were_checked_on() -> None:
+    installed = Version(version("litestar"))
+    assert installed in TESTED_LITESTAR, (
+        f"Litestar {installed} is outside {TESTED_LITESTAR}, the range on which "
+        "app/adapters/http/openapi_structs.py's private import "
+        f"({PRIVATE_MODULE}.StructSchemaPlugin) was checked: run these tests and "
+        "tests/e2e/test_http_basics.py on it, then widen TESTED_LITESTAR and the lock"
+    )
+
+
+def test_the_private_struct_plugin_still_has_the_shape_we_subclass() -> None:
+    try:
+        module = importlib.import_module(PRIVATE_MODULE)
+    except ImportError as exc:  # pragma: no cover - only on a Litestar that moved it
+        pytest.fail(f"Litestar moved its private msgspec schema plugin ({exc}); "
+                    "openapi_structs.py must follow it")  # fmt: skip
+    plugin = getattr(module, "StructSchemaPlugin", None)
+    assert plugin is not None, f"{PRIVATE_MODULE} no longer defines StructSchemaPlugin"
+    parameters = list(inspect.signature(plugin.to_openapi_schema).parameters)
+    assert parameters == ["self", "field_definition", "schema_creator"], (
+        f"StructSchemaPlugin.to_openapi_schema takes {parameters} now; "
+        "ClosedStructSchemaPlugin overrides it with (field_definition, schema_creator)"
+    )
+    creator = importlib.import_module("litestar._openapi.schema_generation").SchemaCreator
+    assert hasattr(creator, "schema_registry"), "SchemaCreator lost schema_registry"
+
+
+class Opening(msgspec.Struct, forbid_unknown_fields=True):
+    """A closed request struct with a time of day, as the API's structs are."""
+
+    starts: time
+    label: str | None = None
+
+
+class Loose(msgspec.Struct):
+    note: str
+
+
+@post("/openings", sync_to_thread=False)
+def create_opening(data: JSONBody[Opening]) -> Loose:
+    return Loose(note=data.label or "")
+
+
+def test_closed_structs_are_documented_closed_with_honest_times() -> None:
+    app = Litestar(
+        [create_opening],
+        openapi_config=OpenAPIConfig(title="t", version="1"),
+        plugins=[ClosedStructSchemaPlugin()],
+    )
+    schemas = app.openapi_schema.to_schema()["components"]["schemas"]
+    opening = schemas["Opening"]
+    assert opening["additionalProperties"] is False, (
+        "ClosedStructSchemaPlugin no longer closes forbid_unknown_fields structs: "
+        "Litestar's struct plugin changed"
+    )
+    assert opening["properties"]["starts"]["pattern"] == TIME_OF_DAY
+    assert "format" not in opening["properties"]["starts"]
+    assert "additionalProperties" not in schemas["Loose"], "open structs stay open"
+
+
+class Items(Controller):
+    path = "/admin"
+
+    @get("/items", sync_to_thread=False)
+    def list_items(self) -> list[str]:
+        return []
+
+    @post("/items", sync_to_thread=False)
+    def add_item(self) -> None:
+        return None
+
+
+@get("/admin/items/{item_id:int}", sync_to_thread=False)
+def read_item(item_id: FromPath[int]) -> int:
+    return item_id
+
+
+@patch("/admin/items/{item_id:int}", sync_to_thread=False)
+def edit_item(item_id: FromPath[int]) -> int:
+    return item_id
+
+
+def _app(*, repaired: bool) -> Litestar:
+    # Two methods of one controller on one path, and one path's handlers registered in
+    # two places (a router and the application), as the API's controllers are.
+    hook = AllowEveryMethod()
+    app = Litestar(
+        [Items, Router("/", route_handlers=[read_item]), edit_item],
+        before_send=[hook] if repaired else [],
+    )
+    hook.index(app)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [("/admin/items", "GET, OPTIONS, POST"), ("/admin/items/7", "GET, OPTIONS, PATCH")],
+)
+def test_options_lists_every_method_of_a_path_registered_in_two_places(
+    path: str, methods: str
+) -> None:
+    with TestClient(_app(repaired=True)) as client:
+        answer = client.options(path)
+    assert answer.status_code == 204
+    assert answer.headers["allow"] == methods
+
+
+def test_litestar_2_still_has_the_bug_the_hook_repairs() -> None:
+    # When this fails, Litestar lists every method by itself (the v3 fix): the hook
+    # (AllowEveryMethod in app/adapters/http/app.py) may go.
+    with TestClient(_app(repaired=False)) as client:
+        answers = {client.options(p).headers["allow"] for p in ("/admin/items", "/admin/items/7")}
+    assert answers != {"GET, OPTIONS, POST", "GET, OPTIONS, PATCH"}, (
+        "Litestar now lists every method in Allow: remove AllowEveryMethod"
+    )
