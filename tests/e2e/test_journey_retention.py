@@ -85,7 +85,7 @@ def fresh_session(db: psycopg.Connection[Any], email: str, now: datetime) -> str
 
 def last_success(metrics: str, job: str) -> float:
     match = re.search(
-        rf'^balance_job_last_success_timestamp_seconds{{job="{re.escape(job)}"}} (\S+)$',
+        rf'^balance_job_last_success_timestamp_seconds{{periodic_job="{re.escape(job)}"}} (\S+)$',
         metrics, re.MULTILINE,
     )  # fmt: skip
     assert match, metrics[-2000:]

@@ -87,8 +87,11 @@ async def test_worker_metrics_report_the_queues_jobs_and_its_rounds(
     assert values["balance_outbox_parked_events"] == 0
     assert values["balance_outbox_lag_seconds"] == 0
     assert values["balance_queue_figures_up"] == 1
-    assert values['balance_job_interval_seconds{job="booking.expire_holds"}'] == 60
-    assert values['balance_job_last_success_timestamp_seconds{job="booking.expire_holds"}'] > 0
+    assert values['balance_job_interval_seconds{periodic_job="booking.expire_holds"}'] == 60
+    assert (
+        values['balance_job_last_success_timestamp_seconds{periodic_job="booking.expire_holds"}']
+        > 0
+    )
     assert values["balance_worker_rounds_total"] == 1
     assert values["balance_worker_round_failures_total"] == 0
     assert values['balance_outbox_events_handled_total{outcome="parked"}'] == 0

@@ -126,8 +126,13 @@ def test_worker_process_serves_probes_and_metrics_and_stops_cleanly_on_sigterm(
             metrics := httpx.get(f"{base}/metrics", timeout=5).text
         ):
             time.sleep(0.2)
-        assert 'balance_job_last_success_timestamp_seconds{job="booking.expire_holds"}' in metrics
-        assert 'balance_job_interval_seconds{job="outbox.purge_processed"} 3600.0' in metrics
+        assert (
+            'balance_job_last_success_timestamp_seconds{periodic_job="booking.expire_holds"}'
+            in metrics
+        )
+        assert (
+            'balance_job_interval_seconds{periodic_job="outbox.purge_processed"} 3600.0' in metrics
+        )
         assert "balance_outbox_backlog_events 0.0" in metrics
         assert "balance_worker_round_failures_total 0.0" in metrics
         assert httpx.get(f"{base}/health/ready", timeout=5).json()["status"] == "ready"

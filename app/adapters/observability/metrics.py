@@ -129,7 +129,10 @@ class QueueSource:
 
     async def refresh(self) -> Iterable[GaugeMetricFamily]:
         interval = GaugeMetricFamily(
-            "balance_job_interval_seconds", "How often each periodic job is due", labels=["job"]
+            "balance_job_interval_seconds",
+            "How often each periodic job is due",
+            # Not "job": Prometheus gives that label to the scrape job.
+            labels=["periodic_job"],
         )
         for name, every in self._jobs():
             interval.add_metric([name], every.total_seconds())
@@ -159,7 +162,7 @@ class QueueSource:
         last_success = GaugeMetricFamily(
             "balance_job_last_success_timestamp_seconds",
             "When each periodic job last finished without an error (Unix time)",
-            labels=["job"],
+            labels=["periodic_job"],
         )
         for name, when in figures.job_last_success:
             last_success.add_metric([name], when.timestamp())
