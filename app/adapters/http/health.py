@@ -13,7 +13,6 @@ from litestar import Controller, get
 from app.adapters.http.internal import Probe
 from app.adapters.observability.metrics import WorkerTelemetry
 from app.adapters.postgres.database import Database
-from app.adapters.postgres.queue_figures import database_reachable
 
 
 class Liveness(msgspec.Struct, frozen=True):
@@ -113,7 +112,7 @@ def worker_readiness(
     """Ready when the database answers and a round finished without an error lately."""
 
     async def ready() -> Probe:
-        reachable = await database_reachable(database)
+        reachable = await database.reachable()
         good = telemetry.seconds_since_good_round()
         reason = None
         if not reachable:
@@ -167,7 +166,7 @@ def bot_readiness(
 
     async def ready() -> Probe:
         running = polling()
-        reachable = await database_reachable(database)
+        reachable = await database.reachable()
         reason = (
             None if running and reachable
             else "polling has stopped" if not running

@@ -26,7 +26,6 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from app.adapters.postgres.database import Database
-from app.adapters.postgres.queue_figures import database_reachable, read_queue_figures
 
 logger = structlog.get_logger(__name__)
 
@@ -72,7 +71,7 @@ class PoolSource:
 
     async def refresh(self) -> Iterable[GaugeMetricFamily]:
         stats = self._database.pool.get_stats()
-        up = await database_reachable(self._database)
+        up = await self._database.reachable()
         return (
             _gauge("balance_db_pool_connections", "Connections the pool holds open",
                    stats.get("pool_size", 0)),
@@ -137,7 +136,7 @@ class QueueSource:
         for name, every in self._jobs():
             interval.add_metric([name], every.total_seconds())
         try:
-            figures = await read_queue_figures(self._database)
+            figures = await self._database.queue_figures()
         except Exception as exc:  # the scrape still answers; balance_queue_figures_up says so
             logger.warning("metrics_database_unavailable", error_type=type(exc).__name__)
             return (
