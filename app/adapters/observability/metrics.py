@@ -21,7 +21,14 @@ from typing import Protocol
 import structlog
 from litestar.middleware.base import DefineMiddleware
 from litestar.plugins.prometheus import PrometheusConfig
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -239,6 +246,9 @@ class ProcessMetrics:
     def __init__(
         self, sources: Sequence[Source], registries: Sequence[CollectorRegistry] = ()
     ) -> None:
+        # No ``*_created`` series beside each counter: Prometheus keeps them as gauges of
+        # their own, noise on every dashboard.
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # (untyped in the library)
         self._sources = tuple(sources)
         self._latest = _Latest()
         self._own = CollectorRegistry()
