@@ -174,6 +174,10 @@ async def test_serve_runs_the_worker_in_process_in_dev(database_url: str, postgr
     app = create_app(settings)
     async with AsyncTestClient(app=app), internal_client(app) as internal:
         assert (await internal.get("/health/ready")).status_code == 200
+        # The worker runs here, so the API's metrics carry its figures too.
+        metrics = (await internal.get("/metrics")).text
+        assert "balance_outbox_backlog_events" in metrics
+        assert "balance_worker_rounds_total" in metrics
         status = None
         for _ in range(100):
             postgresql.commit()

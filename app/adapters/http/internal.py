@@ -94,7 +94,8 @@ class InternalListener:
     async def start(self) -> None:
         try:
             # Bound here, not inside uvicorn (which exits the process on a bind error).
-            sock = socket.create_server((self.host, self.port))
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            sock = socket.create_server((self.host, self.port), family=family)
         except OSError as exc:
             raise ConfigError(
                 self._variable, f"cannot listen on {self.host}:{self.port} ({exc.strerror})"
