@@ -13,6 +13,7 @@ Names follow Prometheus' conventions: one meaning per name, counters end in
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import timedelta
@@ -250,14 +251,17 @@ class ProcessMetrics:
         # their own, noise on every dashboard.
         disable_created_metrics()  # type: ignore[no-untyped-call]  # (untyped in the library)
         self._sources = tuple(sources)
+        self._lock = asyncio.Lock()
         self._latest = _Latest()
         self._own = CollectorRegistry()
         self._own.register(self._latest)
         self._registries = (REGISTRY, *registries, self._own)
 
     async def render(self) -> bytes:
-        families: list[GaugeMetricFamily] = []
-        for source in self._sources:
-            families.extend(await source.refresh())
-        self._latest.families = families
-        return b"".join(generate_latest(registry) for registry in self._registries)
+        # One scrape at a time: a second one must not swap the figures under the first.
+        async with self._lock:
+            families: list[GaugeMetricFamily] = []
+            for source in self._sources:
+                families.extend(await source.refresh())
+            self._latest.families = families
+            return b"".join(generate_latest(registry) for registry in self._registries)
