@@ -48,6 +48,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     port = args.port or settings.http_port
     database_url = resolve_database_url(settings)
     internal_port = settings.api_internal_port if args.internal_port is None else args.internal_port
+    if not 0 <= internal_port <= 65535:
+        raise ConfigError("--internal-port", "must be between 0 and 65535")
     settings = msgspec.structs.replace(
         settings, database_url=database_url, api_internal_port=internal_port
     )
