@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from dataclasses import dataclass
@@ -97,8 +98,9 @@ class InternalListener:
             family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
             sock = socket.create_server((self.host, self.port), family=family)
         except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise ConfigError(
-                self._variable, f"cannot listen on {self.host}:{self.port} ({exc.strerror})"
+                self._variable, f"cannot listen on {self.host}:{self.port} ({reason})"
             ) from None
         config = uvicorn.Config(
             self.app, lifespan="off", log_config=None, access_log=False, server_header=False,
