@@ -54,6 +54,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         settings, database_url=database_url, api_internal_port=internal_port
     )
     app = create_app(settings)
+    if app.state.internal_listener is not None:
+        app.state.internal_listener.bind()  # a taken port: exit 2 with the setting's name
     base = f"http://{host}:{port}"
     print(f"Emotional Balance API on {base}")
     if settings.openapi_enabled:

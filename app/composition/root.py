@@ -246,16 +246,19 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
         settings, core.database, migration_ids(settings.migrations_dir), core.calendar_health,
         core.scheduler, core.worker_telemetry,
     )  # fmt: skip
+    internal = listener(settings, internal_app, settings.api_internal_port, "API_INTERNAL_PORT")
     app = build_http_app(
         settings,
         database=core.database,
         route_handlers=core.controllers,
         dependencies=core.dependencies,
         background=core.run_worker if settings.worker_in_process else None,
-        internal=listener(settings, internal_app, settings.api_internal_port, "API_INTERNAL_PORT"),
+        internal=internal,
     )
-    # The probes and metrics, also for tests (which leave API_INTERNAL_PORT at 0).
+    # The probes and metrics, also for tests (which leave API_INTERNAL_PORT at 0), and
+    # the listener, which ``serve`` binds before its main server starts.
     app.state.internal_app = internal_app
+    app.state.internal_listener = internal
     app.on_shutdown.append(core.close_clients)  # runs after the lifespan closed the pool
     return app
 

@@ -68,3 +68,21 @@ def test_real_server_answers_ready_and_stops_cleanly(database_url: str) -> None:
     assert "database_pool_closed" in err
     assert "internal_listener_stopped" in err
     assert f"{internal}/health/ready" in out
+
+
+def test_a_taken_internal_port_stops_the_server_with_a_configuration_error(
+    database_url: str,
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        internal_port = taken.getsockname()[1]
+        env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": database_url,
+               "HTTP_PORT": str(_free_port()), "API_INTERNAL_PORT": str(internal_port)}  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", "app", "serve"], env=env, cwd=PROJECT_ROOT,
+            capture_output=True, text=True, timeout=DEADLINE_SECONDS, check=False,
+        )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert (
+        f"configuration error: API_INTERNAL_PORT: cannot listen on 127.0.0.1:{internal_port}"
+        in result.stderr
+    )

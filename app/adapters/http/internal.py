@@ -91,17 +91,27 @@ class InternalListener:
         self._variable = variable
         self._server: _ListenerServer | None = None
         self._task: asyncio.Task[None] | None = None
+        self._socket: socket.socket | None = None
 
-    async def start(self) -> None:
+    def bind(self) -> socket.socket:
+        """Take the port now (``serve`` does so before its main server starts, so a taken
+        port is a plain configuration error); ``start`` binds it when nobody did."""
+        if self._socket is not None:
+            return self._socket
         try:
             # Bound here, not inside uvicorn (which exits the process on a bind error).
             family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            sock = socket.create_server((self.host, self.port), family=family)
+            self._socket = socket.create_server((self.host, self.port), family=family)
         except OSError as exc:
             reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise ConfigError(
                 self._variable, f"cannot listen on {self.host}:{self.port} ({reason})"
             ) from None
+        return self._socket
+
+    async def start(self) -> None:
+        sock = self.bind()
+        self._socket = None  # uvicorn owns it from here
         config = uvicorn.Config(
             self.app, lifespan="off", log_config=None, access_log=False, server_header=False,
             timeout_graceful_shutdown=5,
