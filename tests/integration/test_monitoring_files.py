@@ -19,10 +19,11 @@ import httpx
 import psycopg
 import pytest
 import yaml
-from litestar import Litestar
+from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.adapters.observability.metrics import request_metrics
 from app.application.worker import run_round
 from app.bootstrap import Core
 from app.composition.internal import api_internal_app, bot_internal_app
@@ -37,6 +38,16 @@ NAME = re.compile(r"\bbalance_[a-z0-9_]+\b")
 SELECTOR = re.compile(r"\b(balance_[a-z0-9_]+)\{([^}]*)\}")
 MATCHER = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)")
 GROUPING = re.compile(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)")
+
+
+async def _crash_once() -> None:
+    @get("/crash", sync_to_thread=False)
+    def crash() -> None:
+        raise RuntimeError("for the error counter")
+
+    crashing = Litestar([crash], middleware=[request_metrics()], logging_config=None)
+    async with _client(crashing) as http:
+        assert (await http.get("/crash")).status_code == 500
 
 
 def _client(app: Litestar) -> httpx.AsyncClient:
@@ -61,6 +72,7 @@ async def exposed(
     )
     postgresql.commit()
     await client.get("/api/v1/content")  # the request metrics exist once a request is seen
+    await _crash_once()  # and the error counter once a request has raised
     await run_round(core.relay, core.sender, core.scheduler)
     core.worker_telemetry.round_finished(failed=False)
     texts = []
