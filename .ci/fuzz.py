@@ -64,13 +64,14 @@ def owner_session(db_url: str) -> str:
     return token
 
 
-def wait_ready(server: subprocess.Popen[bytes], base: str) -> None:
+def wait_ready(server: subprocess.Popen[bytes], internal: str) -> None:
+    """Until the server's internal listener says ready."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"fuzz: server exited with {server.returncode}")
         try:
-            ready = f"{base}/health/ready"  # http on loopback, built here
+            ready = f"{internal}/health/ready"  # http on loopback, built here
             with urllib.request.urlopen(ready, timeout=2) as response:  # noqa: S310
                 if response.status == 200:
                     return
@@ -118,12 +119,13 @@ def main() -> int:
     create_database(args.server_url, DB_NAME)
     parts = urlsplit(args.server_url)
     db_url = urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", parts.query, ""))
-    port = free_port()
+    port, internal_port = free_port(), free_port()
     env = {
         **os.environ,
         "APP_ENV": "test",
         "DATABASE_URL": db_url,
         "HTTP_PORT": str(port),
+        "API_INTERNAL_PORT": str(internal_port),
         "RATE_LIMITS_ENABLED": "false",
         "WORKER_IN_PROCESS": "false",
         "LOG_LEVEL": "ERROR",
@@ -135,7 +137,7 @@ def main() -> int:
         subprocess.run([python, "-m", "app", "seed-demo"], env=env, check=True, cwd=ROOT)
         server = subprocess.Popen([python, "-m", "app", "serve"], env=env, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"
-        wait_ready(server, base)
+        wait_ready(server, f"http://127.0.0.1:{internal_port}")
         passes = [schemathesis(base, args.max_examples, [], "anonymous")]
         owner = f"Authorization: Bearer {owner_session(db_url)}"
         passes.append(schemathesis(

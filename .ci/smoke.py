@@ -1,4 +1,5 @@
-"""CI smoke run: a scratch database, `yoyo apply`, `python -m app serve`, /health/ready.
+"""CI smoke run: a scratch database, `yoyo apply`, `python -m app serve`, /health/ready
+on its internal port.
 
 Usage: python .ci/smoke.py <postgresql://... URL of a server to create a scratch db on>
 """
@@ -27,8 +28,9 @@ def main(server_url: str) -> int:
     bin_dir = os.path.dirname(sys.executable)
     subprocess.run([f"{bin_dir}/yoyo", "apply", "--batch", "--database", yoyo_url], check=True)
 
-    port = free_port()
-    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": db_url, "HTTP_PORT": str(port)}
+    port, internal_port = free_port(), free_port()
+    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": db_url, "HTTP_PORT": str(port),
+           "API_INTERNAL_PORT": str(internal_port)}  # fmt: skip
     server = subprocess.Popen([sys.executable, "-m", "app", "serve"], env=env)
     try:
         deadline = time.monotonic() + DEADLINE_SECONDS
@@ -38,7 +40,7 @@ def main(server_url: str) -> int:
                 print("smoke: 0 passed, 1 failed")
                 return 1
             try:
-                url = f"http://127.0.0.1:{port}/health/ready"
+                url = f"http://127.0.0.1:{internal_port}/health/ready"
                 with urllib.request.urlopen(url, timeout=2) as r:
                     print(f"smoke: /health/ready answered {r.status}: {r.read().decode()}")
                     ok = r.status == 200

@@ -49,13 +49,24 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.http_host
     port = args.port or settings.http_port
     database_url = resolve_database_url(settings)
-    app = create_app(msgspec.structs.replace(settings, database_url=database_url))
+    internal_port = settings.api_internal_port if args.internal_port is None else args.internal_port
+    if not 0 <= internal_port <= 65535:
+        raise ConfigError("--internal-port", "must be between 0 and 65535")
+    settings = msgspec.structs.replace(
+        settings, database_url=database_url, api_internal_port=internal_port
+    )
+    app = create_app(settings)
+    if app.state.internal_listener is not None:
+        app.state.internal_listener.bind()  # a taken port: exit 2 with the setting's name
     base = f"http://{host}:{port}"
     print(f"Emotional Balance API on {base}")
     if settings.openapi_enabled:
         print(f"  API docs:      {base}/schema")
         print(f"  OpenAPI JSON:  {base}/schema/openapi.json")
-    print(f"  Readiness:     {base}/health/ready")
+    if internal_port:
+        internal = f"http://{settings.internal_http_host}:{internal_port}"
+        print(f"  Readiness:     {internal}/health/ready")
+        print(f"  Metrics:       {internal}/metrics")
     uvicorn.run(
         app,
         host=host,
@@ -184,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", help="address to listen on (default HTTP_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default HTTP_PORT)")
+    serve.add_argument(
+        "--internal-port",
+        type=int,
+        help="port of the probes and metrics (default API_INTERNAL_PORT; 0 switches it off)",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser(

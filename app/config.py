@@ -77,6 +77,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_pool_timeout: int = 10
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # The internal listener (probes and metrics) of each process; 0 switches it off.
+    internal_http_host: str = "127.0.0.1"
+    api_internal_port: int = 9100
+    worker_internal_port: int = 9101
+    bot_internal_port: int = 9102
     public_base_url: str = "http://127.0.0.1:8000"
     site_url: str = "http://127.0.0.1:8000"
     site_paths: tuple[tuple[str, str], ...] = ()
@@ -191,6 +196,17 @@ def _int_between(low: int, high: int) -> Callable[[str], int]:
         return number
 
     return parse
+
+
+def _host(value: str) -> str:
+    """An address to listen on: an IP address (``0.0.0.0`` in containers) or a host name."""
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        pass
+    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})", value):
+        raise ValueError("must be an IP address or a host name")
+    return value
 
 
 def _bool(value: str) -> bool:
@@ -315,6 +331,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_pool_timeout=env.get("DATABASE_POOL_TIMEOUT", _int_between(1, 120), 10),
         http_host=env.get("HTTP_HOST", str, "127.0.0.1"),
         http_port=env.get("HTTP_PORT", _int_between(1, 65535), 8000),
+        internal_http_host=env.get("INTERNAL_HTTP_HOST", _host, "127.0.0.1"),
+        api_internal_port=env.get("API_INTERNAL_PORT", _int_between(0, 65535), 9100),
+        worker_internal_port=env.get("WORKER_INTERNAL_PORT", _int_between(0, 65535), 9101),
+        bot_internal_port=env.get("BOT_INTERNAL_PORT", _int_between(0, 65535), 9102),
         public_base_url=public_base_url,
         site_url=env.get("SITE_URL", _http_url, public_base_url),
         site_paths=_site_paths(env),

@@ -75,15 +75,17 @@ def fill(url: str) -> None:
 
 def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
     """`python -m app serve` on a free loopback port, once it answers ready."""
-    port = free_port()
+    port, internal_port = free_port(), free_port()
     env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": url, "HTTP_PORT": str(port),
+           "API_INTERNAL_PORT": str(internal_port),
            "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": "false"}  # fmt: skip
     server = subprocess.Popen([sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+            ready = f"http://127.0.0.1:{internal_port}/health/ready"
+            if httpx.get(ready, timeout=1).status_code == 200:
                 break
         except httpx.TransportError:
             time.sleep(0.2)

@@ -49,8 +49,9 @@ def pinned(cpu: int, command: list[str]) -> list[str]:
 
 
 def start_server(url: str, server: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+    port, internal_port = free_port(), free_port()
     env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": url, "HTTP_PORT": str(port),
+           "API_INTERNAL_PORT": str(internal_port),
            "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": "false",
            "WORKER_IN_PROCESS": "false", "DATABASE_POOL_MAX": "10",
            "YOOKASSA_WEBHOOK_ALLOWLIST": "127.0.0.1/32"}  # fmt: skip
@@ -65,7 +66,8 @@ def start_server(url: str, server: str) -> tuple[subprocess.Popen[bytes], str]:
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
-            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+            ready = f"http://127.0.0.1:{internal_port}/health/ready"
+            if httpx.get(ready, timeout=1).status_code == 200:
                 return process, base
         except httpx.TransportError:
             pass

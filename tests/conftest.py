@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import msgspec
 import psycopg
 import pytest
@@ -30,6 +31,7 @@ from app.adapters.observability.logging import configure_logging
 from app.adapters.postgres.embedded import start_embedded_postgres
 from app.adapters.postgres.migrations import apply_migrations
 from app.bootstrap import Core, build_core, create_app
+from app.composition.internal import worker_internal_app
 from app.config import PROJECT_ROOT, Settings, load_settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -166,6 +168,11 @@ def make_settings(database_url: str, **environ: str) -> Settings:
             "DATABASE_POOL_MAX": "4",
             "RATE_LIMITS_ENABLED": "false",
             "ENCRYPTION_KEYS": TEST_KEYRING,
+            # Tests read the probes and metrics through ``internal_client`` (and the
+            # process tests pick free ports), never a fixed port that runs could share.
+            "API_INTERNAL_PORT": "0",
+            "WORKER_INTERNAL_PORT": "0",
+            "BOT_INTERNAL_PORT": "0",
             **environ,
         }
     )
@@ -203,3 +210,28 @@ def app(settings: Settings, clock: FixedClock) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+async def internal(
+    app: Litestar, client: AsyncTestClient[Litestar]
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The API's internal listener (``/health/ready``, ``/metrics``) for ``app``, whose
+    lifespan (``client``) holds the pool open."""
+    async with internal_client(app) as test_client:
+        yield test_client
+
+
+def internal_client(app: Litestar) -> AsyncTestClient[Litestar]:
+    """A client of the internal app ``create_app`` built beside ``app``."""
+    internal_app: Litestar = app.state.internal_app
+    return AsyncTestClient(app=internal_app)
+
+
+def worker_internal_client(core: Core) -> httpx.AsyncClient:
+    """A client of the worker's internal app over ``core`` (whose pool is open), run in
+    the test's own event loop, where the pool lives."""
+    app = worker_internal_app(
+        core.database, core.calendar_health, core.scheduler, core.worker_telemetry
+    )
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://internal")

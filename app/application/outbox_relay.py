@@ -10,6 +10,7 @@ takes them again (handlers are idempotent).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -52,6 +53,10 @@ class OutboxStore(Protocol):
     async def park(self, event: StoredEvent, now: datetime, error: str) -> None: ...
 
 
+def _ignore(_: str) -> None:
+    pass
+
+
 def error_label(exc: BaseException) -> str:
     """What is stored and logged about a failure: its class and code, never its text
     (messages may echo personal data)."""
@@ -69,7 +74,10 @@ class OutboxRelay:
         batch_size: int = 50,
         max_attempts: int = 10,
         lease: timedelta = timedelta(minutes=5),
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
+        # Told "processed", "retried" or "parked" for each event finished with.
+        self._on_outcome = on_outcome or _ignore
         self._store = store
         self._handlers = handlers
         self._clock = clock
@@ -115,6 +123,7 @@ class OutboxRelay:
         except msgspec.ValidationError as exc:
             await self._store.park(stored, self._clock.now(), error_label(exc))
             log.error("outbox_event_undecodable")
+            self._on_outcome("parked")
             return
         failure: BaseException | None = None
         if event is not None:
@@ -137,10 +146,13 @@ class OutboxRelay:
         if failure is None:
             await self._store.mark_processed(stored, now)
             log.info("outbox_event_handled", attempt=stored.attempts)
+            self._on_outcome("processed")
         elif stored.attempts >= self._max_attempts:
             await self._store.park(stored, now, error_label(failure))
             log.error("outbox_event_parked", attempts=stored.attempts, error=error_label(failure))
+            self._on_outcome("parked")
         else:
             await self._store.reschedule(
                 stored, now + backoff_delay(stored.attempts), error_label(failure)
             )
+            self._on_outcome("retried")

@@ -122,7 +122,6 @@ def build_booking_context(
             dependencies={
                 "booking": provide(booking),
                 "staff_day": provide(staff_day),
-                "calendar_health": provide(calendar_health),
             },
         ),
     )

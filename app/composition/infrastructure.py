@@ -129,8 +129,14 @@ def email_channel(settings: Settings) -> MessageChannel:
     )
 
 
-def build_messaging(infra: Infrastructure, channels: Mapping[str, MessageChannel]) -> Messaging:
-    """The relay over the outbox and the sender over ``channels`` (by channel name)."""
+def build_messaging(
+    infra: Infrastructure,
+    channels: Mapping[str, MessageChannel],
+    *,
+    on_outcome: Callable[[str], None] | None = None,
+) -> Messaging:
+    """The relay over the outbox and the sender over ``channels`` (by channel name);
+    ``on_outcome`` hears how each outbox event ended (the worker's counters)."""
     database = infra.database
     outbox = PostgresOutboxStore(database)
     idempotency = PostgresIdempotencyRecords(database)
@@ -149,7 +155,7 @@ def build_messaging(infra: Infrastructure, channels: Mapping[str, MessageChannel
         await purge_finished_deliveries(deliveries, now)
 
     return Messaging(
-        relay=OutboxRelay(outbox, infra.handlers, infra.clock),
+        relay=OutboxRelay(outbox, infra.handlers, infra.clock, on_outcome=on_outcome),
         sender=NotificationSender(
             deliveries,
             PostgresTemplateStore(database),

@@ -18,6 +18,8 @@ from app.adapters.clock import SystemClock
 from app.adapters.crypto.aesgcm import AesGcmCipher
 from app.adapters.google_calendar.gateway import GoogleCalendarGateway
 from app.adapters.http.app import build_http_app
+from app.adapters.http.internal import serving
+from app.adapters.observability.metrics import WorkerTelemetry
 from app.adapters.observability.tracing import start_tracing
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
@@ -57,6 +59,12 @@ from app.composition.infrastructure import (
     build_messaging,
     email_channel,
 )
+from app.composition.internal import (
+    api_internal_app,
+    bot_internal_app,
+    listener,
+    worker_internal_app,
+)
 from app.composition.payments import build_payments, payment_links
 from app.composition.staff_alerts import build_staff_alerts
 from app.composition.telegram import build_telegram, telegram_channel
@@ -90,6 +98,10 @@ class Core:
     moderation: ModerationService
     admin: AdminService
     analytics: AnalyticsService
+    # "disabled", "ok" or the Google Calendar adapter's problem, as this process sees it.
+    calendar_health: Callable[[], str]
+    # The worker loop's counters and heartbeat (used where the loop runs).
+    worker_telemetry: WorkerTelemetry
     # Every context's wiring in HTTP route order (subscriptions and jobs are registered).
     wiring: tuple[Wiring, ...]
 
@@ -152,7 +164,10 @@ class Core:
         wakeup = OutboxWakeup(self.settings.database_url, self.database.queries)
         await wakeup.start()
         try:
-            await run_worker(self.relay, self.sender, self.scheduler, wakeup, stop)
+            await run_worker(
+                self.relay, self.sender, self.scheduler, wakeup, stop,
+                observer=self.worker_telemetry,
+            )  # fmt: skip
         finally:
             await wakeup.close()
 
@@ -165,7 +180,8 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     channels: dict[str, MessageChannel] = {"email": email_channel(settings)}
     if clients.telegram_bot is not None:
         channels["telegram"] = telegram_channel(infra, clients.telegram_bot)
-    messaging = build_messaging(infra, channels)
+    telemetry = WorkerTelemetry()
+    messaging = build_messaging(infra, channels, on_outcome=telemetry.event_handled)
     links = payment_links(infra, clients.yookassa)
     identity = build_identity(infra)
     content = build_content(infra)
@@ -215,6 +231,8 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         moderation=engagement.moderation,
         admin=engagement.admin,
         analytics=engagement.analytics,
+        calendar_health=booking.calendar_health,
+        worker_telemetry=telemetry,
         wiring=http_order,
     )
 
@@ -227,15 +245,24 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
     app is traced, and its spans are flushed at shutdown."""
     tracing = start_tracing(settings, "api")
     core = core or build_core(settings)
+    internal_app = api_internal_app(
+        settings, core.database, migration_ids(settings.migrations_dir), core.calendar_health,
+        core.scheduler, core.worker_telemetry,
+    )  # fmt: skip
+    internal = listener(settings, internal_app, settings.api_internal_port, "API_INTERNAL_PORT")
     app = build_http_app(
         settings,
         database=core.database,
-        expected_migrations=migration_ids(settings.migrations_dir),
         route_handlers=core.controllers,
         dependencies=core.dependencies,
         background=core.run_worker if settings.worker_in_process else None,
         tracing=tracing,
+        internal=internal,
     )
+    # The probes and metrics, also for tests (which leave API_INTERNAL_PORT at 0), and
+    # the listener, which ``serve`` binds before its main server starts.
+    app.state.internal_app = internal_app
+    app.state.internal_listener = internal
     app.on_shutdown.append(core.close_clients)  # runs after the lifespan closed the pool
     if tracing is not None:
         stop_tracing = tracing.shutdown
@@ -287,10 +314,18 @@ async def rotate_keys(
 
 
 async def serve_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """``python -m app worker``: the relay, the sender and the scheduler until stopped."""
-    await _traced(
-        "worker", settings, lambda: _with_clients(settings, lambda core: core.run_worker(stop))
-    )
+    """``python -m app worker``: the relay, the sender and the scheduler until stopped,
+    with the probes and metrics on WORKER_INTERNAL_PORT."""
+
+    async def work(core: Core) -> None:
+        app = worker_internal_app(
+            core.database, core.calendar_health, core.scheduler, core.worker_telemetry
+        )
+        port = settings.worker_internal_port
+        async with serving(listener(settings, app, port, "WORKER_INTERNAL_PORT")):
+            await core.run_worker(stop)
+
+    await _traced("worker", settings, lambda: _with_clients(settings, work))
 
 
 async def run_bot(settings: Settings, *, register_webhook: bool = False) -> str | None:
@@ -301,7 +336,14 @@ async def run_bot(settings: Settings, *, register_webhook: bool = False) -> str 
             raise ConfigError("TELEGRAM_BOT_TOKEN", "is required for the bot")
         if register_webhook:
             return await core.telegram.register(settings.public_base_url)
-        await core.telegram.poll()
+        polling = asyncio.ensure_future(core.telegram.poll())
+        app = bot_internal_app(core.database, lambda: not polling.done())
+        port = settings.bot_internal_port
+        try:
+            async with serving(listener(settings, app, port, "BOT_INTERNAL_PORT")):
+                await polling
+        finally:
+            polling.cancel()
         return None
 
     if register_webhook:

@@ -1,4 +1,4 @@
--- What /metrics reports about the work queued in the database (counts only, no P1/P2).
+-- What the worker's /metrics reports about the work queued in the database (counts only, no P1/P2).
 
 -- name: outbox_state()^
 -- Served by the partial index on unprocessed rows.

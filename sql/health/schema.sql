@@ -3,3 +3,7 @@
 SELECT migration_id
 FROM _yoyo_migration
 ORDER BY applied_at_utc;
+
+-- name: ping()^
+-- The internal probes' check that this process reaches the database.
+SELECT 1 AS ok;

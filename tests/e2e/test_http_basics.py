@@ -22,7 +22,7 @@ from app.adapters.postgres.migrations import migration_ids
 from app.application.payments.notifications import KNOWN_EVENTS
 from app.bootstrap import create_app
 from app.config import PROJECT_ROOT
-from tests.conftest import make_settings
+from tests.conftest import internal_client, make_settings
 
 PROBLEM = "application/problem+json"
 
@@ -33,8 +33,8 @@ async def test_live(client: AsyncTestClient[Litestar]) -> None:
     assert response.json() == {"status": "ok"}
 
 
-async def test_ready_when_database_is_migrated(client: AsyncTestClient[Litestar]) -> None:
-    response = await client.get("/health/ready")
+async def test_ready_when_database_is_migrated(internal: AsyncTestClient[Litestar]) -> None:
+    response = await internal.get("/health/ready")
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready", "database": "ok", "migrations": "current",
@@ -44,8 +44,8 @@ async def test_ready_when_database_is_migrated(client: AsyncTestClient[Litestar]
 
 async def test_not_ready_while_migrations_are_pending(empty_database_url: str) -> None:
     app = create_app(make_settings(empty_database_url))
-    async with AsyncTestClient(app=app) as client:
-        response = await client.get("/health/ready")
+    async with AsyncTestClient(app=app), internal_client(app) as internal:
+        response = await internal.get("/health/ready")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "not_ready"
@@ -56,8 +56,8 @@ async def test_not_ready_while_migrations_are_pending(empty_database_url: str) -
 
 async def test_not_ready_when_database_is_unreachable() -> None:
     app = create_app(make_settings("postgresql://postgres@127.0.0.1:1/nothing?connect_timeout=1"))
-    async with AsyncTestClient(app=app) as client:
-        response = await client.get("/health/ready")
+    async with AsyncTestClient(app=app), internal_client(app) as internal:
+        response = await internal.get("/health/ready")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
 
@@ -105,7 +105,6 @@ async def test_crash_is_a_500_problem_without_trace_and_is_logged(
     app = build_http_app(
         settings,
         database=Database.create(database_url, min_size=1, max_size=2, sql_dir=settings.sql_dir),
-        expected_migrations=(),
         route_handlers=[boom],
     )
     async with AsyncTestClient(app=app) as client:
@@ -135,7 +134,10 @@ async def test_openapi_document_is_served(client: AsyncTestClient[Litestar]) -> 
     assert response.status_code == 200
     document = response.json()
     assert document["info"]["title"] == "Emotional Balance API"
-    assert "/health/ready" in document["paths"]
+    assert "/health/live" in document["paths"]
+    # Readiness and metrics are on the internal listener, not the public API.
+    assert "/health/ready" not in document["paths"]
+    assert "/metrics" not in document["paths"]
 
 
 async def test_every_operation_documents_its_problem_answers(
@@ -182,7 +184,6 @@ async def echo_client(database_url: str) -> AsyncIterator[AsyncTestClient[Litest
     app = build_http_app(
         settings,
         database=Database.create(database_url, min_size=1, max_size=2, sql_dir=settings.sql_dir),
-        expected_migrations=(),
         route_handlers=[echo],
     )
     async with AsyncTestClient(app=app) as client:

@@ -1,6 +1,6 @@
 """Retention that runs: a day-old idempotency record, messages finished past their
 retention and an export past its expiry are deleted by the worker's periodic jobs, and
-/metrics says when each job last succeeded."""
+the worker's /metrics says when each job last succeeded."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from litestar.testing import AsyncTestClient
 from app.bootstrap import build_core, create_app
 from app.composition.root import Core
 from app.config import Settings
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, worker_internal_client
 from tests.e2e.identity_helpers import bearer
 from tests.e2e.staff import signed_in
 
@@ -85,7 +85,7 @@ def fresh_session(db: psycopg.Connection[Any], email: str, now: datetime) -> str
 
 def last_success(metrics: str, job: str) -> float:
     match = re.search(
-        rf'^balance_job_last_success_timestamp_seconds{{job="{re.escape(job)}"}} (\S+)$',
+        rf'^balance_job_last_success_timestamp_seconds{{periodic_job="{re.escape(job)}"}} (\S+)$',
         metrics, re.MULTILINE,
     )  # fmt: skip
     assert match, metrics[-2000:]
@@ -139,7 +139,8 @@ async def test_old_records_messages_and_exports_are_purged_by_the_jobs(
     records, later_finished, _, _ = counts(postgresql)
     assert records == 0
     assert later_finished >= finished  # (the expired hold was told, too)
-    metrics = (await client.get("/metrics")).text
+    async with worker_internal_client(core) as internal:
+        metrics = (await internal.get("/metrics")).text
     now = clock.now().timestamp()
     assert last_success(metrics, "idempotency.purge") == pytest.approx(now, abs=1)
 
@@ -151,7 +152,8 @@ async def test_old_records_messages_and_exports_are_purged_by_the_jobs(
     again = bearer(fresh_session(postgresql, "export@example.org", clock.now()))
     assert (await client.get(export, headers=again)).status_code == 404
 
-    # /metrics says when each periodic job last succeeded.
-    metrics = (await client.get("/metrics")).text
+    # The worker's /metrics says when each periodic job last succeeded.
+    async with worker_internal_client(core) as internal:
+        metrics = (await internal.get("/metrics")).text
     for job in ("notifications.retention", "identity.retention", "idempotency.purge"):
         assert last_success(metrics, job) == pytest.approx(clock.now().timestamp(), abs=1)

@@ -14,6 +14,7 @@ import uuid
 from email.message import Message
 from typing import Any, ClassVar
 
+import httpx
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 
@@ -22,7 +23,7 @@ from app.application.transactions import in_transaction
 from app.bootstrap import build_core
 from app.config import PROJECT_ROOT
 from app.domain.shared.events import DomainEvent
-from tests.conftest import make_settings
+from tests.conftest import internal_client, make_settings
 
 
 class CodeRequested(DomainEvent, frozen=True, kw_only=True):
@@ -97,13 +98,17 @@ async def test_event_to_email_through_the_worker(database_url: str) -> None:
     assert "271828" in inbox.messages[0].get_payload()[0].get_payload(decode=True).decode()
 
 
-def test_worker_process_stops_cleanly_on_sigterm(database_url: str) -> None:
+def test_worker_process_serves_probes_and_metrics_and_stops_cleanly_on_sigterm(
+    database_url: str,
+) -> None:
+    internal_port = free_port()
     env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": database_url,
-           "ENCRYPTION_KEYS": "k1:" + "A" * 43}  # fmt: skip
+           "ENCRYPTION_KEYS": "k1:" + "A" * 43, "WORKER_INTERNAL_PORT": str(internal_port)}  # fmt: skip
     worker = subprocess.Popen(
         [sys.executable, "-m", "app", "worker"],
         env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    base = f"http://127.0.0.1:{internal_port}"
     try:
         deadline = time.monotonic() + 30
         started = False
@@ -112,6 +117,25 @@ def test_worker_process_stops_cleanly_on_sigterm(database_url: str) -> None:
             line = worker.stderr.readline()
             started = "worker_started" in line
         assert started, "the worker did not start"
+        live = httpx.get(f"{base}/health/live", timeout=5)
+        assert live.status_code == 200, live.text
+        assert live.json()["status"] == "ok"
+        # The first round runs every job (none has run in this database yet).
+        metrics = ""
+        while time.monotonic() < deadline and "balance_worker_rounds_total 0.0" in (
+            metrics := httpx.get(f"{base}/metrics", timeout=5).text
+        ):
+            time.sleep(0.2)
+        assert (
+            'balance_job_last_success_timestamp_seconds{periodic_job="booking.expire_holds"}'
+            in metrics
+        )
+        assert (
+            'balance_job_interval_seconds{periodic_job="outbox.purge_processed"} 3600.0' in metrics
+        )
+        assert "balance_outbox_backlog_events 0.0" in metrics
+        assert "balance_worker_round_failures_total 0.0" in metrics
+        assert httpx.get(f"{base}/health/ready", timeout=5).json()["status"] == "ready"
         worker.send_signal(signal.SIGTERM)
         _, err = worker.communicate(timeout=30)
     finally:
@@ -147,8 +171,13 @@ async def test_serve_runs_the_worker_in_process_in_dev(database_url: str, postgr
         await in_transaction(queuing.unit_of_work(lambda s: s), queue)
     finally:
         await queuing.database.close()
-    async with AsyncTestClient(app=create_app(settings)) as client:
-        assert (await client.get("/health/ready")).status_code == 200
+    app = create_app(settings)
+    async with AsyncTestClient(app=app), internal_client(app) as internal:
+        assert (await internal.get("/health/ready")).status_code == 200
+        # The worker runs here, so the API's metrics carry its figures too.
+        metrics = (await internal.get("/metrics")).text
+        assert "balance_outbox_backlog_events" in metrics
+        assert "balance_worker_rounds_total" in metrics
         status = None
         for _ in range(100):
             postgresql.commit()

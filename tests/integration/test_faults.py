@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from app.bootstrap import build_core, create_app
 from app.config import Settings
-from tests.conftest import FixedClock, make_settings
+from tests.conftest import FixedClock, internal_client, make_settings
 
 KILL_ALL = """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
               WHERE datname = current_database() AND pid <> pg_backend_pid()"""
@@ -22,12 +22,12 @@ async def test_the_pool_recovers_when_every_connection_is_killed(
     settings: Settings, clock: FixedClock, postgresql: psycopg.Connection[Any]
 ) -> None:
     app: Litestar = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as client:
+    async with AsyncTestClient(app=app) as client, internal_client(app) as internal:
 
         async def traffic() -> list[int]:
             answers = await asyncio.gather(
                 *(client.get("/api/v1/content") for _ in range(8)),
-                client.get("/health/ready"),
+                internal.get("/health/ready"),
             )
             return [a.status_code for a in answers]
 
@@ -38,7 +38,7 @@ async def test_the_pool_recovers_when_every_connection_is_killed(
         postgresql.commit()
         # The very next requests are answered: dead connections are replaced on checkout.
         assert set(await traffic()) == {200}
-        ready = await client.get("/health/ready")
+        ready = await internal.get("/health/ready")
         assert ready.json()["status"] == "ready"
 
 
@@ -47,8 +47,8 @@ async def test_a_request_during_an_outage_is_a_503_and_nothing_is_half_written(
 ) -> None:
     settings = make_settings(database_url, DATABASE_POOL_TIMEOUT="2")
     app: Litestar = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as client:
-        assert (await client.get("/health/ready")).status_code == 200
+    async with AsyncTestClient(app=app) as client, internal_client(app) as internal:
+        assert (await internal.get("/health/ready")).status_code == 200
         # Refuse new connections to this database for a moment (from the maintenance
         # database), then kill the open ones.
         database = postgresql.info.dbname
@@ -60,7 +60,7 @@ async def test_a_request_during_an_outage_is_a_503_and_nothing_is_half_written(
         postgresql.execute(KILL_ALL)
         postgresql.commit()
         try:
-            down = await client.get("/health/ready")
+            down = await internal.get("/health/ready")
             assert down.status_code == 503
             assert down.json()["database"] == "unreachable"
             question = await client.post(
@@ -73,10 +73,10 @@ async def test_a_request_during_an_outage_is_a_503_and_nothing_is_half_written(
             admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
             admin.close()
         for _ in range(50):  # the pool reconnects in the background
-            if (await client.get("/health/ready")).status_code == 200:
+            if (await internal.get("/health/ready")).status_code == 200:
                 break
             await asyncio.sleep(0.1)
-        assert (await client.get("/health/ready")).json()["status"] == "ready"
+        assert (await internal.get("/health/ready")).json()["status"] == "ready"
         again = await client.post(
             "/api/v1/questions", json={"text": "Вопрос после восстановления базы"}
         )

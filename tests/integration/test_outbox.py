@@ -239,3 +239,27 @@ async def test_processed_events_are_purged_after_retention(
     assert len(outbox_rows(postgresql)) == 1
     await store.purge_processed(core.clock.now() + timedelta(seconds=1))
     assert outbox_rows(postgresql) == []
+
+
+async def test_the_relay_reports_how_each_event_ended(core: Core) -> None:
+    """What the worker's balance_outbox_events_handled_total{outcome} counts."""
+    handlers = EventHandlers()
+    outcomes: list[str] = []
+
+    async def failing(_: SessionBooked) -> None:
+        raise ConnectionError("calendar down")
+
+    handlers.subscribe(SessionBooked, "failing", failing)
+    await publish(core, booked(core))
+    relay = relay_for(core, handlers, max_attempts=2, on_outcome=outcomes.append)
+    clock: FixedClock = core.clock  # type: ignore[assignment]
+    await relay.run_once()
+    clock.advance(minutes=10)
+    await relay.run_once()
+    assert outcomes == ["retried", "parked"]
+
+    fine = EventHandlers()
+    fine.subscribe(SessionBooked, "recorder", Recorder())
+    await publish(core, booked(core, 1))
+    await relay_for(core, fine, on_outcome=outcomes.append).run_once()
+    assert outcomes == ["retried", "parked", "processed"]

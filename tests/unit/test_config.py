@@ -55,6 +55,11 @@ def test_lists_are_split_and_trimmed() -> None:
         ("APP_ENV", "staging", "must be one of dev, test, prod"),
         ("HTTP_PORT", "eighty", "must be a whole number"),
         ("HTTP_PORT", "70000", "must be between 1 and 65535"),
+        ("API_INTERNAL_PORT", "70000", "must be between 0 and 65535"),
+        ("WORKER_INTERNAL_PORT", "-1", "must be between 0 and 65535"),
+        ("BOT_INTERNAL_PORT", "ninety", "must be a whole number"),
+        ("INTERNAL_HTTP_HOST", "0.0.0.0:9100", "must be an IP address or a host name"),
+        ("INTERNAL_HTTP_HOST", "http://api", "must be an IP address or a host name"),
         ("DATABASE_URL", "mysql://x/y", "postgresql://"),
         ("LOG_LEVEL", "LOUD", "must be one of"),
         ("LOG_FORMAT", "xml", "must be one of json, console"),
@@ -213,3 +218,15 @@ def test_an_http_public_address_is_fine_outside_prod() -> None:
     assert load_settings({"PUBLIC_BASE_URL": "http://127.0.0.1:8000"}).public_base_url == (
         "http://127.0.0.1:8000"
     )
+
+
+def test_internal_listeners_have_their_own_ports_and_zero_switches_one_off() -> None:
+    defaults = load_settings({})
+    assert defaults.internal_http_host == "127.0.0.1"
+    assert (defaults.api_internal_port, defaults.worker_internal_port,
+            defaults.bot_internal_port) == (9100, 9101, 9102)  # fmt: skip
+    every_interface = "0.0.0.0"  # noqa: S104 (what containers set)
+    container = load_settings({"INTERNAL_HTTP_HOST": every_interface, "BOT_INTERNAL_PORT": "0"})
+    assert container.internal_http_host == every_interface
+    assert container.bot_internal_port == 0
+    assert load_settings({"INTERNAL_HTTP_HOST": "worker"}).internal_http_host == "worker"

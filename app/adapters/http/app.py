@@ -21,12 +21,13 @@ from litestar.types import ControllerRouterHandler, Message, Scope
 
 from app.adapters.http.auth import AUTH_DEPENDENCIES, role_guard
 from app.adapters.http.health import HealthController
+from app.adapters.http.internal import InternalListener, serving
 from app.adapters.http.openapi_problems import document_problems
 from app.adapters.http.openapi_structs import ClosedStructSchemaPlugin
 from app.adapters.http.problems import EXCEPTION_HANDLERS
 from app.adapters.http.request_context import RequestContextMiddleware
 from app.adapters.http.strict_input import strict_input
-from app.adapters.observability.metrics import MetricsController, request_metrics
+from app.adapters.observability.metrics import request_metrics
 from app.adapters.postgres.database import Database
 from app.config import Settings
 from app.domain.identity.model import STAFF_ROLES
@@ -146,26 +147,23 @@ class AllowEveryMethod:
         ]
 
 
-def _calendar_disabled() -> str:
-    return "disabled"
-
-
 def build_http_app(
     settings: Settings,
     *,
     database: Database,
-    expected_migrations: tuple[str, ...],
     route_handlers: Sequence[ControllerRouterHandler] = (),
     dependencies: Mapping[str, Provide] | None = None,
     background: Callable[[asyncio.Event], Awaitable[None]] | None = None,
     tracing: Tracing | None = None,
+    internal: InternalListener | None = None,
 ) -> Litestar:
     """Assemble the HTTP application from adapters built by the composition root.
 
     ``background`` (the worker loop, in dev) runs beside the server and is asked to
     stop, finishing its current round, when the server shuts down. ``tracing`` (when
     OpenTelemetry is on) adds Litestar's OpenTelemetry plugin and names each request's
-    span by its route.
+    span by its route. ``internal`` (the probes and metrics on API_INTERNAL_PORT) runs
+    from startup to shutdown.
     """
 
     @asynccontextmanager
@@ -174,7 +172,8 @@ def build_http_app(
         stop = asyncio.Event()
         task = asyncio.ensure_future(background(stop)) if background is not None else None
         try:
-            yield
+            async with serving(internal):
+                yield
         finally:
             stop.set()
             if task is not None:
@@ -183,9 +182,6 @@ def build_http_app(
 
     def provide_database() -> Database:
         return database
-
-    def provide_expected_migrations() -> tuple[str, ...]:
-        return expected_migrations
 
     openapi = (
         OpenAPIConfig(
@@ -206,23 +202,17 @@ def build_http_app(
     )
     all_dependencies: dict[str, Any] = {
         "database": Provide(provide_database, sync_to_thread=False),
-        "expected_migrations": Provide(provide_expected_migrations, sync_to_thread=False),
-        "calendar_health": Provide(lambda: _calendar_disabled, sync_to_thread=False),
-        "adapters": Provide(
-            lambda: {"payments": settings.payments_provider, "email": settings.email_backend},
-            sync_to_thread=False,
-        ),
         **(AUTH_DEPENDENCIES if dependencies and "identity" in dependencies else {}),
         **(dependencies or {}),
     }
     allow_every_method = AllowEveryMethod()
     app = Litestar(
-        # Strict input checks cover the API; probes and metrics take no input and stay as
-        # light as they can be. No controller sets its own before_request hook (it would
-        # replace this one): tests/e2e/test_http_basics.py checks that.
+        # Strict input checks cover the API; the liveness probe takes no input and stays
+        # as light as it can be (readiness and metrics are on the internal listener). No
+        # controller sets its own before_request hook (it would replace this one):
+        # tests/e2e/test_http_basics.py checks that.
         route_handlers=[
             HealthController,
-            MetricsController,
             Router(
                 path="/",
                 route_handlers=list(route_handlers),

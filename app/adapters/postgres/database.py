@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,25 @@ class Readiness:
     database: str
     migrations: str
     reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    labels: tuple[str, ...]
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFigures:
+    outbox_backlog: int
+    outbox_parked: int
+    outbox_lag_seconds: float
+    # (channel, status) for pending and failed messages
+    deliveries: tuple[Count, ...]
+    # (provider, outcome) for stored provider notifications
+    provider_notifications: tuple[Count, ...]
+    # job name -> when it last finished without an error
+    job_last_success: tuple[tuple[str, datetime], ...]
 
 
 class Database:
@@ -101,6 +121,41 @@ class Database:
         except (PoolTimeout, psycopg.Error):
             return None
         return round(float(row["lag_seconds"]), 3) if row else 0.0
+
+    async def reachable(self) -> bool:
+        """Can this process get a connection and run a query within the probe's timeout?"""
+        try:
+            async with self.pool.connection(timeout=READINESS_TIMEOUT_SECONDS) as conn:
+                await self.queries.health.ping(conn)
+        except (PoolTimeout, psycopg.Error):
+            return False
+        return True
+
+    async def queue_figures(self) -> QueueFigures:
+        """What the worker's /metrics reports about the work queued in the database:
+        counts only, one connection, four small queries (``sql/health/metrics.sql``)."""
+        q = self.queries
+        async with self.pool.connection(timeout=READINESS_TIMEOUT_SECONDS) as conn:
+            outbox = await q.health.outbox_state(conn)
+            deliveries = tuple(
+                [Count((r["channel"], r["status"]), int(r["n"]))
+                 async for r in q.health.deliveries_by_state(conn)]
+            )  # fmt: skip
+            notifications = tuple(
+                [Count((r["provider"], r["outcome"]), int(r["n"]))
+                 async for r in q.health.webhook_outcomes(conn)]
+            )  # fmt: skip
+            jobs = tuple(
+                [(r["name"], r["last_succeeded_at"]) async for r in q.jobs.last_successes(conn)]
+            )
+        return QueueFigures(
+            outbox_backlog=int(outbox["backlog"]) if outbox else 0,
+            outbox_parked=int(outbox["parked"]) if outbox else 0,
+            outbox_lag_seconds=float(outbox["lag_seconds"]) if outbox else 0.0,
+            deliveries=deliveries,
+            provider_notifications=notifications,
+            job_last_success=jobs,
+        )
 
     async def _applied_migrations(self, conn: psycopg.AsyncConnection[Any]) -> set[str]:
         try:
