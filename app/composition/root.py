@@ -22,6 +22,7 @@ from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
 from app.adapters.postgres.key_rotation import KeyRotation, RotationReport
 from app.adapters.postgres.listener import OutboxWakeup
+from app.adapters.postgres.memory_invalidation import MemoryInvalidationListener
 from app.adapters.postgres.migrations import migration_ids
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork
@@ -41,6 +42,7 @@ from app.application.notifications import MessageChannel, NotificationSender
 from app.application.outbox_relay import OutboxRelay
 from app.application.payments.service import Payments
 from app.application.ports import Clock
+from app.application.recent_reads import ProcessMemories
 from app.application.scheduler import Scheduler
 from app.application.telegram.links import AccountLinks, DeepLinks
 from app.application.worker import run_worker
@@ -57,6 +59,7 @@ from app.composition.infrastructure import (
     email_channel,
 )
 from app.composition.payments import build_payments, payment_links
+from app.composition.rate_limits import build_rate_limit_store
 from app.composition.staff_alerts import build_staff_alerts
 from app.composition.telegram import build_telegram, telegram_channel
 from app.composition.wiring import Wiring
@@ -91,6 +94,8 @@ class Core:
     analytics: AnalyticsService
     # Every context's wiring in HTTP route order (subscriptions and jobs are registered).
     wiring: tuple[Wiring, ...]
+    # The short memories of published content and free slots, by the names writes announce.
+    memories: ProcessMemories
 
     @property
     def settings(self) -> Settings:
@@ -215,6 +220,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         admin=engagement.admin,
         analytics=engagement.analytics,
         wiring=http_order,
+        memories=ProcessMemories(content.content.published, booking.slot_lists),
     )
 
 
@@ -224,6 +230,12 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
     The app's lifespan opens and closes the pool it is given; the other clients are
     closed at shutdown, after the pool."""
     core = core or build_core(settings)
+    if settings.database_url is None:
+        raise ConfigError("DATABASE_URL", "must be resolved before the app is built")
+    # Other processes' writes reach this one's memories through the database.
+    listener = MemoryInvalidationListener(
+        settings.database_url, core.database.queries, core.memories
+    )
     app = build_http_app(
         settings,
         database=core.database,
@@ -231,6 +243,12 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
         route_handlers=core.controllers,
         dependencies=core.dependencies,
         background=core.run_worker if settings.worker_in_process else None,
+        rate_limit_store=(
+            build_rate_limit_store(settings, core.database)
+            if settings.rate_limits_enabled
+            else None
+        ),
+        companions=(listener,),
     )
     app.on_shutdown.append(core.close_clients)  # runs after the lifespan closed the pool
     return app
