@@ -74,6 +74,8 @@ class MemoryInvalidationListener:
     async def start(self, *, wait_seconds: float = 2.0) -> None:
         """Start listening; wait a little for the first connection so that a write
         committed right after start-up is heard, but never fail the start."""
+        # Made here, in the loop that serves: an app may be started more than once.
+        self._listening = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="memory-invalidation-listener")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._listening.wait(), timeout=wait_seconds)
