@@ -123,6 +123,11 @@ class ProcessMemories:
     def names(self) -> tuple[str, ...]:
         return tuple(self._by_name)
 
+    @property
+    def any_enabled(self) -> bool:
+        """False when every memory is off: there is nothing to forget."""
+        return any(memory.enabled for memory in self._by_name.values())
+
     def forget(self, name: str) -> bool:
         """Forget the memory called ``name``; False when this process has none by it."""
         memory = self._by_name.get(name)

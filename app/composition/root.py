@@ -232,7 +232,8 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
     core = core or build_core(settings)
     if settings.database_url is None:
         raise ConfigError("DATABASE_URL", "must be resolved before the app is built")
-    # Other processes' writes reach this one's memories through the database.
+    # Other processes' writes reach this one's memories through the database (one more
+    # connection, only when some memory is on).
     listener = MemoryInvalidationListener(
         settings.database_url, core.database.queries, core.memories
     )
@@ -248,7 +249,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             if settings.rate_limits_enabled
             else None
         ),
-        companions=(listener,),
+        companions=(listener,) if core.memories.any_enabled else (),
     )
     app.on_shutdown.append(core.close_clients)  # runs after the lifespan closed the pool
     return app

@@ -138,6 +138,8 @@ def test_process_memories_forget_by_name_and_all_at_once() -> None:
     content: RecentReads[str, str] = RecentReads(5, str, monotonic=Ticks(), name="content")
     slots: RecentReads[str, str] = RecentReads(5, str, monotonic=Ticks(), name="slots")
     memories = ProcessMemories(content, slots)
+    assert memories.any_enabled
+    assert not ProcessMemories(RecentReads(0, str, name="content")).any_enabled
     content.put("a", "A")
     slots.put("b", "B")
     assert memories.forget("content")
