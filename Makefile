@@ -28,7 +28,7 @@ UV_COMPILE = $(BIN)/uv pip compile --quiet --no-config --index-url https://pypi.
 	$(if $(UPGRADE),--upgrade) $(if $(UPGRADE_PACKAGE),--upgrade-package $(UPGRADE_PACKAGE))
 lock: install
 	$(UV_COMPILE) pyproject.toml --extra dev --extra embedded -o requirements/dev.txt
-	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/runtime.txt
+	$(UV_COMPILE) pyproject.toml --extra redis --extra otel -c requirements/dev.txt -o requirements/runtime.txt
 	$(UV_COMPILE) pyproject.toml --extra bench -c requirements/dev.txt -o requirements/bench.txt
 	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 		| $(UV_COMPILE) - -c requirements/dev.txt -o requirements/build.txt

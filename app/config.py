@@ -27,6 +27,7 @@ LogFormat = Literal["json", "console"]
 EmailBackend = Literal["console", "smtp"]
 PaymentsProvider = Literal["yookassa", "sandbox"]
 SmtpTls = Literal["none", "starttls", "tls"]
+RateLimitStore = Literal["memory", "postgres"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Where a built wheel carries sql/ and migrations/ (setup.py copies them there).
@@ -91,6 +92,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cors_allow_origins: tuple[str, ...] = ()
     openapi_enabled: bool = True
     rate_limits_enabled: bool = True
+    rate_limit_store: RateLimitStore = "memory"
+    redis_url: str | None = None
     email_backend: EmailBackend = "console"
     payments_provider: PaymentsProvider = "sandbox"
     encryption_keyring: Keyring | None = None
@@ -130,6 +133,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_prod(self) -> bool:
         return self.app_env == "prod"
+
+    @property
+    def rate_limit_backend(self) -> Literal["memory", "postgres", "redis"]:
+        """Where the rate limits count: Redis when ``REDIS_URL`` is set, else
+        ``RATE_LIMIT_STORE``."""
+        return "redis" if self.redis_url is not None else self.rate_limit_store
 
     @property
     def embedded_database_dir(self) -> Path:
@@ -262,6 +271,13 @@ def _postgres_url(value: str) -> str:
     return value
 
 
+def _redis_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.netloc or parts.path):
+        raise ValueError("must be a redis://, rediss:// or unix:// URL")
+    return value
+
+
 def _keyring(value: str) -> Keyring:
     return Keyring.parse(value)
 
@@ -344,6 +360,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cors_allow_origins=env.get("CORS_ALLOW_ORIGINS", _origins, ()),
         openapi_enabled=env.get("OPENAPI_ENABLED", _bool, not is_prod),
         rate_limits_enabled=env.get("RATE_LIMITS_ENABLED", _bool, True),
+        rate_limit_store=cast(
+            RateLimitStore, env.get("RATE_LIMIT_STORE", _choice("memory", "postgres"), "memory")
+        ),
+        redis_url=env.get("REDIS_URL", _redis_url, None),
         email_backend=cast(
             EmailBackend, env.get("EMAIL_BACKEND", _choice("console", "smtp"), email_default)
         ),

@@ -5,19 +5,24 @@ reads dominate the public site's traffic and change only when someone writes:
 a published item by its slug (``CONTENT_CACHE_SECONDS``) and the free slots of a
 service for a date range (``SLOTS_CACHE_SECONDS``). Each process keeps the answers it
 computed for that many seconds (0 switches it off) and forgets all of them as soon as
-a write that could change them commits in the same process. Another process may
-answer with the previous state for at most that long: for content that is well inside
-the ``Cache-Control: public, max-age=60`` the answer carries anyway; for slots the
-booking itself is checked against the database (a pre-check, the calendar lock and
-the exclusion constraint), so a slot taken a moment ago elsewhere is refused with a
-clear 409, never double-booked. Only found answers are kept.
+a write that could change them commits in the same process.
+
+Other processes (API replicas, the worker) are told through the
+:class:`MemoryInvalidation` port: after such a write commits, the writer announces the
+memory's name, and every process that hears it forgets that memory too. When the
+announcement cannot be sent or heard (the database listener is down), a process
+answers with the previous state for at most the memory's seconds: for content that is
+well inside the ``Cache-Control: public, max-age=60`` the answer carries anyway; for
+slots the booking itself is checked against the database (a pre-check, the calendar
+lock and the exclusion constraint), so a slot taken a moment ago elsewhere is refused
+with a clear 409, never double-booked. Only found answers are kept.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from app.application.ports import UnitOfWork
 from app.application.transactions import in_transaction
@@ -28,6 +33,14 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 
+class MemoryInvalidation(Protocol):
+    """Tells the other processes that what a named memory holds may have changed."""
+
+    async def announce(self, memory: str) -> None:
+        """Best effort: never raises; a lost announcement leaves time expiry."""
+        ...
+
+
 class RecentReads(Generic[K, V]):
     def __init__(
         self,
@@ -35,12 +48,18 @@ class RecentReads(Generic[K, V]):
         copy: Callable[[V], V],
         max_items: int = 2048,
         monotonic: Callable[[], float] = time.monotonic,
+        *,
+        name: str = "",
+        invalidation: MemoryInvalidation | None = None,
     ) -> None:
+        """``name`` is what a write announces through ``invalidation`` (if given)."""
         self._ttl = ttl_seconds
         self._copy = copy
         self._max = max_items
         self._now = monotonic
         self._values: dict[K, tuple[float, V]] = {}
+        self.name = name
+        self._invalidation = invalidation
 
     @property
     def enabled(self) -> bool:
@@ -67,6 +86,12 @@ class RecentReads(Generic[K, V]):
     def clear(self) -> None:
         self._values.clear()
 
+    async def forget_everywhere(self) -> None:
+        """Forget here, and tell the other processes to forget their copies."""
+        self.clear()
+        if self.enabled and self._invalidation is not None:
+            await self._invalidation.announce(self.name)
+
     def __len__(self) -> int:
         return len(self._values)
 
@@ -76,9 +101,42 @@ async def write_then_forget(
     uow: Callable[[], UnitOfWork[R]],
     work: Callable[[UnitOfWork[R]], Awaitable[T]],
 ) -> T:
-    """Run a write that may change what ``memory`` holds; once it has committed (or
-    failed), this process forgets everything ``memory`` remembers."""
+    """Run a write that may change what ``memory`` holds; once it has committed, every
+    process forgets what ``memory`` remembers; when it failed, this one does."""
     try:
-        return await in_transaction(uow, work)
-    finally:
+        result = await in_transaction(uow, work)
+    except BaseException:
         memory.clear()
+        raise
+    await memory.forget_everywhere()
+    return result
+
+
+class ProcessMemories:
+    """The memories of this process by name, for whoever hears another process's
+    announcement (:class:`MemoryInvalidation`)."""
+
+    def __init__(self, *memories: RecentReads[Any, Any]) -> None:
+        self._by_name = {memory.name: memory for memory in memories}
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._by_name)
+
+    @property
+    def any_enabled(self) -> bool:
+        """False when every memory is off: there is nothing to forget."""
+        return any(memory.enabled for memory in self._by_name.values())
+
+    def forget(self, name: str) -> bool:
+        """Forget the memory called ``name``; False when this process has none by it."""
+        memory = self._by_name.get(name)
+        if memory is None:
+            return False
+        memory.clear()
+        return True
+
+    def forget_all(self) -> None:
+        """After announcements may have been missed (the listener was away)."""
+        for memory in self._by_name.values():
+            memory.clear()

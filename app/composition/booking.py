@@ -16,6 +16,7 @@ from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.payments import PostgresBookingPayments
 from app.adapters.postgres.session import Session
 from app.application.booking.staff_day import StaffDay
+from app.application.booking.transactions import SlotQuery
 from app.application.booking.use_cases import Booking, BookingConfig, build_booking
 from app.application.payments.links import ProviderLinks
 from app.application.recent_reads import RecentReads
@@ -30,6 +31,8 @@ from app.domain.booking.appointment import (
     AppointmentRescheduled,
 )
 
+# The name a write that changes free time announces to the other processes.
+SLOTS_MEMORY = "slots"
 # Defaults also seeded in system_settings (booking.hold_minutes, reminder offsets).
 HOLD_MINUTES = 15
 REMINDER_OFFSETS_HOURS = (24, 2)
@@ -40,6 +43,7 @@ class BookingContext:
     booking: Booking
     calendar_health: Callable[[], str]
     wiring: Wiring
+    slot_lists: RecentReads[SlotQuery, list[datetime]]
 
 
 def booking_repos(settings: Settings, session: Session) -> PostgresBookingRepos:
@@ -61,6 +65,10 @@ def build_booking_context(
     def repos(session: Session) -> PostgresBookingRepos:
         return booking_repos(settings, session)
 
+    slot_lists: RecentReads[SlotQuery, list[datetime]] = RecentReads(
+        settings.slots_cache_seconds, list, name=SLOTS_MEMORY,
+        invalidation=infra.memory_invalidation,
+    )  # fmt: skip
     booking = build_booking(
         infra.unit_of_work(repos),
         infra.clock,
@@ -72,7 +80,7 @@ def build_booking_context(
         ),
         calendar,
         payment_links,
-        RecentReads(settings.slots_cache_seconds, list),
+        slot_lists,
     )
     staff_day = StaffDay(infra.unit_of_work(PostgresStaffDayViews))
 
@@ -97,6 +105,7 @@ def build_booking_context(
     return BookingContext(
         booking=booking,
         calendar_health=calendar_health,
+        slot_lists=slot_lists,
         wiring=Wiring(
             subscriptions=(
                 # The calendar first: its Meet link goes into the confirmation.

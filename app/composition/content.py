@@ -24,6 +24,7 @@ def build_content(infra: Infrastructure) -> ContentContext:
         infra.clock,
         settings.content_max_body_chars,
         settings.content_cache_seconds,
+        infra.memory_invalidation,
     )
     return ContentContext(
         content=content,

@@ -18,6 +18,7 @@ from app.adapters.email.smtp import SmtpChannel
 from app.adapters.postgres.database import Database
 from app.adapters.postgres.embedded import start_embedded_postgres
 from app.adapters.postgres.jobs import PostgresJobLock
+from app.adapters.postgres.memory_invalidation import PostgresMemoryInvalidation
 from app.adapters.postgres.notifications import PostgresDeliveryQueue, PostgresTemplateStore
 from app.adapters.postgres.outbox import PostgresIdempotencyRecords, PostgresOutboxStore
 from app.adapters.postgres.session import Session
@@ -87,6 +88,8 @@ class Infrastructure:
     cipher: AesGcmCipher
     handlers: EventHandlers
     scheduler: Scheduler
+    # Tells the other processes when a write changed what a process memory holds.
+    memory_invalidation: PostgresMemoryInvalidation
 
     def unit_of_work(
         self, make_repos: Callable[[Session], R]
@@ -102,6 +105,7 @@ def build_infrastructure(settings: Settings, database: Database, clock: Clock) -
         cipher=AesGcmCipher(resolve_keyring(settings)),
         handlers=EventHandlers(),
         scheduler=Scheduler(PostgresJobLock(database), clock),
+        memory_invalidation=PostgresMemoryInvalidation(database),
     )
 
 

@@ -25,6 +25,7 @@ from app.adapters.postgres.database import Database
 from app.adapters.postgres.demo_data import load_demo_data
 from app.adapters.postgres.key_rotation import KeyRotation, RotationReport
 from app.adapters.postgres.listener import OutboxWakeup
+from app.adapters.postgres.memory_invalidation import MemoryInvalidationListener
 from app.adapters.postgres.migrations import migration_ids
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork
@@ -44,6 +45,7 @@ from app.application.notifications import MessageChannel, NotificationSender
 from app.application.outbox_relay import OutboxRelay
 from app.application.payments.service import Payments
 from app.application.ports import Clock
+from app.application.recent_reads import ProcessMemories
 from app.application.scheduler import Scheduler
 from app.application.telegram.links import AccountLinks, DeepLinks
 from app.application.worker import run_worker
@@ -66,6 +68,7 @@ from app.composition.internal import (
     worker_internal_app,
 )
 from app.composition.payments import build_payments, payment_links
+from app.composition.rate_limits import build_rate_limit_store
 from app.composition.staff_alerts import build_staff_alerts
 from app.composition.telegram import build_telegram, telegram_channel
 from app.composition.wiring import Wiring
@@ -104,6 +107,8 @@ class Core:
     worker_telemetry: WorkerTelemetry
     # Every context's wiring in HTTP route order (subscriptions and jobs are registered).
     wiring: tuple[Wiring, ...]
+    # The short memories of published content and free slots, by the names writes announce.
+    memories: ProcessMemories
 
     @property
     def settings(self) -> Settings:
@@ -234,6 +239,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         calendar_health=booking.calendar_health,
         worker_telemetry=telemetry,
         wiring=http_order,
+        memories=ProcessMemories(content.content.published, booking.slot_lists),
     )
 
 
@@ -250,6 +256,13 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
         core.scheduler, core.worker_telemetry,
     )  # fmt: skip
     internal = listener(settings, internal_app, settings.api_internal_port, "API_INTERNAL_PORT")
+    if settings.database_url is None:
+        raise ConfigError("DATABASE_URL", "must be resolved before the app is built")
+    # Other processes' writes reach this one's memories through the database (one more
+    # connection, only when some memory is on).
+    memory_listener = MemoryInvalidationListener(
+        settings.database_url, core.database.queries, core.memories
+    )
     app = build_http_app(
         settings,
         database=core.database,
@@ -258,6 +271,12 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
         background=core.run_worker if settings.worker_in_process else None,
         tracing=tracing,
         internal=internal,
+        rate_limit_store=(
+            build_rate_limit_store(settings, core.database)
+            if settings.rate_limits_enabled
+            else None
+        ),
+        companions=(memory_listener,) if core.memories.any_enabled else (),
     )
     # The probes and metrics, also for tests (which leave API_INTERNAL_PORT at 0), and
     # the listener, which ``serve`` binds before its main server starts.

@@ -48,3 +48,9 @@ DELETE FROM outbox_events WHERE processed_at < :before;
 -- Run on the relay's own autocommit connection; the outbox_events_notify trigger (0032)
 -- wakes it when a transaction that wrote events commits.
 LISTEN outbox_events;
+
+-- name: announce_memory_change(memory)!
+-- On the relay's channel, with the memory's name as payload: each API process forgets
+-- that memory (see app/adapters/postgres/memory_invalidation.py); the relay only wakes
+-- for one extra round. The triggers' own notifications carry an empty payload.
+SELECT pg_notify('outbox_events', 'memory:' || :memory);

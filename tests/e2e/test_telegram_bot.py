@@ -3,6 +3,7 @@ JSON shape; its replies recorded by a stand-in Bot API session."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -245,6 +246,34 @@ async def test_a_redelivered_update_is_handled_once(bot: Bot) -> None:
     again = await bot.say("/help", update_id=777)
     assert (first.json(), again.json()) == ({"status": "handled"}, {"status": "duplicate"})
     assert len(bot.replies()) == 1
+
+
+async def test_an_update_delivered_to_two_replicas_at_once_is_handled_once(bot: Bot) -> None:
+    """Two API replicas (each its own core, pool and dispatcher) over one database:
+    the update's id is claimed in the database, so only one of them answers."""
+    core = build_core(bot.settings, clock=FixedClock())
+    assert core.telegram_bot is not None
+    other_api = RecordingSession()
+    core.telegram_bot.session = other_api
+    update = {
+        "update_id": 778,
+        "message": {
+            "message_id": 1, "date": 1_790_000_000, "text": "/help",
+            "chat": {"id": CHAT, "type": "private"},
+            "from": {"id": TG_USER, "is_bot": False, "first_name": "Анна"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }  # fmt: skip
+    async with AsyncTestClient(app=create_app(bot.settings, core=core)) as other:
+        answers = await asyncio.gather(
+            bot.client.post("/webhooks/telegram", json=update, headers=HEADERS),
+            other.post("/webhooks/telegram", json=update, headers=HEADERS),
+        )
+    assert sorted(answer.json()["status"] for answer in answers) == ["duplicate", "handled"]
+    replies = [
+        r for r in (*bot.api.requests, *other_api.requests) if type(r).__name__ == "SendMessage"
+    ]
+    assert len(replies) == 1
 
 
 async def test_a_body_that_is_not_an_update_is_a_problem(bot: Bot) -> None:

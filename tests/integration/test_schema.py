@@ -51,6 +51,8 @@ EXPECTED_TABLES = {
     "idempotency_records",
     # staff alerts (0043)
     "staff_notification_preferences",
+    # the rate limits' shared store (0047)
+    "rate_limit_store",
 }  # fmt: skip
 YOYO_TABLES = {"_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock"}
 
@@ -128,7 +130,7 @@ P1_COLUMNS = {
     ("leads", "display_name"), ("lead_identities", "value"),
     ("lead_identities", "value_normalized"), ("telegram_accounts", "telegram_user_id"),
     ("telegram_accounts", "chat_id"), ("telegram_accounts", "username"),
-    ("guest_email_links", "email_normalized"),
+    ("guest_email_links", "email_normalized"), ("rate_limit_store", "key"),
 }  # fmt: skip
 
 

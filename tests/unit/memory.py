@@ -16,6 +16,7 @@ from typing import Any, Self, TypeVar
 from app.adapters.memory.event_bus import InMemoryEventBus
 from app.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from app.application.events import EventHandlers
+from app.application.recent_reads import ProcessMemories
 
 R = TypeVar("R")
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -74,3 +75,23 @@ class RollbackUnitOfWork(InMemoryUnitOfWork[R]):
     def actions(self) -> list[str]:
         """The audited actions committed so far, in order."""
         return [entry.action for entry in self.audit_log]
+
+
+class AnnouncementBus:
+    """The ``MemoryInvalidation`` port for processes in one test: an announcement
+    reaches every process that ``hears`` (as PostgreSQL NOTIFY reaches every listener,
+    the sender's own included); ``muted`` loses them (the listener is away)."""
+
+    def __init__(self) -> None:
+        self.announced: list[str] = []
+        self.listeners: list[ProcessMemories] = []
+        self.muted = False
+
+    def hears(self, memories: ProcessMemories) -> None:
+        self.listeners.append(memories)
+
+    async def announce(self, memory: str) -> None:
+        self.announced.append(memory)
+        if not self.muted:
+            for listener in self.listeners:
+                listener.forget(memory)

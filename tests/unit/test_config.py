@@ -75,6 +75,8 @@ def test_lists_are_split_and_trimmed() -> None:
         ("TRUSTED_PROXIES", "10.0.0.1/8", "host bits are set"),
         ("TRUSTED_PROXIES", "127.0.0.1,2001:db8::1/32", "host bits are set"),
         ("YOOKASSA_WEBHOOK_ALLOWLIST", "185.71.76.1/27", "host bits are set"),
+        ("RATE_LIMIT_STORE", "redis", "must be one of memory, postgres"),
+        ("REDIS_URL", "http://cache:6379", "must be a redis://, rediss:// or unix:// URL"),
     ],
 )
 def test_invalid_value_names_the_variable(variable: str, value: str, message: str) -> None:
@@ -83,6 +85,14 @@ def test_invalid_value_names_the_variable(variable: str, value: str, message: st
     assert error.value.variable == variable
     assert str(error.value).startswith(f"{variable}: ")
     assert message in str(error.value)
+
+
+def test_rate_limits_count_in_memory_unless_told_otherwise_and_redis_wins() -> None:
+    assert load_settings({}).rate_limit_backend == "memory"
+    assert load_settings({"RATE_LIMIT_STORE": "postgres"}).rate_limit_backend == "postgres"
+    for store in ("memory", "postgres"):
+        settings = load_settings({"RATE_LIMIT_STORE": store, "REDIS_URL": "redis://cache:6379/0"})
+        assert settings.rate_limit_backend == "redis"
 
 
 def test_pool_max_below_min_is_refused() -> None:

@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
@@ -17,6 +17,7 @@ from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, get_re
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.routes import HTTPRoute
+from litestar.stores.base import Store
 from litestar.types import ControllerRouterHandler, Message, Scope
 
 from app.adapters.http.auth import AUTH_DEPENDENCIES, role_guard
@@ -39,6 +40,16 @@ API_TITLE = "Emotional Balance API"
 API_VERSION = "1.0.0"
 MAX_BODY_BYTES = 1024 * 1024
 SHUTDOWN_GRACE_SECONDS = 30
+# The name RateLimitConfig looks its store up by in ``app.stores``.
+RATE_LIMIT_STORE_NAME = "rate_limit"
+
+
+class Companion(Protocol):
+    """Something that runs beside the server for its whole life (a listener)."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +119,7 @@ def _rate_limits(settings: Settings) -> list[DefineMiddleware]:
                 rate_limit=(throttle.unit, throttle.limit),
                 check_throttle_handler=throttled,
                 identifier_for_request=identifier,
+                store=RATE_LIMIT_STORE_NAME,
             ).middleware
         )
     return limiters
@@ -156,6 +168,8 @@ def build_http_app(
     background: Callable[[asyncio.Event], Awaitable[None]] | None = None,
     tracing: Tracing | None = None,
     internal: InternalListener | None = None,
+    rate_limit_store: Store | None = None,
+    companions: Sequence[Companion] = (),
 ) -> Litestar:
     """Assemble the HTTP application from adapters built by the composition root.
 
@@ -163,21 +177,32 @@ def build_http_app(
     stop, finishing its current round, when the server shuts down. ``tracing`` (when
     OpenTelemetry is on) adds Litestar's OpenTelemetry plugin and names each request's
     span by its route. ``internal`` (the probes and metrics on API_INTERNAL_PORT) runs
-    from startup to shutdown.
+    from startup to shutdown. ``rate_limit_store``
+    is where the rate limits count (this process's memory when None); ``companions``
+    are started after the pool opens and closed before it closes.
     """
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
         await database.open()
+        started: list[Companion] = []
         stop = asyncio.Event()
-        task = asyncio.ensure_future(background(stop)) if background is not None else None
+        task = None
         try:
+            for companion in companions:
+                await companion.start()
+                started.append(companion)
+            task = asyncio.ensure_future(background(stop)) if background is not None else None
             async with serving(internal):
                 yield
         finally:
             stop.set()
             if task is not None:
                 await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_SECONDS)
+            for companion in reversed(started):
+                await companion.close()
+            if rate_limit_store is not None:
+                await rate_limit_store.__aexit__(None, None, None)
             await database.close()
 
     def provide_database() -> Database:
@@ -228,6 +253,7 @@ def build_http_app(
         ],
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=[lifespan],
+        stores={RATE_LIMIT_STORE_NAME: rate_limit_store} if rate_limit_store is not None else None,
         openapi_config=openapi,
         cors_config=cors,
         logging_config=None,

@@ -1,5 +1,5 @@
-"""Booking's transactions: reads, and writes after which remembered slot lists are
-forgotten (a hold, a cancellation or a schedule edit changes free time)."""
+"""Booking's transactions: reads, and writes after which every process forgets the slot
+lists it remembers (a hold, a cancellation or a schedule edit changes free time)."""
 
 from __future__ import annotations
 

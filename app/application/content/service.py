@@ -13,7 +13,10 @@ from app.application.content.reading import PublicContent
 from app.application.content.taxonomy import Taxonomy
 from app.application.content.transactions import ContentTransactions, ContentUoW, PublishedMemory
 from app.application.ports import Clock
-from app.application.recent_reads import RecentReads
+from app.application.recent_reads import MemoryInvalidation, RecentReads
+
+# The name an editorial write announces to the other processes.
+PUBLISHED_MEMORY = "content"
 
 
 def _shared(item: PublishedItem) -> PublishedItem:
@@ -22,6 +25,7 @@ def _shared(item: PublishedItem) -> PublishedItem:
 
 
 class ContentService:
+    published: PublishedMemory
     public: PublicContent
     editorial: Editorial
     taxonomy: Taxonomy
@@ -33,9 +37,14 @@ class ContentService:
         clock: Clock,
         max_body_chars: int,
         cache_seconds: float = 0,
+        invalidation: MemoryInvalidation | None = None,
     ) -> None:
-        """``cache_seconds``: how long this process remembers a published item (0: not)."""
-        published: PublishedMemory = RecentReads(cache_seconds, _shared)
+        """``cache_seconds``: how long this process remembers a published item (0: not);
+        ``invalidation`` tells the other processes when an editorial write committed."""
+        published: PublishedMemory = RecentReads(
+            cache_seconds, _shared, name=PUBLISHED_MEMORY, invalidation=invalidation
+        )
+        self.published = published
         tx = ContentTransactions(uow, published)
         self.public = PublicContent(tx, published)
         self.editorial = Editorial(tx, clock, max_body_chars)

@@ -1,5 +1,5 @@
 """How content use cases run: a read in one transaction; an editorial write in one
-transaction after which this process forgets the published items it remembers (an
+transaction after which every process forgets the published items it remembers (an
 edit, a transition, a renamed topic or changed media may alter any of them)."""
 
 from __future__ import annotations

@@ -11,11 +11,12 @@ from app.application.access import Principal
 from app.application.content.editorial import ItemFields
 from app.application.content.ports import ListFilter, NewMedia
 from app.application.content.service import ContentService
+from app.application.recent_reads import ProcessMemories
 from app.domain.content.model import ContentStatus, ContentType
 from app.domain.errors import AlreadyExists, Forbidden, NotFound, SlugTaken, ValidationFailed
 from app.domain.identity.model import Role
 from tests.unit.content.fakes import content_world
-from tests.unit.memory import ManualClock
+from tests.unit.memory import AnnouncementBus, ManualClock
 
 EDITOR = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({Role.EDITOR}))
 CLIENT = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({Role.CLIENT}))
@@ -92,6 +93,22 @@ async def test_a_published_item_is_remembered_until_an_editorial_write(world: Wo
     # ...but any write in this process forgets what it remembered, even a new tag.
     await world.content.taxonomy.add_tag(EDITOR, "sleep", "Сон")
     assert (await public.get_published("article", "a")).title == "Изменено в другом процессе"
+
+
+async def test_an_edit_in_one_process_is_read_at_once_in_another(world: World) -> None:
+    """Two processes (API replicas) over one storage, told of each other's writes."""
+    bus = AnnouncementBus()
+    here = ContentService(world.uow, world.clock, 10_000, 60, bus)
+    there = ContentService(world.uow, world.clock, 10_000, 60, bus)
+    for service in (here, there):
+        bus.hears(ProcessMemories(service.published))
+    world.content = here
+    item_id = await world.publish(ContentType.ARTICLE, "a", "Старое")
+    assert (await there.public.get_published("article", "a")).title == "Старое"
+    item = await here.editorial.get(EDITOR, item_id)
+    await here.editorial.update(EDITOR, item_id, ItemFields(title="Новое"), item.version)
+    assert bus.announced[-1] == "content"
+    assert (await there.public.get_published("article", "a")).title == "Новое"
 
 
 async def test_without_a_memory_every_read_goes_to_storage() -> None:
