@@ -34,7 +34,7 @@ REQUEST_ID = "req-trace-0001"
 
 def test_every_worker_log_line_names_the_worker(database_url: str) -> None:
     env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": database_url, "LOG_FORMAT": "json",
-           "ENCRYPTION_KEYS": "k1:" + "A" * 43}  # fmt: skip
+           "ENCRYPTION_KEYS": "k1:" + "A" * 43, "WORKER_INTERNAL_PORT": "0"}  # fmt: skip
     worker = subprocess.Popen(
         [sys.executable, "-m", "app", "worker"],
         env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

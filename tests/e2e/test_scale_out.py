@@ -86,7 +86,7 @@ def replicas(scratch_url: str) -> Iterator[Replicas]:
         "ENCRYPTION_KEYS": TEST_KEYRING, "RATE_LIMITS_ENABLED": "true",
         "RATE_LIMIT_STORE": "postgres", "CONTENT_CACHE_SECONDS": "300",
         "TRUSTED_PROXIES": "127.0.0.1", "DATABASE_POOL_MIN": "1", "DATABASE_POOL_MAX": "3",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "WARNING", "API_INTERNAL_PORT": "0",  # four on one host: no probes
     }  # fmt: skip
     envs = [env, env, {**env, "REDIS_URL": REDIS_URL}, {**env, "REDIS_URL": REDIS_URL}]
     ports = [_free_port() for _ in envs]
