@@ -91,6 +91,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxies: tuple[str, ...] = ()
     cors_allow_origins: tuple[str, ...] = ()
     openapi_enabled: bool = True
+    # The practitioner's web console at /console.
+    console_enabled: bool = True
     rate_limits_enabled: bool = True
     rate_limit_store: RateLimitStore = "memory"
     redis_url: str | None = None
@@ -359,6 +361,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=env.get("TRUSTED_PROXIES", _networks, ()),
         cors_allow_origins=env.get("CORS_ALLOW_ORIGINS", _origins, ()),
         openapi_enabled=env.get("OPENAPI_ENABLED", _bool, not is_prod),
+        console_enabled=env.get("CONSOLE_ENABLED", _bool, not is_prod),
         rate_limits_enabled=env.get("RATE_LIMITS_ENABLED", _bool, True),
         rate_limit_store=cast(
             RateLimitStore, env.get("RATE_LIMIT_STORE", _choice("memory", "postgres"), "memory")

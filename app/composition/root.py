@@ -51,6 +51,7 @@ from app.application.telegram.links import AccountLinks, DeepLinks
 from app.application.worker import run_worker
 from app.composition.booking import build_booking_context
 from app.composition.clients import AdapterClients, build_clients
+from app.composition.console import console
 from app.composition.content import build_content
 from app.composition.engagement import build_engagement
 from app.composition.identity import build_identity
@@ -277,6 +278,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             else None
         ),
         companions=(memory_listener,) if core.memories.any_enabled else (),
+        console=console(settings) if settings.console_enabled else None,
     )
     # The probes and metrics, also for tests (which leave API_INTERNAL_PORT at 0), and
     # the listener, which ``serve`` binds before its main server starts.

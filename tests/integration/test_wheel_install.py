@@ -93,6 +93,17 @@ def test_the_wheel_carries_every_query_and_migration(wheel: Path) -> None:
         assert packaged in names, f"{packaged} is missing from {wheel.name}"
 
 
+def test_the_wheel_carries_the_console_templates_and_assets(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    console = PROJECT_ROOT / "app" / "adapters" / "console"
+    shipped = [*console.glob("templates/**/*.html"), *console.glob("static/*")]
+    assert console / "templates" / "base.html" in shipped
+    assert console / "static" / "htmx.min.js" in shipped
+    for path in shipped:
+        packaged = path.relative_to(PROJECT_ROOT).as_posix()
+        assert packaged in names, f"{packaged} is missing from {wheel.name}"
+
+
 def test_the_installed_script_finds_the_migrations_outside_the_repository(
     installed: Path, database_url: str, tmp_path: Path
 ) -> None:

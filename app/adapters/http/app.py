@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig
@@ -34,6 +35,7 @@ from app.config import Settings
 from app.domain.identity.model import STAFF_ROLES
 
 if TYPE_CHECKING:
+    from app.adapters.console.router import Console
     from app.adapters.observability.otel import Tracing
 
 API_TITLE = "Emotional Balance API"
@@ -69,6 +71,7 @@ class Throttle:
 # X-Forwarded-For from TRUSTED_PROXIES as uvicorn resolves it). Each group counts apart.
 THROTTLES: tuple[Throttle, ...] = (
     Throttle("auth", "POST", r"/api/v1/auth/.+", 10),
+    Throttle("console_auth", "POST", r"/console/login(/code)?", 10),
     Throttle("forms", "POST", r"/api/v1/(leads|questions|reviews|waitlist)", 5),
     # Reading tokens are 256-bit, but each guess is a database read.
     Throttle("reading", "POST", r"/api/v1/questions/answer", 20),
@@ -170,6 +173,7 @@ def build_http_app(
     internal: InternalListener | None = None,
     rate_limit_store: Store | None = None,
     companions: Sequence[Companion] = (),
+    console: Console | None = None,
 ) -> Litestar:
     """Assemble the HTTP application from adapters built by the composition root.
 
@@ -179,7 +183,9 @@ def build_http_app(
     span by its route. ``internal`` (the probes and metrics on API_INTERNAL_PORT) runs
     from startup to shutdown. ``rate_limit_store``
     is where the rate limits count (this process's memory when None); ``companions``
-    are started after the pool opens and closed before it closes.
+    are started after the pool opens and closed before it closes. ``console`` (when
+    CONSOLE_ENABLED) mounts the web console at /console beside the API: its own router,
+    error pages and CSRF protection, outside the API's strict input checks.
     """
 
     @asynccontextmanager
@@ -231,6 +237,11 @@ def build_http_app(
         **(dependencies or {}),
     }
     allow_every_method = AllowEveryMethod()
+    exception_handlers = dict(EXCEPTION_HANDLERS)
+    if console is not None:
+        exception_handlers[HTTPException] = console.http_exception_handler(
+            exception_handlers[HTTPException]
+        )
     app = Litestar(
         # Strict input checks cover the API; the liveness probe takes no input and stays
         # as light as it can be (readiness and metrics are on the internal listener). No
@@ -244,6 +255,7 @@ def build_http_app(
                 before_request=strict_input,
                 guards=[STAFF_ONLY] if "principal" in all_dependencies else [],
             ),
+            *(console.route_handlers() if console is not None else []),
         ],
         dependencies=all_dependencies,
         middleware=[
@@ -251,11 +263,13 @@ def build_http_app(
             request_metrics(),
             *(_rate_limits(settings) if settings.rate_limits_enabled else []),
         ],
-        exception_handlers=dict(EXCEPTION_HANDLERS),
+        exception_handlers=exception_handlers,
         lifespan=[lifespan],
         stores={RATE_LIMIT_STORE_NAME: rate_limit_store} if rate_limit_store is not None else None,
         openapi_config=openapi,
         cors_config=cors,
+        csrf_config=console.csrf_config if console is not None else None,
+        template_config=console.template_config if console is not None else None,
         logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
         plugins=[

@@ -32,6 +32,12 @@ SECURITY_HEADERS = (
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# The web console's pages load the app's own styles and scripts, nothing else.
+CONSOLE_CSP = (
+    b"content-security-policy",
+    b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+)
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
@@ -67,7 +73,10 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
-                if not str(scope.get("path", "")).startswith("/schema"):
+                path = str(scope.get("path", ""))
+                if path == "/console" or path.startswith("/console/"):
+                    headers.append(CONSOLE_CSP)
+                elif not path.startswith("/schema"):
                     headers.append(API_CSP)
                 if self.hsts:
                     headers.append(HSTS)
