@@ -17,6 +17,7 @@ from app.adapters.observability.logging import configure_logging
 from app.adapters.postgres.embedded import EmbeddedDatabaseUnavailable
 from app.adapters.postgres.migrations import apply_migrations, migration_status
 from app.bootstrap import (
+    DEMO_OWNER_EMAIL,
     create_app,
     create_owner,
     load_demo,
@@ -106,6 +107,7 @@ def _seed_demo(settings: Settings, _: argparse.Namespace) -> int:
     database_url = resolve_database_url(settings)
     asyncio.run(load_demo(msgspec.structs.replace(settings, database_url=database_url)))
     print("demo data loaded (services, schedule, articles, glossary, a quiz)")
+    print(f"demo owner: {DEMO_OWNER_EMAIL} (the console's login code is printed here in dev)")
     return 0
 
 

@@ -12,6 +12,7 @@ from app.composition.booking import booking_repos
 from app.composition.identity import personal_data_sections
 from app.composition.infrastructure import resolve_database_url, resolve_keyring
 from app.composition.root import (
+    DEMO_OWNER_EMAIL,
     Core,
     build_core,
     create_app,
@@ -23,6 +24,7 @@ from app.composition.root import (
 )
 
 __all__ = [
+    "DEMO_OWNER_EMAIL",
     "Core",
     "booking_repos",
     "build_core",

@@ -315,9 +315,19 @@ async def _with_clients(settings: Settings, work: Callable[[Core], Awaitable[R]]
         await core.clients.close()
 
 
+# The demo practice's owner (dev and test only): signs in to /console with a code that
+# dev prints to the terminal.
+DEMO_OWNER_EMAIL = "demo-owner@example.org"
+
+
 async def load_demo(settings: Settings) -> None:
-    """Load the idempotent demo data (dev and test only)."""
-    await _with_clients(settings, lambda core: load_demo_data(core.database))
+    """Load the idempotent demo data and the demo owner (dev and test only)."""
+
+    async def work(core: Core) -> None:
+        await load_demo_data(core.database)
+        await core.identity.create_owner(DEMO_OWNER_EMAIL)
+
+    await _with_clients(settings, work)
 
 
 async def rotate_keys(

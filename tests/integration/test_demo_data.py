@@ -46,6 +46,9 @@ async def test_demo_data_loads_once_and_is_usable(
     await load_demo(settings)
     postgresql.commit()
     assert _counts(postgresql) == first
+    # One demo owner (README: the console's login after `make run`), however many loads.
+    owners = postgresql.execute("SELECT count(*) FROM user_roles WHERE role_code = 'owner'")
+    assert owners.fetchone() == (1,)
 
     found = postgresql.execute(
         """SELECT slug FROM content_items
