@@ -1,5 +1,5 @@
 """The moderation pages over HTTP without a browser: staff only, forms need the CSRF
-token, and the text is read (and audited) only after "show"."""
+token, the text is read (and audited) only after "show", an approved item is published."""
 
 from __future__ import annotations
 
@@ -67,6 +67,19 @@ async def test_approving_without_the_csrf_token_is_refused(
     assert approved.headers["location"] == f"/console/moderation/{item_id}"
     after = await client.get(f"/console/moderation/{item_id}")
     assert 'data-testid="item-status">Одобрены<' in after.text
+    assert "Опубликовать как анонимный вопрос-ответ" in after.text
+    published = await client.post(
+        f"/console/moderation/{item_id}/publish",
+        data={
+            "_csrf_token": token.group(1),
+            "slug": "kogda-ochen-trudno",
+            "title": "Что делать, когда очень трудно?",
+            "body_markdown": "Обратитесь за помощью: вы не одни.",
+        },
+    )
+    assert published.status_code == 200, published.text
+    assert 'data-testid="item-status">Опубликованы<' in published.text
+    assert "Опубликовано как анонимный вопрос-ответ." in published.text
     assert _reads(postgresql, item_id) == 0
 
 
