@@ -96,3 +96,13 @@ async def test_showing_the_text_is_an_audited_read(
     assert shown.status_code == 200
     assert CRISIS_TEXT in shown.text
     assert _reads(postgresql, item_id) == 1
+    token = CSRF.search(shown.text)
+    assert token
+    approved = await client.post(
+        f"/console/moderation/{item_id}/approve", data={"_csrf_token": token.group(1)}
+    )
+    assert approved.status_code == 200
+    assert "Одобрить" not in approved.text
+    # Publishing is for the owner and the editor: an assistant is not offered the form.
+    assert "Опубликовать как анонимный вопрос-ответ" not in approved.text
+    assert "Причина отклонения" in approved.text

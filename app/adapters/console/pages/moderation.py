@@ -25,7 +25,7 @@ from app.adapters.http.pagination import (
     decode_position,
     page_of,
 )
-from app.application.moderation.service import ModerationService
+from app.application.moderation.service import PUBLISHERS, ModerationService
 from app.domain.moderation.items import QueueEntry
 from app.domain.moderation.triggers import URGENT
 
@@ -157,6 +157,8 @@ class ModerationPages(Controller):
             "moderation/item.html",
             entry=entry,
             full=full,
+            # Only whom the use case lets publish are offered the form (it checks again).
+            may_publish=bool(view.principal.roles & set(PUBLISHERS)),
             now=datetime.now(UTC),
             **_labels(),
         )
