@@ -39,6 +39,17 @@ WHERE CAST(:after_urgent AS boolean) IS NULL
 ORDER BY urgent DESC, sla_due_at, id
 LIMIT :limit;
 
+-- name: queue_entry(id)^
+-- One item as the queue shows it (no text).
+SELECT i.id, i.kind, i.status, i.topic_code, i.sla_due_at, i.created_at,
+       coalesce(array_agg(t.code ORDER BY t.code) FILTER (WHERE t.code IS NOT NULL),
+                '{}') AS triggers,
+       bool_or(t.code IN ('crisis', 'self_harm')) IS TRUE AS urgent
+FROM ugc_items AS i
+LEFT JOIN ugc_triggers AS t ON t.ugc_item_id = i.id
+WHERE i.id = :id
+GROUP BY i.id;
+
 -- name: get_item(id)^
 SELECT id, kind, topic_code, text_encrypted, status, sla_due_at, created_at, updated_at,
        version

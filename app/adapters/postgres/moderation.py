@@ -107,6 +107,10 @@ class PostgresModerationStore:
         )  # fmt: skip
         return [QueueEntry(**r) async for r in rows]
 
+    async def entry(self, item_id: uuid.UUID) -> QueueEntry | None:
+        row = await self._q.queue_entry(self._s.conn, id=item_id)
+        return QueueEntry(**row) if row else None
+
     async def lock(self, item_id: uuid.UUID) -> ItemState | None:
         row = await self._q.lock_item(self._s.conn, id=item_id)
         return ItemState(**row) if row else None

@@ -74,6 +74,10 @@ class ModerationStore(Protocol):
         """Urgent first, then by SLA, then id; after ``after`` when given."""
         ...
 
+    async def entry(self, item_id: uuid.UUID) -> QueueEntry | None:
+        """The item as the queue shows it (no text)."""
+        ...
+
     async def lock(self, item_id: uuid.UUID) -> ItemState | None: ...
 
     async def item(self, item_id: uuid.UUID) -> UgcItem | None: ...
@@ -226,6 +230,20 @@ class ModerationService:
         rows = await in_transaction(self._uow, work)
         now = self._clock.now()
         return [msgspec.structs.replace(row, breached=row.sla_due_at < now) for row in rows]
+
+    async def entry(self, actor: Principal, item_id: uuid.UUID) -> QueueEntry:
+        """One item as the queue shows it: kind, status, flags and SLA, no text (so no
+        P2 read to audit); the text is ``item``."""
+        ensure_roles(actor, *MODERATORS)
+
+        async def work(uow: ModerationUoW) -> QueueEntry:
+            found = await uow.repos.entry(item_id)
+            if found is None:
+                raise NotFound()
+            return found
+
+        row = await in_transaction(self._uow, work)
+        return msgspec.structs.replace(row, breached=row.sla_due_at < self._clock.now())
 
     async def item(self, actor: Principal, item_id: uuid.UUID) -> UgcItem:
         """The item's text (P2), decrypted for a moderator; the read is audited."""

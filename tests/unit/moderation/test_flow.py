@@ -15,7 +15,13 @@ from app.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from app.application.access import Principal
 from app.application.events import EventHandlers
 from app.application.moderation.service import ModerationService
-from app.domain.errors import ConsentRequired, Forbidden, InvalidState, ValidationFailed
+from app.domain.errors import (
+    ConsentRequired,
+    Forbidden,
+    InvalidState,
+    NotFound,
+    ValidationFailed,
+)
 from app.domain.identity.model import Role
 from app.domain.moderation.events import CrisisQuestionReceived
 from app.domain.moderation.items import ItemAction, ItemAnswer, ItemState, QueueEntry, UgcItem
@@ -77,6 +83,15 @@ class MemoryModerationStore:
             if i["status"] == status
         ]
         return sorted(entries, key=lambda e: (not e.urgent, e.sla_due_at))[:limit]
+
+    async def entry(self, item_id: uuid.UUID) -> QueueEntry | None:
+        return next((e for e in await self.queue_all() if e.id == item_id), None)
+
+    async def queue_all(self) -> list[QueueEntry]:
+        found = []
+        for status in ("pending", "approved", "answered", "rejected", "published"):
+            found += await self.queue(status, len(self.items))
+        return found
 
     async def lock(self, item_id: uuid.UUID) -> ItemState | None:
         i = self.items.get(item_id)
@@ -197,3 +212,21 @@ async def test_actions_follow_the_flow_and_are_audited() -> None:
         await service.reject(OWNER, item_id, "no_such_reason")
     with pytest.raises(Forbidden):
         await service.approve(CLIENT, item_id)
+
+
+async def test_an_entry_shows_the_item_without_its_text_and_is_not_audited() -> None:
+    service, _store, uow = moderation()
+    submitted = await service.submit("question", None, "Мне очень плохо, не хочу жить", None)
+    entry = await service.entry(OWNER, submitted.id)
+    assert (entry.id, entry.status, entry.urgent, entry.breached) == (
+        submitted.id,
+        "pending",
+        True,
+        False,
+    )
+    assert not hasattr(entry, "text")
+    assert uow.audit_log == []
+    with pytest.raises(Forbidden):
+        await service.entry(CLIENT, submitted.id)
+    with pytest.raises(NotFound):
+        await service.entry(OWNER, uuid.uuid4())
