@@ -71,7 +71,8 @@ def _local_day(value: str, zone: str, *, next_day: bool = False) -> datetime | N
 
 
 def _pretty(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
+    """A bare text as it is (a time zone's name), anything else as JSON."""
+    return value if isinstance(value, str) else msgspec.json.encode(value).decode()
 
 
 class SettingsPages(Controller):
