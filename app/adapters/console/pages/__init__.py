@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from litestar import Controller
 
+from app.adapters.console.pages.dashboards import DashboardsPage
 from app.adapters.console.pages.moderation import ModerationPages
+from app.adapters.console.pages.settings import SettingsPages
 from app.adapters.console.pages.sign_in import SignInPages
 from app.adapters.console.pages.today import TodayPage
 
 PAGES: list[type[Controller]] = [SignInPages, TodayPage]
 PAGES.append(ModerationPages)
+PAGES.append(DashboardsPage)
+PAGES.append(SettingsPages)
