@@ -112,3 +112,39 @@ async def test_an_editor_is_refused_the_schedule(
     refused = await client.get("/console/schedule")
     assert refused.status_code == 403
     assert refused.headers["content-type"].startswith("text/html")
+
+
+SERVICE = {
+    "title": "Парная консультация", "slug": "parnaya", "format": "online",
+    "status": "published", "price": "6000", "deposit": "2000", "duration_minutes": "80",
+    "buffer_before_minutes": "0", "buffer_after_minutes": "10", "min_notice_minutes": "720",
+    "horizon_days": "60", "cancel_free_hours": "24", "cancel_partial_hours": "6",
+    "cancel_partial_refund_percent": "50", "reschedule_min_hours": "24",
+    "meeting_url": "https://meet.example.org/pair", "address": "",
+}  # fmt: skip
+
+
+async def test_a_new_service_is_added_and_published_and_its_slug_stays_unique(
+    client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any]
+) -> None:
+    token = await _signed_in(client, postgresql)
+    added = await client.post(
+        "/console/schedule/services", data={"_csrf_token": token, **SERVICE},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert added.status_code == 303, added.text
+    public = await client.get("/api/v1/services/parnaya")
+    assert public.status_code == 200
+    assert (public.json()["price"], public.json()["deposit"]) == ("6000.00", "2000.00")
+    again = await client.post(
+        "/console/schedule/services", data={"_csrf_token": token, **SERVICE, "title": "Ещё"}
+    )
+    assert again.status_code == 422
+    assert "Услуга с таким адресом в ссылке уже есть." in again.text
+    too_much = await client.post(
+        "/console/schedule/services",
+        data={"_csrf_token": token, **SERVICE, "slug": "drugaya", "deposit": "9000"},
+    )
+    assert too_much.status_code == 422
+    assert "Предоплата не может быть больше цены." in too_much.text
+    assert _count(postgresql, "services") == 1

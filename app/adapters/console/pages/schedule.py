@@ -27,7 +27,7 @@ from app.application.booking.use_cases import Booking
 from app.domain.booking.availability import ScheduleException, WeeklyRule
 from app.domain.booking.place import checked_location, checked_meeting_url
 from app.domain.booking.service import Service
-from app.domain.errors import NotFound, ValidationFailed
+from app.domain.errors import NotFound, SlugTaken, ValidationFailed
 from app.domain.shared.time_range import TimeRange
 
 PAGE = f"{CONSOLE_PATH}/schedule"
@@ -39,6 +39,8 @@ KINDS = {"closed": "Выходной / закрыто", "open": "Дополни�
 STATUSES = {"published": "Активна (видна клиентам)", "draft": "Черновик", "archived": "В архиве"}
 FORMATS = {"online": "Онлайн", "offline": "Очно", "hybrid": "Онлайн или очно"}
 _MONEY = re.compile(r"^\d{1,10}(?:[.,]\d{1,2})?$")
+SLUG_TAKEN = "Услуга с таким адресом в ссылке уже есть."
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # Russian names of the fields the use cases may name in a ValidationFailed.
 FIELD_LABELS = {
@@ -177,6 +179,8 @@ class ExceptionForm(msgspec.Struct):
 
 class ServiceForm(msgspec.Struct):
     title: str = ""
+    slug: str = ""
+    description_markdown: str = ""
     format: str = ""
     status: str = ""
     price: str = ""
@@ -197,6 +201,11 @@ class ServiceForm(msgspec.Struct):
     def to_service(self, current: Service) -> Service:
         """``current`` with the form's values; the service checks its own invariants."""
         title = self.title.strip()
+        slug = self.slug.strip() or current.slug
+        if not (_SLUG.match(slug) and len(slug) <= 200):
+            raise FormError(
+                "Адрес в ссылке: латинские буквы, цифры и дефисы, например konsultatsiya."
+            )
         if not 1 <= len(title) <= 300:
             raise FormError("Название: от 1 до 300 символов.")
         if self.format not in FORMATS:
@@ -208,8 +217,8 @@ class ServiceForm(msgspec.Struct):
         meeting_url = self.meeting_url.strip() or None
         address = self.address.strip() or None
         return Service(
-            id=current.id, slug=current.slug, title=title,
-            description_markdown=current.description_markdown, format=self.format,
+            id=current.id, slug=slug, title=title,
+            description_markdown=self.description_markdown.strip(), format=self.format,
             duration_minutes=_int(self.duration_minutes, "Длительность", 10, 720),
             price_amount=price, deposit_amount=deposit or None, currency=current.currency,
             buffer_before_minutes=_int(self.buffer_before_minutes, "Перерыв до", 0, 240),
@@ -230,7 +239,8 @@ class ServiceForm(msgspec.Struct):
     @classmethod
     def of(cls, s: Service) -> ServiceForm:
         return cls(
-            title=s.title, format=s.format, status=s.status, price=_plain(s.price_amount),
+            title=s.title, slug=s.slug, description_markdown=s.description_markdown,
+            format=s.format, status=s.status, price=_plain(s.price_amount),
             deposit=_plain(s.deposit_amount) if s.deposit_amount else "",
             duration_minutes=str(s.duration_minutes),
             buffer_before_minutes=str(s.buffer_before_minutes),
@@ -242,6 +252,25 @@ class ServiceForm(msgspec.Struct):
             reschedule_min_hours=str(s.reschedule_min_hours), meeting_url=s.meeting_url or "",
             address=s.address or "", version=str(s.version),
         )  # fmt: skip
+
+
+NEW_SERVICE = ServiceForm(
+    format="online", status="draft", duration_minutes="50", buffer_before_minutes="0",
+    buffer_after_minutes="10", min_notice_minutes="720", horizon_days="60",
+    cancel_free_hours="24", cancel_partial_hours="0", cancel_partial_refund_percent="0",
+    reschedule_min_hours="24",
+)  # fmt: skip
+
+
+def _blank_service() -> Service:
+    """What a new service starts from (the form fills in the rest)."""
+    return Service(
+        id=uuid.uuid4(), slug="new", title="", description_markdown="", format="online",
+        duration_minutes=50, price_amount=Decimal(0), deposit_amount=None, currency="RUB",
+        buffer_before_minutes=0, buffer_after_minutes=0, min_notice_minutes=0,
+        horizon_days=60, cancel_free_hours=24, cancel_partial_hours=0,
+        cancel_partial_refund_percent=0, reschedule_min_hours=24, status="draft",
+    )  # fmt: skip
 
 
 def _plain(amount: Decimal | None) -> str:
@@ -507,12 +536,34 @@ class SchedulePage(Controller):
         raise NotFound()
 
     def _service_page(
-        self, view: View, service: Service, form: ServiceForm, error: str | None = None
+        self, view: View, service: Service | None, form: ServiceForm, error: str | None = None
     ) -> Template:
         return view.render(
             "schedule/service.html", 422 if error else 200, service=service, form=form,
             error=error, statuses=STATUSES, formats=FORMATS,
         )  # fmt: skip
+
+    @get("/services/new")
+    async def new_service_form(self, view: NamedDependency[View]) -> Template:
+        return self._service_page(view, None, NEW_SERVICE)
+
+    @post("/services", status_code=303)
+    async def add_service(
+        self, data: Form[ServiceForm], view: NamedDependency[View],
+        booking: NamedDependency[Booking],
+    ) -> Template | Redirect:  # fmt: skip
+        try:
+            if not data.slug.strip():
+                raise FormError("Укажите адрес услуги в ссылке.")
+            service = data.to_service(_blank_service())
+            await booking.schedule.add_service(view.principal, service)
+        except FormError as exc:
+            return self._service_page(view, None, data, exc.text)
+        except ValidationFailed as exc:
+            return self._service_page(view, None, data, _russian(exc))
+        except SlugTaken:
+            return self._service_page(view, None, data, SLUG_TAKEN)
+        return flash_redirect(f"{PAGE}/services", f"Услуга «{service.title}» добавлена.")
 
     @get("/services/{service_id:uuid}")
     async def service_form(
@@ -535,4 +586,6 @@ class SchedulePage(Controller):
             return self._service_page(view, current, data, exc.text)
         except ValidationFailed as exc:
             return self._service_page(view, current, data, _russian(exc))
+        except SlugTaken:
+            return self._service_page(view, current, data, SLUG_TAKEN)
         return flash_redirect(f"{PAGE}/services", f"Услуга «{service.title}» сохранена.")
