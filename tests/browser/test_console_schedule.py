@@ -114,3 +114,9 @@ def test_a_new_price_reaches_the_public_services_api(
     public = httpx.get(console.url(f"/api/v1/services/{SLUG}"), timeout=20)
     assert public.status_code == 200, public.text
     assert public.json()["price"] == "4200.00"
+
+    page.get_by_role("link", name="Добавить услугу").click()
+    page.wait_for_url("**/console/schedule/services/new")
+    assert page.get_by_role("heading", level=1).inner_text() == "Новая услуга"
+    snap(page, "schedule-service-new")
+    check_a11y(page)
