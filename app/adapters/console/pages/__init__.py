@@ -6,6 +6,7 @@ from litestar import Controller
 
 from app.adapters.console.pages.dashboards import DashboardsPage
 from app.adapters.console.pages.moderation import ModerationPages
+from app.adapters.console.pages.schedule import SchedulePage
 from app.adapters.console.pages.settings import SettingsPages
 from app.adapters.console.pages.sign_in import SignInPages
 from app.adapters.console.pages.today import TodayPage
@@ -14,3 +15,4 @@ PAGES: list[type[Controller]] = [SignInPages, TodayPage]
 PAGES.append(ModerationPages)
 PAGES.append(DashboardsPage)
 PAGES.append(SettingsPages)
+PAGES.append(SchedulePage)
