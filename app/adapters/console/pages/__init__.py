@@ -5,8 +5,10 @@ from __future__ import annotations
 from litestar import Controller
 
 from app.adapters.console.pages.clients import ClientsPage
+from app.adapters.console.pages.payments import PaymentsPage
 from app.adapters.console.pages.sign_in import SignInPages
 from app.adapters.console.pages.today import TodayPage
 
 PAGES: list[type[Controller]] = [SignInPages, TodayPage]
 PAGES.append(ClientsPage)
+PAGES.append(PaymentsPage)
