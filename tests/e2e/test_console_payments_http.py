@@ -97,6 +97,15 @@ async def test_problems_payment_page_and_refund_amounts(
         assert shown in answer.text, amount
     assert postgresql.execute("SELECT count(*) FROM refunds").fetchone() == (1,)
 
+    first = await client.get("/console/payments?limit=1")
+    assert first.text.count('href="/console/payments/') - first.text.count("/problems") == 1
+    more = re.search(r'href="(/console/payments\?[^"]*cursor=[^"]+)"[^>]*>Дальше', first.text)
+    assert more, first.text
+    second = await client.get(more.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200, second.text
+    assert "Продолжение списка: 1 платёж" in second.text
+    assert "Дальше" not in second.text
+
     editor = signed_in(postgresql, "editor", now=NOW)
     client.cookies.set("eb_console", editor, path="/console")
     assert (await client.get("/console/payments/problems")).status_code == 403

@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from app.adapters.console.formatting import format_money
 from app.adapters.console.pages.forms import Form
 from app.adapters.console.session import CONSOLE_PATH, View, flash_redirect
-from app.adapters.http.pagination import AwareDatetime, decode_position, encode_position
+from app.adapters.http.pagination import MAX_LIMIT, AwareDatetime, decode_position, encode_position
 from app.application.payments.ports import PAYMENT_OPEN, REFUND_NOT_REQUESTED, REFUND_PENDING
 from app.application.payments.service import Payments
 from app.domain.errors import InvalidState, ValidationFailed
@@ -107,6 +107,7 @@ class PaymentsPage(Controller):
         date_to: Annotated[str, QueryParameter(name="to", max_length=10)] = "",
         status: Annotated[str, QueryParameter(name="status", max_length=32)] = "",
         cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = PAGE_SIZE,
     ) -> Template:
         first, last = _day(date_from, "from"), _day(date_to, "to")
         zone = view.practice_zone
@@ -116,15 +117,15 @@ class PaymentsPage(Controller):
         )
         wanted = status if status in PAYMENT_STATUSES else None
         after = decode_position(cursor, tuple[AwareDatetime, uuid.UUID])
-        lines = await payments.list_payments(view.principal, wanted, PAGE_SIZE + 1, window, after)
-        page = lines[:PAGE_SIZE]
+        lines = await payments.list_payments(view.principal, wanted, limit + 1, window, after)
+        page = lines[:limit]
         next_cursor = (
-            encode_position((page[-1].created_at, page[-1].id)) if len(lines) > PAGE_SIZE else None
+            encode_position((page[-1].created_at, page[-1].id)) if len(lines) > limit else None
         )
         return view.render(
             "payments/list.html", payments=page, next_cursor=next_cursor, date_from=date_from,
             date_to=date_to, status=wanted, statuses=PAYMENT_STATUSES, kinds=KINDS,
-            continued=cursor is not None,
+            continued=cursor is not None, limit=limit, default_limit=PAGE_SIZE,
         )  # fmt: skip
 
     @get("/problems", name="console_payment_problems")
