@@ -56,6 +56,30 @@ async def test_convert_a_lead_to_the_account_with_that_email(
     ).fetchone() == (3,)
 
 
+async def test_add_a_lead_met_outside_the_site(
+    client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any]
+) -> None:
+    client.cookies.set("eb_console", signed_in(postgresql, "assistant"), path="/console")
+    page = await client.get("/console/clients")
+    token = CSRF.search(page.text)
+    assert token
+    added = await client.post(
+        "/console/clients",
+        data={"name": "Глеб", "phone": "+7 999 123-45-67", "note": "Позвонил сам",
+              "email": "", "_csrf_token": token.group(1)},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert added.status_code == 200, added.text
+    assert "Лид добавлен" in added.text
+    assert "<h1>Глеб</h1>" in added.text
+    assert "Позвонил сам" in added.text
+    refused = await client.post(
+        "/console/clients", data={"name": "Без контакта", "_csrf_token": token.group(1)}
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("text/html")
+
+
 async def test_only_the_owner_and_assistant_open_clients(
     client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any]
 ) -> None:

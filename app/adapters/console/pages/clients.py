@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from app.adapters.console.pages.forms import Form
 from app.adapters.console.session import CONSOLE_PATH, View, flash_redirect
 from app.adapters.http.pagination import AwareDatetime, decode_position, encode_position
-from app.application.crm.service import CrmService
+from app.application.crm.service import CrmService, ManualLead
 from app.domain.crm.lead import Lead
 from app.domain.errors import ValidationFailed
 
@@ -65,6 +65,13 @@ SAME_CONTACT = {
 }
 
 STATUS_FILTERS = ("new", "contacted", "qualified", "converted", "lost")
+
+
+class ManualLeadForm(msgspec.Struct):
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    note: str = ""
 
 
 class NoteForm(msgspec.Struct):
@@ -148,6 +155,19 @@ class ClientsPage(Controller):
             next_cursor=next_cursor, statuses=STATUS_LABELS, sources=SOURCE_LABELS,
             filters=STATUS_FILTERS,
         )  # fmt: skip
+
+    @post("/", status_code=303)
+    async def create_manual(
+        self, data: Form[ManualLeadForm], view: NamedDependency[View],
+        crm: NamedDependency[CrmService],
+    ) -> Redirect:  # fmt: skip
+        """Someone staff met outside the site (a call, a referral), as ``POST /admin/leads``."""
+        person = ManualLead(
+            data.name.strip(), data.email.strip() or None, data.phone.strip() or None,
+            note=data.note.strip() or None,
+        )  # fmt: skip
+        lead = await crm.create_manual(view.principal, person)
+        return flash_redirect(f"{BASE}/{lead.id}", "Лид добавлен")
 
     @get("/{lead_id:uuid}", name="console_lead")
     async def lead(
