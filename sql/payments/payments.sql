@@ -94,3 +94,43 @@ WHERE (CAST(:status AS text) IS NULL OR p.status = :status)
        OR (p.created_at, p.id) < (CAST(:after_created_at AS timestamptz), CAST(:after_id AS uuid)))
 ORDER BY p.created_at DESC, p.id DESC
 LIMIT :limit;
+
+-- name: payment_record(id)^
+-- One payment for staff: what the list shows, the provider's side as stored, and the
+-- appointment it pays for with its service's cancellation policy.
+SELECT p.id, p.appointment_id, p.kind, p.amount, p.currency, p.provider, p.status,
+       p.created_at, p.confirmed_at, p.provider_payment_id, p.failure_reason,
+       coalesce((SELECT sum(r.amount) FROM refunds r
+                 WHERE r.payment_id = p.id AND r.status <> 'canceled'), 0) AS refunded,
+       s.title AS service_title, a.start_at, a.status AS appointment_status,
+       s.cancel_free_hours, s.cancel_partial_hours, s.cancel_partial_refund_percent
+FROM payments p
+JOIN appointments a ON a.id = p.appointment_id
+JOIN services s ON s.id = a.service_id
+WHERE p.id = :id;
+
+-- name: refunds_of_payment(payment_id)
+-- The payment's refunds, oldest first, whatever became of them.
+SELECT id, amount, currency, status, reason, provider_refund_id, created_at, updated_at
+FROM refunds WHERE payment_id = :payment_id
+ORDER BY created_at, id;
+
+-- name: payment_problems(before, limit)
+-- What reconciliation has not settled, newest first: provider payments still open, and
+-- refunds still pending, since before :before; refunds the provider canceled (the money
+-- did not go back).
+SELECT p.id AS payment_id, 'payment_open' AS kind, p.amount, p.currency, p.created_at AS since
+FROM payments p
+WHERE p.provider = 'yookassa' AND p.status IN ('intent', 'pending', 'waiting_for_capture')
+  AND p.created_at < :before
+UNION ALL
+SELECT r.payment_id,
+       CASE WHEN r.status = 'canceled' THEN 'refund_failed'
+            WHEN r.provider_refund_id IS NULL THEN 'refund_not_requested'
+            ELSE 'refund_pending' END,
+       r.amount, r.currency, r.updated_at
+FROM refunds r JOIN payments p ON p.id = r.payment_id
+WHERE r.status = 'canceled'
+   OR (p.provider = 'yookassa' AND r.status = 'pending' AND r.updated_at < :before)
+ORDER BY since DESC
+LIMIT :limit;

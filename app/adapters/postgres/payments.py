@@ -15,10 +15,14 @@ from app.application.payments.ports import (
     AppointmentStore,
     LinkRequest,
     PaymentLine,
+    PaymentProblem,
+    PaymentRecord,
     PaymentWindow,
+    RefundLine,
     RefundToRequest,
 )
 from app.domain.booking.appointment import Appointment
+from app.domain.booking.refunds import CancellationPolicy
 from app.domain.errors import VersionConflict
 from app.domain.payments.balance import PaidPart, amount_paid, split_refund
 from app.domain.payments.model import ReceiptContactMissing
@@ -64,6 +68,26 @@ def _line(row: Mapping[str, Any]) -> PaymentLine:
         refunded=Money(row["refunded"], row["currency"]), provider=row["provider"],
         status=PaymentStatus(row["status"]), created_at=row["created_at"],
         confirmed_at=row["confirmed_at"],
+    )  # fmt: skip
+
+
+def _refund_line(row: Mapping[str, Any]) -> RefundLine:
+    return RefundLine(
+        id=row["id"], amount=Money(row["amount"], row["currency"]),
+        status=RefundStatus(row["status"]), reason=row["reason"],
+        provider_refund_id=row["provider_refund_id"], created_at=row["created_at"],
+    )  # fmt: skip
+
+
+def _record(row: Mapping[str, Any], refunds: list[RefundLine]) -> PaymentRecord:
+    policy = CancellationPolicy(
+        row["cancel_free_hours"], row["cancel_partial_hours"], row["cancel_partial_refund_percent"]
+    )
+    return PaymentRecord(
+        line=_line(row), provider_payment_id=row["provider_payment_id"],
+        failure_reason=row["failure_reason"], refunds=refunds,
+        service_title=row["service_title"], appointment_start=row["start_at"],
+        appointment_status=row["appointment_status"], policy=policy,
     )  # fmt: skip
 
 
@@ -127,6 +151,21 @@ class PostgresPaymentStore:
     async def stale_open(self, before: datetime, limit: int) -> list[Payment]:
         rows = self._q.stale_open_payments(self._s.conn, before=before, limit=limit)
         return [_payment(r) async for r in rows]
+
+    async def record(self, payment_id: uuid.UUID) -> PaymentRecord | None:
+        row = await self._q.payment_record(self._s.conn, id=payment_id)
+        if row is None:
+            return None
+        refunds = self._q.refunds_of_payment(self._s.conn, payment_id=payment_id)
+        return _record(row, [_refund_line(r) async for r in refunds])
+
+    async def problems(self, before: datetime, limit: int) -> list[PaymentProblem]:
+        rows = self._q.payment_problems(self._s.conn, before=before, limit=limit)
+        return [
+            PaymentProblem(r["payment_id"], r["kind"], Money(r["amount"], r["currency"]),
+                           r["since"])
+            async for r in rows
+        ]  # fmt: skip
 
     async def list(
         self, status: str | None, limit: int, window: PaymentWindow | None = None,

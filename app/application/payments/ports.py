@@ -11,6 +11,8 @@ from typing import Protocol
 
 from app.application.ports import UnitOfWork
 from app.domain.booking.appointment import Appointment
+from app.domain.booking.refunds import CancellationPolicy
+from app.domain.payments.events import REFUND_FAILED
 from app.domain.payments.payment import Payment, PaymentStatus, Refund, RefundStatus
 from app.domain.shared.money import Money
 
@@ -140,6 +142,52 @@ class PaymentLine:
     confirmed_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class RefundLine:
+    """A refund of a payment as staff read it."""
+
+    id: uuid.UUID
+    amount: Money
+    status: RefundStatus
+    reason: str | None
+    provider_refund_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    """One payment as staff read it: its list line, the provider's side as stored, its
+    refunds, and the appointment it pays for with its service's cancellation policy."""
+
+    line: PaymentLine
+    provider_payment_id: str | None
+    failure_reason: str | None
+    refunds: list[RefundLine]
+    service_title: str
+    appointment_start: datetime
+    appointment_status: str
+    policy: CancellationPolicy
+
+
+PAYMENT_OPEN = "payment_open"  # a provider payment still open after the grace period
+REFUND_NOT_REQUESTED = "refund_not_requested"  # recorded, never asked of the provider
+REFUND_PENDING = "refund_pending"  # asked, the provider has not finished it
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentProblem:
+    """Something reconciliation has not settled, for staff to look at."""
+
+    payment_id: uuid.UUID
+    kind: str
+    """``payment_open``, ``refund_not_requested``, ``refund_pending`` or ``refund_failed``."""
+    amount: Money
+    since: datetime
+
+
+PROBLEM_KINDS = (PAYMENT_OPEN, REFUND_NOT_REQUESTED, REFUND_PENDING, REFUND_FAILED)
+
+
 class PaymentStore(Protocol):
     async def add(self, payment: Payment) -> None: ...
 
@@ -157,6 +205,15 @@ class PaymentStore(Protocol):
 
     async def stale_open(self, before: datetime, limit: int) -> list[Payment]:
         """Provider payments still open that started before ``before``."""
+        ...
+
+    async def record(self, payment_id: uuid.UUID) -> PaymentRecord | None:
+        """One payment with its refunds and appointment, for staff."""
+        ...
+
+    async def problems(self, before: datetime, limit: int) -> list[PaymentProblem]:
+        """Open provider payments and pending refunds older than ``before``, and failed
+        refunds; newest first."""
         ...
 
     async def list(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
@@ -17,19 +18,42 @@ from app.application.payments.ports import (
     LinkRequest,
     PaymentGateway,
     PaymentLine,
+    PaymentProblem,
+    PaymentRecord,
     PaymentsUoW,
     PaymentWindow,
     RefundOrder,
     RefundToRequest,
 )
+from app.application.ports import Clock
 from app.application.transactions import in_transaction
 from app.domain.booking.appointment import AppointmentCanceled
+from app.domain.booking.refunds import refund_for_cancellation
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.identity.model import Role
-from app.domain.payments.payment import STAFF_DECISION, RefundStatus
+from app.domain.payments.model import PaymentProviderUnavailable
+from app.domain.payments.payment import SANDBOX, STAFF_DECISION, PaymentStatus, RefundStatus
 from app.domain.shared.money import Money
 
 PAYMENT_STAFF = (Role.OWNER, Role.ASSISTANT)
+PROBLEMS_AFTER = timedelta(minutes=5)
+"""What reconciliation leaves open longer than this is a problem (it runs every few
+minutes and waits as long before it asks the provider)."""
+MAX_PROBLEMS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentView:
+    """One payment for staff: the record, what can still be refunded, the refund its
+    service's cancellation policy would give if the appointment were canceled now (at
+    most what is left), and the status the provider's API reports now (None without an
+    API, for the sandbox, or when the provider did not answer: ``provider_unreachable``)."""
+
+    record: PaymentRecord
+    left: Money
+    suggested: Money
+    provider_status: PaymentStatus | None = None
+    provider_unreachable: bool = False
 
 
 class RefundRequests:
@@ -79,9 +103,65 @@ class RefundRequests:
 
 
 class StaffPayments:
-    def __init__(self, uow: Callable[[], PaymentsUoW], refunds: RefundRequests) -> None:
+    def __init__(
+        self, uow: Callable[[], PaymentsUoW], refunds: RefundRequests,
+        clock: Clock | None = None, gateway: PaymentGateway | None = None,
+    ) -> None:  # fmt: skip
         self._uow = uow
         self._refunds = refunds
+        self._clock = clock
+        self._gateway = gateway
+
+    def _now(self) -> datetime:
+        if self._clock is None:  # pragma: no cover (the composition root passes one)
+            raise RuntimeError("StaffPayments needs a clock for this")
+        return self._clock.now()
+
+    async def payment(self, actor: Principal, payment_id: uuid.UUID) -> PaymentView:
+        """One payment with its refunds, the policy's suggestion and the provider's state."""
+        ensure_roles(actor, *PAYMENT_STAFF)
+
+        async def read(uow: PaymentsUoW) -> PaymentRecord | None:
+            return await uow.repos.payments.record(payment_id)
+
+        record = await in_transaction(self._uow, read)
+        if record is None:
+            raise NotFound()
+        line = record.line
+        left = line.amount - line.refunded
+        suggested = Money.zero(line.amount.currency)
+        if line.status is PaymentStatus.SUCCEEDED:
+            by_policy = refund_for_cancellation(
+                line.amount, start_at=record.appointment_start, now=self._now(),
+                policy=record.policy,
+            )  # fmt: skip
+            suggested = by_policy if by_policy <= left else left
+        status, unreachable = await self._provider_status(record)
+        return PaymentView(record, left, suggested, status, unreachable)
+
+    async def _provider_status(self, record: PaymentRecord) -> tuple[PaymentStatus | None, bool]:
+        if (
+            self._gateway is None
+            or record.line.provider == SANDBOX
+            or record.provider_payment_id is None
+        ):
+            return None, False
+        try:
+            fetched = await self._gateway.get_payment(record.provider_payment_id)
+        except PaymentProviderUnavailable:
+            return None, True
+        return fetched.status, False
+
+    async def problems(self, actor: Principal) -> list[PaymentProblem]:
+        """What reconciliation has not settled: provider payments and refunds left open
+        past the grace period, and refunds the provider canceled."""
+        ensure_roles(actor, *PAYMENT_STAFF)
+        before = self._now() - PROBLEMS_AFTER
+
+        async def work(uow: PaymentsUoW) -> list[PaymentProblem]:
+            return await uow.repos.payments.problems(before, MAX_PROBLEMS)
+
+        return await in_transaction(self._uow, work)
 
     async def list_payments(
         self, actor: Principal, status: str | None, limit: int = 200,

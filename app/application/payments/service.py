@@ -37,7 +37,7 @@ class Payments:
     ) -> None:
         self.notifications = PaymentNotifications(uow, clock, gateway, allowlist, provider)
         self.refunds = RefundRequests(uow, gateway)
-        self.staff = StaffPayments(uow, self.refunds)
+        self.staff = StaffPayments(uow, self.refunds, clock, gateway)
         self.reconciliation = (
             Reconciliation(uow, clock, gateway, self.refunds, links) if gateway else None
         )

@@ -13,18 +13,26 @@ from app.adapters.memory.event_bus import InMemoryEventBus
 from app.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from app.application.events import EventHandlers
 from app.application.payments.ports import (
+    PAYMENT_OPEN,
+    REFUND_NOT_REQUESTED,
+    REFUND_PENDING,
     LinkRequest,
     PaymentLine,
     PaymentOrder,
+    PaymentProblem,
+    PaymentRecord,
     PaymentsRepos,
     PaymentsUoW,
     ProviderPayment,
     ProviderRefund,
+    RefundLine,
     RefundOrder,
     RefundToRequest,
 )
 from app.domain.booking.appointment import Appointment
+from app.domain.booking.refunds import CancellationPolicy
 from app.domain.errors import VersionConflict
+from app.domain.payments.events import REFUND_FAILED
 from app.domain.payments.model import PaymentProviderUnavailable
 from app.domain.payments.payment import Payment, PaymentStatus, Refund, RefundStatus
 from app.domain.shared.money import Money
@@ -111,12 +119,16 @@ class FakeRefundStore:
 
 
 class FakePaymentStore:
-    def __init__(self, clock: Clock, refunds: FakeRefundStore) -> None:
+    def __init__(
+        self, clock: Clock, refunds: FakeRefundStore, appointments: FakeAppointments
+    ) -> None:
         self._clock = clock
         self._refunds = refunds
+        self._appointments = appointments
         self.payments = refunds.payments
         self.created_at: dict[uuid.UUID, datetime] = {}
         self.customer_email: str | None = "c@example.org"
+        self.policy = CancellationPolicy(free_hours=24, partial_hours=6, partial_percent=50)
 
     def stored(self, payment_id: uuid.UUID) -> Payment:
         return copy.deepcopy(self.payments[payment_id])
@@ -176,6 +188,41 @@ class FakePaymentStore:
                 )  # fmt: skip
                 lines.append(line)
         return lines[:limit]
+
+    async def record(self, payment_id: uuid.UUID) -> PaymentRecord | None:
+        p = self.payments.get(payment_id)
+        if p is None:
+            return None
+        (line,) = [x for x in await self.list(None, 1000) if x.id == payment_id]
+        appointment = self._appointments.appointments[p.appointment_id]
+        refunds = [
+            RefundLine(r.id, r.amount, r.status, r.reason, r.provider_refund_id,
+                       self._refunds.refund_times[r.id][0])
+            for r in self._refunds.refunds.values() if r.payment_id == payment_id
+        ]  # fmt: skip
+        return PaymentRecord(
+            line=line, provider_payment_id=p.provider_payment_id,
+            failure_reason=p.failure_reason, refunds=refunds, service_title="Консультация",
+            appointment_start=appointment.session.start,
+            appointment_status=appointment.status.value, policy=self.policy,
+        )  # fmt: skip
+
+    async def problems(self, before: datetime, limit: int) -> list[PaymentProblem]:
+        found = [
+            PaymentProblem(p.id, PAYMENT_OPEN, p.amount, self.created_at[p.id])
+            for p in await self.stale_open(before, limit)
+        ]
+        for r in self._refunds.refunds.values():
+            updated = self._refunds.refund_times[r.id][1]
+            provider = self.payments[r.payment_id].provider
+            if r.status is RefundStatus.CANCELED:
+                kind = REFUND_FAILED
+            elif r.status is RefundStatus.PENDING and provider == "yookassa" and updated < before:
+                kind = REFUND_NOT_REQUESTED if r.provider_refund_id is None else REFUND_PENDING
+            else:
+                continue
+            found.append(PaymentProblem(r.payment_id, kind, r.amount, updated))
+        return sorted(found, key=lambda problem: problem.since, reverse=True)[:limit]
 
 
 class FakeNotificationLog:
@@ -282,7 +329,11 @@ class World:
 
     def __post_init__(self) -> None:
         refunds = FakeRefundStore(self.clock)
-        self.repos = Repos(FakePaymentStore(self.clock, refunds), refunds)
+        appointments = FakeAppointments()
+        self.repos = Repos(
+            FakePaymentStore(self.clock, refunds, appointments), refunds,
+            appointments=appointments,
+        )  # fmt: skip
 
     def uow(self) -> PaymentsUoW:
         repos: PaymentsRepos = self.repos

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from litestar import Controller
 
+from app.adapters.console.pages.clients import ClientsPage
 from app.adapters.console.pages.dashboards import DashboardsPage
 from app.adapters.console.pages.moderation import ModerationPages
+from app.adapters.console.pages.payments import PaymentsPage
 from app.adapters.console.pages.schedule import SchedulePage
 from app.adapters.console.pages.settings import SettingsPages
 from app.adapters.console.pages.sign_in import SignInPages
@@ -16,3 +18,5 @@ PAGES.append(ModerationPages)
 PAGES.append(DashboardsPage)
 PAGES.append(SettingsPages)
 PAGES.append(SchedulePage)
+PAGES.append(ClientsPage)
+PAGES.append(PaymentsPage)
