@@ -30,6 +30,7 @@ class Day:
     today: date
     paid_id: str
     unpaid_id: str
+    held_id: str
 
 
 def morning_zone(now: datetime) -> str:
@@ -50,8 +51,9 @@ def ok(response: httpx.Response) -> Any:
 
 @pytest.fixture(scope="module")
 def day(console: ConsoleServer) -> Day:
-    """Today (in the practice's zone) has extra hours 10-16 with two appointments: a
-    paid one at 10 and one paid outside the site at 12; a crisis question waits."""
+    """Today (in the practice's zone) has extra hours 10-16 with three appointments: a
+    paid one at 10, one paid outside the site at 12 and one held for its payment at 14;
+    a crisis question waits."""
     zone = morning_zone(datetime.now(UTC))
     ok(console.api("PUT", "/api/v1/admin/settings/practitioner.timezone", json={"value": zone}))
     today = datetime.now(ZoneInfo(zone)).date()
@@ -70,9 +72,10 @@ def day(console: ConsoleServer) -> Day:
     pay_path = "/api/v1" + paid["confirmation_url"].split("/api/v1", 1)[1]
     assert httpx.post(console.url(pay_path), timeout=10).status_code == 204
     unpaid = book(12, "Борис Пробный", "boris@example.org", "none")
+    held = book(14, "Вера Ожидающая", "vera@example.org", "link")  # not paid: held
     asked = httpx.post(console.url("/api/v1/questions"), json={"text": CRISIS_TEXT}, timeout=10)
     assert asked.status_code == 202, asked.text
-    return Day(zone, today, str(paid["id"]), str(unpaid["id"]))
+    return Day(zone, today, str(paid["id"]), str(unpaid["id"]), str(held["id"]))
 
 
 def card(page: Any, appointment_id: str) -> Any:
@@ -89,7 +92,7 @@ def test_today_shows_the_appointments_with_payment_and_the_crisis_on_top(
     assert page.locator("main").inner_text().index("Кризис") < page.locator(
         "main"
     ).inner_text().index("Сегодня")
-    assert "2 записи" in page.locator("main").inner_text()
+    assert "3 записи" in page.locator("main").inner_text()
     anna = card(page, day.paid_id)
     assert "Анна Тестова" in anna.inner_text()
     assert "10:00–10:50" in anna.inner_text()
@@ -98,8 +101,15 @@ def test_today_shows_the_appointments_with_payment_and_the_crisis_on_top(
     assert anna.get_by_test_id("status").inner_text() == "Подтверждена"
     boris = card(page, day.unpaid_id)
     assert boris.get_by_test_id("payment").inner_text() == "Не оплачено"
+    vera = card(page, day.held_id)
+    assert vera.get_by_test_id("status").inner_text() == "Ждёт оплаты"
+    assert vera.get_by_test_id("payment").inner_text() == "Ждёт оплаты"
     snap(page, "today-with-appointments")
     check_a11y(page)
+    vera.get_by_role("button", name="Подтвердить").click()
+    page.wait_for_url("**/console/")
+    assert page.locator("#flash").inner_text().strip() == "Запись подтверждена."
+    assert card(page, day.held_id).get_by_test_id("status").inner_text() == "Подтверждена"
 
 
 def test_cancel_shows_the_refund_first_then_refunds(
