@@ -278,7 +278,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             else None
         ),
         companions=(memory_listener,) if core.memories.any_enabled else (),
-        console=console(settings) if settings.console_enabled else None,
+        console=console(settings, core.clock) if settings.console_enabled else None,
     )
     # The probes and metrics, also for tests (which leave API_INTERNAL_PORT at 0), and
     # the listener, which ``serve`` binds before its main server starts.

@@ -118,19 +118,23 @@ class ConsoleServer:
         return email
 
 
-def run_app(database_url: str, *args: str) -> str:
-    """``python -m app <args>`` against the test database; its standard output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        env={**os.environ, **_env(database_url)},
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=START_SECONDS,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+def run_app(database_url: str, *commands: list[str]) -> None:
+    """``python -m app <command>`` for each command, side by side, against the test
+    database; each must succeed."""
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app", *command],
+            env={**os.environ, **_env(database_url)},
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    ]
+    for process in running:
+        _, err = process.communicate(timeout=START_SECONDS)
+        assert process.returncode == 0, err
 
 
 def _env(database_url: str, **extra: str) -> dict[str, str]:
@@ -168,8 +172,6 @@ def console(console_database: str) -> Iterator[ConsoleServer]:
     smtp = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     smtp.start()
     port = free_port()
-    run_app(console_database, "seed-demo")
-    run_app(console_database, "create-owner", "--email", OWNER_EMAIL)
     env = _env(
         console_database,
         HTTP_HOST="127.0.0.1",
@@ -193,6 +195,8 @@ def console(console_database: str) -> Iterator[ConsoleServer]:
     )
     server = ConsoleServer(f"http://127.0.0.1:{port}", console_database, inbox, process)
     try:
+        # While the server starts: the demo data and the owner, as a practice sets up.
+        run_app(console_database, ["seed-demo"], ["create-owner", "--email", OWNER_EMAIL])
         _wait_until_up(server.url("/health/live"), process)
         server.owner_token = api_login(server, OWNER_EMAIL)
         yield server
@@ -266,7 +270,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, console: ConsoleServer) -> Iterator[Any]:
+def page(console: ConsoleServer, browser: Any) -> Iterator[Any]:
     """A fresh browser context (no cookies) at desktop width, with the server's base URL."""
     context = browser.new_context(
         base_url=console.base, viewport=DESKTOP, locale="ru-RU", timezone_id="Europe/Moscow"

@@ -4,12 +4,14 @@ and that the JSON API beside it is untouched."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import psycopg
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.adapters.console.pages.appointment import safe_back
 from app.composition.root import build_core, create_app
 from tests.conftest import make_settings
 from tests.e2e.staff import signed_in
@@ -61,6 +63,7 @@ async def test_a_staff_cookie_opens_the_console_and_a_client_cookie_does_not(
     assert page.status_code == 200, page.text
     for href in ("/console/schedule", "/console/clients", "/console/settings"):
         assert f'href="{href}"' in page.text
+    assert '<a href="/console/" aria-current="page">Сегодня</a>' in page.text
     client.cookies.clear()
     client.cookies.set("eb_console", signed_in(postgresql, "client"), path="/console")
     refused = await client.get("/console/")
@@ -91,3 +94,43 @@ async def test_the_console_is_not_mounted_when_switched_off(database_url: str) -
         response = await client.get("/console/login")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_editor_sees_the_console_without_the_appointments(
+    client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any]
+) -> None:
+    client.cookies.set("eb_console", signed_in(postgresql, "editor"), path="/console")
+    page = await client.get("/console/")
+    assert page.status_code == 200
+    assert "Записи клиентов видят владелец практики и ассистент." in page.text
+    refused = await client.get(f"/console/appointments/{uuid.uuid4()}")
+    assert refused.status_code == 403
+    assert "forbidden" in refused.text
+
+
+async def test_a_missing_appointment_and_an_unknown_action_are_pages(
+    client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any]
+) -> None:
+    client.cookies.set("eb_console", signed_in(postgresql, "owner"), path="/console")
+    missing = await client.get(f"/console/appointments/{uuid.uuid4()}")
+    assert missing.status_code == 404
+    assert "Страница не найдена" in missing.text
+    assert "not_found" in missing.text
+    token = CSRF.search((await client.get("/console/")).text)
+    assert token
+    unknown = await client.post(
+        f"/console/appointments/{uuid.uuid4()}/actions/explode",
+        data={"_csrf_token": token.group(1)},
+    )
+    assert unknown.status_code == 422
+    assert "validation_failed" in unknown.text
+
+
+def test_actions_return_only_to_console_pages() -> None:
+    appointment = uuid.uuid4()
+    own = f"/console/appointments/{appointment}"
+    assert safe_back("/console/week?start=2026-12-07", appointment) == (
+        "/console/week?start=2026-12-07"
+    )
+    for elsewhere in ("https://evil.example", "//evil.example", "/api/v1/me", "", "/console\\x"):
+        assert safe_back(elsewhere, appointment) == own

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app.adapters.console.labels import label
 from app.domain.shared.money import Money
 
 DEFAULT_ZONE = "Europe/Moscow"
@@ -70,4 +71,4 @@ def format_money(amount: Money | Decimal | int | str, currency: str = "RUB") -> 
 def template_globals() -> dict[str, Any]:
     """The helpers every console template may call (zone-aware ones read ``practice_zone``
     from the template context; see ``router.register_helpers``)."""
-    return {"plural": plural, "money": format_money}
+    return {"plural": plural, "money": format_money, "label": label}

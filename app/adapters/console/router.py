@@ -24,7 +24,6 @@ from litestar.template.config import TemplateConfig
 from litestar.utils.scope.state import ScopeState
 
 from app.adapters.console.formatting import (
-    DEFAULT_ZONE,
     format_date,
     format_datetime,
     format_time,
@@ -39,6 +38,7 @@ from app.adapters.console.session import (
     provide_view,
 )
 from app.adapters.http.problems import DOMAIN_STATUS, ExceptionHandler
+from app.application.ports import Clock
 from app.config import Settings
 from app.domain.errors import DomainError
 
@@ -98,14 +98,23 @@ class Console:
         return handle
 
 
+def _zone(context: Context) -> str:
+    """The practice's zone from the page's context (``View.render`` puts it there)."""
+    zone = context.get("practice_zone")
+    if not isinstance(zone, str):
+        # A macro imported without "with context" cannot see it: fail, never guess.
+        raise RuntimeError("practice_zone is not in the template context")
+    return zone
+
+
 @pass_context
 def _local_dt(context: Context, value: Any) -> str:
-    return format_datetime(value, context.get("practice_zone") or DEFAULT_ZONE)
+    return format_datetime(value, _zone(context))
 
 
 @pass_context
 def _local_time(context: Context, value: Any) -> str:
-    return format_time(value, context.get("practice_zone") or DEFAULT_ZONE)
+    return format_time(value, _zone(context))
 
 
 def _local_date(value: Any) -> str:
@@ -164,6 +173,14 @@ def _http_code(exc: HTTPException) -> str:
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.status_code >= 500:
+        logger.error(
+            "http_error",
+            status=exc.status_code,
+            error_type=type(exc).__name__,
+            detail=str(exc.detail),
+            exc_info=exc,
+        )
     code = _http_code(exc)
     detail = (
         "Форма устарела или пришла не из консоли. Обновите страницу и повторите."
@@ -184,7 +201,7 @@ def _handle_sign_in(_: Request[Any, Any, Any], __: SignInRequired) -> Response[A
     return response
 
 
-def build_console(settings: Settings, csrf_secret: str) -> Console:
+def build_console(settings: Settings, csrf_secret: str, clock: Clock) -> Console:
     """The console's router, static files, templates and CSRF settings."""
     secure = settings.public_base_url.startswith("https://")
     router = Router(
@@ -193,6 +210,8 @@ def build_console(settings: Settings, csrf_secret: str) -> Console:
         dependencies={
             "principal": Provide(provide_console_principal),
             "view": Provide(provide_view),
+            # The request's "now", from the application clock (tests fix it).
+            "now": Provide(clock.now, sync_to_thread=False),
         },
         exception_handlers={
             SignInRequired: _handle_sign_in,

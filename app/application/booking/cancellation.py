@@ -10,8 +10,24 @@ from datetime import datetime
 from app.application.booking.ports import BookingRepos
 from app.domain.booking.appointment import Appointment
 from app.domain.booking.refunds import refund_for_cancellation
+from app.domain.booking.service import Service
 from app.domain.errors import NotFound
 from app.domain.shared.money import Money
+
+
+def refund_on_cancel(
+    paid: Money | None, service: Service, appointment: Appointment, now: datetime, *,
+    full_refund: bool,
+) -> Money:  # fmt: skip
+    """What a cancellation now returns: everything paid when ``full_refund`` (staff
+    cancel), else what the service's policy gives for this notice."""
+    if paid is None:
+        return Money.zero(service.currency)
+    if full_refund:
+        return paid
+    return refund_for_cancellation(
+        paid, start_at=appointment.session.start, now=now, policy=service.cancellation_policy
+    )
 
 
 async def cancel_under_policy(
@@ -26,11 +42,7 @@ async def cancel_under_policy(
     if service is None:
         raise NotFound()
     paid = await repos.payments.paid_amount(appointment.id)
-    refund = Money.zero(service.currency)
-    if paid is not None:
-        refund = paid if full_refund else refund_for_cancellation(
-            paid, start_at=appointment.session.start, now=now, policy=service.cancellation_policy
-        )  # fmt: skip
+    refund = refund_on_cancel(paid, service, appointment, now, full_refund=full_refund)
     appointment.cancel(now, reason=reason, by=by, refund=refund)
     await repos.appointments.save(appointment)
     if not refund.is_zero:

@@ -145,3 +145,32 @@ async def test_a_payment_after_the_hold_lapsed_is_refunded_in_full() -> None:
     assert await w.booking.jobs.expire_holds(w.clock.now()) == 1
     await w.booking.payments.payment_succeeded(held.payment_id, "late")
     assert w.repos.payments.refunds[0][2] == "hold_expired"
+
+
+async def test_the_cancel_preview_shows_what_a_staff_cancel_returns_and_changes_nothing() -> None:
+    w = world()
+    held, caller = await paid_hold(w)
+    w.clock.advance(days=2, hours=6)  # inside the client's partial window
+    preview = await w.booking.staff.cancel_preview(OWNER, held.appointment.id)
+    price = Money(w.service.price_amount, "RUB")
+    assert preview.cancelable
+    assert (preview.paid, preview.refund) == (price, price)
+    assert preview.policy_refund == Money(w.service.price_amount / 2, "RUB")
+    assert w.repos.payments.refunds == []
+    still = await w.booking.client.appointment(caller, held.appointment.id)
+    assert still.status is AppointmentStatus.CONFIRMED
+    cancelled = await w.booking.staff.transition(OWNER, held.appointment.id, "cancel")
+    assert cancelled.status is AppointmentStatus.CANCELED
+    assert w.repos.payments.refunds[0][1] == preview.refund
+    after = await w.booking.staff.cancel_preview(OWNER, held.appointment.id)
+    assert not after.cancelable
+
+
+async def test_only_booking_staff_see_a_cancel_preview() -> None:
+    w = world()
+    held, _ = await paid_hold(w)
+    editor = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({Role.EDITOR}))
+    with pytest.raises(Forbidden):
+        await w.booking.staff.cancel_preview(editor, held.appointment.id)
+    with pytest.raises(NotFound):
+        await w.booking.staff.cancel_preview(OWNER, uuid.uuid4())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller
 
+from app.adapters.console.pages.appointment import AppointmentPages
 from app.adapters.console.pages.clients import ClientsPage
 from app.adapters.console.pages.dashboards import DashboardsPage
 from app.adapters.console.pages.moderation import ModerationPages
@@ -13,7 +14,7 @@ from app.adapters.console.pages.settings import SettingsPages
 from app.adapters.console.pages.sign_in import SignInPages
 from app.adapters.console.pages.today import TodayPage
 
-PAGES: list[type[Controller]] = [SignInPages, TodayPage]
+PAGES: list[type[Controller]] = [SignInPages, TodayPage, AppointmentPages]
 PAGES.append(ModerationPages)
 PAGES.append(DashboardsPage)
 PAGES.append(SettingsPages)
