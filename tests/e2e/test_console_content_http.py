@@ -85,3 +85,29 @@ async def test_the_glossary_form_saves_a_term(
     page = await client.get("/console/content/glossary?slug=styd")
     assert "смущение" in page.text
     assert 'value="Стыд"' in page.text
+
+
+async def test_a_self_check_edit_at_an_old_version_is_refused(
+    client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any]
+) -> None:
+    token = await _open(client, postgresql)
+    definition_id, version = postgresql.execute(
+        "INSERT INTO interactive_definitions (slug, interactive_type, title) "
+        "VALUES ('proverka-http', 'quiz', 'Было') RETURNING id, version"
+    ).fetchone()  # type: ignore[misc]
+    postgresql.commit()
+    url = f"/console/content/self-checks/{definition_id}"
+    page = await client.get(url)
+    assert page.status_code == 200, page.text
+    assert "Версий пока нет." in page.text
+    form = {"title": "Стало", "description": "", "topic_code": "", "_csrf_token": token}
+    saved = await client.post(url, data={**form, "version": str(version)},
+                              follow_redirects=False)  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    stale = await client.post(url, data={**form, "title": "Поздно", "version": str(version)})
+    assert stale.status_code == 409
+    assert "Изменено другим сотрудником" in stale.text
+    title = postgresql.execute(
+        "SELECT title FROM interactive_definitions WHERE id = %s", (definition_id,)
+    ).fetchone()
+    assert title == ("Стало",)
