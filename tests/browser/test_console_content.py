@@ -141,9 +141,12 @@ def test_glossary_collections_media_and_self_checks(
     page.get_by_label("Адрес (slug)").fill(f"podborka-{slug}")
     page.get_by_label("Название", exact=True).fill("С чего начать")
     page.get_by_label("Статус").select_option("published")
+    page.locator("fieldset input[type=checkbox]").first.check()  # a published one
     page.get_by_role("button", name="Сохранить подборку").click()
     page.locator("#flash").get_by_text("Подборка сохранена.").wait_for()
-    assert httpx.get(console.url(f"/api/v1/collections/podborka-{slug}"), timeout=10).is_success
+    assert page.get_by_role("link", name="С чего начать").count() == 1
+    public = httpx.get(console.url(f"/api/v1/collections/podborka-{slug}"), timeout=10)
+    assert len(public.json()["items"]) == 1, public.text
     snap(page, "content-collections")
     check_a11y(page)
 

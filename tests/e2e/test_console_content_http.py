@@ -71,20 +71,39 @@ async def test_a_stale_save_is_refused_with_the_saved_version_shown(
     assert item == ("Первая", "a\nb", 2)
 
 
-async def test_the_glossary_form_saves_a_term(
+async def test_a_draft_term_and_a_draft_collection_are_listed_and_opened(
     client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any]
 ) -> None:
     token = await _open(client, postgresql)
     saved = await client.post(
         "/console/content/glossary",
         data={"slug": "styd", "term": "Стыд", "definition_markdown": "Чувство.",
-              "status": "published", "synonyms": "смущение, неловкость", "_csrf_token": token},
+              "status": "draft", "synonyms": "смущение, неловкость", "_csrf_token": token},
         follow_redirects=False,
     )  # fmt: skip
     assert saved.status_code == 303, saved.text
     page = await client.get("/console/content/glossary?slug=styd")
-    assert "смущение" in page.text
-    assert 'value="Стыд"' in page.text
+    assert 'href="/console/content/glossary?slug=styd">Стыд</a>' in page.text
+    assert 'value="неловкость, смущение"' in page.text
+    assert '<option value="draft" selected>' in page.text
+    assert (await client.get("/api/v1/glossary/styd")).status_code == 404
+
+    created = await client.post(
+        "/console/content/new",
+        data={"type": "article", "slug": "pervaya", "title": "Первая", "_csrf_token": token},
+        follow_redirects=False,
+    )
+    item_id = created.headers["location"].rsplit("/", 1)[1]
+    saved = await client.post(
+        "/console/content/collections",
+        data={"slug": "nachalo", "title": "Начало", "description": "", "status": "draft",
+              "items": [str(item_id)], "_csrf_token": token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    page = await client.get("/console/content/collections?slug=nachalo")
+    assert ">Начало</a>" in page.text
+    assert f'value="{item_id}" checked' in page.text
 
 
 async def test_a_self_check_edit_at_an_old_version_is_refused(

@@ -28,7 +28,6 @@ from app.domain.content.model import ContentItem, ContentStatus, ContentType
 from app.domain.errors import (
     Conflict,
     InvalidState,
-    NotFound,
     ValidationFailed,
     VersionConflict,
 )
@@ -109,7 +108,10 @@ class CollectionForm(msgspec.Struct):
     title: str = ""
     description: str = ""
     status: str = "draft"
-    items: list[str] = []
+    items: str | list[str] = []  # one checked box posts a single value
+
+    def item_list(self) -> list[str]:
+        return [self.items] if isinstance(self.items, str) else list(self.items)
 
 
 class MediaForm(msgspec.Struct):
@@ -377,20 +379,19 @@ class ContentPage(Controller):
         content: NamedDependency[ContentService],
         slug: Annotated[str | None, QueryParameter(name="slug", max_length=200)] = None,
     ) -> Template:
-        terms = await content.public.glossary(None)
+        terms = await content.taxonomy.glossary_terms(view.principal)
         form = GlossaryForm()
-        if slug:
-            try:
-                term = await content.public.glossary_term(slug)
-                form = GlossaryForm(
-                    slug=term.slug,
-                    term=term.term,
-                    definition_markdown=term.definition_markdown,
-                    status="published",
-                    synonyms=", ".join(term.synonyms),
-                )
-            except NotFound:
-                form = GlossaryForm(slug=slug)
+        found = next((t for t in terms if t.slug == slug), None)
+        if found is not None:
+            form = GlossaryForm(
+                slug=found.slug,
+                term=found.term,
+                definition_markdown=found.definition_markdown,
+                status=found.status,
+                synonyms=", ".join(found.synonyms),
+            )
+        elif slug:
+            form = GlossaryForm(slug=slug)
         return view.render("content/glossary.html", terms=terms, form=form, **_labels())
 
     @post("/glossary", status_code=303)
@@ -414,7 +415,7 @@ class ContentPage(Controller):
                 synonyms,
             )
         except (ValidationFailed, Conflict) as exc:
-            terms = await content.public.glossary(None)
+            terms = await content.taxonomy.glossary_terms(view.principal)
             return view.render(
                 "content/glossary.html",
                 status_code=422,
@@ -434,27 +435,16 @@ class ContentPage(Controller):
         content: NamedDependency[ContentService],
         slug: Annotated[str | None, QueryParameter(name="slug", max_length=200)] = None,
     ) -> Template:
-        form = CollectionForm()
-        if slug:
-            try:
-                found = await content.public.collection(slug)
-                published = await content.editorial.list_items(
-                    view.principal, "published", None, None, 200
-                )
-                by_slug = {(i.type.value, i.slug): str(i.id) for i in published.items}
+        form = CollectionForm(slug=slug or "")
+        for found in await content.taxonomy.collections(view.principal):
+            if found.slug == slug:
                 form = CollectionForm(
                     slug=found.slug,
                     title=found.title,
                     description=found.description or "",
-                    status="published",
-                    items=[
-                        by_slug[(str(e.type), e.slug)]
-                        for e in found.items
-                        if (str(e.type), e.slug) in by_slug
-                    ],
+                    status=found.status,
+                    items=[str(i) for i in found.item_ids],
                 )
-            except NotFound:
-                form = CollectionForm(slug=slug)
         return await self._collections(view, content, form)
 
     async def _collections(
@@ -465,12 +455,18 @@ class ContentPage(Controller):
         error: str | None = None,
         status: int = 200,
     ) -> Template:
-        published = await content.editorial.list_items(view.principal, "published", None, None, 200)
+        every = await content.editorial.list_items(view.principal, None, None, None, 200)
+        # The collection's own items first, in its order; then the rest, newest first.
+        order = {item_id: n for n, item_id in enumerate(form.item_list())}
+        candidates = sorted(
+            every.items, key=lambda i: (order.get(str(i.id), len(order)), i.status != "published")
+        )
         return view.render(
             "content/collections.html",
             status_code=status,
             form=form,
-            candidates=published.items,
+            collections=await content.taxonomy.collections(view.principal),
+            candidates=candidates,
             error=error,
             **_labels(),
         )
@@ -485,7 +481,7 @@ class ContentPage(Controller):
         try:
             if data.status not in PUBLISH_STATUSES:
                 raise ValidationFailed("Неизвестный статус", field="status")
-            item_ids = tuple(uuid.UUID(i) for i in data.items)
+            item_ids = tuple(uuid.UUID(i) for i in data.item_list())
             await content.taxonomy.put_collection(
                 view.principal,
                 data.slug.strip(),
