@@ -158,3 +158,10 @@ def test_glossary_collections_media_and_self_checks(
     assert '"questions"' in page.locator("pre.config").inner_text()
     snap(page, "content-self-check")
     check_a11y(page)
+    # A new version from the shown one's settings, then published.
+    page.get_by_role("button", name="Сохранить как новую версию").click()
+    page.locator("#flash").get_by_text("добавлена").wait_for()
+    number = page.locator("#flash").inner_text().split()[1]
+    page.get_by_role("button", name=f"Опубликовать версию {number}").click()
+    page.locator("#flash").get_by_text(f"Версия {number} опубликована.").wait_for()
+    assert page.get_by_test_id("published-version").count() == 1

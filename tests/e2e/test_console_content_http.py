@@ -130,3 +130,7 @@ async def test_a_self_check_edit_at_an_old_version_is_refused(
         "SELECT title FROM interactive_definitions WHERE id = %s", (definition_id,)
     ).fetchone()
     assert title == ("Стало",)
+    bad = await client.post(f"{url}/versions", data={"config": "{не json", "_csrf_token": token})
+    assert bad.status_code == 422
+    assert "Нужен JSON" in bad.text
+    assert "{не json</textarea>" in bad.text

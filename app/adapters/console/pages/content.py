@@ -125,6 +125,14 @@ class MediaForm(msgspec.Struct):
     alt_text: str = ""
 
 
+class ConfigForm(msgspec.Struct):
+    config: str = ""
+
+
+class PublishForm(msgspec.Struct):
+    version_no: str = ""
+
+
 class DefinitionForm(msgspec.Struct):
     title: str = ""
     description: str = ""
@@ -576,6 +584,7 @@ class ContentPage(Controller):
         form: DefinitionForm | None = None,
         error: str | None = None,
         status: int = 200,
+        new_config: str = "",
     ) -> Template:
         found = await interactives.definitions.definition(view.principal, definition_id)
         number = version_no or found.latest_version_no
@@ -595,6 +604,7 @@ class ContentPage(Controller):
             ),
             shown=shown,
             shown_config=json.dumps(shown.config, ensure_ascii=False, indent=2) if shown else "",
+            new_config=new_config,
             error=error,
             **_labels(),
         )
@@ -626,3 +636,45 @@ class ContentPage(Controller):
                 view, interactives, definition_id, form=data, error=_problem(exc), status=422
             )
         return flash_redirect(f"{BASE}/self-checks/{definition_id}", "Самопроверка сохранена.")
+
+    @post("/self-checks/{definition_id:uuid}/versions", status_code=303)
+    async def add_self_check_version(
+        self,
+        definition_id: FromPath[uuid.UUID],
+        view: NamedDependency[View],
+        interactives: NamedDependency[InteractiveService],
+        data: Form[ConfigForm],
+    ) -> Template | Redirect:
+        """A new version from its configuration (JSON, checked by the use case)."""
+        try:
+            try:
+                config = json.loads(data.config)
+            except ValueError:
+                raise ValidationFailed("Нужен JSON", field="config") from None
+            number = await interactives.definitions.add_version(
+                view.principal, definition_id, config
+            )
+        except ValidationFailed as exc:
+            return await self._definition(
+                view, interactives, definition_id, error=_problem(exc), status=422,
+                new_config=data.config,
+            )  # fmt: skip
+        return flash_redirect(
+            f"{BASE}/self-checks/{definition_id}?version={number}", f"Версия {number} добавлена."
+        )
+
+    @post("/self-checks/{definition_id:uuid}/publish", status_code=303)
+    async def publish_self_check(
+        self,
+        definition_id: FromPath[uuid.UUID],
+        view: NamedDependency[View],
+        interactives: NamedDependency[InteractiveService],
+        data: Form[PublishForm],
+    ) -> Redirect:
+        number = _number(data.version_no, "version_no")
+        if number is None or number < 1:
+            raise ValidationFailed("Укажите номер версии", field="version_no")
+        await interactives.definitions.publish(view.principal, definition_id, number)
+        return flash_redirect(
+            f"{BASE}/self-checks/{definition_id}?version={number}", f"Версия {number} опубликована."
+        )
