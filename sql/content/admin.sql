@@ -140,3 +140,21 @@ DELETE FROM glossary_term_synonyms WHERE term_id = :term_id;
 
 -- name: add_synonym(term_id, synonym)!
 INSERT INTO glossary_term_synonyms (term_id, synonym) VALUES (:term_id, :synonym);
+
+-- name: editor_glossary_terms()
+-- Every term in any status (the editors' list).
+SELECT g.slug, g.term, g.definition_markdown, g.status,
+       coalesce((SELECT json_agg(s.synonym ORDER BY s.synonym)
+                 FROM glossary_term_synonyms s WHERE s.term_id = g.id), '[]') AS synonyms
+FROM glossary_terms g
+ORDER BY lower(g.term), g.slug
+LIMIT 500;
+
+-- name: editor_collections()
+-- Every collection in any status, its items' ids in their order (the editors' list).
+SELECT c.slug, c.title, c.description, c.status,
+       coalesce((SELECT json_agg(i.content_item_id ORDER BY i.sort_order)
+                 FROM curated_items i WHERE i.collection_id = c.id), '[]') AS item_ids
+FROM curated_collections c
+ORDER BY lower(c.title), c.slug
+LIMIT 500;

@@ -13,6 +13,8 @@ from app.adapters.postgres.session import Session
 from app.application.content.ports import (
     Collection,
     ContentSummary,
+    EditorCollection,
+    EditorTerm,
     GlossaryTerm,
     ItemSummary,
     ItemVersion,
@@ -214,6 +216,12 @@ class PostgresTaxonomyRepository:
             self._s.conn, after_created_at=after_created_at, after_id=after_id, limit=limit
         )
         return await _all(rows, MediaAsset)
+
+    async def editor_terms(self) -> list[EditorTerm]:
+        return await _all(self._q.editor_glossary_terms(self._s.conn), EditorTerm)
+
+    async def editor_collections(self) -> list[EditorCollection]:
+        return await _all(self._q.editor_collections(self._s.conn), EditorCollection)
 
     async def put_collection(
         self, slug: str, title: str, description: str | None, status: str,

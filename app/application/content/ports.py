@@ -120,6 +120,26 @@ class Collection(msgspec.Struct, frozen=True, kw_only=True):
 # --- read models: editorial work ---------------------------------------------------
 
 
+class EditorTerm(msgspec.Struct, frozen=True, kw_only=True):
+    """A glossary term as editors see it, in any status."""
+
+    slug: str
+    term: str
+    definition_markdown: str
+    status: str
+    synonyms: tuple[str, ...] = ()
+
+
+class EditorCollection(msgspec.Struct, frozen=True, kw_only=True):
+    """A curated collection as editors see it, in any status: its items' ids in order."""
+
+    slug: str
+    title: str
+    description: str | None
+    status: str
+    item_ids: tuple[uuid.UUID, ...] = ()
+
+
 class ItemSummary(msgspec.Struct, frozen=True, kw_only=True):
     """An item in the editors' list, in any status."""
 
@@ -253,6 +273,14 @@ class TaxonomyRepository(Protocol):
         self, slug: str, title: str, description: str | None, status: str,
         item_ids: tuple[uuid.UUID, ...],
     ) -> None: ...  # fmt: skip
+
+    async def editor_terms(self) -> list[EditorTerm]:
+        """Every glossary term in any status, by term."""
+        ...
+
+    async def editor_collections(self) -> list[EditorCollection]:
+        """Every collection in any status, by title."""
+        ...
 
     async def put_glossary_term(
         self, slug: str, term: str, definition: str, status: str, synonyms: tuple[str, ...]

@@ -7,6 +7,7 @@ import uuid
 
 from app.application.access import Principal, ensure_roles
 from app.application.audit import audit_action
+from app.application.content.ports import EditorCollection, EditorTerm
 from app.application.content.transactions import EDITORS, ContentTransactions, ContentUoW
 from app.domain.content.model import MAX_TITLE, validate_slug, validate_text
 from app.domain.errors import NotFound
@@ -78,6 +79,16 @@ class Taxonomy:
                                {"items": len(item_ids)})  # fmt: skip
 
         await self._tx.write(work)
+
+    async def glossary_terms(self, actor: Principal) -> list[EditorTerm]:
+        """Every term in any status (readers see the published ones only)."""
+        ensure_roles(actor, *EDITORS)
+        return await self._tx.read(lambda uow: uow.repos.taxonomy.editor_terms())
+
+    async def collections(self, actor: Principal) -> list[EditorCollection]:
+        """Every collection in any status, with its items' ids in their order."""
+        ensure_roles(actor, *EDITORS)
+        return await self._tx.read(lambda uow: uow.repos.taxonomy.editor_collections())
 
     async def put_glossary_term(
         self, actor: Principal, slug: str, term: str, definition: str, status: str,

@@ -15,6 +15,8 @@ from app.application.content.ports import (
     Collection,
     CollectionEntry,
     ContentSummary,
+    EditorCollection,
+    EditorTerm,
     GlossaryTerm,
     ItemSummary,
     ItemVersion,
@@ -325,6 +327,22 @@ class FakeTaxonomyRepository:
         newest = sorted(self._state.media.values(), key=lambda m: (m.created_at, m.id),
                         reverse=True)  # fmt: skip
         return [m for m in newest if after is None or (m.created_at, m.id) < after][:limit]
+
+    async def editor_terms(self) -> list[EditorTerm]:
+        terms = [
+            EditorTerm(slug=slug, term=t.term, definition_markdown=t.definition, status=t.status,
+                       synonyms=tuple(sorted(t.synonyms)))
+            for slug, t in self._state.glossary.items()
+        ]  # fmt: skip
+        return sorted(terms, key=lambda t: (t.term.lower(), t.slug))
+
+    async def editor_collections(self) -> list[EditorCollection]:
+        found = [
+            EditorCollection(slug=slug, title=c.title, description=c.description,
+                             status=c.status, item_ids=c.item_ids)
+            for slug, c in self._state.collections.items()
+        ]  # fmt: skip
+        return sorted(found, key=lambda c: (c.title.lower(), c.slug))
 
     async def put_collection(
         self, slug: str, title: str, description: str | None, status: str,

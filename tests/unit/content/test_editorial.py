@@ -288,3 +288,23 @@ async def test_the_editors_list_pages_newest_first_in_any_status(world: World) -
     assert second.next_cursor is None
     in_review = await world.editorial.list_items(EDITOR, "review", None, None, 10)
     assert [(i.id, i.status) for i in in_review.items] == [(ids[0], REVIEW)]
+
+
+async def test_editors_list_glossary_terms_and_collections_in_any_status(world: World) -> None:
+    taxonomy = world.content.taxonomy
+    await taxonomy.put_glossary_term(EDITOR, "styd", "Стыд", "Чувство.", "draft", ("смущение",))
+    await taxonomy.put_glossary_term(EDITOR, "gnev", "Гнев", "Злость.", "published", ())
+    item_id = await _published(world)
+    await taxonomy.put_collection(EDITOR, "start", "С чего начать", None, "draft", (item_id,))
+
+    terms = await taxonomy.glossary_terms(OWNER)
+    assert [(t.slug, t.status, t.synonyms) for t in terms] == [
+        ("gnev", "published", ()), ("styd", "draft", ("смущение",)),
+    ]  # fmt: skip
+    assert [g.slug for g in await world.content.public.glossary(None)] == ["gnev"]
+    collections = await taxonomy.collections(EDITOR)
+    assert [(c.slug, c.status, c.item_ids) for c in collections] == [("start", "draft", (item_id,))]
+    with pytest.raises(Forbidden):
+        await taxonomy.glossary_terms(CLIENT)
+    with pytest.raises(Forbidden):
+        await taxonomy.collections(CLIENT)

@@ -6,6 +6,7 @@ from litestar import Controller
 
 from app.adapters.console.pages.appointment import AppointmentPages
 from app.adapters.console.pages.clients import ClientsPage
+from app.adapters.console.pages.content import ContentPage
 from app.adapters.console.pages.dashboards import DashboardsPage
 from app.adapters.console.pages.moderation import ModerationPages
 from app.adapters.console.pages.payments import PaymentsPage
@@ -21,3 +22,4 @@ PAGES.append(SettingsPages)
 PAGES.append(SchedulePage)
 PAGES.append(ClientsPage)
 PAGES.append(PaymentsPage)
+PAGES.append(ContentPage)
