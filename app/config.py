@@ -28,6 +28,8 @@ EmailBackend = Literal["console", "smtp"]
 PaymentsProvider = Literal["yookassa", "sandbox"]
 SmtpTls = Literal["none", "starttls", "tls"]
 RateLimitStore = Literal["memory", "postgres"]
+LlmProvider = Literal["off", "openai"]
+LlmRegion = Literal["ru", "abroad"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Where a built wheel carries sql/ and migrations/ (setup.py copies them there).
@@ -128,6 +130,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     telegram_webhook_secret: str | None = None
     # OpenTelemetry tracing is on when this is set (the collector's OTLP/HTTP base URL).
     otel_exporter_otlp_endpoint: str | None = None
+    # The language model behind the assistants; "off" loads no model code at all.
+    llm_provider: LlmProvider = "off"
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_model: str | None = None
+    llm_timeout_seconds: int = 20
+    # Where the provider processes the text: in Russia or abroad (152-FZ); None = undeclared.
+    llm_provider_region: LlmRegion | None = None
     data_dir: Path = PROJECT_ROOT / ".data"
     sql_dir: Path = SQL_DIR
     migrations_dir: Path = MIGRATIONS_DIR
@@ -413,6 +423,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         telegram_api_url=env.get("TELEGRAM_API_URL", _http_url, None),
         telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", _webhook_secret, None),
         otel_exporter_otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT", _http_url, None),
+        llm_provider=cast(LlmProvider, env.get("LLM_PROVIDER", _choice("off", "openai"), "off")),
+        llm_base_url=env.get("LLM_BASE_URL", _http_url, None),
+        llm_api_key=env.get("LLM_API_KEY", str, None),
+        llm_model=env.get("LLM_MODEL", str, None),
+        llm_timeout_seconds=env.get("LLM_TIMEOUT_SECONDS", _int_between(1, 300), 20),
+        llm_provider_region=cast(
+            "LlmRegion | None", env.get("LLM_PROVIDER_REGION", _choice("ru", "abroad"), None)
+        ),
         data_dir=env.get("DATA_DIR", Path, default_data_dir),
     )
     _refuse_dev_conveniences_in_prod(settings)
@@ -427,12 +445,38 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             "YOOKASSA_SHOP_ID", "YooKassa needs YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY"
         )
+    _check_llm(settings)
     if settings.email_backend == "smtp":
         if settings.smtp_host is None:
             raise ConfigError("SMTP_HOST", "is required when EMAIL_BACKEND is smtp")
         if settings.email_from is None:
             raise ConfigError("EMAIL_FROM", "is required when EMAIL_BACKEND is smtp")
     return settings
+
+
+def _check_llm(settings: Settings) -> None:
+    """An ``openai`` provider needs its address, key and model; prod also needs the
+    region declared (where client text is processed) and an https address."""
+    if settings.llm_provider == "off":
+        return
+    if settings.llm_base_url is None:
+        raise ConfigError("LLM_BASE_URL", "is required when LLM_PROVIDER is openai")
+    if settings.llm_api_key is None:
+        raise ConfigError(
+            "LLM_API_KEY", "is required when LLM_PROVIDER is openai (or LLM_API_KEY_FILE)"
+        )
+    if settings.llm_model is None:
+        raise ConfigError("LLM_MODEL", "is required when LLM_PROVIDER is openai")
+    if not settings.is_prod:
+        return
+    if settings.llm_provider_region is None:
+        raise ConfigError(
+            "LLM_PROVIDER_REGION",
+            "must be declared (ru or abroad) in prod when LLM_PROVIDER is openai: "
+            "where the provider processes client text matters under 152-FZ",
+        )
+    if urlsplit(settings.llm_base_url).scheme != "https":
+        raise ConfigError("LLM_BASE_URL", "must be an https:// address in prod")
 
 
 def _site_paths(env: _Reader) -> tuple[tuple[str, str], ...]:

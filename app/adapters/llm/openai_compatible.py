@@ -1,0 +1,44 @@
+"""The chat model built from the settings: any OpenAI-compatible chat completions API.
+
+``build_chat_model`` returns ``None`` when ``LLM_PROVIDER=off``; LangChain is imported
+only inside it, so a process with the model off never loads it. The adapter logs no
+prompt and no answer; the metrics callback counts requests, tokens and time only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.adapters.llm.metrics import LlmMetrics, default_metrics
+from app.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+MAX_RETRIES = 2
+
+
+def build_chat_model(
+    settings: Settings, *, metrics: LlmMetrics | None = None
+) -> BaseChatModel | None:
+    if settings.llm_provider == "off":
+        return None
+    if settings.llm_base_url is None or settings.llm_api_key is None or not settings.llm_model:
+        raise ConfigError("LLM_PROVIDER", "openai needs LLM_BASE_URL, LLM_API_KEY and LLM_MODEL")
+    try:
+        from langchain_openai import ChatOpenAI  # noqa: PLC0415 (loaded only when on)
+        from pydantic import SecretStr  # noqa: PLC0415
+
+        from app.adapters.llm.callbacks import MetricsCallback  # noqa: PLC0415
+    except ImportError:
+        raise ConfigError(
+            "LLM_PROVIDER", "openai needs the `assistants` extra (langchain-openai) installed"
+        ) from None
+    return ChatOpenAI(
+        base_url=settings.llm_base_url,
+        api_key=SecretStr(settings.llm_api_key),
+        model=settings.llm_model,
+        timeout=float(settings.llm_timeout_seconds),
+        max_retries=MAX_RETRIES,
+        callbacks=[MetricsCallback(metrics or default_metrics())],
+    )
