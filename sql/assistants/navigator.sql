@@ -40,6 +40,6 @@ WHERE s.status = 'published'
 ORDER BY coalesce(array_position(CAST(:preferred AS text[]), s.slug::text), 2147483647), s.title, s.slug
 LIMIT :limit;
 
--- name: topic_exists(code)$
-SELECT EXISTS (SELECT 1 FROM topics WHERE code = :code);
+-- name: topic_exists(code)^
+SELECT EXISTS (SELECT 1 FROM topics WHERE code = :code) AS found;
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from app.application.assistants.navigator import (
 )
 
 MAX_TITLE = 200
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
 class PostgresNavigatorCatalogue:
@@ -60,7 +62,8 @@ class PostgresNavigatorCatalogue:
 
     async def topic_exists(self, code: str) -> bool:
         async with self._db.pool.connection() as conn:
-            return bool(await self._q.topic_exists(conn, code=code))
+            row = await self._q.topic_exists(conn, code=code)
+        return bool(row and row["found"])
 
     async def crisis_title(self) -> str | None:
         async with self._db.pool.connection() as conn:
@@ -71,5 +74,6 @@ class PostgresNavigatorCatalogue:
         text = value.get("text")
         if not isinstance(text, str) or not text.strip():
             return None
-        first_line = text.strip().splitlines()[0]
-        return first_line[:MAX_TITLE]
+        # The first sentence is the heading (the page shows the whole text and contacts).
+        first = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+        return first if len(first) <= MAX_TITLE else first[: MAX_TITLE - 1].rstrip() + "…"
