@@ -49,6 +49,7 @@ from app.application.recent_reads import ProcessMemories
 from app.application.scheduler import Scheduler
 from app.application.telegram.links import AccountLinks, DeepLinks
 from app.application.worker import run_worker
+from app.composition.assistants import build_assistants
 from app.composition.booking import build_booking_context
 from app.composition.clients import AdapterClients, build_clients
 from app.composition.console import console
@@ -198,6 +199,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     alerts = build_staff_alerts(
         infra, booking.booking.practitioner_timezone, booking.calendar_health
     )
+    assistants = build_assistants(infra)
     # Registration order is the order handlers of one event run and jobs are listed in.
     for wiring in (
         messaging.wiring, identity.wiring, content.wiring, booking.wiring, payments.wiring,
@@ -206,7 +208,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         wiring.register(infra.handlers, infra.scheduler)
     http_order = (
         identity.wiring, content.wiring, engagement.wiring, booking.wiring, payments.wiring,
-        telegram.wiring, alerts.wiring,
+        telegram.wiring, alerts.wiring, assistants.wiring,
     )  # fmt: skip
     logger.info(
         "adapters_configured",

@@ -36,7 +36,9 @@ POSTGRES_INFRASTRUCTURE = frozenset(
     {"session", "database", "errors", "unit_of_work", "migrations", "embedded", "audit",
      "outbox", "notifications"}
 )  # fmt: skip
-APPLICATION_THIRD_PARTY = frozenset({"msgspec", "structlog"})
+# langchain_core / langgraph: the chat-model interface and graph the assistants' use
+# cases are written against (the model itself is an adapter passed in).
+APPLICATION_THIRD_PARTY = frozenset({"msgspec", "structlog", "langchain_core", "langgraph"})
 
 
 def imports(path: Path) -> Iterator[tuple[int, str]]:

@@ -84,6 +84,8 @@ THROTTLES: tuple[Throttle, ...] = (
     Throttle("events", "POST", r"/api/v1/events", 120),
     Throttle("deep_links", "POST", r"/api/v1/(deep-links|me/telegram-link/[^/]+/confirm)", 10),
     Throttle("runs", "POST", r"/api/v1/interactives/[^/]+/runs", 30),
+    # Each answer may call a chat model, which costs money.
+    Throttle("assistant", "POST", r"/api/v1/assistant/.+", 20),
     Throttle("profile", "PATCH", r"/api/v1/me", 10),
     # Each export builds and e-mails an archive of everything about the person.
     Throttle("exports", "POST", r"/api/v1/me/data-exports", 5, "hour"),

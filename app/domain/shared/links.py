@@ -27,6 +27,9 @@ DEFAULT_PATHS: Mapping[str, str] = MappingProxyType(
         "waitlist_offer": "/waitlist/offer#token={token}",
         "service": "/services/{slug}",
         "booking": "/booking",
+        "article": "/articles/{slug}",
+        "self_check": "/self-checks/{slug}",
+        "crisis": "/help/crisis",
         "question": "/questions/answer#token={token}",
         "my_questions": "/cabinet/questions",
         "data_request": "/privacy/confirm#token={token}",
@@ -107,6 +110,18 @@ class SiteLinks:
     def booking(self) -> str:
         """The list of services to book."""
         return self._build("booking")
+
+    def article(self, slug: str) -> str:
+        """A published article's page."""
+        return self._build("article", slug=slug)
+
+    def self_check(self, slug: str) -> str:
+        """A published self-check's page."""
+        return self._build("self_check", slug=slug)
+
+    def crisis(self) -> str:
+        """The page with the crisis resources (emergency contacts)."""
+        return self._build("crisis")
 
     def question(self, token: str) -> str:
         """An anonymous author's private page to read the answer."""
