@@ -24,7 +24,8 @@ OTHER_ARTICLE = "vechernie-ritualy-dlya-sna"
 
 @pytest.fixture
 async def model_client(
-    database_url: str, provider: Provider  # noqa: F811
+    database_url: str,
+    provider: Provider,  # noqa: F811
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     settings = make_settings(
         database_url, LLM_PROVIDER="openai", LLM_BASE_URL=provider.base_url,
@@ -47,7 +48,8 @@ def choose(ids: list[str]) -> Reply:
 
 
 async def test_the_model_chooses_among_the_catalogue_and_an_invented_id_is_dropped(
-    model_client: AsyncTestClient[Litestar], provider: Provider  # noqa: F811
+    model_client: AsyncTestClient[Litestar],
+    provider: Provider,  # noqa: F811
 ) -> None:
     provider.replies.append(choose(["article:no-such-article", f"article:{OTHER_ARTICLE}"]))
     response = await model_client.post(URL, json={"page": ARTICLE})
@@ -62,7 +64,8 @@ async def test_the_model_chooses_among_the_catalogue_and_an_invented_id_is_dropp
 
 
 async def test_a_failing_provider_leaves_the_rules_answer(
-    model_client: AsyncTestClient[Litestar], provider: Provider  # noqa: F811
+    model_client: AsyncTestClient[Litestar],
+    provider: Provider,  # noqa: F811
 ) -> None:
     # No scripted reply: the stub answers 500 to every try (and to the retries).
     response = await model_client.post(URL, json={"page": ARTICLE})
