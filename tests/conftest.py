@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -134,6 +135,24 @@ def pg_template(pg_server: PgServer) -> Iterator[NoopExecutor]:
 
 
 postgresql = factories.postgresql("pg_template")
+
+
+@contextmanager
+def cloned_database(pg_server: PgServer, pg_template: NoopExecutor, purpose: str) -> Iterator[str]:
+    """A migrated database of its own, cloned from the template, for a module whose real
+    server processes share it (``purpose`` names it beside this run's test databases);
+    one left behind by an interrupted run is dropped first."""
+    janitor = DatabaseJanitor(
+        user=pg_server.user,
+        host=pg_server.host,
+        port=pg_server.port,
+        password=pg_server.password,
+        dbname=f"{pg_template.dbname}_{purpose}",
+        template_dbname=pg_template.template_dbname,
+    )
+    janitor.drop()
+    with janitor:
+        yield pg_server.url(janitor.dbname)
 
 
 @pytest.fixture

@@ -38,10 +38,9 @@ import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 from pytest_postgresql.executors import NoopExecutor
-from pytest_postgresql.janitor import DatabaseJanitor
 
 from app.config import PROJECT_ROOT
-from tests.conftest import TEST_KEYRING, PgServer
+from tests.conftest import TEST_KEYRING, PgServer, cloned_database
 from tests.e2e.identity_helpers import Inbox, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -152,16 +151,8 @@ def _env(database_url: str, **extra: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def console_database(pg_server: PgServer, pg_template: NoopExecutor) -> Iterator[str]:
     """One migrated database for the module's server (cloned from the test template)."""
-    janitor = DatabaseJanitor(
-        user=pg_server.user,
-        host=pg_server.host,
-        port=pg_server.port,
-        password=pg_server.password,
-        dbname=f"{pg_template.dbname}_console_{os.getpid()}",
-        template_dbname=pg_template.template_dbname,
-    )
-    with janitor:
-        yield pg_server.url(janitor.dbname)
+    with cloned_database(pg_server, pg_template, f"console_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from pytest_postgresql.executors import NoopExecutor
-from pytest_postgresql.janitor import DatabaseJanitor
 
 from app.config import PROJECT_ROOT
-from tests.conftest import PgServer
+from tests.conftest import PgServer, cloned_database
 from tests.deploy.tools import deploy_tool
 
 CADDYFILE = PROJECT_ROOT / "deploy" / "caddy" / "Caddyfile"
@@ -59,16 +58,8 @@ def _stop(process: subprocess.Popen[str]) -> None:
 @pytest.fixture(scope="module")
 def proxy_database(pg_server: PgServer, pg_template: NoopExecutor) -> Iterator[str]:
     """One migrated database for the module's one API process."""
-    janitor = DatabaseJanitor(
-        user=pg_server.user,
-        host=pg_server.host,
-        port=pg_server.port,
-        password=pg_server.password,
-        dbname=f"{pg_template.dbname}_proxy_{os.getpid()}",
-        template_dbname=pg_template.template_dbname,
-    )
-    with janitor:
-        yield pg_server.url(janitor.dbname)
+    with cloned_database(pg_server, pg_template, f"proxy_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

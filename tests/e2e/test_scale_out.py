@@ -23,7 +23,6 @@ import psycopg
 import pytest
 import redis
 from pytest_postgresql.executors import NoopExecutor
-from pytest_postgresql.janitor import DatabaseJanitor
 
 from app.application.access import Principal
 from app.application.content.editorial import ItemFields
@@ -31,7 +30,7 @@ from app.bootstrap import build_core
 from app.config import PROJECT_ROOT
 from app.domain.content.model import ContentStatus, ContentType
 from app.domain.identity.model import Role
-from tests.conftest import TEST_DB_NAME, TEST_KEYRING, PgServer, make_settings
+from tests.conftest import TEST_KEYRING, PgServer, cloned_database, make_settings
 
 START_SECONDS = 120  # four processes start at once; on a busy two-core machine that is slow
 SEEN_WITHIN_SECONDS = 5
@@ -67,14 +66,8 @@ class Replicas:
 @pytest.fixture(scope="module")
 def scratch_url(pg_server: PgServer, pg_template: NoopExecutor) -> Iterator[str]:
     """One database from the test template for every replica of this module."""
-    janitor = DatabaseJanitor(
-        user=pg_server.user, host=pg_server.host, port=pg_server.port,
-        password=pg_server.password, dbname=f"{TEST_DB_NAME}_scale_out",
-        template_dbname=pg_template.template_dbname,
-    )  # fmt: skip
-    janitor.drop()  # left behind by an interrupted run
-    with janitor:
-        yield pg_server.url(janitor.dbname)
+    with cloned_database(pg_server, pg_template, "scale_out") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

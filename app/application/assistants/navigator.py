@@ -12,7 +12,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
+from typing import TYPE_CHECKING, Literal, Protocol, TypedDict
 
 import msgspec
 import structlog
@@ -228,6 +228,12 @@ class _State(TypedDict):
     ids: list[str]
 
 
+class _Chosen(TypedDict):
+    """What the graph's one node writes back into the state."""
+
+    ids: list[str]
+
+
 PROMPT = (
     "You help a visitor of a psychologist's site choose what to open next. Choose up to "
     "{room} of the candidates below, best first. Answer only with JSON: "
@@ -239,7 +245,7 @@ async def choose_with_model(model: BaseChatModel, plan: Plan) -> list[str]:
     from langchain_core.messages import HumanMessage  # noqa: PLC0415 - lazy: optional extra
     from langgraph.graph import END, START, StateGraph  # noqa: PLC0415
 
-    async def choose(state: _State) -> dict[str, Any]:
+    async def choose(state: _State) -> _Chosen:
         reply = await model.ainvoke([HumanMessage(content=state["prompt"])])
         return {"ids": parse_ids(reply.content)}
 
