@@ -21,6 +21,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from psycopg_pool import PoolTimeout
 
 from app.adapters.http.pagination import InvalidCursor
+from app.application.assistants.ports import AssistantUnavailable
 from app.domain.errors import (
     Conflict,
     ConsentRequired,
@@ -65,6 +66,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     AccountBlocked: 403,
     RateLimited: 429,
     PaymentProviderUnavailable: 503,
+    AssistantUnavailable: 503,
     NotFound: 404,
     Forbidden: 403,
     ConsentRequired: 403,
