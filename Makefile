@@ -10,11 +10,15 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
 ## install: the locked versions (requirements/dev.txt, hashes checked), then the project
-## itself, editable, built offline by the locked setuptools.
+## itself, editable, built offline by the locked setuptools. pip installs the locked uv
+## (its hashes taken from the lock), and uv installs the rest: the same hashes checked,
+## ten times faster than pip.
 $(STAMP): pyproject.toml requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=/path/to/python3.11)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --require-hashes -r requirements/dev.txt
+	awk '/^uv==/{p=1;print;next} p&&/^ /{print;next} {p=0}' requirements/dev.txt > $(VENV)/uv-lock.txt
+	$(PIP) install --quiet --require-hashes -r $(VENV)/uv-lock.txt
+	$(BIN)/uv pip install --quiet --require-hashes --python $(BIN)/python -r requirements/dev.txt
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
@@ -28,7 +32,7 @@ UV_COMPILE = $(BIN)/uv pip compile --quiet --no-config --index-url https://pypi.
 	$(if $(UPGRADE),--upgrade) $(if $(UPGRADE_PACKAGE),--upgrade-package $(UPGRADE_PACKAGE))
 lock: install
 	$(UV_COMPILE) pyproject.toml --extra dev --extra embedded -o requirements/dev.txt
-	$(UV_COMPILE) pyproject.toml --extra redis --extra otel -c requirements/dev.txt -o requirements/runtime.txt
+	$(UV_COMPILE) pyproject.toml --extra redis --extra otel --extra assistants -c requirements/dev.txt -o requirements/runtime.txt
 	$(UV_COMPILE) pyproject.toml --extra bench -c requirements/dev.txt -o requirements/bench.txt
 	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 		| $(UV_COMPILE) - -c requirements/dev.txt -o requirements/build.txt
