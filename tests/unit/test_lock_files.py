@@ -139,6 +139,12 @@ def test_locks_name_only_the_public_index(lock: str) -> None:
 
 def test_install_uses_the_lock() -> None:
     makefile = Path(PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "install --quiet --require-hashes -r requirements/dev.txt" in makefile
+    # uv installs the lock (hashes checked); uv itself comes from the lock through pip.
+    assert (
+        "uv pip install --quiet --require-hashes --python $(BIN)/python -r requirements/dev.txt"
+        in makefile
+    )
+    assert "install --quiet --require-hashes -r $(VENV)/uv-lock.txt" in makefile
+    assert "/^uv==/" in makefile
     assert "install --quiet --no-deps --no-build-isolation -e ." in makefile
     assert re.search(r"^\$\(STAMP\): pyproject\.toml requirements/dev\.txt$", makefile, re.M)
