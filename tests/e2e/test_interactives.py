@@ -136,6 +136,11 @@ async def test_anonymous_run_result_login_claim(
     ]
     assert [s["slug"] for s in result["recommendations"]["services"]] == ["konsultatsiya"]
     assert result["recommendations"]["telegram"] is None  # no bot configured
+    # The navigator's next steps come with the result: the topic's reading, then a service.
+    steps = result["next_steps"]
+    assert [s["kind"] for s in steps][-1] == "service"
+    assert "crisis_resources" not in [s["kind"] for s in steps]
+    assert all(s["url"].startswith("http") for s in steps)
     assert done.headers["cache-control"] == "no-store"
 
     again = await client.post(
@@ -183,6 +188,9 @@ async def test_the_crisis_rule_returns_the_resources_at_once(
     assert result["result_level"] == "low"
     assert result["crisis"]["triggered"] is True
     assert "112" in json.dumps(result["crisis"]["resources"], ensure_ascii=False)
+    # The next steps open with the crisis resources, whatever the level.
+    assert result["next_steps"][0]["kind"] == "crisis_resources"
+    assert result["next_steps"][0]["url"].endswith("/crisis")
     postgresql.commit()
     run_id, sealed, flag = postgresql.execute(  # type: ignore[misc]
         "SELECT id, result_encrypted, crisis_triggered FROM interactive_runs"

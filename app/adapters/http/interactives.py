@@ -9,19 +9,26 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
+import structlog
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
+from app.adapters.http.assistants import NextStepOut
 from app.adapters.http.fields import EmailAddress
 from app.adapters.http.identity import NO_STORE, ConsentIn
 from app.adapters.http.read_models import as_response
 from app.application.access import Principal
+from app.application.assistants.navigator import HOME, Band, Navigator, NextStepQuery
 from app.application.cabinet.diary import DiaryService
 from app.application.cabinet.ports import DiaryEntryInput
+from app.application.interactives.ports import CompletedRun
 from app.application.interactives.service import InteractiveService
 from app.domain.crm.contact import LeadContact
+from app.domain.errors import DomainError
+
+logger = structlog.get_logger(__name__)
 
 AnonymousId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 ClaimToken = Annotated[
@@ -148,6 +155,13 @@ class ResultOut(msgspec.Struct):
     result_profile: str | None
     crisis: CrisisOut
     recommendations: RecommendationsOut
+    next_steps: Annotated[
+        list[NextStepOut],
+        msgspec.Meta(
+            description="The navigator's next steps for this result (the crisis resources "
+            "first when the result is high or the crisis rule fired)"
+        ),
+    ] = []
 
 
 class PublicInteractivesController(Controller):
@@ -185,6 +199,7 @@ class PublicInteractivesController(Controller):
         self, run_id: FromPath[uuid.UUID], data: JSONBody[CompleteIn],
         optional_principal: NamedDependency[Principal | None],
         interactives: NamedDependency[InteractiveService],
+        navigator: NamedDependency[Navigator],
     ) -> ResultOut:  # fmt: skip
         contact = (
             LeadContact(data.contact.name, data.contact.email, data.contact.phone)
@@ -195,7 +210,24 @@ class PublicInteractivesController(Controller):
             optional_principal, run_id, data.anonymous_id, dict(data.answers), contact,
             tuple((c.consent_type, c.granted, c.document_version) for c in data.consents),
         )  # fmt: skip
-        return as_response(result, ResultOut)
+        out = as_response(result, ResultOut)
+        out.next_steps = await _next_steps(navigator, result)
+        return out
+
+
+_BANDS: dict[str, Band] = {"low": "low", "moderate": "moderate", "high": "high", "crisis": "crisis"}
+
+
+async def _next_steps(navigator: Navigator, result: CompletedRun) -> list[NextStepOut]:
+    """The navigator's steps after a result; a result is shown even when they fail."""
+    band = "crisis" if result.crisis.triggered else _BANDS.get(result.result_level or "")
+    query = NextStepQuery(HOME, result.slug, band)
+    try:
+        steps = await navigator.next_steps(query)
+    except DomainError as error:  # e.g. the self-check was unpublished meanwhile
+        logger.info("next_steps_skipped", code=error.code)
+        return []
+    return [NextStepOut(s.kind, s.slug, s.title, s.url) for s in steps]
 
 
 # --- cabinet -----------------------------------------------------------------------

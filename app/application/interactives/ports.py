@@ -150,6 +150,8 @@ class CompletedRun(msgspec.Struct, frozen=True, kw_only=True):
     """The result, shown to the person once and kept nowhere in plaintext."""
 
     run_id: uuid.UUID
+    slug: str
+    """The self-check's slug (for the navigator's next steps)."""
     result_level: str | None
     result_profile: str | None
     crisis: CrisisNotice

@@ -199,7 +199,7 @@ class InteractiveRuns:
             url = await self._deep_links.url_for(done.purpose, payload, user_id, done.lead_id)
             telegram = TelegramLink(purpose=done.purpose, url=url) if url else None
         return CompletedRun(
-            run_id=run_id, result_level=outcome.result_level,
+            run_id=run_id, slug=done.slug, result_level=outcome.result_level,
             result_profile=outcome.result_profile,
             crisis=CrisisNotice(
                 triggered=outcome.crisis_triggered,
