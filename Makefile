@@ -95,7 +95,7 @@ lint: install
 ## mostly waits on servers and subprocesses, so more workers than cores still pays.
 TEST_WORKERS ?= 4
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report=term
+	$(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report=term --durations=15
 
 format: install
 	$(BIN)/ruff check --fix .
