@@ -65,11 +65,14 @@ class DraftOut(msgspec.Struct):
 
 
 class TopicSummaryIn(msgspec.Struct, forbid_unknown_fields=True):
-    week: Annotated[
-        str | None,
-        msgspec.Meta(pattern=r"^\d{4}-W\d{2}$",
-                     description="An ISO week (2030-W23); the last complete week when absent"),
-    ] = None  # fmt: skip
+    week: (
+        Annotated[
+            str,
+            msgspec.Meta(pattern=r"^\d{4}-W\d{2}$",
+                         description="An ISO week (2030-W23); the last complete week when absent"),
+        ]
+        | None
+    ) = None  # fmt: skip
 
 
 class TopicRowOut(msgspec.Struct):

@@ -8,6 +8,7 @@ from typing import Any
 from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
+from pydantic import Field
 
 from app.application.assistants.ports import ModelNotAdmitted
 
@@ -15,7 +16,7 @@ from app.application.assistants.ports import ModelNotAdmitted
 class RecordingChatModel(FakeMessagesListChatModel):
     """Answers the scripted replies in turn; ``seen`` holds what each call received."""
 
-    seen: list[list[BaseMessage]] = []
+    seen: list[list[BaseMessage]] = Field(default_factory=list)
 
     def _generate(
         self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -30,7 +31,7 @@ class RecordingChatModel(FakeMessagesListChatModel):
 
 
 def recording(*replies: str) -> RecordingChatModel:
-    return RecordingChatModel(responses=[AIMessage(content=r) for r in replies], seen=[])
+    return RecordingChatModel(responses=[AIMessage(content=r) for r in replies])
 
 
 class MemoryGate:

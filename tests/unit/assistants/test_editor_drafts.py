@@ -65,13 +65,16 @@ async def test_the_models_text_lands_as_an_assisted_draft_that_readers_do_not_se
     world = World(model)
     item = await world.drafts.draft(EDITOR, BRIEF)
 
-    assert item.status is ContentStatus.DRAFT and item.published_at is None
+    assert item.status is ContentStatus.DRAFT
+    assert item.published_at is None
     assert item.type is ContentType.ARTICLE
     assert item.title == "Когда тревога мешает жить"
     assert item.body_markdown.startswith("Тревога — естественная реакция")
-    assert SLUG.match(item.slug) and item.slug.startswith("kogda-trevoga-meshaet-zhit-")
+    assert SLUG.match(item.slug)
+    assert item.slug.startswith("kogda-trevoga-meshaet-zhit-")
     stored = world.state.items[item.id]
-    assert stored.status is ContentStatus.DRAFT and stored.topics == ("anxiety",)
+    assert stored.status is ContentStatus.DRAFT
+    assert stored.topics == ("anxiety",)
     (version,) = await world.content.editorial.versions(EDITOR, item.id)
     assert version.assisted_by == "editor_drafts"
     assert version.created_by == EDITOR.user_id
@@ -82,18 +85,24 @@ async def test_the_models_text_lands_as_an_assisted_draft_that_readers_do_not_se
         await world.content.public.get_published("article", item.slug)
     # Audited like any other creation, with the assistant named.
     entry = world.uow.audit_log[-1]
-    assert entry.action == "content.create" and entry.entity_id == str(item.id)
+    assert entry.action == "content.create"
+    assert entry.entity_id == str(item.id)
     assert entry.details["assisted_by"] == "editor_drafts"
     assert world.gate.callers == [f"staff:{EDITOR.user_id}"]
 
     # What the model was given: the editor's rules, the brief, masked.
     (call,) = model.seen
-    assert isinstance(call[0], SystemMessage) and isinstance(call[1], HumanMessage)
-    assert "диагноз" in str(call[0].content) and "русском" in str(call[0].content)
+    assert isinstance(call[0], SystemMessage)
+    assert isinstance(call[1], HumanMessage)
+    assert "диагноз" in str(call[0].content)
+    assert "русском" in str(call[0].content)
     prompt = str(call[1].content)
-    assert "Тема: Тревога" in prompt and "тревога — нормальная реакция" in prompt
-    assert "anna@example.org" not in prompt and "916" not in prompt
-    assert "[e-mail]" in prompt and "[телефон]" in prompt
+    assert "Тема: Тревога" in prompt
+    assert "тревога — нормальная реакция" in prompt
+    assert "anna@example.org" not in prompt
+    assert "916" not in prompt
+    assert "[e-mail]" in prompt
+    assert "[телефон]" in prompt
 
 
 async def test_the_briefs_title_and_kind_win_and_a_code_fence_is_dropped() -> None:
@@ -124,7 +133,8 @@ async def test_a_draft_that_reads_as_a_diagnosis_treatment_or_promise_is_not_sav
     assert refused.value.code == "assistant_draft_refused"
     assert rule in refused.value.detail
     assert text not in refused.value.detail
-    assert world.state.items == {} and world.uow.audit_log == []
+    assert world.state.items == {}
+    assert world.uow.audit_log == []
 
 
 async def test_without_a_model_the_assistant_is_unavailable_and_roles_come_first() -> None:
@@ -147,7 +157,8 @@ async def test_an_unknown_topic_is_refused_before_the_model_is_asked() -> None:
     with pytest.raises(ValidationFailed):
         await world.drafts.draft(EDITOR, DraftBrief(topic="anxiety", audience="все",
                                                     key_points=("x",), kind=ContentType.QA))  # fmt: skip
-    assert model.seen == [] and world.gate.callers == []
+    assert model.seen == []
+    assert world.gate.callers == []
 
 
 async def test_the_gate_refuses_a_spent_rate_with_429_and_a_spent_budget_with_503() -> None:

@@ -44,7 +44,7 @@ COUNTS = WeekCounts(
         BandCount(
             self_check="test-trevogi", topic="anxiety", topic_title="Тревога", band="low", count=12
         ),
-    ),  # fmt: skip
+    ),
     moderation_flags=(FlagCount(topic="anxiety", topic_title="Тревога", flag="crisis", count=4),),
     article_reads=(TopicCount(topic="sleep", topic_title="Сон", count=40),),
 )
@@ -64,7 +64,8 @@ def test_the_models_table_shows_no_count_under_five() -> None:
     prompt = table_prompt(suppress_week(COUNTS), date(2030, 6, 3), date(2030, 6, 9))
     counts = re.findall(r"^- .*: (\S+)$", prompt, flags=re.MULTILINE)
     assert counts == ["7", "<5", "<5", "<5", "12", "<5", "40"]
-    assert "Тревога" in prompt and "test-trevogi" in prompt
+    assert "Тревога" in prompt
+    assert "test-trevogi" in prompt
     empty = table_prompt(suppress_week(WeekCounts()), date(2030, 6, 3), date(2030, 6, 9))
     assert empty.count("нет данных") == 4
 
@@ -74,7 +75,7 @@ def analyst(now: datetime) -> TopicAnalyst:
         pass
 
     return TopicAnalyst(
-        lambda: NoStats(),  # type: ignore[arg-type,return-value]
+        NoStats,  # type: ignore[arg-type,return-value]
         ManualClock(now), "Europe/Moscow", MemoryGate(),
     )  # fmt: skip
 
@@ -100,5 +101,6 @@ def test_the_default_week_is_the_last_complete_one_in_the_practitioners_time_zon
 def test_a_slug_from_a_russian_title(title: str, slug: str) -> None:
     assert slug_from_title(title) == slug
     suffixed = slug_from_title(title, suffix=uuid.uuid4().hex[:6])
-    assert SLUG.match(suffixed) and suffixed.startswith(slug + "-")
+    assert SLUG.match(suffixed)
+    assert suffixed.startswith(slug + "-")
     assert len(slug_from_title("о" * 300, suffix="abc123")) == 200

@@ -46,7 +46,7 @@ WEEK = WeekCounts(
         BandCount(
             self_check="test-trevogi", topic="anxiety", topic_title="Тревога", band="high", count=3
         ),
-    ),  # fmt: skip
+    ),
     moderation_flags=(FlagCount(topic="anxiety", topic_title="Тревога", flag="crisis", count=4),),
     article_reads=(TopicCount(topic="sleep", topic_title="Сон", count=5),),
 )
@@ -91,7 +91,8 @@ async def test_the_model_reads_only_the_suppressed_table_and_the_owner_gets_both
     start, end = stats.periods[0]
     assert start.isoformat() == "2030-06-03T00:00:00+03:00"
     assert end.isoformat() == "2030-06-10T00:00:00+03:00"
-    assert answer.summary == SUMMARY and answer.summary_refused is None
+    assert answer.summary == SUMMARY
+    assert answer.summary_refused is None
     assert [r.count for r in answer.aggregates.questions] == [9, "<5", "<5"]
     assert [r.count for r in answer.aggregates.self_check_bands] == [6, "<5"]
     assert [r.count for r in answer.aggregates.moderation_flags] == ["<5"]
@@ -102,14 +103,16 @@ async def test_the_model_reads_only_the_suppressed_table_and_the_owner_gets_both
     assert shown == ["9", "<5", "<5", "6", "<5", "<5", "5"]
     for small in ("1", "2", "3", "4"):
         assert small not in shown
-    assert "Выгорание" in prompt and "crisis" in prompt
+    assert "Выгорание" in prompt
+    assert "crisis" in prompt
 
 
 async def test_a_summary_that_reads_as_a_diagnosis_is_withheld_and_the_table_kept() -> None:
     use_case, _ = analyst(recording("У вас депрессия у половины клиентов."))
     answer = await use_case.summary(OWNER, "2030-W20")
     assert answer.week == "2030-W20"
-    assert answer.summary is None and answer.summary_refused == "diagnosis"
+    assert answer.summary is None
+    assert answer.summary_refused == "diagnosis"
     assert answer.aggregates.questions[0].count == 9
 
 
