@@ -105,6 +105,7 @@ async def test_an_editors_draft_through_the_stub_is_an_assisted_draft_only_staff
     model_client: AsyncTestClient[Litestar],
     provider: Provider,  # noqa: F811
     postgresql: psycopg.Connection[Any],
+    captured_logs: Captured,  # noqa: F811
 ) -> None:
     editor = staff(postgresql, "editor")
     provider.replies.append(answer(DRAFT_TEXT))
@@ -158,6 +159,12 @@ async def test_an_editors_draft_through_the_stub_is_an_assisted_draft_only_staff
     failed = await model_client.post(DRAFTS, json=BRIEF, headers=editor)
     assert (failed.status_code, failed.json()["code"]) == (503, "assistant_unavailable")
     assert postgresql.execute("SELECT count(*) FROM content_items").fetchone() == (1,)
+    # Neither the brief nor a draft reached the logs.
+    logged = "\n".join(captured_logs.lines)
+    assert captured_logs.lines
+    assert "дыхание помогает замедлиться" not in logged
+    assert "естественная реакция" not in logged
+    assert "Гарантирую" not in logged
 
 
 async def ask(client: AsyncTestClient[Litestar], text: str, topic: str | None) -> None:
