@@ -72,6 +72,7 @@ from app.composition.internal import (
 from app.composition.payments import build_payments, payment_links
 from app.composition.rate_limits import build_rate_limit_store
 from app.composition.staff_alerts import build_staff_alerts
+from app.composition.staff_assistants import build_staff_assistants
 from app.composition.telegram import build_telegram, telegram_channel
 from app.composition.wiring import Wiring
 from app.config import ConfigError, Settings
@@ -200,6 +201,9 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         infra, booking.booking.practitioner_timezone, booking.calendar_health
     )
     assistants = build_assistants(infra)
+    staff_assistants = build_staff_assistants(
+        infra, content.content, booking.booking.practitioner_timezone
+    )
     # Registration order is the order handlers of one event run and jobs are listed in.
     for wiring in (
         messaging.wiring, identity.wiring, content.wiring, booking.wiring, payments.wiring,
@@ -208,7 +212,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         wiring.register(infra.handlers, infra.scheduler)
     http_order = (
         identity.wiring, content.wiring, engagement.wiring, booking.wiring, payments.wiring,
-        telegram.wiring, alerts.wiring, assistants.wiring,
+        telegram.wiring, alerts.wiring, assistants.wiring, staff_assistants.wiring,
     )  # fmt: skip
     logger.info(
         "adapters_configured",

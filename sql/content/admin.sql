@@ -43,13 +43,15 @@ SET slug = :slug, title = :title, summary = :summary, body_markdown = :body_mark
 WHERE id = :id AND version = :version
 RETURNING version;
 
--- name: insert_version(id, content_item_id, version_no, title, summary, body_markdown, created_by, now)!
+-- name: insert_version(id, content_item_id, version_no, title, summary, body_markdown, created_by, now, assisted_by)!
+-- assisted_by: the assistant that wrote the text (0053), NULL for a person's text.
 INSERT INTO content_item_versions (id, content_item_id, version_no, title, summary,
-                                   body_markdown, created_by, created_at)
-VALUES (:id, :content_item_id, :version_no, :title, :summary, :body_markdown, :created_by, :now);
+                                   body_markdown, created_by, created_at, assisted_by)
+VALUES (:id, :content_item_id, :version_no, :title, :summary, :body_markdown, :created_by, :now,
+        :assisted_by);
 
 -- name: list_versions(content_item_id)
-SELECT version_no, title, summary, body_markdown, created_by, created_at
+SELECT version_no, title, summary, body_markdown, created_by, created_at, assisted_by
 FROM content_item_versions WHERE content_item_id = :content_item_id
 ORDER BY version_no DESC;
 

@@ -340,6 +340,10 @@ class VersionOut(msgspec.Struct):
     body_markdown: str
     created_by: uuid.UUID | None
     created_at: datetime
+    assisted_by: Annotated[
+        str | None,
+        msgspec.Meta(description="The assistant that wrote this version's text; null: a person"),
+    ] = None
 
 
 class VersionsOut(msgspec.Struct):

@@ -107,21 +107,26 @@ class PostgresContentRepository:
         )  # fmt: skip
         return await _all(rows, ItemSummary)
 
-    async def _write_version(self, item: ContentItem, actor_id: uuid.UUID, now: datetime) -> None:
+    async def _write_version(
+        self, item: ContentItem, actor_id: uuid.UUID, now: datetime,
+        assisted_by: str | None = None,
+    ) -> None:  # fmt: skip
         await self._q.insert_version(
             self._s.conn, id=new_id(), content_item_id=item.id, version_no=item.version,
             title=item.title, summary=item.summary, body_markdown=item.body_markdown,
-            created_by=actor_id, now=now,
+            created_by=actor_id, now=now, assisted_by=assisted_by,
         )  # fmt: skip
 
-    async def add(self, item: ContentItem, actor_id: uuid.UUID) -> None:
+    async def add(
+        self, item: ContentItem, actor_id: uuid.UUID, assisted_by: str | None = None
+    ) -> None:
         now = self._s.clock.now()
         await self._q.insert_item(
             self._s.conn, id=item.id, type=item.type.value, slug=item.slug, title=item.title,
             summary=item.summary, body_markdown=item.body_markdown, seo_title=item.seo_title,
             seo_description=item.seo_description, author_id=actor_id, now=now,
         )  # fmt: skip
-        await self._write_version(item, actor_id, now)
+        await self._write_version(item, actor_id, now, assisted_by)
 
     async def save(self, item: ContentItem, expected_version: int, actor_id: uuid.UUID) -> None:
         """Every save is a new version (optimistic locking on ``expected_version``)."""

@@ -60,7 +60,12 @@ class Editorial:
         self._clock = clock
         self._max_body = max_body_chars
 
-    async def create(self, actor: Principal, type_: ContentType, fields: ItemFields) -> ContentItem:
+    async def create(
+        self, actor: Principal, type_: ContentType, fields: ItemFields,
+        assisted_by: str | None = None,
+    ) -> ContentItem:  # fmt: skip
+        """A new draft; ``assisted_by`` names the assistant that wrote its text (kept on
+        the first version and in the audit entry)."""
         ensure_roles(actor, *EDITORS)
         now = self._clock.now()
         item = ContentItem(
@@ -81,10 +86,12 @@ class Editorial:
         ).validate(self._max_body)
 
         async def work(uow: ContentUoW) -> ContentItem:
-            await uow.repos.items.add(item, actor.user_id)
+            await uow.repos.items.add(item, actor.user_id, assisted_by)
             await uow.repos.items.set_taxonomy(item.id, item.topics, item.tags)
-            await audit_action(uow, actor, "content.create", ENTITY, str(item.id),
-                               {"type": item.type.value, "slug": item.slug})  # fmt: skip
+            details = {"type": item.type.value, "slug": item.slug}
+            if assisted_by is not None:
+                details["assisted_by"] = assisted_by
+            await audit_action(uow, actor, "content.create", ENTITY, str(item.id), details)
             return item
 
         return await self._tx.write(work)

@@ -163,6 +163,8 @@ class ItemVersion(msgspec.Struct, frozen=True, kw_only=True):
     body_markdown: str
     created_by: uuid.UUID | None
     created_at: datetime
+    assisted_by: str | None = None
+    """The assistant that wrote this version's text; None: a person."""
 
 
 class NewMedia(msgspec.Struct, frozen=True, kw_only=True):
@@ -223,9 +225,11 @@ class ContentRepository(Protocol):
         self, status: str | None, type_: str | None, after: ListCursor | None, limit: int
     ) -> list[ItemSummary]: ...
 
-    async def add(self, item: ContentItem, actor_id: uuid.UUID) -> None:
-        """Store a new draft and its first version; SlugTaken when another item of the
-        same type has the slug."""
+    async def add(
+        self, item: ContentItem, actor_id: uuid.UUID, assisted_by: str | None = None
+    ) -> None:
+        """Store a new draft and its first version (marked ``assisted_by`` an assistant
+        when one wrote it); SlugTaken when another item of the same type has the slug."""
         ...
 
     async def save(self, item: ContentItem, expected_version: int, actor_id: uuid.UUID) -> None:

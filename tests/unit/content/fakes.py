@@ -221,7 +221,9 @@ class FakeContentRepository:
             if other.id != item.id and other.type == item.type and other.slug == item.slug:
                 raise SlugTaken()
 
-    def _record_version(self, item: ContentItem, actor_id: uuid.UUID) -> None:
+    def _record_version(
+        self, item: ContentItem, actor_id: uuid.UUID, assisted_by: str | None = None
+    ) -> None:
         self._state.versions.setdefault(item.id, []).insert(
             0,
             ItemVersion(
@@ -231,15 +233,18 @@ class FakeContentRepository:
                 body_markdown=item.body_markdown,
                 created_by=actor_id,
                 created_at=self._clock.now(),
+                assisted_by=assisted_by,
             ),
         )
 
-    async def add(self, item: ContentItem, actor_id: uuid.UUID) -> None:
+    async def add(
+        self, item: ContentItem, actor_id: uuid.UUID, assisted_by: str | None = None
+    ) -> None:
         self._ensure_slug_free(item)
         # Topics, tags and media are stored by set_taxonomy and set_media.
         stored = msgspec.structs.replace(item, version=1, topics=(), tags=(), media=())
         self._state.items[item.id] = stored
-        self._record_version(stored, actor_id)
+        self._record_version(stored, actor_id, assisted_by)
 
     async def save(self, item: ContentItem, expected_version: int, actor_id: uuid.UUID) -> None:
         stored = self._state.items.get(item.id)
