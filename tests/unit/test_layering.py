@@ -29,6 +29,8 @@ CROSS_CONTEXT = {
     ("telegram", "crm"),
     # A self-check that leaves a contact makes a lead by the CRM's rules.
     ("interactives", "crm"),
+    # The editor's drafts land through the editorial workflow (a draft, never published).
+    ("assistants", "content"),
 }
 # Infrastructure of the PostgreSQL adapter: the session and pool, error translation, and
 # the shared machinery of every unit of work (audit log, outbox, delivery queue).

@@ -10,9 +10,12 @@ from datetime import datetime
 import msgspec
 
 from app.adapters.postgres.database import Database
-from app.adapters.postgres.interactives import RESULT
 from app.adapters.postgres.session import Session
 from app.application.assistants.analyst import BandCount, FlagCount, TopicCount
+
+# The self-check result's column, as the interactives adapter seals it (table, column):
+# the key's associated data, so only that column's values open here.
+RESULT = ("interactive_runs", "result_encrypted")
 
 
 class PostgresTopicTitles:
