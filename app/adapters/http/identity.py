@@ -31,7 +31,7 @@ NO_STORE = CacheControlHeader(no_store=True)
 ConsentTypeName = Literal[
     "personal_data", "health_data", "communications", "telegram", "review_publication",
     "ai_processing",
-]
+]  # fmt: skip
 StaffRole = Literal["owner", "assistant", "editor"]
 DocumentVersion = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._-]{1,32}$")]
 
