@@ -123,12 +123,14 @@ class PostgresConversationRetention:
 
     async def purge_idle(self, before: datetime) -> int:
         purged = 0
-        for query in (self._q.stale_threads, self._q.stale_orphan_threads):
+        for orphans in (False, True):
             while True:
                 async with self._db.pool.connection() as conn:
-                    ids = [
-                        r["thread_id"] async for r in query(conn, before=before, limit=PURGE_BATCH)
-                    ]
+                    if orphans:
+                        rows = self._q.stale_orphan_threads(conn, before=before, limit=PURGE_BATCH)
+                    else:
+                        rows = self._q.stale_threads(conn, before=before, limit=PURGE_BATCH)
+                    ids = [r["thread_id"] async for r in rows]
                     if ids:
                         await _delete_threads(self._q, conn, ids)
                 purged += len(ids)
