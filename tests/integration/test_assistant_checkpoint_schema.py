@@ -8,11 +8,8 @@ from typing import Any
 
 import psycopg
 import pytest
-
-pytest.importorskip("langgraph.checkpoint.postgres")
-
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver  # noqa: E402
-from langgraph.checkpoint.postgres.base import MIGRATIONS  # noqa: E402
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.checkpoint.postgres.base import MIGRATIONS
 
 pytestmark = pytest.mark.migrations
 

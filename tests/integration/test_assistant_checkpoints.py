@@ -11,6 +11,10 @@ from typing import Annotated, Any, TypedDict
 
 import psycopg
 import pytest
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.types import Command, interrupt
 
 from app.adapters.llm.checkpoints import (
     CheckpointDecryptionFailed,
@@ -19,13 +23,6 @@ from app.adapters.llm.checkpoints import (
     open_checkpointer,
 )
 from app.keyring import Keyring
-
-pytest.importorskip("langgraph.checkpoint.postgres")
-
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage  # noqa: E402
-from langgraph.graph import END, START, StateGraph  # noqa: E402
-from langgraph.graph.message import add_messages  # noqa: E402
-from langgraph.types import Command, interrupt  # noqa: E402
 
 KEYRING = Keyring.parse("old1:" + "o" * 43 + ",new2:" + "n" * 43)
 PHRASE = "Сиреневый жираф ZEBRA-4417"
@@ -106,7 +103,8 @@ async def test_a_conversation_is_stored_encrypted_and_resumes(
     postgresql.commit()
     assert_no_plaintext(postgresql, PHRASE, TOPIC)
     types = {r[0] for r in postgresql.execute("SELECT type FROM checkpoint_blobs").fetchall()}
-    assert types and all(t.endswith("+aesgcm:old1") for t in types), types
+    assert types
+    assert all(t.endswith("+aesgcm:old1") for t in types), types
     inline = postgresql.execute(
         "SELECT checkpoint -> 'channel_values', metadata FROM checkpoints"
     ).fetchall()
