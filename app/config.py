@@ -138,6 +138,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     llm_timeout_seconds: int = 20
     # Where the provider processes the text: in Russia or abroad (152-FZ); None = undeclared.
     llm_provider_region: LlmRegion | None = None
+    # Model cost limits: tokens per day (UTC) across the practice (0: no model calls) and
+    # model calls per caller per hour.
+    llm_daily_token_budget: int = 200_000
+    assistant_requests_per_hour: int = 30
+    # Assistant conversations (encrypted checkpoints) idle this long are deleted.
+    assistant_retention_days: int = 30
     data_dir: Path = PROJECT_ROOT / ".data"
     sql_dir: Path = SQL_DIR
     migrations_dir: Path = MIGRATIONS_DIR
@@ -431,6 +437,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         llm_provider_region=cast(
             "LlmRegion | None", env.get("LLM_PROVIDER_REGION", _choice("ru", "abroad"), None)
         ),
+        llm_daily_token_budget=env.get(
+            "LLM_DAILY_TOKEN_BUDGET", _int_between(0, 1_000_000_000), 200_000
+        ),
+        assistant_requests_per_hour=env.get(
+            "ASSISTANT_REQUESTS_PER_HOUR", _int_between(1, 10_000), 30
+        ),
+        assistant_retention_days=env.get("ASSISTANT_RETENTION_DAYS", _int_between(1, 3650), 30),
         data_dir=env.get("DATA_DIR", Path, default_data_dir),
     )
     _refuse_dev_conveniences_in_prod(settings)

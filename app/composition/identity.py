@@ -9,6 +9,7 @@ from app.adapters.crypto.aesgcm import KeyedHasher
 from app.adapters.http.guests import GUEST_CONTROLLERS
 from app.adapters.http.identity import IDENTITY_CONTROLLERS
 from app.adapters.postgres.analytics import AnalyticsPersonalData
+from app.adapters.postgres.assistants import AssistantsPersonalData
 from app.adapters.postgres.booking import BookingPersonalData
 from app.adapters.postgres.crm import CrmPersonalData
 from app.adapters.postgres.diary import DiaryPersonalData
@@ -60,7 +61,8 @@ def personal_data_sections(settings: Settings) -> tuple[SectionFactory, ...]:
 
     return (
         CrmPersonalData, TelegramPersonalData, InteractivesPersonalData, AnalyticsPersonalData,
-        DiaryPersonalData, ModerationPersonalData, IdentityPersonalData, booking,
+        DiaryPersonalData, ModerationPersonalData, AssistantsPersonalData, IdentityPersonalData,
+        booking,
     )  # fmt: skip
 
 

@@ -49,7 +49,7 @@ from app.application.recent_reads import ProcessMemories
 from app.application.scheduler import Scheduler
 from app.application.telegram.links import AccountLinks, DeepLinks
 from app.application.worker import run_worker
-from app.composition.assistants import build_assistants
+from app.composition.assistants import AssistantsContext, build_assistants
 from app.composition.booking import build_booking_context
 from app.composition.clients import AdapterClients, build_clients
 from app.composition.console import console
@@ -112,6 +112,8 @@ class Core:
     wiring: tuple[Wiring, ...]
     # The short memories of published content and free slots, by the names writes announce.
     memories: ProcessMemories
+    # The assistants and their platform (consent, model gate, conversations, checkpointer).
+    assistants: AssistantsContext
 
     @property
     def settings(self) -> Settings:
@@ -163,8 +165,10 @@ class Core:
         return self.infrastructure.unit_of_work(make_repos)
 
     async def close_clients(self) -> None:
-        """Close the clients other than the pool (see ``AdapterClients.close_external``)."""
+        """Close the clients other than the pool (see ``AdapterClients.close_external``)
+        and the assistants' checkpointer pool, if one was opened."""
         await self.clients.close_external()
+        await self.assistants.close()
 
     async def run_worker(self, stop: asyncio.Event) -> None:
         if self.settings.database_url is None:
@@ -207,7 +211,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     # Registration order is the order handlers of one event run and jobs are listed in.
     for wiring in (
         messaging.wiring, identity.wiring, content.wiring, booking.wiring, payments.wiring,
-        telegram.wiring, engagement.wiring, alerts.wiring,
+        telegram.wiring, engagement.wiring, alerts.wiring, assistants.wiring,
     ):  # fmt: skip
         wiring.register(infra.handlers, infra.scheduler)
     http_order = (
@@ -247,6 +251,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         worker_telemetry=telemetry,
         wiring=http_order,
         memories=ProcessMemories(content.content.published, booking.slot_lists),
+        assistants=assistants,
     )
 
 
@@ -319,6 +324,7 @@ async def _with_clients(settings: Settings, work: Callable[[Core], Awaitable[R]]
         return await work(core)
     finally:
         await core.clients.close()
+        await core.assistants.close()
 
 
 # The demo practice's owner (dev and test only): signs in to /console with a code that

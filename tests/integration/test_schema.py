@@ -53,6 +53,9 @@ EXPECTED_TABLES = {
     "staff_notification_preferences",
     # the rate limits' shared store (0047)
     "rate_limit_store",
+    # assistants: LangGraph's checkpoints, conversation owners, the model gate (0049)
+    "checkpoint_migrations", "checkpoints", "checkpoint_blobs", "checkpoint_writes",
+    "assistant_threads", "assistant_call_counts", "llm_token_days",
 }  # fmt: skip
 YOYO_TABLES = {"_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock"}
 
@@ -131,6 +134,7 @@ P1_COLUMNS = {
     ("lead_identities", "value_normalized"), ("telegram_accounts", "telegram_user_id"),
     ("telegram_accounts", "chat_id"), ("telegram_accounts", "username"),
     ("guest_email_links", "email_normalized"), ("rate_limit_store", "key"),
+    ("assistant_threads", "user_id"), ("assistant_call_counts", "caller_hash"),
 }  # fmt: skip
 
 

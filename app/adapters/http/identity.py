@@ -29,8 +29,9 @@ from app.domain.identity.model import ConsentState, ConsentType, Role, User
 NO_STORE = CacheControlHeader(no_store=True)
 
 ConsentTypeName = Literal[
-    "personal_data", "health_data", "communications", "telegram", "review_publication"
-]
+    "personal_data", "health_data", "communications", "telegram", "review_publication",
+    "ai_processing",
+]  # fmt: skip
 StaffRole = Literal["owner", "assistant", "editor"]
 DocumentVersion = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._-]{1,32}$")]
 

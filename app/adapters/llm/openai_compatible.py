@@ -2,7 +2,8 @@
 
 ``build_chat_model`` returns ``None`` when ``LLM_PROVIDER=off``; LangChain is imported
 only inside it, so a process with the model off never loads it. The adapter logs no
-prompt and no answer; the metrics callback counts requests, tokens and time only.
+prompt and no answer; the metrics callback counts requests, tokens and time only, and,
+given a ``ModelGate``, the budget callback adds each answer's tokens to the day's spend.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from app.adapters.llm.metrics import LlmMetrics, default_metrics
 from app.config import ConfigError, Settings
 
 if TYPE_CHECKING:
+    from langchain_core.callbacks import BaseCallbackHandler
     from langchain_core.language_models import BaseChatModel
+
+    from app.application.assistants.ports import ModelGate
 
 MAX_RETRIES = 2
 
 
 def build_chat_model(
-    settings: Settings, *, metrics: LlmMetrics | None = None
+    settings: Settings, *, metrics: LlmMetrics | None = None, gate: ModelGate | None = None
 ) -> BaseChatModel | None:
     if settings.llm_provider == "off":
         return None
@@ -29,16 +33,19 @@ def build_chat_model(
         from langchain_openai import ChatOpenAI  # noqa: PLC0415 (loaded only when on)
         from pydantic import SecretStr  # noqa: PLC0415
 
-        from app.adapters.llm.callbacks import MetricsCallback  # noqa: PLC0415
+        from app.adapters.llm.callbacks import BudgetCallback, MetricsCallback  # noqa: PLC0415
     except ImportError:
         raise ConfigError(
             "LLM_PROVIDER", "openai needs the `assistants` extra (langchain-openai) installed"
         ) from None
+    callbacks: list[BaseCallbackHandler] = [MetricsCallback(metrics or default_metrics())]
+    if gate is not None:
+        callbacks.append(BudgetCallback(gate))
     return ChatOpenAI(
         base_url=settings.llm_base_url,
         api_key=SecretStr(settings.llm_api_key),
         model=settings.llm_model,
         timeout=float(settings.llm_timeout_seconds),
         max_retries=MAX_RETRIES,
-        callbacks=[MetricsCallback(metrics or default_metrics())],
+        callbacks=callbacks,
     )

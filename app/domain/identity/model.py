@@ -36,6 +36,8 @@ class ConsentType(StrEnum):
     COMMUNICATIONS = "communications"
     TELEGRAM = "telegram"
     REVIEW_PUBLICATION = "review_publication"
+    # Client free text may be sent to a language model (the assistants).
+    AI_PROCESSING = "ai_processing"
 
 
 class ConsentSource(StrEnum):
