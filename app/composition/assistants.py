@@ -43,6 +43,8 @@ RETENTION_INTERVAL = timedelta(hours=6)
 class AssistantsContext:
     navigator: Navigator
     wiring: Wiring
+    # The configured chat model (None when LLM_PROVIDER=off), shared by every assistant.
+    model: BaseChatModel | None
     consent: AiConsent
     gate: ModelGate
     owners: ConversationOwners
@@ -68,7 +70,7 @@ def build_assistants(
     chosen = model if model is not None else build_chat_model(settings, gate=gate)
     navigator = Navigator(
         PostgresNavigatorCatalogue(infra.database), settings.site_links, chosen,
-        timeout_seconds=settings.llm_timeout_seconds,
+        timeout_seconds=settings.llm_timeout_seconds, gate=gate,
     )  # fmt: skip
     checkpointer = (
         LazyCheckpointer(settings.database_url, infra.cipher.keyring)
@@ -87,6 +89,7 @@ def build_assistants(
             controllers=tuple(ASSISTANT_CONTROLLERS),
             dependencies={"navigator": provide(navigator)},
         ),
+        model=chosen,
         consent=PostgresAiConsent(infra.database),
         gate=gate,
         owners=PostgresConversationOwners(infra.database, infra.clock),

@@ -206,8 +206,9 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     )
     assistants = build_assistants(infra)
     staff_assistants = build_staff_assistants(
-        infra, content.content, booking.booking.practitioner_timezone
-    )
+        infra, content.content, booking.booking.practitioner_timezone,
+        model=assistants.model, gate=assistants.gate,
+    )  # fmt: skip
     # Registration order is the order handlers of one event run and jobs are listed in.
     for wiring in (
         messaging.wiring, identity.wiring, content.wiring, booking.wiring, payments.wiring,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, post
+from litestar import Controller, Request, post
 from litestar.di import NamedDependency
+from litestar.middleware.rate_limit import get_remote_address
 from litestar.params import JSONBody
 
 from app.adapters.http.identity import NO_STORE
+from app.application.access import Principal
 from app.application.assistants.navigator import Navigator, NextStepQuery
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=200)]
@@ -58,11 +60,21 @@ class NavigatorController(Controller):
           "Without a self-check, topic or article the answer is a plain default (a "
           "self-check, an article and a service).")  # fmt: skip
     async def next_step(
-        self, data: JSONBody[NextStepIn], navigator: NamedDependency[Navigator]
-    ) -> NextStepsOut:
+        self, request: Request[Any, Any, Any], data: JSONBody[NextStepIn],
+        navigator: NamedDependency[Navigator],
+        optional_principal: NamedDependency[Principal | None],
+    ) -> NextStepsOut:  # fmt: skip
         query = NextStepQuery(data.page, data.self_check, data.band, data.topic)
-        steps = await navigator.next_steps(query)
+        steps = await navigator.next_steps(query, caller_key(request, optional_principal))
         return NextStepsOut([NextStepOut(s.kind, s.slug, s.title, s.url) for s in steps])
+
+
+def caller_key(request: Request[Any, Any, Any], principal: Principal | None) -> str:
+    """Whom the model gate counts: the user, else the client's address (the gate keeps
+    only a keyed hash of it)."""
+    if principal is not None:
+        return f"user:{principal.user_id}"
+    return f"anon:{get_remote_address(request)}"
 
 
 ASSISTANT_CONTROLLERS = (NavigatorController,)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, TypedDict
 import msgspec
 import structlog
 
+from app.application.assistants.ports import ModelGate, ModelNotAdmitted
 from app.domain.errors import NotFound
 from app.domain.shared.links import SiteLinks
 
@@ -121,17 +122,29 @@ class Navigator:
         links: SiteLinks,
         model: BaseChatModel | None = None,
         timeout_seconds: float = 20.0,
+        gate: ModelGate | None = None,
     ) -> None:
         self._catalogue = catalogue
         self._links = links
         self._model = model
         self._timeout = timeout_seconds
+        self._gate = gate
 
-    async def next_steps(self, query: NextStepQuery) -> list[NextStep]:
-        """NotFound when the page, self-check or topic named is not published."""
+    async def next_steps(self, query: NextStepQuery, caller: str | None = None) -> list[NextStep]:
+        """NotFound when the page, self-check or topic named is not published.
+
+        ``caller`` (``user:<id>`` or ``anon:<address>``) is what the model gate counts;
+        a caller over its rate, or a day over its token budget, gets the rules' answer.
+        """
         plan = await self.plan(query)
         if self._model is None:
             return plan.steps()
+        if self._gate is not None:
+            try:
+                await self._gate.admit(caller or "anon:unknown")
+            except ModelNotAdmitted as refused:
+                logger.info("navigator_model_not_admitted", reason=refused.reason)
+                return plan.steps()
         try:
             ids = await asyncio.wait_for(choose_with_model(self._model, plan), self._timeout)
         except Exception as error:  # any failure of the model: the rules answer

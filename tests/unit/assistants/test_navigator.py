@@ -19,6 +19,7 @@ from app.application.assistants.navigator import (
 )
 from app.domain.errors import NotFound
 from app.domain.shared.links import SiteLinks
+from tests.unit.assistants.fakes import MemoryGate, recording
 
 LINKS = SiteLinks("https://site.test")
 
@@ -185,3 +186,26 @@ async def test_a_model_error_or_timeout_gives_the_rules_answer(model_class: type
     model = model_class(responses=[AIMessage(content="{}")])
     steps = await navigator(model).next_steps(NextStepQuery(page="trevoga-1"))
     assert ids(steps) == ["article:trevoga-2", "self_check:test-trevogi", "service:pervaya"]
+
+
+@pytest.mark.parametrize("reason", ["rate", "budget"])
+async def test_a_caller_the_gate_refuses_gets_the_rules_and_the_model_is_not_called(
+    reason: str,
+) -> None:
+    model = recording('{"ids": ["article:trevoga-2"]}')
+    gate = MemoryGate(refuse=reason)
+    nav = Navigator(MemoryCatalogue(), LINKS, model, timeout_seconds=1, gate=gate)
+    query = NextStepQuery(page="home", self_check="test-trevogi", band="moderate")
+    steps = await nav.next_steps(query, caller="anon:203.0.113.5")
+    assert ids(steps) == ["article:trevoga-1", "article:trevoga-2", "service:konsultatsiya"]
+    assert model.seen == []
+    assert gate.callers == ["anon:203.0.113.5"]
+
+
+async def test_an_admitted_caller_gets_the_models_choice() -> None:
+    model = recording('{"ids": ["article:trevoga-2"]}')
+    gate = MemoryGate()
+    nav = Navigator(MemoryCatalogue(), LINKS, model, timeout_seconds=1, gate=gate)
+    steps = await nav.next_steps(NextStepQuery(page="home", topic="anxiety"), caller="user:1")
+    assert ids(steps) == ["article:trevoga-2"]
+    assert gate.callers == ["user:1"]
