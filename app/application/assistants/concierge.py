@@ -46,7 +46,8 @@ logger = structlog.get_logger(__name__)
 
 ASSISTANT = "concierge"
 DAYS_AHEAD = 14
-MAX_TIMES = 12
+MAX_TIMES = 32
+"""A day's free starts shown at most (a working day in half hours)."""
 
 Mode = Literal["guided", "assistant", "crisis"]
 Step = Literal["service", "day", "time", "confirm", "held", "answer", "crisis"]
@@ -124,6 +125,8 @@ class HeldBooking(msgspec.Struct, frozen=True):
     """A hold made after the client confirmed: pay at ``payment_url`` before it lapses."""
 
     appointment_id: uuid.UUID
+    service: str
+    service_title: str
     status: str
     start: datetime
     end: datetime
@@ -194,10 +197,11 @@ def slot_id(service: str, start: datetime) -> str:
     return f"{service}@{int(start.timestamp())}"
 
 
-def held_booking(outcome: HoldOutcome) -> HeldBooking:
+def held_booking(outcome: HoldOutcome, service: Service) -> HeldBooking:
     a = outcome.appointment
     return HeldBooking(
-        appointment_id=a.id, status=a.status.value, start=a.session.start, end=a.session.end,
+        appointment_id=a.id, service=service.slug, service_title=service.title,
+        status=a.status.value, start=a.session.start, end=a.session.end,
         hold_expires_at=a.hold_expires_at, payment_url=outcome.confirmation_url,
         next_step=NEXT_STEP_PAY,
     )  # fmt: skip
@@ -337,7 +341,7 @@ class GuidedFlow:
         )  # fmt: skip
         outcome = await self._holding.hold(caller, request, idempotency_key=idempotency_key)
         logger.info("concierge_held", appointment_id=str(outcome.appointment.id))
-        return held_booking(outcome)
+        return held_booking(outcome, service)
 
 
 def _user(caller: Caller) -> uuid.UUID:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
@@ -244,9 +244,14 @@ class ConciergeGraph:
         proposal = state.get("proposal") or {}
         decision = interrupt({"proposal": proposal})
         if isinstance(decision, dict) and decision.get("confirm") is True:
+            terms = self._terms
+            asked = {"online": "online", "in_person": "offline"}.get(proposal.get("format", ""))
+            if terms.format is None and asked is not None:  # the format the client asked for
+                terms = HoldTerms("online" if asked == "online" else "offline", terms.timezone,
+                                  terms.consents)  # fmt: skip
             held = await self._guided.hold(
                 self._caller, proposal["service"], datetime.fromisoformat(proposal["start"]),
-                self._terms, self._channel, idempotency_key=None,
+                terms, self._channel, idempotency_key=None,
             )  # fmt: skip
             return {"held": _held_state(held)}
         note = AIMessage(content=TEXT_DECLINED)
@@ -334,10 +339,9 @@ class ConciergeGraph:
 
     async def _proposal(self, stored: dict[str, str]) -> Proposal:
         service = await self._service(stored["service"])
-        start = datetime.fromisoformat(stored["start"])
         return Proposal(
-            service=service.slug, service_title=service.title, start=start,
-            end=datetime.fromisoformat(stored["end"]), price=f"{service.price_amount:.2f}",
+            service=service.slug, service_title=service.title, start=_utc(stored["start"]),
+            end=_utc(stored["end"]), price=f"{service.price_amount:.2f}",
             pay_now=f"{service.charge.amount:.2f}", currency=service.currency,
             formats=formats_of(service) if stored.get("format") in (None, "any")
             else ["online" if stored["format"] == "online" else "offline"],
@@ -362,16 +366,21 @@ def _slot_state(choice: SlotChoice, zone: ZoneInfo, wanted: str) -> dict[str, st
     }  # fmt: skip
 
 
+def _utc(stored: str) -> datetime:
+    return datetime.fromisoformat(stored).astimezone(UTC)
+
+
 def _slot_of(stored: dict[str, str]) -> SlotChoice:
+    start = _utc(stored["start"])
     return SlotChoice(
-        slot_id(stored["service"], datetime.fromisoformat(stored["start"])), stored["service"],
-        datetime.fromisoformat(stored["start"]), datetime.fromisoformat(stored["end"]),
-    )  # fmt: skip
+        slot_id(stored["service"], start), stored["service"], start, _utc(stored["end"])
+    )
 
 
 def _held_state(held: HeldBooking) -> dict[str, str]:
     return {
-        "appointment_id": str(held.appointment_id), "status": held.status,
+        "appointment_id": str(held.appointment_id), "service": held.service,
+        "service_title": held.service_title, "status": held.status,
         "start": held.start.isoformat(), "end": held.end.isoformat(),
         "hold_expires_at": held.hold_expires_at.isoformat() if held.hold_expires_at else "",
         "payment_url": held.payment_url, "next_step": held.next_step,
@@ -381,7 +390,8 @@ def _held_state(held: HeldBooking) -> dict[str, str]:
 def _held_of(stored: dict[str, str]) -> HeldBooking:
     expires = stored.get("hold_expires_at")
     return HeldBooking(
-        appointment_id=uuid.UUID(stored["appointment_id"]), status=stored["status"],
+        appointment_id=uuid.UUID(stored["appointment_id"]), service=stored["service"],
+        service_title=stored["service_title"], status=stored["status"],
         start=datetime.fromisoformat(stored["start"]), end=datetime.fromisoformat(stored["end"]),
         hold_expires_at=datetime.fromisoformat(expires) if expires else None,
         payment_url=stored["payment_url"], next_step=stored["next_step"],
