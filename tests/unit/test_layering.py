@@ -29,6 +29,10 @@ CROSS_CONTEXT = {
     ("telegram", "crm"),
     # A self-check that leaves a contact makes a lead by the CRM's rules.
     ("interactives", "crm"),
+    # The booking concierge finds free times and holds through booking's use cases, and
+    # the bot is one of its front doors.
+    ("assistants", "booking"),
+    ("telegram", "assistants"),
 }
 # Infrastructure of the PostgreSQL adapter: the session and pool, error translation, and
 # the shared machinery of every unit of work (audit log, outbox, delivery queue).

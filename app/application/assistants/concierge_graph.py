@@ -149,7 +149,7 @@ class ConciergeGraph:
         graph = self._compile()
         config = self._config(thread_id)
         snapshot = await graph.aget_state(config)
-        prior = list(snapshot.values.get("messages", [])) if snapshot.values else []
+        prior = _answered(list(snapshot.values.get("messages", [])) if snapshot.values else [])
         result = await graph.ainvoke(
             {"messages": [*prior, HumanMessage(content=text)], "proposal": None,
              "held": None, "declined": False},
@@ -346,6 +346,14 @@ class ConciergeGraph:
             formats=formats_of(service) if stored.get("format") in (None, "any")
             else ["online" if stored["format"] == "online" else "offline"],
         )  # fmt: skip
+
+
+def _answered(messages: list[Any]) -> list[Any]:
+    """The conversation without a trailing model turn whose tool calls got no answer (a
+    run cut short by the timeout): the provider refuses such a history."""
+    while messages and getattr(messages[-1], "tool_calls", None):
+        messages = messages[:-1]
+    return messages
 
 
 def _after_agent(state: _State) -> str:

@@ -411,3 +411,26 @@ async def test_personal_details_are_masked_and_the_answer_is_checked() -> None:
     assert "912" not in sent
     assert "Анна" not in sent
     assert "[e-mail]" in sent
+
+
+async def test_a_new_message_instead_of_an_answer_continues_the_conversation() -> None:
+    model = Scripted(
+        responses=[
+            FIND_THURSDAY_EVENING,
+            call("propose_slot", {"slot_id": evening_id()}, 2),
+            AIMessage(content="Могу предложить пятницу вечером."),
+        ]
+    )
+    world = World(model)
+    first = await world.concierge.message(client(), "хочу онлайн в четверг вечером")
+    again = await world.concierge.message(client(), "а в пятницу?", first.thread_id)
+    assert (again.step, again.text, again.thread_id) == (
+        "answer", "Могу предложить пятницу вечером.", first.thread_id
+    )  # fmt: skip
+    history = [type(m).__name__ for m in model.seen[2]]
+    assert history[1:] == [
+        "HumanMessage", "AIMessage", "ToolMessage", "AIMessage", "ToolMessage", "HumanMessage"
+    ]  # fmt: skip
+    assert world.holding.requests == []
+    with pytest.raises(InvalidState):  # the earlier proposal no longer waits
+        await world.concierge.confirm(client(), thread_id=first.thread_id)
