@@ -27,7 +27,14 @@ from app.composition import root
 from tests.conftest import FixedClock, make_settings
 from tests.e2e.identity_helpers import bearer
 from tests.e2e.staff import signed_in
-from tests.e2e.test_llm_stub import Provider, Reply, completion, provider  # noqa: F401
+from tests.e2e.test_llm_stub import (  # noqa: F401
+    Captured,
+    Provider,
+    Reply,
+    captured_logs,
+    completion,
+    provider,
+)
 from tests.e2e.test_telegram_notifications import grant, link_anna
 from tests.telegram_api import TOKEN, RecordingSession
 
@@ -218,6 +225,7 @@ async def test_the_model_finds_and_proposes_and_the_client_confirms_the_hold(
     practice: Practice,
     provider: Provider,  # noqa: F811
     postgresql: psycopg.Connection[Any],
+    captured_logs: Captured,  # noqa: F811
 ) -> None:
     await practice.offer(4)
     slot = f"konsultatsiya@{int(THURSDAY_17.timestamp())}"
@@ -252,11 +260,14 @@ async def test_the_model_finds_and_proposes_and_the_client_confirms_the_hold(
 
     nothing = await practice.ask({"confirm": {"thread_id": thread}}, status=409)
     assert nothing["code"] == "invalid_state"
+    assert captured_logs.lines  # the logs were read …
+    assert not [line for line in captured_logs.lines if "четверг вечером" in line]  # … no text
 
 
 async def test_a_failing_provider_or_no_consent_gets_the_guided_flow(
     practice: Practice,
     provider: Provider,  # noqa: F811
+    captured_logs: Captured,  # noqa: F811
 ) -> None:
     await practice.offer(4)
     # No scripted reply: the stub answers 500 to the try and its retries.
@@ -265,6 +276,9 @@ async def test_a_failing_provider_or_no_consent_gets_the_guided_flow(
         "guided", "service", "model_error"
     )  # fmt: skip
     assert failed["services"][0]["slug"] == "konsultatsiya"
+    failures = [line for line in captured_logs.lines if "concierge_model_failed" in line]
+    assert failures  # logged with the error's type …
+    assert not [line for line in captured_logs.lines if "четверг вечером" in line]  # … only
     asked = len(provider.requests)
 
     practice.consent.granted_to_all = False
@@ -345,3 +359,25 @@ async def test_the_bot_passes_words_after_pick_to_the_concierge(
     assert labels == ["Придержать", "Другое время"]
     await practice.press(practice.last_buttons()[1][1])  # «Другое время»: nothing held
     assert practice.texts()[-1].startswith("Хорошо, это время не придерживаю")
+
+
+async def test_a_reply_to_the_bot_goes_to_the_concierge_and_plain_text_does_not(
+    practice: Practice,
+) -> None:
+    await practice.offer(4)
+    bot = {"id": 4242, "is_bot": True, "first_name": "Баланс"}
+    sender = {"id": TG_USER, "is_bot": False, "first_name": "Анна"}
+    chat = {"id": CHAT, "type": "private"}
+    await practice._update({"message": {
+        "message_id": 3, "date": 1_790_000_000, "text": "хочу в четверг", "chat": chat,
+        "from": sender,
+        "reply_to_message": {"message_id": 2, "date": 1_790_000_000, "chat": chat,
+                             "from": bot, "text": "Подберём время консультации."}}})  # fmt: skip
+    # The stub has no reply scripted (the provider fails): the guided flow answers.
+    assert practice.texts()[-1].startswith("Сейчас работает пошаговый подбор")
+    assert [label for label, _ in practice.last_buttons()] == ["Консультация"]
+
+    await practice._update({"message": {
+        "message_id": 4, "date": 1_790_000_000, "text": "хочу в четверг", "chat": chat,
+        "from": sender}})  # fmt: skip
+    assert "/book — записаться на консультацию" in practice.texts()[-1]  # the command list
