@@ -199,12 +199,14 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     content = build_content(infra)
     booking = build_booking_context(infra, clients.calendar, links)
     payments = build_payments(infra, clients.yookassa, links)
-    telegram = build_telegram(infra, clients.telegram_bot, booking.booking)
+    assistants = build_assistants(infra, booking=booking.booking)
+    telegram = build_telegram(
+        infra, clients.telegram_bot, booking.booking, concierge=assistants.concierge
+    )
     engagement = build_engagement(infra, telegram.deep_links, booking.booking.practitioner_timezone)
     alerts = build_staff_alerts(
         infra, booking.booking.practitioner_timezone, booking.calendar_health
     )
-    assistants = build_assistants(infra)
     staff_assistants = build_staff_assistants(
         infra, content.content, booking.booking.practitioner_timezone,
         model=assistants.model, gate=assistants.gate,

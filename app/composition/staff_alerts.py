@@ -12,6 +12,7 @@ from app.application.scheduler import PeriodicJob
 from app.application.staff_alerts.service import StaffAlerts
 from app.composition.infrastructure import Infrastructure
 from app.composition.wiring import Wiring, on, provide
+from app.domain.assistants.events import AssistantCrisisSignalled
 from app.domain.booking.appointment import (
     AppointmentCanceled,
     AppointmentConfirmed,
@@ -62,6 +63,11 @@ def build_staff_alerts(
                     SelfCheckCrisisSignalled,
                     "staff_alerts.crisis_self_check",
                     alerts.on_crisis_self_check,
+                ),
+                on(
+                    AssistantCrisisSignalled,
+                    "staff_alerts.crisis_assistant",
+                    alerts.on_crisis_assistant,
                 ),
                 on(
                     PaymentNeedsAttention,

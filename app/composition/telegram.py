@@ -15,11 +15,13 @@ from app.adapters.postgres.notifications import PostgresTemplateStore
 from app.adapters.postgres.telegram import PostgresTelegramDirectory
 from app.adapters.telegram.bot import TelegramWebhook, build_dispatcher
 from app.adapters.telegram.channel import TelegramChannel
+from app.application.assistants.concierge import Concierge
 from app.application.booking.use_cases import Booking
 from app.application.notifications import MessageChannel
 from app.application.telegram.appointments import BotAppointments
 from app.application.telegram.booking import BotBooking
 from app.application.telegram.chat import BotChat
+from app.application.telegram.concierge import BotConcierge
 from app.application.telegram.conversation import Conversation
 from app.application.telegram.links import AccountLinks, DeepLinks
 from app.application.telegram.slots import BotSlots
@@ -54,7 +56,9 @@ def telegram_channel(infra: Infrastructure, bot: Bot) -> MessageChannel:
     return TelegramChannel(bot, mark_blocked)
 
 
-def build_telegram(infra: Infrastructure, bot: Bot | None, booking: Booking) -> TelegramContext:
+def build_telegram(
+    infra: Infrastructure, bot: Bot | None, booking: Booking, concierge: Concierge | None = None
+) -> TelegramContext:
     settings = infra.settings
     webhook: TelegramWebhook | None = None
     deep_links: DeepLinks | None = None
@@ -63,11 +67,13 @@ def build_telegram(infra: Infrastructure, bot: Bot | None, booking: Booking) -> 
         uow = infra.unit_of_work(lambda s: PostgresTelegramDirectory(s, PostgresLeadStore(s)))
         texts = BotTexts(PostgresTemplateStore(infra.database), settings.site_links)
         slots = BotSlots(booking, clock=infra.clock)
+        conversation = Conversation(uow, texts)
         chat = BotChat(
             StartBot(uow, texts),
-            Conversation(uow, texts),
+            conversation,
             BotAppointments(uow, texts, booking, slots),
             BotBooking(uow, texts, booking, slots),
+            BotConcierge(uow, texts, concierge, slots, conversation) if concierge else None,
         )
         deep_links = DeepLinks(uow, settings.telegram_bot_username, clock=infra.clock)
         account_links = AccountLinks(uow, settings.site_links)

@@ -31,6 +31,10 @@ CROSS_CONTEXT = {
     ("interactives", "crm"),
     # The editor's drafts land through the editorial workflow (a draft, never published).
     ("assistants", "content"),
+    # The booking concierge finds free times and holds through booking's use cases, and
+    # the bot is one of its front doors.
+    ("assistants", "booking"),
+    ("telegram", "assistants"),
 }
 # Infrastructure of the PostgreSQL adapter: the session and pool, error translation, and
 # the shared machinery of every unit of work (audit log, outbox, delivery queue).

@@ -205,6 +205,10 @@ class LazyCheckpointer:
                 self._open = await open_checkpointer(self._url, self._keyring)
             return self._open.saver
 
+    async def saver(self) -> BaseCheckpointSaver[Any]:
+        """The saver (a ``CheckpointSource``)."""
+        return await self.get()
+
     async def close(self) -> None:
         async with self._lock:
             if self._open is not None:

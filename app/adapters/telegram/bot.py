@@ -79,6 +79,13 @@ def start_router(service: BotChat) -> Router:
             reply = await service.book(visitor)
             await message.answer(reply.text, reply_markup=_markup(reply))
 
+    @router.message(Command("pick"), F.chat.type == "private")
+    async def pick(message: Message, command: CommandObject) -> None:
+        visitor = _visitor(message)
+        if visitor is not None:
+            reply = await service.pick(visitor, command.args)
+            await message.answer(reply.text, reply_markup=_markup(reply))
+
     @router.message(Command("my"), F.chat.type == "private")
     async def my(message: Message) -> None:
         visitor = _visitor(message)
@@ -108,6 +115,15 @@ def start_router(service: BotChat) -> Router:
     @router.message(Command("help"))
     async def help_(message: Message) -> None:
         await message.answer(await service.help())
+
+    @router.message(F.text, F.chat.type == "private", F.reply_to_message.from_user.is_bot)
+    async def concierge_reply(message: Message) -> None:
+        """A reply to one of the bot's messages is an answer to the booking concierge."""
+        visitor = _visitor(message)
+        if visitor is None or message.text is None:
+            return
+        reply = await service.concierge_text(visitor, message.text)
+        await message.answer(reply.text, reply_markup=_markup(reply))
 
     @router.message(F.text)
     async def anything_else(message: Message) -> None:

@@ -8,7 +8,7 @@ wires them in ``app/composition/assistants.py``.
 from __future__ import annotations
 
 import uuid
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.domain.errors import DomainError
 from app.domain.identity.errors import RateLimited
@@ -65,3 +65,20 @@ class ConversationOwners(Protocol):
         ...
 
     async def owner(self, thread_id: str) -> uuid.UUID | None: ...
+
+
+class CheckpointSource(Protocol):
+    """Where a graph's LangGraph checkpoint saver comes from (the Postgres one opens its
+    pool on first use). Typed loosely: LangGraph is an optional extra."""
+
+    async def saver(self) -> Any: ...
+
+
+class FixedCheckpoints:
+    """A saver that already exists (LangGraph's InMemorySaver in tests)."""
+
+    def __init__(self, saver: Any) -> None:
+        self._saver = saver
+
+    async def saver(self) -> Any:
+        return self._saver

@@ -21,6 +21,7 @@ from app.application.access import Principal, ensure_roles
 from app.application.ports import Clock, NotificationRequest
 from app.application.staff_alerts.ports import StaffAlertsUoW
 from app.application.transactions import in_transaction
+from app.domain.assistants.events import AssistantCrisisSignalled
 from app.domain.booking.appointment import (
     AppointmentCanceled,
     AppointmentConfirmed,
@@ -148,6 +149,13 @@ class StaffAlerts:
     async def on_crisis_self_check(self, event: SelfCheckCrisisSignalled) -> None:
         await self._send(AlertKind.CRISIS, "staff.crisis_self_check",
                          f"crisis_self_check:{event.aggregate_id}", {
+            "time_local": self._local(event.occurred_at),
+            "link": self._links.staff_settings(),
+        })  # fmt: skip
+
+    async def on_crisis_assistant(self, event: AssistantCrisisSignalled) -> None:
+        await self._send(AlertKind.CRISIS, "staff.crisis_assistant",
+                         f"crisis_assistant:{event.aggregate_id}", {
             "time_local": self._local(event.occurred_at),
             "link": self._links.staff_settings(),
         })  # fmt: skip

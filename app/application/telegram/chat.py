@@ -16,6 +16,8 @@ from app.application.telegram.buttons import (
     MOVE_TO_PREFIX,
     SLOT_PREFIX,
 )
+from app.application.telegram.concierge import PREFIX as CONCIERGE_PREFIX
+from app.application.telegram.concierge import BotConcierge
 from app.application.telegram.conversation import Conversation
 from app.application.telegram.ports import Reply, Visitor
 from app.application.telegram.start import StartBot
@@ -28,11 +30,13 @@ class BotChat:
         conversation: Conversation,
         appointments: BotAppointments,
         booking: BotBooking,
+        concierge: BotConcierge | None = None,
     ) -> None:
         self._start = start
         self._conversation = conversation
         self._appointments = appointments
         self._booking = booking
+        self._concierge = concierge
 
     async def first_delivery(self, update_id: int) -> bool:
         return await self._conversation.first_delivery(update_id)
@@ -51,6 +55,8 @@ class BotChat:
             (BOOK_PREFIX, self._booking.book_service),
             (SLOT_PREFIX, self._booking.book_slot),
         )
+        if self._concierge is not None and data.startswith(CONCIERGE_PREFIX):
+            return await self._concierge.press(visitor, data)
         for prefix, handle in routes:
             if data.startswith(prefix):
                 return await handle(visitor, data)
@@ -58,6 +64,18 @@ class BotChat:
 
     async def book(self, visitor: Visitor) -> Reply:
         return await self._booking.book(visitor)
+
+    async def pick(self, visitor: Visitor, text: str | None = None) -> Reply:
+        """``/pick``: the booking concierge (``/book`` when it is not there)."""
+        if self._concierge is None:
+            return await self._booking.book(visitor)
+        return await self._concierge.start(visitor, text)
+
+    async def concierge_text(self, visitor: Visitor, text: str) -> Reply:
+        """Words answering the concierge (a reply to one of the bot's messages)."""
+        if self._concierge is None:
+            return Reply(await self._conversation.free_text(visitor, text))
+        return await self._concierge.text(visitor, text)
 
     async def my_appointments(self, visitor: Visitor) -> list[Reply]:
         return await self._appointments.my_appointments(visitor)

@@ -55,12 +55,20 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "bot.reschedule_choose_slot": frozenset({"service_title", "timezone"}),
     "bot.rescheduled": frozenset({"service_title", "start_local"}),
     "bot.reschedule_closed": frozenset({"hours", "link"}),
+    # The booking concierge in the bot (/pick).
+    "bot.concierge_intro": frozenset(),
+    "bot.concierge_choose_day": frozenset({"timezone"}),
+    "bot.concierge_choose_time": frozenset({"day", "timezone"}),
+    "bot.concierge_confirm": frozenset({"service_title", "start_local", "price", "pay_now"}),
+    "bot.concierge_declined": frozenset(),
+    "bot.concierge_guided": frozenset(),
     # Staff alerts (app/domain/notifications/staff_alerts.py): no P2, a staff link.
     "staff.booking_paid": frozenset({"service_title", "start_local", "link"}),
     "staff.booking_canceled": frozenset({"service_title", "start_local", "link"}),
     "staff.booking_rescheduled": frozenset({"service_title", "start_local", "link"}),
     "staff.crisis_question": frozenset({"time_local", "due_local", "link"}),
     "staff.crisis_self_check": frozenset({"time_local", "link"}),
+    "staff.crisis_assistant": frozenset({"time_local", "link"}),
     "staff.sla_warning": frozenset({"due_local", "link"}),
     "staff.payment_attention": frozenset({"reason_text", "link"}),
     "staff.calendar_failing": frozenset({"link"}),
@@ -104,4 +112,7 @@ SAMPLES: Mapping[str, str] = {
     "time_local": "05.06.2030 09:40",
     "due_local": "05.06.2030 11:40",
     "reason_text": "возврат не прошёл у платёжного сервиса.",
+    "day": "05.06",
+    "price": "3500.00 RUB",
+    "pay_now": "1000.00 RUB",
 }

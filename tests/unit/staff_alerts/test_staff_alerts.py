@@ -16,6 +16,7 @@ from app.application.access import Principal
 from app.application.events import EventHandlers
 from app.application.staff_alerts.ports import AppointmentFacts, SlaItem, StaffMember
 from app.application.staff_alerts.service import StaffAlerts
+from app.domain.assistants.events import AssistantCrisisSignalled
 from app.domain.booking.appointment import (
     AppointmentCanceled,
     AppointmentConfirmed,
@@ -114,7 +115,7 @@ def test_defaults_and_roles() -> None:
 
 def test_every_staff_template_is_in_the_catalog_without_p2_variables() -> None:
     staff = {code: names for code, names in VARIABLES.items() if code.startswith("staff.")}
-    assert len(staff) == 8
+    assert len(staff) == 9
     for names in staff.values():
         assert "link" in names
         assert not names & {"text", "question", "display_name", "answers", "result"}
@@ -155,6 +156,17 @@ async def test_an_assistant_who_opted_in_is_told_and_one_who_opted_out_is_not(
         ("staff.crisis_self_check", "telegram", "222"),
     ]
     assert (await setup.alerts.my_preferences(owner))[AlertKind.CRISIS] is False
+
+
+async def test_crisis_words_to_the_concierge_alert_staff_naming_nobody(setup: Setup) -> None:
+    signal = str(new_id())
+    event = AssistantCrisisSignalled(event_id=new_id(), occurred_at=START, aggregate_id=signal)
+    await setup.alerts.on_crisis_assistant(event)
+    await setup.alerts.on_crisis_assistant(event)  # redelivered: sent once
+    assert setup.sent() == [
+        ("staff.crisis_assistant", "email", "owner@example.org"),
+        ("staff.crisis_assistant", "telegram", "111"),
+    ]
 
 
 async def test_choices_are_limited_to_ones_roles_and_staff(setup: Setup) -> None:

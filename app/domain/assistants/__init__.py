@@ -1,0 +1,1 @@
+"""The assistants' domain: their events."""
