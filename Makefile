@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: install lock pin-base-image run test lint format migrate db-status clean bench fuzz \
-	restore-drill
+	restore-drill eval
 
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
@@ -53,6 +53,12 @@ run: install
 	else \
 		$(BIN)/python -m app serve; \
 	fi
+
+## eval: the assistants' Russian golden set against the model the environment names
+## (LLM_PROVIDER=openai, LLM_BASE_URL, LLM_API_KEY(_FILE), LLM_MODEL); not part of CI.
+## EVAL_ARGS, e.g. "--only concierge --json eval.json".
+eval: install
+	$(BIN)/python scripts/eval_assistants.py $(EVAL_ARGS)
 
 ## bench: HTTP scenarios against B0 (/health/live) and B1 (pgbench of their SQL), with
 ## wrk and hey (apt-get install wrk hey); uvicorn, then Granian.
