@@ -38,6 +38,10 @@ OPTIONAL_ENV = {
     "TELEGRAM_BOT_USERNAME": "eb_practice_bot",
     "GOOGLE_CALENDAR_ID": "practice@group.calendar.google.com",
     "GOOGLE_CREDENTIALS_FILE": "/run/secrets/google_credentials",
+    "LLM_PROVIDER": "openai",
+    "LLM_BASE_URL": "https://llm.example.ru/v1",
+    "LLM_MODEL": "practice-model",
+    "LLM_PROVIDER_REGION": "ru",
 }
 SECRET_FILES = {
     "postgres_password": "pg-password",
@@ -48,6 +52,7 @@ SECRET_FILES = {
     "telegram_bot_token": "",
     "telegram_webhook_secret": "",
     "google_credentials": "",
+    "llm_api_key": "",
     "grafana_admin_password": "grafana-password",
 }
 OPTIONAL_SECRETS = {
@@ -55,6 +60,7 @@ OPTIONAL_SECRETS = {
     "telegram_bot_token": "123456789:" + "A" * 35,
     "telegram_webhook_secret": "w" * 32,
     "google_credentials": "{}",
+    "llm_api_key": "sk-practice",
 }
 
 
@@ -189,6 +195,8 @@ def test_each_services_environment_loads_as_production_settings(
     assert (settings.telegram_bot_token is not None) is with_optional
     assert (settings.google_credentials_file is not None) is with_optional
     assert (settings.smtp_password is not None) is with_optional
+    assert settings.llm_provider == ("openai" if with_optional else "off")
+    assert (settings.llm_api_key == "sk-practice") is with_optional
 
 
 def test_a_missing_secret_file_stops_the_service_naming_the_variable(
