@@ -2,8 +2,9 @@
 topic analyst (over suppressed weekly counts).
 
 Both need a model: without one (``LLM_PROVIDER=off``) they answer 503
-``assistant_unavailable``. The model gate is a parameter; by default every call is
-admitted (``AdmitAll``) until the real per-caller rate and daily token budget are wired.
+``assistant_unavailable``. The model gate is a parameter: the composition root passes
+the real one (per-caller rate, daily token budget); without one every call is admitted
+(``AdmitAll``, for tests).
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 -- name: claim_thread(thread_id, user_id, assistant, now)^
 -- A new thread is the user's; an existing one is touched only when it is already the
 -- same user's (and the same assistant's): no row back means someone else owns it.
+-- An erased (deleted) account claims nothing: a request already under way when the
+-- erasure ran cannot bring its conversation back.
 INSERT INTO assistant_threads (thread_id, user_id, assistant, created_at, updated_at)
-VALUES (:thread_id, :user_id, :assistant, :now, :now)
+SELECT :thread_id, :user_id, :assistant, :now, :now
+WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = :user_id AND u.status <> 'deleted')
 ON CONFLICT (thread_id) DO UPDATE SET updated_at = greatest(assistant_threads.updated_at, EXCLUDED.updated_at)
 WHERE assistant_threads.user_id = EXCLUDED.user_id
   AND assistant_threads.assistant = EXCLUDED.assistant
@@ -53,8 +56,15 @@ DELETE FROM assistant_threads WHERE thread_id = ANY(:thread_ids);
 -- name: stale_orphan_threads(before, limit)
 -- Checkpoints of conversations no account claimed (a guest's), idle since ``before``
 -- by their latest checkpoint's own time.
+-- Also blobs and writes left without any checkpoint or owner (a run cut short after its
+-- writes, or by an erasure in the middle of it): nothing could ever read them.
 SELECT c.thread_id FROM checkpoints c
 WHERE NOT EXISTS (SELECT 1 FROM assistant_threads t WHERE t.thread_id = c.thread_id)
 GROUP BY c.thread_id
 HAVING max((c.checkpoint ->> 'ts')::timestamptz) < :before
+UNION
+SELECT f.thread_id
+FROM (SELECT thread_id FROM checkpoint_blobs UNION SELECT thread_id FROM checkpoint_writes) f
+WHERE NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.thread_id = f.thread_id)
+  AND NOT EXISTS (SELECT 1 FROM assistant_threads t WHERE t.thread_id = f.thread_id)
 LIMIT :limit;

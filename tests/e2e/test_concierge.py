@@ -136,7 +136,7 @@ async def practice(
     settings = make_settings(
         database_url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET,
         LLM_PROVIDER="openai", LLM_BASE_URL=provider.base_url, LLM_API_KEY="sk-stub",
-        LLM_MODEL="balance-chat", LLM_TIMEOUT_SECONDS="5",
+        LLM_MODEL="balance-chat", LLM_TIMEOUT_SECONDS="30",
     )  # fmt: skip
     consent = Consent()
     build = root.build_assistants
@@ -362,21 +362,36 @@ async def test_the_bot_passes_words_after_pick_to_the_concierge(
     assert practice.texts()[-1].startswith("Хорошо, это время не придерживаю")
 
 
-async def test_a_reply_to_the_bot_goes_to_the_concierge_and_plain_text_does_not(
+async def test_a_reply_to_the_concierge_goes_to_it_and_other_text_does_not(
     practice: Practice,
 ) -> None:
     await practice.offer(4)
     bot = {"id": 4242, "is_bot": True, "first_name": "Баланс"}
     sender = {"id": TG_USER, "is_bot": False, "first_name": "Анна"}
     chat = {"id": CHAT, "type": "private"}
+    concierge_buttons = {"inline_keyboard": [[{"text": "Консультация",
+                                               "callback_data": "cg:s:1"}]]}  # fmt: skip
     await practice._update({"message": {
         "message_id": 3, "date": 1_790_000_000, "text": "хочу в четверг", "chat": chat,
         "from": sender,
         "reply_to_message": {"message_id": 2, "date": 1_790_000_000, "chat": chat,
-                             "from": bot, "text": "Подберём время консультации."}}})  # fmt: skip
+                             "from": bot, "text": "Подберём время консультации.",
+                             "reply_markup": concierge_buttons}}})  # fmt: skip
     # The stub has no reply scripted (the provider fails): the guided flow answers.
     assert practice.texts()[-1].startswith("Сейчас работает пошаговый подбор")
     assert [label for label, _ in practice.last_buttons()] == ["Консультация"]
+
+    # A reply to another message of the bot (a reminder, a payment notice) is not the
+    # concierge's: it reaches no model and gets the ordinary answer to free text.
+    asked = len(practice.provider.requests) if hasattr(practice, "provider") else None
+    await practice._update({"message": {
+        "message_id": 5, "date": 1_790_000_000, "text": "не смогу, заболел", "chat": chat,
+        "from": sender,
+        "reply_to_message": {"message_id": 1, "date": 1_790_000_000, "chat": chat,
+                             "from": bot, "text": "Напоминание: консультация завтра."}}})  # fmt: skip
+    assert "/book — записаться на консультацию" in practice.texts()[-1]
+    if asked is not None:
+        assert len(practice.provider.requests) == asked
 
     await practice._update({"message": {
         "message_id": 4, "date": 1_790_000_000, "text": "хочу в четверг", "chat": chat,

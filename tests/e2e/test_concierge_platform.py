@@ -35,7 +35,7 @@ async def client(
 ) -> AsyncIterator[tuple[AsyncTestClient[Litestar], Practice]]:
     settings = make_settings(
         database_url, LLM_PROVIDER="openai", LLM_BASE_URL=provider.base_url,
-        LLM_API_KEY="sk-stub", LLM_MODEL="balance-chat", LLM_TIMEOUT_SECONDS="5",
+        LLM_API_KEY="sk-stub", LLM_MODEL="balance-chat", LLM_TIMEOUT_SECONDS="30",
     )  # fmt: skip
     core = build_core(settings, clock=FixedClock(NOW))
     owner = bearer(signed_in(postgresql, "owner", now=NOW))

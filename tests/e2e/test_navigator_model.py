@@ -29,7 +29,7 @@ async def model_client(
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     settings = make_settings(
         database_url, LLM_PROVIDER="openai", LLM_BASE_URL=provider.base_url,
-        LLM_API_KEY="sk-stub", LLM_MODEL="balance-chat", LLM_TIMEOUT_SECONDS="5",
+        LLM_API_KEY="sk-stub", LLM_MODEL="balance-chat", LLM_TIMEOUT_SECONDS="30",
     )  # fmt: skip
     loader = build_core(settings, clock=FixedClock())
     await loader.database.open()

@@ -55,8 +55,8 @@ def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
-def staff(db: psycopg.Connection[Any], role: str) -> dict[str, str]:
-    return bearer(signed_in(db, role, now=NOW))
+def staff(db: psycopg.Connection[Any], role: str, now: datetime = NOW) -> dict[str, str]:
+    return bearer(signed_in(db, role, now=now))
 
 
 async def test_roles_and_no_model(
@@ -90,10 +90,12 @@ async def model_client(
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     settings = make_settings(
         database_url, LLM_PROVIDER="openai", LLM_BASE_URL=provider.base_url,
-        LLM_API_KEY="sk-stub", LLM_MODEL="balance-chat", LLM_TIMEOUT_SECONDS="5",
+        LLM_API_KEY="sk-stub", LLM_MODEL="balance-chat", LLM_TIMEOUT_SECONDS="30",
     )  # fmt: skip
-    app = create_app(settings, core=build_core(settings, clock=FixedClock(NOW)))
+    clock = FixedClock(NOW)
+    app = create_app(settings, core=build_core(settings, clock=clock))
     async with AsyncTestClient(app=app) as client:
+        client.clock = clock  # type: ignore[attr-defined]
         yield client
 
 
@@ -226,6 +228,8 @@ async def test_the_topic_analyst_through_the_stub_sends_suppressed_counts_only(
 
     seed_week(postgresql, AesGcmCipher(Keyring.parse(TEST_KEYRING)).encrypt)
     provider.replies.append(answer(SUMMARY_TEXT))
+    model_client.clock.advance(days=7)  # type: ignore[attr-defined] # only a finished week
+    owner = staff(postgresql, "owner", NOW + timedelta(days=7))
     made = await model_client.post(SUMMARY, json={"week": WEEK}, headers=owner)
     assert made.status_code == 200, made.text
     body = made.json()
@@ -262,7 +266,10 @@ async def test_the_topic_analyst_through_the_stub_sends_suppressed_counts_only(
 
 
 async def test_the_analysts_graph_with_a_fake_model_sees_no_question_text(
-    core: Core, client: AsyncTestClient[Litestar], postgresql: psycopg.Connection[Any]
+    core: Core,
+    client: AsyncTestClient[Litestar],
+    postgresql: psycopg.Connection[Any],
+    clock: FixedClock,
 ) -> None:
     for n in range(3):
         await ask(client, f"{PHRASE} {n}", "burnout")
@@ -275,6 +282,7 @@ async def test_the_analysts_graph_with_a_fake_model_sees_no_question_text(
     from app.domain.identity.model import Role  # noqa: PLC0415
 
     owner = Principal(owner_id, uuid.uuid4(), frozenset({Role.OWNER}))
+    clock.advance(days=7)  # only a finished week is summarised
     result = await staff_assistants.topic_analyst.summary(owner, WEEK)
     assert [(r.topic, r.count) for r in result.aggregates.questions] == [("burnout", "<5")]
     sent = model.sent_text()

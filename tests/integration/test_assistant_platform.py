@@ -78,6 +78,17 @@ async def test_a_conversation_has_one_owner(
     assert updated - created >= timedelta(minutes=5)
     assert await owners.owner("t-1") == anna
 
+    # An erased account claims nothing, new or old: a request under way when the
+    # erasure ran cannot bring a conversation back.
+    postgresql.execute(
+        "UPDATE users SET status = 'deleted', deleted_at = now() WHERE id = %s", (anna,)
+    )
+    postgresql.commit()
+    with pytest.raises(Forbidden):
+        await owners.claim("t-2", anna, "concierge")
+    with pytest.raises(Forbidden):
+        await owners.claim("t-1", anna, "concierge")
+
 
 def gate(
     core: Core, clock: FixedClock, *, budget: int = 100, per_hour: int = 2
@@ -124,6 +135,16 @@ async def test_the_gate_stops_at_the_daily_budget(core: Core, clock: FixedClock)
     assert refused.value.retry_after_seconds == 11 * 3600 + 20 * 60  # until midnight UTC
     clock.advance(hours=12)
     await limits.admit("user:b")  # a new day
+
+
+async def test_anonymous_callers_get_half_the_days_budget(core: Core, clock: FixedClock) -> None:
+    limits = gate(core, clock, budget=100, per_hour=100)
+    await limits.admit("anon:203.0.113.5")
+    await limits.spend(55)
+    with pytest.raises(ModelNotAdmitted) as refused:
+        await limits.admit("anon:198.51.100.7")  # a new address changes nothing
+    assert refused.value.reason == "budget"
+    await limits.admit("user:a")  # clients and staff keep the rest
 
 
 async def test_a_zero_budget_admits_no_call(core: Core, clock: FixedClock) -> None:
@@ -175,6 +196,15 @@ async def test_retention_deletes_idle_conversations_and_old_counters(
     thread(postgresql, "fresh", anna, NOON - timedelta(days=29))
     thread(postgresql, "guest-old", None, NOON - timedelta(days=31))
     thread(postgresql, "guest-fresh", None, NOON - timedelta(days=1))
+    # A run cut short: its blob and write, but no checkpoint and no owner.
+    postgresql.execute(
+        """INSERT INTO checkpoint_blobs (thread_id, channel, version, type, blob)
+           VALUES ('fragment', 'messages', '1', 'msgpack+aesgcm:k', '\\x00')"""
+    )
+    postgresql.execute(
+        """INSERT INTO checkpoint_writes (thread_id, checkpoint_id, task_id, idx, channel, type, blob)
+           VALUES ('fragment', '1', 't', 0, 'messages', 'msgpack+aesgcm:k', '\\x00')"""
+    )
     postgresql.execute(
         """INSERT INTO assistant_call_counts (caller_hash, hour, calls)
            VALUES (decode(repeat('ab', 32), 'hex'), %(old)s, 3),
@@ -190,7 +220,7 @@ async def test_retention_deletes_idle_conversations_and_old_counters(
     purged = await purge_idle_conversations(
         PostgresConversationRetention(core.database), NOON, retention_days=30
     )
-    assert purged == 2
+    assert purged == 3
     left = threads_left(postgresql)
     assert left["assistant_threads"] == {"fresh"}
     for table in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):

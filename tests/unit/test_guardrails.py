@@ -37,12 +37,16 @@ def test_an_ordinary_question_proceeds() -> None:
         ("звоните 8 916 123 45 67 вечером", "8 916 123 45 67"),
         ("номер 89161234567", "89161234567"),
         ("+79161234567", "+79161234567"),
+        ("мой номер +375 29 123-45-67", "+375 29 123-45-67"),
+        ("пишите в WhatsApp 916 123 45 67", "916 123 45 67"),
+        ("или 9161234567", "9161234567"),
+        ("мой телеграм @anna_p, напишите", "@anna_p"),
     ],
 )
 def test_contacts_are_masked(text: str, hidden: str) -> None:
     masked = mask_personal(text)
     assert hidden not in masked
-    assert EMAIL_PLACEHOLDER in masked or PHONE_PLACEHOLDER in masked
+    assert any(p in masked for p in (EMAIL_PLACEHOLDER, PHONE_PLACEHOLDER, "[ник]"))
 
 
 @pytest.mark.parametrize(
@@ -52,6 +56,10 @@ def test_contacts_are_masked(text: str, hidden: str) -> None:
         ("Меня зовут Ольга-Мария", "Ольга-Мария"),
         ("Привет, я — Иван, мне тревожно", "Иван"),
         ("я - Сергей", "Сергей"),
+        ("Я Анна, хочу онлайн", "Анна"),
+        ("Это Анна Петрова, записывалась на четверг", "Петрова"),
+        ("я - Иван Иванович Сидоров", "Сидоров"),
+        ("зовут Ариадна", "Ариадна"),
     ],
 )
 def test_self_introduced_names_are_masked(text: str, name: str) -> None:
@@ -63,6 +71,12 @@ def test_self_introduced_names_are_masked(text: str, name: str) -> None:
 def test_masking_leaves_ordinary_text_and_lowercase_words() -> None:
     text = "меня зовут на работу каждый день, а я - устала. Сеанс стоит 3000 рублей."
     assert mask_personal(text) == text
+    request = "Я хочу онлайн в четверг вечером, это важно, приду к 19:30 2030-06-06."
+    assert mask_personal(request) == request
+
+
+def test_a_name_is_masked_and_the_request_after_it_kept() -> None:
+    assert mask_personal("Я Анна хочу онлайн в четверг") == "Я [имя] хочу онлайн в четверг"
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from app.adapters.llm.openai_compatible import TRACING_VARIABLES, build_chat_model
 from app.config import ConfigError, load_settings
 from tests.unit.test_config import PROD_OK
 
@@ -87,3 +89,18 @@ def test_prod_accepts_a_declared_region_over_https() -> None:
 
 def test_prod_with_the_model_off_needs_none_of_it() -> None:
     assert load_settings(PROD_OK).llm_provider == "off"
+
+
+def test_building_the_model_switches_langchains_outside_tracing_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in TRACING_VARIABLES:  # restored after the test
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("LANGSMITH_TRACING", "true")
+    monkeypatch.setenv("LANGCHAIN_TRACING_V2", "true")
+    settings = load_settings(
+        {"LLM_PROVIDER": "openai", "LLM_BASE_URL": "http://127.0.0.1:9/v1",
+         "LLM_API_KEY": "sk-test", "LLM_MODEL": "m"}
+    )  # fmt: skip
+    assert build_chat_model(settings) is not None
+    assert {os.environ[name] for name in TRACING_VARIABLES} == {"false"}

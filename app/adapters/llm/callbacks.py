@@ -62,6 +62,9 @@ class MetricsCallback(BaseCallbackHandler):
         self._metrics.requests.labels(outcome=outcome).inc()
 
 
+UNREPORTED_TOKENS = 1000
+
+
 class BudgetCallback(AsyncCallbackHandler):
     """Adds each answer's reported tokens to the day's spend. A failure to record is
     logged (its type only) and does not fail the answer."""
@@ -70,9 +73,9 @@ class BudgetCallback(AsyncCallbackHandler):
         self._gate = gate
 
     async def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
-        tokens = sum(reported_tokens(response).values())
-        if tokens <= 0:
-            return
+        # A provider that reports no usage (some self-hosted servers) is charged a fixed
+        # amount per answer, so the budget still ends.
+        tokens = sum(reported_tokens(response).values()) or UNREPORTED_TOKENS
         try:
             await self._gate.spend(tokens)
         except Exception as error:  # the answer stands; only the spend is lost

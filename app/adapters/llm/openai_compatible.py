@@ -8,7 +8,10 @@ given a ``ModelGate``, the budget callback adds each answer's tokens to the day'
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
+
+import structlog
 
 from app.adapters.llm.metrics import LlmMetrics, default_metrics
 from app.config import ConfigError, Settings
@@ -20,6 +23,20 @@ if TYPE_CHECKING:
     from app.application.assistants.ports import ModelGate
 
 MAX_RETRIES = 2
+# LangChain sends every prompt and answer to LangSmith when one of these is true.
+TRACING_VARIABLES = ("LANGSMITH_TRACING", "LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING_V2",
+                     "LANGCHAIN_TRACING")  # fmt: skip
+
+logger = structlog.get_logger(__name__)
+
+
+def _no_third_party_tracing() -> None:
+    """Clients' words go to the configured provider only: LangChain's tracing to an
+    outside service is switched off in this process, whatever the environment says."""
+    for name in TRACING_VARIABLES:
+        if os.environ.get(name, "").strip().lower() not in ("", "false", "0"):
+            logger.warning("llm_tracing_disabled", variable=name)
+        os.environ[name] = "false"
 
 
 def build_chat_model(
@@ -29,6 +46,7 @@ def build_chat_model(
         return None
     if settings.llm_base_url is None or settings.llm_api_key is None or not settings.llm_model:
         raise ConfigError("LLM_PROVIDER", "openai needs LLM_BASE_URL, LLM_API_KEY and LLM_MODEL")
+    _no_third_party_tracing()
     try:
         from langchain_openai import ChatOpenAI  # noqa: PLC0415 (loaded only when on)
         from pydantic import SecretStr  # noqa: PLC0415

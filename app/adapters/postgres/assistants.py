@@ -71,10 +71,15 @@ def _seconds_until(now: datetime, then: datetime) -> int:
     return max(1, math.ceil((then - now).total_seconds()))
 
 
+# Anonymous visitors (``anon:<address>``) may use at most this share of the day's budget,
+# so addresses that change cannot spend what clients and staff need.
+ANONYMOUS_SHARE = 0.5
+
+
 class PostgresModelGate:
     """``ModelGate``: a fixed hourly window of calls per caller (the caller kept as an
-    HMAC under a key derived from the keyring) and a daily (UTC) token budget.
-    A budget of 0 admits no call."""
+    HMAC under a key derived from the keyring) and a daily (UTC) token budget, of which
+    anonymous callers get half. A budget of 0 admits no call."""
 
     def __init__(
         self, database: Database, clock: Clock, hasher: KeyedHasher, *,
@@ -95,7 +100,8 @@ class PostgresModelGate:
         hour = now.replace(minute=0, second=0, microsecond=0)
         async with self._db.pool.connection() as conn:
             spent = await self._q.tokens_of_day(conn, day=now.date())
-            if spent is not None and spent["tokens"] >= self._budget:
+            budget = self._budget * (ANONYMOUS_SHARE if caller.startswith("anon:") else 1)
+            if spent is not None and spent["tokens"] >= budget:
                 raise ModelNotAdmitted("budget", _seconds_until(now, tomorrow))
             counted = await self._q.count_call(
                 conn, caller_hash=self._hasher.keyed_hash(f"assistant-caller:{caller}"),

@@ -7,7 +7,9 @@ and stopped when the last process that uses it exits.
 
 from __future__ import annotations
 
+import fcntl
 import importlib
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,24 @@ class EmbeddedServer:
     handle: Any
 
 
+START_ATTEMPTS = 2
+
+
+def _get_server(pgserver: Any, data_dir: Path) -> Any:
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            return pgserver.get_server(data_dir, cleanup_mode="stop")
+        except Exception as exc:
+            if attempt == START_ATTEMPTS:
+                raise EmbeddedDatabaseUnavailable(
+                    f"the embedded database under {data_dir} did not start: {exc}; "
+                    f"see {data_dir / 'log'}"
+                ) from exc
+            logger.warning("embedded_database_retry", error=type(exc).__name__)
+            time.sleep(1)
+    raise AssertionError("unreachable")
+
+
 def start_embedded_postgres(data_dir: Path) -> EmbeddedServer:
     """Start (or join) the server whose data lives in ``data_dir``."""
     try:
@@ -46,12 +66,11 @@ def start_embedded_postgres(data_dir: Path) -> EmbeddedServer:
             "(pip install '.[embedded]'), or set DATABASE_URL"
         ) from exc
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        handle = pgserver.get_server(data_dir, cleanup_mode="stop")
-    except Exception as exc:
-        raise EmbeddedDatabaseUnavailable(
-            f"the embedded database under {data_dir} did not start: {exc}; see {data_dir / 'log'}"
-        ) from exc
+    # Processes starting together (test workers, `make run` beside a test run) take
+    # turns: two first-time initialisations of one directory fail each other.
+    with (data_dir.parent / f".{data_dir.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        handle = _get_server(pgserver, data_dir)
     info = handle.get_postmaster_info()
     url = str(handle.get_uri())
     logger.info("embedded_database_ready", data_dir=str(data_dir), socket_dir=str(info.socket_dir))

@@ -22,6 +22,7 @@ from aiogram.types import (
 from pydantic import ValidationError as PydanticValidationError
 
 from app.application.telegram.chat import BotChat
+from app.application.telegram.concierge import PREFIX as CONCIERGE_PREFIX
 from app.application.telegram.ports import Reply, Visitor
 from app.config import ConfigError
 from app.domain.errors import Forbidden, ValidationFailed
@@ -30,6 +31,13 @@ logger = structlog.get_logger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+
+
+def _replies_to_the_concierge(message: Message) -> bool:
+    replied = message.reply_to_message
+    markup = replied.reply_markup if replied is not None else None
+    rows = markup.inline_keyboard if markup is not None else []
+    return any((b.callback_data or "").startswith(CONCIERGE_PREFIX) for row in rows for b in row)
 
 
 def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -116,9 +124,11 @@ def start_router(service: BotChat) -> Router:
     async def help_(message: Message) -> None:
         await message.answer(await service.help())
 
-    @router.message(F.text, F.chat.type == "private", F.reply_to_message.from_user.is_bot)
+    @router.message(F.text, F.chat.type == "private", F.reply_to_message.from_user.is_bot,
+                    _replies_to_the_concierge)  # fmt: skip
     async def concierge_reply(message: Message) -> None:
-        """A reply to one of the bot's messages is an answer to the booking concierge."""
+        """A reply to one of the concierge's messages (one with its buttons) is an answer
+        to it; a reply to a reminder or a payment notice is not sent to any model."""
         visitor = _visitor(message)
         if visitor is None or message.text is None:
             return

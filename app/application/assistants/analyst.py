@@ -203,16 +203,24 @@ class TopicAnalyst:
         self._timeout = timeout_seconds
 
     def week_bounds(self, week: str | None) -> tuple[str, date, date]:
-        """``2030-W23`` (ISO week), or the last complete week: its name, Monday, Sunday."""
+        """``2030-W23`` (ISO week), or the last complete week: its name, Monday, Sunday.
+
+        Only a finished week: the counts of one still under way would change between two
+        requests, and their difference would show single events that "<5" hides.
+        """
+        today = self._clock.now().astimezone(ZoneInfo(self._tz)).date()
+        this_monday = today - timedelta(days=today.weekday())
         if week is None:
-            today = self._clock.now().astimezone(ZoneInfo(self._tz)).date()
-            monday = today - timedelta(days=today.weekday() + 7)
+            monday = this_monday - timedelta(days=7)
         else:
             try:
                 year, number = week.split("-W")
                 monday = date.fromisocalendar(int(year), int(number), 1)
-            except ValueError:
+                date.fromordinal(monday.toordinal() + 6)  # the calendar's last week: ValueError
+            except (ValueError, OverflowError):
                 raise ValidationFailed("an ISO week like 2030-W23", field="week") from None
+            if monday >= this_monday:
+                raise ValidationFailed("only a finished week can be summarised", field="week")
         iso = monday.isocalendar()
         return f"{iso.year}-W{iso.week:02d}", monday, monday + timedelta(days=6)
 

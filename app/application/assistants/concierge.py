@@ -299,7 +299,15 @@ class GuidedFlow:
         end = start + timedelta(minutes=service.duration_minutes)
         return SlotChoice(slot_id(service.slug, start), service.slug, start, end)
 
+    def within_reach(self, start: datetime) -> bool:
+        """Whether ``start`` lies in the days the concierge offers (a day of slack each
+        side), so a far-off or malformed time is refused before any date arithmetic."""
+        now = self._clock.now()
+        return now - timedelta(days=1) <= start <= now + timedelta(days=self._days_ahead + 1)
+
     async def still_free(self, service: Service, start: datetime, viewer: uuid.UUID | None) -> bool:
+        if not self.within_reach(start):
+            return False
         zone = await self.zone()
         first, last = day_bounds(start.astimezone(zone).date(), zone)
         return start in await self.free_starts(service, first, last, viewer)
@@ -310,6 +318,10 @@ class GuidedFlow:
         """SlotUnavailable unless ``start`` is a free start of ``service`` now."""
         if start.tzinfo is None:
             raise ValidationFailed("times must carry a UTC offset", field="start")
+        if not self.within_reach(start):
+            raise ValidationFailed(
+                f"choose a time within {self._days_ahead} days from today", field="start"
+            )
         if not await self.still_free(service, start, viewer):
             raise SlotUnavailable()
         return Proposal(

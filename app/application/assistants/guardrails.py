@@ -53,16 +53,27 @@ def crisis_first(text: str) -> CrisisVerdict:
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # +7 / 8 then ten digits, with spaces, dashes or brackets between groups.
 _PHONE = re.compile(r"(?<![\w+])(?:\+7|8)[\s-]*\(?\d{3}\)?[\s-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)")
+# Any other number in international form (+375 29 123-45-67), and a Russian mobile
+# written without its prefix (9XX XXX XX XX).
+_INTERNATIONAL = re.compile(r"(?<![\w+])\+\d(?:[\s()-]*\d){9,14}(?!\d)")
+_MOBILE = re.compile(r"(?<![\w+])9\d{2}[\s-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)")
+# A Telegram or other @handle (an e-mail is masked before this runs).
+_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}\b")
+HANDLE_PLACEHOLDER = "[ник]"
 _NAME_WORD = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+# The lead words in any case; the name: capitalised words (as many as follow).
 _NAME = re.compile(
-    rf"(?P<lead>(?<!\w)(?:меня\s+зовут|я\s*[—–-])\s+)(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})",
-    re.IGNORECASE,
+    rf"(?P<lead>(?<!\w)(?i:меня\s+зовут|зовут|это|я\s*[—–-]|я)\s+)"
+    rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD})*)",
 )
 
 
 def mask_personal(text: str) -> str:
     masked = _EMAIL.sub(EMAIL_PLACEHOLDER, text)
     masked = _PHONE.sub(PHONE_PLACEHOLDER, masked)
+    masked = _INTERNATIONAL.sub(PHONE_PLACEHOLDER, masked)
+    masked = _MOBILE.sub(PHONE_PLACEHOLDER, masked)
+    masked = _HANDLE.sub(HANDLE_PLACEHOLDER, masked)
 
     def _name(match: re.Match[str]) -> str:
         # IGNORECASE covers the lead words; the name itself must start with a capital.

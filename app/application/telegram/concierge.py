@@ -6,6 +6,7 @@ payment link. The wording comes from message templates; button labels are the bo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
@@ -39,10 +40,14 @@ from app.domain.errors import (
 )
 from app.domain.shared.crisis import mentions_crisis
 
+# A thread id as the API accepts it (the concierge makes uuid4 hex ones).
+THREAD_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
 logger = structlog.get_logger(__name__)
 
 PREFIX = "cg:"
 START = "cg:start"
+STEPS_LABEL = "Выбрать по шагам"
 SERVICE, DAY, TIME, HOLD = "cg:s:", "cg:d:", "cg:t:", "cg:y:"
 THREAD_YES, THREAD_NO = "cg:ay:", "cg:an:"
 WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
@@ -100,7 +105,7 @@ class BotConcierge:
             return await self._press(caller, data)
         except (SlotUnavailable, InvalidState):
             return Reply(await self._texts.render("bot.book_taken"))
-        except (*_REFUSED, ValueError):  # a forged or stale button
+        except (*_REFUSED, ValueError, OverflowError):  # a forged or stale button
             return Reply(await self._texts.render("bot.appointment_changed"))
 
     async def _press(self, caller: Caller, data: str) -> Reply:
@@ -110,8 +115,11 @@ class BotConcierge:
         if data == START:
             return await self._reply(await concierge.step(caller, GuidedStep()))
         if data.startswith((THREAD_YES, THREAD_NO)):
+            thread = data[len(THREAD_YES) :]
+            if not THREAD_ID.fullmatch(thread):
+                raise NotFound()
             answer = await concierge.confirm(
-                caller, thread_id=data[len(THREAD_YES) :], confirm=data.startswith(THREAD_YES),
+                caller, thread_id=thread, confirm=data.startswith(THREAD_YES),
                 terms=await self._terms(None), channel=CHANNEL,
             )  # fmt: skip
             return await self._reply(answer)
@@ -167,8 +175,11 @@ class BotConcierge:
             return await self._days(answer, service)
         if answer.step == "time" and service is not None:
             return await self._times(answer, service)
-        # The model's words (checked), with the slots it found as buttons.
-        return Reply(answer.text, await self._slot_buttons(answer.slots))
+        # The model's words (checked), with the slots it found as buttons, and always a
+        # way back to the steps: a reply to a message with concierge buttons is the only
+        # text the bot hands to the concierge.
+        buttons = await self._slot_buttons(answer.slots, MAX_BUTTONS - 1)
+        return Reply(answer.text, (*buttons, (STEPS_LABEL, START)))
 
     async def _crisis(self, answer: ConciergeAnswer) -> Reply:
         resources = answer.crisis_resources or {}

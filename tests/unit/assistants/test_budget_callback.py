@@ -9,7 +9,7 @@ import pytest
 from langchain_core.outputs import LLMResult
 from structlog.testing import capture_logs
 
-from app.adapters.llm.callbacks import BudgetCallback
+from app.adapters.llm.callbacks import UNREPORTED_TOKENS, BudgetCallback
 
 
 class RecordingGate:
@@ -44,10 +44,13 @@ async def test_the_reported_prompt_and_completion_tokens_are_spent() -> None:
 @pytest.mark.parametrize(
     "usage", [None, {}, {"prompt_tokens": 0}, {"prompt_tokens": "many", "completion_tokens": None}]
 )
-async def test_nothing_reported_spends_nothing(usage: dict[str, object] | None) -> None:
+async def test_an_answer_without_reported_usage_is_charged_a_fixed_amount(
+    usage: dict[str, object] | None,
+) -> None:
+    # Otherwise a provider that reports nothing would never spend the budget.
     gate = RecordingGate()
     await BudgetCallback(gate).on_llm_end(result(usage), run_id=uuid.uuid4())
-    assert gate.spent == []
+    assert gate.spent == [UNREPORTED_TOKENS]
 
 
 async def test_a_failed_spend_is_logged_by_type_and_the_answer_stands() -> None:

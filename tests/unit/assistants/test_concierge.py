@@ -5,7 +5,7 @@ the checkpointer, and fakes of the consent, the model gate and the conversation 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -29,7 +29,7 @@ from app.application.booking.callers import Caller
 from app.application.booking.holding import HoldOutcome, HoldRequest
 from app.domain.booking.appointment import AppointmentStatus
 from app.domain.booking.service import Service
-from app.domain.errors import Forbidden, InvalidState, SlotUnavailable
+from app.domain.errors import Forbidden, InvalidState, SlotUnavailable, ValidationFailed
 from app.domain.identity.model import Role
 from tests.conftest import FixedClock
 
@@ -197,7 +197,8 @@ class World:
         self.concierge = Concierge(
             GuidedFlow(self.availability, self.holding, FixedClock(NOW)), self.crisis,
             consent=Consent(consent), gate=self.gate, owners=self.owners, model=model,
-            checkpoints=FixedCheckpoints(InMemorySaver()), timeout_seconds=5,
+            # A generous limit: a loaded machine's first graph compile is slow.
+            checkpoints=FixedCheckpoints(InMemorySaver()), timeout_seconds=60,
         )  # fmt: skip
 
 
@@ -254,6 +255,25 @@ async def test_a_guided_time_that_is_not_free_is_slot_unavailable() -> None:
         await world.concierge.step(client(), GuidedStep(service="konsultatsiya", start=busy))
     with pytest.raises(SlotUnavailable):
         await world.concierge.confirm(client(), service="konsultatsiya", start=busy)
+    assert world.holding.requests == []
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(9999, 12, 31, 20, 0, tzinfo=UTC),  # date arithmetic would overflow
+        datetime(1, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=5))),
+        NOW + timedelta(days=60),
+        NOW - timedelta(days=3),
+    ],
+)
+async def test_a_time_out_of_reach_is_a_validation_error_not_a_crash(start: datetime) -> None:
+    world = World()
+    with pytest.raises(ValidationFailed) as step:
+        await world.concierge.step(client(), GuidedStep(service="konsultatsiya", start=start))
+    assert step.value.field == "start"
+    with pytest.raises(ValidationFailed):
+        await world.concierge.confirm(client(), service="konsultatsiya", start=start)
     assert world.holding.requests == []
 
 

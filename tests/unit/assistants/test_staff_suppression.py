@@ -90,6 +90,14 @@ def test_the_default_week_is_the_last_complete_one_in_the_practitioners_time_zon
         analyst(datetime(2030, 6, 9, tzinfo=UTC)).week_bounds("2030-W60")
 
 
+@pytest.mark.parametrize("week", ["9999-W52", "2030-W24", "2030-W30", "0-W1", "2030-Wx"])
+def test_a_week_not_yet_over_or_off_the_calendar_is_refused(week: str) -> None:
+    # Monday 10 June 2030 in Moscow: 2030-W24 is under way, its counts still moving.
+    with pytest.raises(ValidationFailed) as refused:
+        analyst(datetime(2030, 6, 10, 9, 0, tzinfo=UTC)).week_bounds(week)
+    assert refused.value.field == "week"
+
+
 @pytest.mark.parametrize(
     ("title", "slug"),
     [
