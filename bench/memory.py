@@ -45,6 +45,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.adapters.observability.logging import configure_logging  # noqa: E402
 from bench.content_read import fill, free_port  # noqa: E402
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -138,9 +139,13 @@ def bot_api() -> Iterator[str]:
         server.server_close()
 
 
+# Set by --env, for every process.
+EXTRA: dict[str, str] = {}
+
+
 def environment(url: str, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    return {**env, **OFF, "DATABASE_URL": url, **extra}
+    return {**env, **OFF, "DATABASE_URL": url, **EXTRA, **extra}
 
 
 def wait_ready(process: subprocess.Popen[bytes], internal_port: int) -> None:
@@ -270,11 +275,15 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=12, help="packages listed per process")
     parser.add_argument("--keep-reports", type=Path, metavar="DIR",
                         help="keep each process's -X importtime report in DIR")  # fmt: skip
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a variable for every process, e.g. MALLOC_ARENA_MAX=2")  # fmt: skip
     parser.add_argument("--only", choices=("api", "worker", "bot"), action="append",
                         help="measure only these processes (repeatable)")  # fmt: skip
     args = parser.parse_args()
     only = set(args.only or ("api", "worker", "bot"))
+    EXTRA.update(item.split("=", 1) for item in args.env)
     keep = args.keep_reports
+    configure_logging("WARNING", "console", service="cli")  # the fill's migrations, quietly
     url = scratch_database(args.database_url, args.database_name)
     results: list[Measurement] = []
     try:
