@@ -31,7 +31,7 @@ HEAVY = (
     "app.adapters.console.router", "app.adapters.yookassa.client",
     "app.adapters.google_calendar.gateway", "app.adapters.observability.otel",
 )
-loaded = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+loaded = sorted({h for h in HEAVY for m in sys.modules if m == h or m.startswith(h + ".")})
 print("LOADED:" + ",".join(loaded))
 """
 
