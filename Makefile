@@ -60,11 +60,13 @@ run: install
 eval: install
 	$(BIN)/python scripts/eval_assistants.py $(EVAL_ARGS)
 
-## bench: HTTP scenarios against B0 (/health/live) and B1 (pgbench of their SQL), with
+## bench: the resident memory of the api, worker and bot processes (bench/memory.py),
+## then HTTP scenarios against B0 (/health/live) and B1 (pgbench of their SQL), with
 ## wrk and hey (apt-get install wrk hey); uvicorn, then Granian.
 ## BENCH_DATABASE_URL names the PostgreSQL server (default 127.0.0.1:5432).
 bench: install
 	$(PIP) install --quiet --require-hashes -r requirements/bench.txt
+	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/http_baselines.py --server uvicorn
 	$(BIN)/python bench/http_baselines.py --server granian
 

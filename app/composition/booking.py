@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from app.adapters.google_calendar.gateway import GoogleCalendarGateway
 from app.adapters.http.appointment_places import PLACE_CONTROLLERS
 from app.adapters.http.booking import BOOKING_CONTROLLERS
 from app.adapters.http.booking_staff import STAFF_DAY_CONTROLLERS
@@ -30,6 +30,9 @@ from app.domain.booking.appointment import (
     AppointmentConfirmed,
     AppointmentRescheduled,
 )
+
+if TYPE_CHECKING:
+    from app.adapters.google_calendar.gateway import GoogleCalendarGateway
 
 # The name a write that changes free time announces to the other processes.
 SLOTS_MEMORY = "slots"

@@ -1,22 +1,25 @@
 """The adapter clients of the process, built from the settings and opened and closed
 here only: the database pool, the YooKassa client, the bot's HTTP session and the
 Google Calendar gateway (which authorises a fresh HTTP client per call and so holds
-nothing open)."""
+nothing open). Each integration's library is imported by its builder, only when the
+integration is configured: a process without a bot token, a YooKassa shop or a calendar
+does not load aiogram, httpx or the Google API client."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import structlog
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 
-from app.adapters.google_calendar.gateway import GoogleCalendarGateway, authorized_http_factory
 from app.adapters.postgres.database import Database
-from app.adapters.yookassa.client import YooKassaClient
-from app.adapters.yookassa.gateway import YooKassaGateway
 from app.config import Settings
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+    from app.adapters.google_calendar.gateway import GoogleCalendarGateway
+    from app.adapters.yookassa.gateway import YooKassaGateway
 
 logger = structlog.get_logger(__name__)
 
@@ -53,6 +56,10 @@ def telegram_bot(settings: Settings) -> Bot | None:
     a self-hosted Bot API server instead of api.telegram.org."""
     if settings.telegram_bot_token is None:
         return None
+    from aiogram import Bot  # noqa: PLC0415 (loaded only with a bot token)
+    from aiogram.client.session.aiohttp import AiohttpSession  # noqa: PLC0415
+    from aiogram.client.telegram import TelegramAPIServer  # noqa: PLC0415
+
     if settings.telegram_api_url is None:
         session = AiohttpSession()
     else:
@@ -64,6 +71,9 @@ def yookassa(settings: Settings) -> YooKassaGateway | None:
     """The one YooKassa client of the process, when the shop is configured."""
     if not (settings.yookassa_shop_id and settings.yookassa_secret_key):
         return None
+    from app.adapters.yookassa.client import YooKassaClient  # noqa: PLC0415 (httpx)
+    from app.adapters.yookassa.gateway import YooKassaGateway  # noqa: PLC0415
+
     client = YooKassaClient(
         settings.yookassa_api_url, settings.yookassa_shop_id, settings.yookassa_secret_key
     )
@@ -77,6 +87,11 @@ def yookassa(settings: Settings) -> YooKassaGateway | None:
 def google_calendar(settings: Settings) -> GoogleCalendarGateway | None:
     if not (settings.google_calendar_id and settings.google_credentials_file):
         return None
+    from app.adapters.google_calendar.gateway import (  # noqa: PLC0415 (googleapiclient)
+        GoogleCalendarGateway,
+        authorized_http_factory,
+    )
+
     return GoogleCalendarGateway(
         settings.google_calendar_id,
         authorized_http_factory(str(settings.google_credentials_file)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from app.adapters.http.booking import SandboxPaymentsController
 from app.adapters.http.payments import AdminPaymentsController
@@ -11,7 +12,6 @@ from app.adapters.http.webhooks import WebhooksController
 from app.adapters.postgres.booking import PostgresAppointmentRepository
 from app.adapters.postgres.payments import PostgresPaymentsRepos
 from app.adapters.postgres.session import Session
-from app.adapters.yookassa.gateway import YooKassaGateway
 from app.application.payments.links import ProviderLinks
 from app.application.payments.service import Payments
 from app.application.scheduler import PeriodicJob
@@ -19,6 +19,9 @@ from app.composition.infrastructure import Infrastructure
 from app.composition.wiring import Wiring, on, provide
 from app.domain.booking.appointment import AppointmentCanceled
 from app.domain.payments.model import PaymentNotificationReceived
+
+if TYPE_CHECKING:
+    from app.adapters.yookassa.gateway import YooKassaGateway
 
 
 @dataclass(frozen=True, slots=True)

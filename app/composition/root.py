@@ -6,17 +6,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import structlog
-from aiogram import Bot
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from app.adapters.clock import SystemClock
 from app.adapters.crypto.aesgcm import AesGcmCipher
-from app.adapters.google_calendar.gateway import GoogleCalendarGateway
 from app.adapters.http.app import build_http_app
 from app.adapters.http.internal import serving
 from app.adapters.observability.metrics import WorkerTelemetry
@@ -29,8 +27,6 @@ from app.adapters.postgres.memory_invalidation import MemoryInvalidationListener
 from app.adapters.postgres.migrations import migration_ids
 from app.adapters.postgres.session import Session
 from app.adapters.postgres.unit_of_work import PostgresUnitOfWork
-from app.adapters.telegram.bot import TelegramWebhook
-from app.adapters.yookassa.gateway import YooKassaGateway
 from app.application.admin.service import AdminService
 from app.application.analytics.service import AnalyticsService
 from app.application.booking.use_cases import Booking
@@ -52,7 +48,6 @@ from app.application.worker import run_worker
 from app.composition.assistants import AssistantsContext, build_assistants
 from app.composition.booking import build_booking_context
 from app.composition.clients import AdapterClients, build_clients
-from app.composition.console import console
 from app.composition.content import build_content
 from app.composition.engagement import build_engagement
 from app.composition.identity import build_identity
@@ -76,6 +71,15 @@ from app.composition.staff_assistants import build_staff_assistants
 from app.composition.telegram import build_telegram, telegram_channel
 from app.composition.wiring import Wiring
 from app.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    # The integrations' libraries are loaded by their builders, only when configured.
+    from aiogram import Bot
+
+    from app.adapters.console.router import Console
+    from app.adapters.google_calendar.gateway import GoogleCalendarGateway
+    from app.adapters.telegram.bot import TelegramWebhook
+    from app.adapters.yookassa.gateway import YooKassaGateway
 
 logger = structlog.get_logger(__name__)
 
@@ -292,7 +296,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
             else None
         ),
         companions=(memory_listener,) if core.memories.any_enabled else (),
-        console=console(settings, core.clock) if settings.console_enabled else None,
+        console=_console(settings, core.clock) if settings.console_enabled else None,
     )
     # The probes and metrics, also for tests (which leave API_INTERNAL_PORT at 0), and
     # the listener, which ``serve`` binds before its main server starts.
@@ -307,6 +311,13 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
 
         app.on_shutdown.append(flush_spans)
     return app
+
+
+def _console(settings: Settings, clock: Clock) -> Console:
+    """The console, imported only when it is on (it loads Jinja and markdown-it)."""
+    from app.composition.console import console  # noqa: PLC0415
+
+    return console(settings, clock)
 
 
 async def _traced(service: str, settings: Settings, work: Callable[[], Awaitable[R]]) -> R:

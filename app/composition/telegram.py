@@ -1,20 +1,19 @@
 """Telegram: the bot's use cases, its webhook, deep links, account links and the
-notification channel through the bot."""
+notification channel through the bot. Without a bot token nothing here loads aiogram:
+the bot's adapters are imported inside the builders that need them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import structlog
-from aiogram import Bot
+from litestar import Controller
 
 from app.adapters.http.telegram import DeepLinksController, TelegramLinkController
-from app.adapters.http.webhooks import TelegramWebhookController
 from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.notifications import PostgresTemplateStore
 from app.adapters.postgres.telegram import PostgresTelegramDirectory
-from app.adapters.telegram.bot import TelegramWebhook, build_dispatcher
-from app.adapters.telegram.channel import TelegramChannel
 from app.application.assistants.concierge import Concierge
 from app.application.booking.use_cases import Booking
 from app.application.notifications import MessageChannel
@@ -29,6 +28,11 @@ from app.application.telegram.start import StartBot
 from app.application.telegram.texts import BotTexts
 from app.composition.infrastructure import Infrastructure
 from app.composition.wiring import Wiring, provide
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+    from app.adapters.telegram.bot import TelegramWebhook
 
 logger = structlog.get_logger(__name__)
 
@@ -45,6 +49,8 @@ class TelegramContext:
 
 def telegram_channel(infra: Infrastructure, bot: Bot) -> MessageChannel:
     """Notifications through the bot; a chat that blocked it is marked so."""
+    from app.adapters.telegram.channel import TelegramChannel  # noqa: PLC0415 (aiogram)
+
     directory = infra.unit_of_work(PostgresTelegramDirectory)
 
     async def mark_blocked(chat_id: int) -> None:
@@ -63,7 +69,12 @@ def build_telegram(
     webhook: TelegramWebhook | None = None
     deep_links: DeepLinks | None = None
     account_links: AccountLinks | None = None
+    controllers: tuple[type[Controller], ...] = ()
     if bot is not None:
+        # The bot's adapters load aiogram: only a process with a bot token imports them.
+        from app.adapters.http.telegram_webhook import TelegramWebhookController  # noqa: PLC0415
+        from app.adapters.telegram.bot import TelegramWebhook, build_dispatcher  # noqa: PLC0415
+
         uow = infra.unit_of_work(lambda s: PostgresTelegramDirectory(s, PostgresLeadStore(s)))
         texts = BotTexts(PostgresTemplateStore(infra.database), settings.site_links)
         slots = BotSlots(booking, clock=infra.clock)
@@ -80,16 +91,13 @@ def build_telegram(
         webhook = TelegramWebhook(
             bot, build_dispatcher(chat), chat, settings.telegram_webhook_secret
         )
+        controllers = (TelegramWebhookController, DeepLinksController, TelegramLinkController)
     return TelegramContext(
         webhook=webhook,
         deep_links=deep_links,
         account_links=account_links,
         wiring=Wiring(
-            controllers=(
-                (TelegramWebhookController, DeepLinksController, TelegramLinkController)
-                if webhook is not None
-                else ()
-            ),
+            controllers=controllers,
             dependencies={
                 "telegram_webhook": provide(webhook),
                 "telegram_deep_links": provide(deep_links),

@@ -7,7 +7,6 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from app.adapters.email.calendar import build_ics, invitation_filename
 from app.application.notifications import OutgoingMessage, PermanentDeliveryError
 from app.domain.errors import ValidationFailed
 from app.domain.shared.contact import Email
@@ -36,6 +35,9 @@ def build_email(message: OutgoingMessage, sender: str) -> EmailMessage:
     email.set_content(message.content.text)
     email.add_alternative(message.content.html, subtype="html")
     if message.invitation is not None:
+        # icalendar is loaded on the first invitation, not by every process that can mail.
+        from app.adapters.email.calendar import build_ics, invitation_filename  # noqa: PLC0415
+
         ics = build_ics(message.invitation, organizer=sender, attendee=email["To"])
         email.add_alternative(
             ics, maintype="text", subtype="calendar",
