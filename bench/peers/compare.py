@@ -122,7 +122,8 @@ def differences(ours: str, peer: str) -> list[str]:
             found.append(f"{name}: fields {sorted(set(mine) ^ set(theirs))} differ")
         for key in set(mine) & set(theirs):
             if mine[key] != theirs[key] and not key.endswith("_at"):
-                found.append(f"{name}: {key} differs")
+                found.append(f"{name}: {key} differs (ours {str(mine[key])[:80]}, "
+                             f"the peer's {str(theirs[key])[:80]})")  # fmt: skip
     return found
 
 
