@@ -62,12 +62,13 @@ eval: install
 
 ## bench: the resident memory of the api, worker and bot processes (bench/memory.py),
 ## then HTTP scenarios against B0 (/health/live) and B1 (pgbench of their SQL), with
-## wrk and hey (apt-get install wrk hey); uvicorn, then Granian.
+## wrk and hey (apt-get install wrk hey); uvicorn, then Granian; with uvicorn also S1 and
+## S2 against the Django + DRF peer in bench/peers (our content memory off).
 ## BENCH_DATABASE_URL names the PostgreSQL server (default 127.0.0.1:5432).
 bench: install
 	$(PIP) install --quiet --require-hashes -r requirements/bench.txt
 	$(BIN)/python bench/memory.py
-	$(BIN)/python bench/http_baselines.py --server uvicorn
+	$(BIN)/python bench/http_baselines.py --server uvicorn --peers
 	$(BIN)/python bench/http_baselines.py --server granian
 
 ## fuzz: Schemathesis, all checks, against the real server on a scratch database of the

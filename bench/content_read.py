@@ -34,7 +34,8 @@ from app.adapters.postgres.migrations import apply_migrations  # noqa: E402
 from app.bootstrap import load_demo  # noqa: E402
 from app.config import load_settings  # noqa: E402
 
-DB = "eb_bench"
+# BENCH_DB_NAME: another name, so that two benchmark runs on one server do not collide.
+DB = os.environ.get("BENCH_DB_NAME", "eb_bench")
 ARTICLES = 2000
 
 

@@ -48,13 +48,17 @@ def pinned(cpu: int, command: list[str]) -> list[str]:
     return ["taskset", "-c", str(cpu), *command] if shutil.which("taskset") else command
 
 
-def start_server(url: str, server: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    url: str, server: str, settings: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Our server on a free loopback port, pinned to CPU 1; ``settings`` add to or
+    override its environment (e.g. ``CONTENT_CACHE_SECONDS=0``)."""
     port, internal_port = free_port(), free_port()
     env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": url, "HTTP_PORT": str(port),
            "API_INTERNAL_PORT": str(internal_port),
            "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": "false",
            "WORKER_IN_PROCESS": "false", "DATABASE_POOL_MAX": "10",
-           "YOOKASSA_WEBHOOK_ALLOWLIST": "127.0.0.1/32"}  # fmt: skip
+           "YOOKASSA_WEBHOOK_ALLOWLIST": "127.0.0.1/32", **(settings or {})}  # fmt: skip
     if server == "granian":
         command = [sys.executable, "-m", "granian", "--interface", "asgi", "--host",
                    "127.0.0.1", "--port", str(port), "--loop", "uvloop", "--no-ws",
@@ -330,6 +334,21 @@ def main() -> int:
         "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="then S1 and S2 against the Django + DRF peer (bench/peers)",
+    )
+    parser.add_argument(
+        "--peer-python",
+        help="a Python with django, DRF and gunicorn "
+        "(default: this one, when the bench extra is installed)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the peer comparison in under a minute (one 2 s run each)",
+    )
     args = parser.parse_args()
     for tool in ("wrk", "hey", "pgbench"):
         if shutil.which(tool) is None:
@@ -381,6 +400,16 @@ def main() -> int:
               f"{rps / b0:.2f} | {f'{b1:.0f}' if b1 else '—'} | "
               f"{f'{rps / b1:.2f}' if b1 else '—'} |")  # fmt: skip
     print(s4.report(url))
+    if args.peers:
+        # here, not at the top: bench.peers.compare imports this module's helpers
+        from bench.peers.compare import Trial, compare, peer_python  # noqa: PLC0415
+
+        python = peer_python(args.peer_python)
+        if python is None:
+            print("peer comparison skipped: install the bench extra (django, "
+                  "djangorestframework, gunicorn) or pass --peer-python")  # fmt: skip
+        else:
+            compare(url, Trial.of(args.seconds, quick=args.quick), python, args.server)
     return 0
 
 

@@ -1,0 +1,11 @@
+"""The WSGI application gunicorn serves: ``gunicorn --chdir bench/peers/django_peer peer.wsgi``."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peer.settings")
+
+application = get_wsgi_application()
