@@ -2,15 +2,15 @@
 
 -- name: list_published(type, topic, tag, after_published_at, after_id, limit)
 -- Newest first with a keyset cursor: items published while a reader pages appear
--- before the cursor, so every item is returned exactly once.
+-- before the cursor, so every item is returned exactly once. A list reads summaries,
+-- never bodies; topics and tags come as text arrays (decoded by psycopg's C loader,
+-- not parsed as JSON), computed only for the rows the LIMIT keeps.
 SELECT ci.id, ci.type, ci.slug, ci.title, ci.summary, ci.published_at, ci.version,
        CAST(NULL AS float8) AS rank,
-       coalesce((SELECT json_agg(t.code ORDER BY t.sort_order, t.code)
-                 FROM content_item_topics cit JOIN topics t ON t.id = cit.topic_id
-                 WHERE cit.content_item_id = ci.id), '[]') AS topics,
-       coalesce((SELECT json_agg(g.slug ORDER BY g.slug)
-                 FROM content_item_tags cig JOIN tags g ON g.id = cig.tag_id
-                 WHERE cig.content_item_id = ci.id), '[]') AS tags
+       ARRAY(SELECT t.code FROM content_item_topics cit JOIN topics t ON t.id = cit.topic_id
+             WHERE cit.content_item_id = ci.id ORDER BY t.sort_order, t.code) AS topics,
+       ARRAY(SELECT g.slug FROM content_item_tags cig JOIN tags g ON g.id = cig.tag_id
+             WHERE cig.content_item_id = ci.id ORDER BY g.slug) AS tags
 FROM content_items ci
 WHERE ci.status = 'published'
   AND (CAST(:type AS text) IS NULL OR ci.type = :type)
@@ -44,12 +44,10 @@ ranked AS (
             WHERE cig.content_item_id = ci.id AND g.slug = :tag))
 )
 SELECT r.*,
-       coalesce((SELECT json_agg(t.code ORDER BY t.sort_order, t.code)
-                 FROM content_item_topics cit JOIN topics t ON t.id = cit.topic_id
-                 WHERE cit.content_item_id = r.id), '[]') AS topics,
-       coalesce((SELECT json_agg(g.slug ORDER BY g.slug)
-                 FROM content_item_tags cig JOIN tags g ON g.id = cig.tag_id
-                 WHERE cig.content_item_id = r.id), '[]') AS tags
+       ARRAY(SELECT t.code FROM content_item_topics cit JOIN topics t ON t.id = cit.topic_id
+             WHERE cit.content_item_id = r.id ORDER BY t.sort_order, t.code) AS topics,
+       ARRAY(SELECT g.slug FROM content_item_tags cig JOIN tags g ON g.id = cig.tag_id
+             WHERE cig.content_item_id = r.id ORDER BY g.slug) AS tags
 FROM ranked r
 WHERE CAST(:after_rank AS float8) IS NULL
    OR (r.rank, r.id) < (CAST(:after_rank AS float8), CAST(:after_id AS uuid))
