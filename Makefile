@@ -71,6 +71,13 @@ bench: install
 	$(BIN)/python bench/http_baselines.py --server uvicorn --peers
 	$(BIN)/python bench/http_baselines.py --server granian
 
+## bench-volume: each request path's plans (fails on a Seq Scan over a table of more
+## than 10,000 rows) and p50/p99 at 10x, 100x and 1000x the demo (bench/volume.py);
+## VOLUME_ARGS=--quick for 10x and 100x only.
+.PHONY: bench-volume
+bench-volume: install
+	$(BIN)/python bench/volume.py $(VOLUME_ARGS)
+
 ## fuzz: Schemathesis, all checks, against the real server on a scratch database of the
 ## PostgreSQL server named by FUZZ_DATABASE_URL (default 127.0.0.1:5432).
 FUZZ_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres

@@ -39,12 +39,13 @@ DB = os.environ.get("BENCH_DB_NAME", "eb_bench")
 ARTICLES = 2000
 
 
-def scratch_database(server_url: str) -> str:
+def scratch_database(server_url: str, name: str = DB) -> str:
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB)))
+        database = sql.Identifier(name)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(database))
     parts = urlsplit(server_url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{DB}", parts.query, ""))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
 
 
 def fill(url: str) -> None:

@@ -12,6 +12,7 @@ exists. Needs Debian's ``wrk``, ``hey`` and ``pgbench``. Usage (see
 docs/performance.md):
 
     .venv/bin/python bench/http_baselines.py [--database-url URL] [--seconds N] [--server S]
+        [--only B0,S2]
 """
 
 from __future__ import annotations
@@ -222,7 +223,7 @@ def sql_scripts() -> dict[str, str]:
     """What each scenario asks of the database, with values in place of parameters."""
     slug = query("content/public.sql", "get_published").replace(":type", "'article'")
     slug = slug.replace(":slug", "('statya-' || :n)")
-    listing = query("content/public.sql", "list_published")
+    listing = query("content/public.sql", "list_published_in_topic")  # what a topic's list runs
     for name, value in (("type", "NULL"), ("topic", "'anxiety'"), ("tag", "NULL"),
                         ("after_published_at", "NULL"), ("after_id", "NULL"),
                         ("limit", "20")):  # fmt: skip
@@ -349,6 +350,10 @@ def main() -> int:
         action="store_true",
         help="the peer comparison in under a minute (one 2 s run each)",
     )
+    parser.add_argument(
+        "--only", type=lambda value: [s.strip() for s in value.split(",") if s.strip()],
+        help="a comma-separated subset of B0,S1,S2,S3,S5,S4 (e.g. --only B0,S2); B0 always runs",
+    )  # fmt: skip
     args = parser.parse_args()
     for tool in ("wrk", "hey", "pgbench"):
         if shutil.which(tool) is None:
@@ -365,6 +370,8 @@ def main() -> int:
         f"&to={start + timedelta(days=7)}T00:00:00%2B03:00&tz=Europe/Moscow",
         "S5": f"{base}/webhooks/yookassa",
     }
+    chosen = {"B0", *args.only} if args.only else {*targets, "S4"}
+    targets = {name: target for name, target in targets.items() if name in chosen}
     try:
         for target in targets.values():  # warm-up
             wrk(target, 2)
@@ -379,11 +386,12 @@ def main() -> int:
             if name != "S5"  # hey would send one body again and again: duplicates
         }  # fmt: skip
         # S4 last: its holds fill the calendar that S3 reads.
-        s4 = hold_scenarios(base, args.seconds, throughput, latency)
+        s4 = hold_scenarios(base, args.seconds, throughput, latency) if "S4" in chosen else None
     finally:
         server.terminate()
         server.wait(timeout=30)
-    database = {name: pgbench(url, script, args.seconds) for name, script in sql_scripts().items()}
+    database = {name: pgbench(url, script, args.seconds)
+                for name, script in sql_scripts().items() if name in chosen}  # fmt: skip
     b0 = statistics.median(throughput["B0"])
     stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     print(f"server: {args.server}; {args.seconds}s runs, {CONNECTIONS} connections, "
@@ -392,14 +400,15 @@ def main() -> int:
         "| scenario | req/s median (min–max) | p50 ms @50% | p99 ms @50% | S/B0 | B1 tps | S/B1 |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name in [*targets, *s4.scenarios]:
+    for name in [*targets, *(s4.scenarios if s4 else ())]:
         rps = statistics.median(throughput[name])
         p50, p99 = (f"{v:.1f}" for v in latency[name]) if name in latency else ("—", "—")
         b1 = database.get(name)
         print(f"| {name} | {spread(throughput[name])} | {p50} | {p99} | "
               f"{rps / b0:.2f} | {f'{b1:.0f}' if b1 else '—'} | "
               f"{f'{rps / b1:.2f}' if b1 else '—'} |")  # fmt: skip
-    print(s4.report(url))
+    if s4 is not None:
+        print(s4.report(url))
     if args.peers:
         # here, not at the top: bench.peers.compare imports this module's helpers
         from bench.peers.compare import Trial, compare, peer_python  # noqa: PLC0415

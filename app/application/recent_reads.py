@@ -114,10 +114,13 @@ async def write_then_forget(
 
 class ProcessMemories:
     """The memories of this process by name, for whoever hears another process's
-    announcement (:class:`MemoryInvalidation`)."""
+    announcement (:class:`MemoryInvalidation`). Several memories may share a name (the
+    published items and the pages of published items): one announcement forgets all."""
 
     def __init__(self, *memories: RecentReads[Any, Any]) -> None:
-        self._by_name = {memory.name: memory for memory in memories}
+        self._by_name: dict[str, list[RecentReads[Any, Any]]] = {}
+        for memory in memories:
+            self._by_name.setdefault(memory.name, []).append(memory)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -126,17 +129,19 @@ class ProcessMemories:
     @property
     def any_enabled(self) -> bool:
         """False when every memory is off: there is nothing to forget."""
-        return any(memory.enabled for memory in self._by_name.values())
+        return any(m.enabled for named in self._by_name.values() for m in named)
 
     def forget(self, name: str) -> bool:
-        """Forget the memory called ``name``; False when this process has none by it."""
-        memory = self._by_name.get(name)
-        if memory is None:
+        """Forget the memories called ``name``; False when this process has none by it."""
+        named = self._by_name.get(name)
+        if named is None:
             return False
-        memory.clear()
+        for memory in named:
+            memory.clear()
         return True
 
     def forget_all(self) -> None:
         """After announcements may have been missed (the listener was away)."""
-        for memory in self._by_name.values():
-            memory.clear()
+        for named in self._by_name.values():
+            for memory in named:
+                memory.clear()

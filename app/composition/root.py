@@ -257,7 +257,9 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         calendar_health=booking.calendar_health,
         worker_telemetry=telemetry,
         wiring=http_order,
-        memories=ProcessMemories(content.content.published, booking.slot_lists),
+        memories=ProcessMemories(
+            content.content.published, content.content.pages, booking.slot_lists
+        ),
         assistants=assistants,
     )
 

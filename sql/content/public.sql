@@ -2,21 +2,50 @@
 
 -- name: list_published(type, topic, tag, after_published_at, after_id, limit)
 -- Newest first with a keyset cursor: items published while a reader pages appear
--- before the cursor, so every item is returned exactly once.
+-- before the cursor, so every item is returned exactly once. A list reads summaries,
+-- never bodies; topics and tags come as text arrays (decoded by psycopg's C loader,
+-- not parsed as JSON), computed only for the rows the LIMIT keeps.
 SELECT ci.id, ci.type, ci.slug, ci.title, ci.summary, ci.published_at, ci.version,
        CAST(NULL AS float8) AS rank,
-       coalesce((SELECT json_agg(t.code ORDER BY t.sort_order, t.code)
-                 FROM content_item_topics cit JOIN topics t ON t.id = cit.topic_id
-                 WHERE cit.content_item_id = ci.id), '[]') AS topics,
-       coalesce((SELECT json_agg(g.slug ORDER BY g.slug)
-                 FROM content_item_tags cig JOIN tags g ON g.id = cig.tag_id
-                 WHERE cig.content_item_id = ci.id), '[]') AS tags
+       ARRAY(SELECT t.code FROM content_item_topics cit JOIN topics t ON t.id = cit.topic_id
+             WHERE cit.content_item_id = ci.id ORDER BY t.sort_order, t.code) AS topics,
+       ARRAY(SELECT g.slug FROM content_item_tags cig JOIN tags g ON g.id = cig.tag_id
+             WHERE cig.content_item_id = ci.id ORDER BY g.slug) AS tags
 FROM content_items ci
 WHERE ci.status = 'published'
   AND (CAST(:type AS text) IS NULL OR ci.type = :type)
   AND (CAST(:topic AS text) IS NULL OR EXISTS (
         SELECT 1 FROM content_item_topics cit JOIN topics t ON t.id = cit.topic_id
         WHERE cit.content_item_id = ci.id AND t.code = :topic))
+  AND (CAST(:tag AS text) IS NULL OR EXISTS (
+        SELECT 1 FROM content_item_tags cig JOIN tags g ON g.id = cig.tag_id
+        WHERE cig.content_item_id = ci.id AND g.slug = :tag))
+  AND (CAST(:after_published_at AS timestamptz) IS NULL
+       OR (ci.published_at, ci.id) < (CAST(:after_published_at AS timestamptz), CAST(:after_id AS uuid)))
+ORDER BY ci.published_at DESC, ci.id DESC
+LIMIT :limit;
+
+-- name: list_published_in_topic(type, topic, tag, after_published_at, after_id, limit)
+-- The same list within one topic. The topic is a plain semi-join here, not an
+-- "IS NULL OR EXISTS" filter (which PostgreSQL can only run as a filter over every
+-- published item: it hashed all of a topic's items per request, 50,000 at 200,000
+-- articles). As a semi-join it walks the newest published items and probes each one's
+-- (content_item_id, topic_id) key until the page is full: the cost follows the topic's
+-- share of the items, not their number (a topic with very few items still walks far;
+-- measured in docs/performance.md, "Cost as the data grows").
+SELECT ci.id, ci.type, ci.slug, ci.title, ci.summary, ci.published_at, ci.version,
+       CAST(NULL AS float8) AS rank,
+       ARRAY(SELECT t.code FROM content_item_topics cit JOIN topics t ON t.id = cit.topic_id
+             WHERE cit.content_item_id = ci.id ORDER BY t.sort_order, t.code) AS topics,
+       ARRAY(SELECT g.slug FROM content_item_tags cig JOIN tags g ON g.id = cig.tag_id
+             WHERE cig.content_item_id = ci.id ORDER BY g.slug) AS tags
+FROM content_items ci
+WHERE ci.status = 'published'
+  AND (CAST(:type AS text) IS NULL OR ci.type = :type)
+  AND ci.id IN (SELECT cit.content_item_id FROM content_item_topics cit
+                WHERE cit.topic_id = (SELECT t.id FROM topics t WHERE t.code = :topic))
+  -- an unknown topic answers at once (a one-time check) instead of walking every item
+  AND EXISTS (SELECT 1 FROM topics t0 WHERE t0.code = :topic)
   AND (CAST(:tag AS text) IS NULL OR EXISTS (
         SELECT 1 FROM content_item_tags cig JOIN tags g ON g.id = cig.tag_id
         WHERE cig.content_item_id = ci.id AND g.slug = :tag))
@@ -44,12 +73,10 @@ ranked AS (
             WHERE cig.content_item_id = ci.id AND g.slug = :tag))
 )
 SELECT r.*,
-       coalesce((SELECT json_agg(t.code ORDER BY t.sort_order, t.code)
-                 FROM content_item_topics cit JOIN topics t ON t.id = cit.topic_id
-                 WHERE cit.content_item_id = r.id), '[]') AS topics,
-       coalesce((SELECT json_agg(g.slug ORDER BY g.slug)
-                 FROM content_item_tags cig JOIN tags g ON g.id = cig.tag_id
-                 WHERE cig.content_item_id = r.id), '[]') AS tags
+       ARRAY(SELECT t.code FROM content_item_topics cit JOIN topics t ON t.id = cit.topic_id
+             WHERE cit.content_item_id = r.id ORDER BY t.sort_order, t.code) AS topics,
+       ARRAY(SELECT g.slug FROM content_item_tags cig JOIN tags g ON g.id = cig.tag_id
+             WHERE cig.content_item_id = r.id ORDER BY g.slug) AS tags
 FROM ranked r
 WHERE CAST(:after_rank AS float8) IS NULL
    OR (r.rank, r.id) < (CAST(:after_rank AS float8), CAST(:after_id AS uuid))

@@ -31,7 +31,8 @@ VALUES (:id, :lead_id, :author_id, :body_encrypted, :now);
 
 -- name: list_leads(status, q, limit, after_created_at, after_id)
 -- The CRM list, newest first, a page after (after_created_at, after_id) when given; q
--- matches the name or any identity (case-insensitive, a substring).
+-- matches the name or any identity (case-insensitive, a substring). The application
+-- runs search_leads instead when q is given; this form stays for q = NULL.
 SELECT l.id, l.status, l.source, l.display_name, l.assigned_to, l.converted_user_id,
        l.first_touch, l.created_at, l.updated_at, l.version
 FROM leads AS l
@@ -41,6 +42,31 @@ WHERE l.merged_into_id IS NULL
        OR strpos(lower(l.display_name), lower(:q)) > 0
        OR EXISTS (SELECT 1 FROM lead_identities AS i
                   WHERE i.lead_id = l.id AND strpos(i.value_normalized, lower(:q)) > 0))
+  AND (CAST(:after_created_at AS timestamptz) IS NULL
+       OR (l.created_at, l.id) < (CAST(:after_created_at AS timestamptz), CAST(:after_id AS uuid)))
+ORDER BY l.created_at DESC, l.id DESC
+LIMIT :limit;
+
+-- name: search_leads(status, pattern, limit, after_created_at, after_id)
+-- The CRM list filtered by q: the same page and order as list_leads, but the matches
+-- come first from the trigram indexes on the name (0057) and on the identities (0058),
+-- so a rare term reads its few leads instead of walking every lead. MATERIALIZED and
+-- the LATERAL … OFFSET 0 keep that order of work in a generic plan too, where the
+-- pattern is unknown and the planner would rather walk all leads newest first. pattern
+-- is '%' || lower(q) || '%' with q's own LIKE wildcards escaped (by the adapter). A
+-- term most leads match reads them all (as any plan would).
+WITH matched AS MATERIALIZED (
+    SELECT m.id FROM leads AS m
+    WHERE m.merged_into_id IS NULL AND lower(m.display_name) LIKE :pattern
+    UNION
+    SELECT i.lead_id FROM lead_identities AS i WHERE i.value_normalized LIKE :pattern
+)
+SELECT l.id, l.status, l.source, l.display_name, l.assigned_to, l.converted_user_id,
+       l.first_touch, l.created_at, l.updated_at, l.version
+FROM matched
+CROSS JOIN LATERAL (SELECT * FROM leads AS one WHERE one.id = matched.id OFFSET 0) AS l
+WHERE l.merged_into_id IS NULL
+  AND (CAST(:status AS text) IS NULL OR l.status = :status)
   AND (CAST(:after_created_at AS timestamptz) IS NULL
        OR (l.created_at, l.id) < (CAST(:after_created_at AS timestamptz), CAST(:after_id AS uuid)))
 ORDER BY l.created_at DESC, l.id DESC

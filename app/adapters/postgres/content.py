@@ -62,9 +62,9 @@ class PostgresContentReader:
                 self._s.conn, q=f.q, **filters, **_cursor_args(after, "after_rank")
             )
         else:
-            rows = self._q.list_published(
-                self._s.conn, **filters, **_cursor_args(after, "after_published_at")
-            )
+            # Within a topic, a query of its own: see sql/content/public.sql.
+            listing = self._q.list_published_in_topic if f.topic else self._q.list_published
+            rows = listing(self._s.conn, **filters, **_cursor_args(after, "after_published_at"))
         return await _all(rows, ContentSummary)
 
     async def get_published(self, type_: str, slug: str) -> PublishedItem | None:

@@ -29,6 +29,13 @@ from app.domain.shared.ids import new_id
 NOTES = ("lead_notes", "body_encrypted")
 
 
+def _substring(q: str) -> str:
+    """A LIKE pattern matching ``q`` anywhere, case-insensitively (the text it is
+    matched against is lower-cased), ``q``'s own wildcards taken literally."""
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class PostgresLeadStore:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -87,10 +94,13 @@ class PostgresLeadStore:
         self, status: str | None, q: str | None, limit: int, after: LeadPosition | None = None
     ) -> list[LeadSummary]:
         after_created_at, after_id = after if after is not None else (None, None)
-        rows = self._q.list_leads(
-            self._s.conn, status=status, q=q, limit=limit,
-            after_created_at=after_created_at, after_id=after_id,
-        )  # fmt: skip
+        page = {"status": status, "limit": limit, "after_created_at": after_created_at,
+                "after_id": after_id}  # fmt: skip
+        if q:
+            # Matches read from the trigram indexes (sql/crm/leads.sql: search_leads).
+            rows = self._q.search_leads(self._s.conn, pattern=_substring(q), **page)
+        else:
+            rows = self._q.list_leads(self._s.conn, q=None, **page)
         return [LeadSummary(**r) async for r in rows]
 
     async def lead(self, lead_id: uuid.UUID) -> Lead | None:

@@ -1,5 +1,5 @@
-"""Public reading: published content only, a published item remembered for a few
-seconds per process."""
+"""Public reading: published content only, a published item and a page of the list
+remembered for a few seconds per process."""
 
 from __future__ import annotations
 
@@ -14,15 +14,19 @@ from app.application.content.ports import (
     Tag,
     Topic,
 )
-from app.application.content.transactions import ContentTransactions, PublishedMemory
+from app.application.content.transactions import ContentTransactions, PageMemory, PublishedMemory
+from app.application.recent_reads import RecentReads
 from app.domain.content.model import ContentType
 from app.domain.errors import NotFound, ValidationFailed
 
 
 class PublicContent:
-    def __init__(self, tx: ContentTransactions, published: PublishedMemory) -> None:
+    def __init__(
+        self, tx: ContentTransactions, published: PublishedMemory, pages: PageMemory | None = None
+    ) -> None:
         self._tx = tx
         self._published = published
+        self._pages: PageMemory = pages if pages is not None else RecentReads(0, lambda p: p)
 
     async def list_published(
         self, f: ListFilter, after: ListCursor | None, limit: int
@@ -31,6 +35,10 @@ class PublicContent:
         to know whether another page follows."""
         if f.type is not None and f.type not in ContentType.__members__.values():
             raise ValidationFailed("unknown content type", field="type")
+        key = (f, after, limit)
+        remembered = self._pages.get(key)
+        if remembered is not None:
+            return remembered
         rows = await self._tx.read(lambda uow: uow.repos.reader.list_published(f, after, limit + 1))
         page = rows[:limit]
         next_cursor = None
@@ -38,7 +46,9 @@ class PublicContent:
             last = page[-1]
             position = last.rank if f.q and last.rank is not None else last.published_at
             next_cursor = ListCursor(position=position, id=last.id)
-        return Page(items=page, next_cursor=next_cursor)
+        answer = Page(items=page, next_cursor=next_cursor)
+        self._pages.put(key, answer)
+        return answer
 
     async def get_published(self, type_: str, slug: str) -> PublishedItem:
         remembered = self._published.get((type_, slug))

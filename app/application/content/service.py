@@ -1,6 +1,7 @@
 """The content use cases built together: public reading (published content only), the
 editorial workflow, the taxonomy (topics, tags, collections, glossary) and the media
-library. They share one memory of published items, which every editorial write clears."""
+library. They share the memories of published items and of their list pages, which every
+editorial write clears."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from collections.abc import Callable
 
 from app.application.content.editorial import Editorial
 from app.application.content.media import MediaLibrary
-from app.application.content.ports import PublishedItem
+from app.application.content.ports import ContentSummary, Page, PublishedItem
 from app.application.content.reading import PublicContent
 from app.application.content.taxonomy import Taxonomy
-from app.application.content.transactions import ContentTransactions, ContentUoW, PublishedMemory
+from app.application.content.transactions import (
+    ContentTransactions,
+    ContentUoW,
+    PageMemory,
+    PublishedMemory,
+)
 from app.application.ports import Clock
 from app.application.recent_reads import MemoryInvalidation, RecentReads
 
@@ -24,8 +30,15 @@ def _shared(item: PublishedItem) -> PublishedItem:
     return item
 
 
+def _shared_page(page: Page[ContentSummary]) -> Page[ContentSummary]:
+    """A remembered page is frozen (a frozen dataclass of frozen items); its list is
+    never changed after it was read, so every reader may be given the same one."""
+    return page
+
+
 class ContentService:
     published: PublishedMemory
+    pages: PageMemory
     public: PublicContent
     editorial: Editorial
     taxonomy: Taxonomy
@@ -39,14 +52,16 @@ class ContentService:
         cache_seconds: float = 0,
         invalidation: MemoryInvalidation | None = None,
     ) -> None:
-        """``cache_seconds``: how long this process remembers a published item (0: not);
-        ``invalidation`` tells the other processes when an editorial write committed."""
+        """``cache_seconds``: how long this process remembers a published item or a page
+        of the public list (0: not); ``invalidation`` tells the other processes when an
+        editorial write committed (one announcement, heard by both memories)."""
         published: PublishedMemory = RecentReads(
             cache_seconds, _shared, name=PUBLISHED_MEMORY, invalidation=invalidation
         )
-        self.published = published
-        tx = ContentTransactions(uow, published)
-        self.public = PublicContent(tx, published)
+        pages: PageMemory = RecentReads(cache_seconds, _shared_page, name=PUBLISHED_MEMORY)
+        self.published, self.pages = published, pages
+        tx = ContentTransactions(uow, published, pages)
+        self.public = PublicContent(tx, published, pages)
         self.editorial = Editorial(tx, clock, max_body_chars)
         self.taxonomy = Taxonomy(tx, max_body_chars)
         self.media = MediaLibrary(tx)

@@ -95,6 +95,37 @@ async def test_a_published_item_is_remembered_until_an_editorial_write(world: Wo
     assert (await public.get_published("article", "a")).title == "Изменено в другом процессе"
 
 
+async def test_a_page_of_the_list_is_remembered_until_an_editorial_write(world: World) -> None:
+    item_id = await world.publish(ContentType.ARTICLE, "a", "Старое")
+    public = world.content.public
+    first = await public.list_published(ListFilter(), None, 20)
+    assert [i.title for i in first.items] == ["Старое"]
+    world.state.items[item_id].title = "Изменено в другом процессе"
+    assert (await public.list_published(ListFilter(), None, 20)).items[0].title == "Старое"
+    # Another filter, cursor or limit is another page, read from storage.
+    assert (await public.list_published(ListFilter(), None, 19)).items[0].title != "Старое"
+    await world.content.taxonomy.add_tag(EDITOR, "sleep", "Сон")
+    page = await public.list_published(ListFilter(), None, 20)
+    assert page.items[0].title == "Изменено в другом процессе"
+
+
+async def test_one_announcement_forgets_items_and_pages_in_another_process(
+    world: World,
+) -> None:
+    bus = AnnouncementBus()
+    here = ContentService(world.uow, world.clock, 10_000, 60, bus)
+    there = ContentService(world.uow, world.clock, 10_000, 60, bus)
+    for service in (here, there):
+        bus.hears(ProcessMemories(service.published, service.pages))
+    world.content = here
+    item_id = await world.publish(ContentType.ARTICLE, "a", "Старое")
+    assert (await there.public.list_published(ListFilter(), None, 5)).items[0].title == "Старое"
+    item = await here.editorial.get(EDITOR, item_id)
+    await here.editorial.update(EDITOR, item_id, ItemFields(title="Новое"), item.version)
+    assert bus.announced[-1] == "content"
+    assert (await there.public.list_published(ListFilter(), None, 5)).items[0].title == "Новое"
+
+
 async def test_an_edit_in_one_process_is_read_at_once_in_another(world: World) -> None:
     """Two processes (API replicas) over one storage, told of each other's writes."""
     bus = AnnouncementBus()
