@@ -63,8 +63,11 @@ class PostgresContentReader:
             )
         else:
             # Within a topic, a query of its own: see sql/content/public.sql.
-            listing = self._q.list_published_in_topic if f.topic else self._q.list_published
-            rows = listing(self._s.conn, **filters, **_cursor_args(after, "after_published_at"))
+            cursor = _cursor_args(after, "after_published_at")
+            if f.topic:
+                rows = self._q.list_published_in_topic(self._s.conn, **filters, **cursor)
+            else:
+                rows = self._q.list_published(self._s.conn, **filters, **cursor)
         return await _all(rows, ContentSummary)
 
     async def get_published(self, type_: str, slug: str) -> PublishedItem | None:
