@@ -15,10 +15,12 @@ import importlib
 import inspect
 from datetime import time
 from importlib.metadata import version
+from typing import Annotated
 
 import msgspec
 import pytest
 from litestar import Controller, Litestar, Router, get, patch, post
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath, JSONBody
 from litestar.testing import TestClient
@@ -26,6 +28,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from app.adapters.http.app import AllowEveryMethod
+from app.adapters.http.openapi_problems import document_problems
 from app.adapters.http.openapi_structs import TIME_OF_DAY, ClosedStructSchemaPlugin
 
 # The Litestar releases these private names and behaviours were checked on. Before
@@ -66,6 +69,10 @@ class Opening(msgspec.Struct, forbid_unknown_fields=True):
 
     starts: time
     label: str | None = None
+    code: Annotated[
+        Annotated[str, msgspec.Meta(pattern="^[a-z]+$", max_length=9)] | None,
+        msgspec.Meta(description="An optional code"),
+    ] = None
 
 
 class Loose(msgspec.Struct):
@@ -91,6 +98,11 @@ def test_closed_structs_are_documented_closed_with_honest_times() -> None:
     )
     assert opening["properties"]["starts"]["pattern"] == TIME_OF_DAY
     assert "format" not in opening["properties"]["starts"]
+    code = opening["properties"]["code"]
+    assert {"type": "string", "pattern": "^[a-z]+$", "maxLength": 9} in code["oneOf"], (
+        "an optional constrained string lost its pattern in the document: the decoder "
+        f"refuses what the document allows ({code})"
+    )
     assert "additionalProperties" not in schemas["Loose"], "open structs stay open"
 
 
@@ -149,3 +161,20 @@ def test_litestar_2_still_has_the_bug_the_hook_repairs() -> None:
     assert answers != {"GET, OPTIONS, POST", "GET, OPTIONS, PATCH"}, (
         "Litestar now lists every method in Allow: remove AllowEveryMethod"
     )
+
+
+def test_the_document_gets_its_problems_when_first_built_not_before() -> None:
+    assert hasattr(OpenAPIPlugin, "_build_openapi"), (
+        "Litestar's OpenAPIPlugin lost _build_openapi, which ProblemDocumentingPlugin "
+        "extends: the problem responses would vanish from the document"
+    )
+    app = Litestar([create_opening], openapi_config=OpenAPIConfig(title="t", version="1"))
+    document_problems(app)
+    plugin = app.plugins.get(OpenAPIPlugin)
+    assert plugin.included_routes, "the plugin kept the routes Litestar registered on it"
+    assert plugin._openapi is None, "building the app no longer builds the document"
+    with TestClient(app) as client:
+        document = client.get("/schema/openapi.json").json()
+    responses = document["paths"]["/openings"]["post"]["responses"]
+    assert {"400", "422", "503"} <= set(responses)
+    assert "Problem" in document["components"]["schemas"]

@@ -3,12 +3,19 @@
 The error answers come from one place (``problems.py``) for all routes, so they are
 added to the generated document once, here, rather than on each handler: a client (or a
 contract test) then finds every status the API can answer documented, with the body.
+
+The document is built when it is first asked for (``/schema``), not when the app is:
+generating it costs about half a second and some megabytes that a process serving no
+one the document should not pay. Litestar has no public hook for "after the document
+is built", so the app's (private) OpenAPI plugin gets a subclass that adds the problems
+to what it builds; tests/unit/test_litestar_internals.py checks that shape on upgrade.
 """
 
 from __future__ import annotations
 
 from litestar import Litestar
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema
+from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, Reference, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -53,9 +60,26 @@ PROBLEM_SCHEMA = Schema(
 )
 
 
+class ProblemDocumentingPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, adding the problem responses to what it builds."""
+
+    __slots__ = ()
+
+    def _build_openapi(self) -> OpenAPI:
+        schema = super()._build_openapi()
+        add_problems(schema)
+        return schema
+
+
 def document_problems(app: Litestar) -> None:
-    """Add the shared problem responses to every operation of ``app``'s document."""
-    schema = app.openapi_schema
+    """Have ``app``'s document list the shared problem responses once it is built."""
+    plugin = app.plugins.get(OpenAPIPlugin)
+    # Same slots, one method more: the plugin Litestar made is kept, registrations and all.
+    plugin.__class__ = ProblemDocumentingPlugin
+
+
+def add_problems(schema: OpenAPI) -> None:
+    """Add the shared problem responses to every operation of ``schema``."""
     if schema.components is not None:
         schema.components.schemas = {**(schema.components.schemas or {}), "Problem": PROBLEM_SCHEMA}
     ref = Reference(ref="#/components/schemas/Problem")

@@ -7,7 +7,10 @@ Two corrections to Litestar's own struct schema, made by a plugin that runs befo
   ``additionalProperties: false`` instead of an open object;
 - a ``datetime.time`` field (a local time of day such as ``10:00:00``) is documented as
   a string with that pattern; Litestar labels it ``format: duration``, which is a
-  different thing (``PT10H``).
+  different thing (``PT10H``);
+- an optional constrained string (``Annotated[Slug | None, Meta(description=...)]``)
+  keeps its pattern and lengths in the string branch of its ``oneOf``; Litestar drops
+  them there, so a client could not tell from the document why ``""`` is refused.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import msgspec
 # every other detail of the generated schema (names, required fields, tagged unions).
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi.spec import Schema
+from litestar.openapi.spec.enums import OpenAPIType
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
@@ -50,7 +54,30 @@ class ClosedStructSchemaPlugin(StructSchemaPlugin):
                 prop.format = None
                 prop.pattern = TIME_OF_DAY
                 prop.description = prop.description or "Local time of day, HH:MM[:SS]"
+            elif isinstance(prop, Schema):
+                _constrain_string_branch(field.type, prop)
         return schema
+
+
+def _constrain_string_branch(kind: msgspec.inspect.Type, prop: Schema) -> None:
+    """Copy a union's string constraints onto the string branch of ``prop.one_of``."""
+    if isinstance(kind, msgspec.inspect.Metadata):
+        kind = kind.type
+    if not isinstance(kind, msgspec.inspect.UnionType) or not prop.one_of:
+        return
+    members = [t.type if isinstance(t, msgspec.inspect.Metadata) else t for t in kind.types]
+    strings = [t for t in members if isinstance(t, msgspec.inspect.StrType)]
+    if len(strings) != 1:
+        return
+    text = strings[0]
+    for branch in prop.one_of:
+        if isinstance(branch, Schema) and branch.type == OpenAPIType.STRING:
+            if text.pattern is not None and branch.pattern is None:
+                branch.pattern = text.pattern
+            if text.min_length is not None and branch.min_length is None:
+                branch.min_length = text.min_length
+            if text.max_length is not None and branch.max_length is None:
+                branch.max_length = text.max_length
 
 
 def _is_time(kind: msgspec.inspect.Type) -> bool:
