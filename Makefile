@@ -60,16 +60,21 @@ run: install
 eval: install
 	$(BIN)/python scripts/eval_assistants.py $(EVAL_ARGS)
 
-## bench: the resident memory of the api, worker and bot processes (bench/memory.py),
-## then HTTP scenarios against B0 (/health/live) and B1 (pgbench of their SQL), with
-## wrk and hey (apt-get install wrk hey); uvicorn, then Granian; with uvicorn also S1 and
-## S2 against the Django + DRF peer in bench/peers (our content memory off).
+## bench: every issue-23 measurement in one command (docs/performance.md): the resident
+## memory of the api, worker and bot processes (bench/memory.py); HTTP scenarios against
+## B0 (/health/live) and B1 (pgbench of their SQL) with wrk and hey (apt-get install wrk
+## hey), uvicorn then Granian, with uvicorn also S1 and S2 against the Django + DRF peer
+## in bench/peers (our content memory off); one API process against two
+## (bench/processes.py); each request path's cost as the data grows (bench/volume.py).
+## BENCH_ARGS=--quick: short runs, the volumes 10x and 100x only (under five minutes).
 ## BENCH_DATABASE_URL names the PostgreSQL server (default 127.0.0.1:5432).
 bench: install
 	$(PIP) install --quiet --require-hashes -r requirements/bench.txt
 	$(BIN)/python bench/memory.py
-	$(BIN)/python bench/http_baselines.py --server uvicorn --peers
-	$(BIN)/python bench/http_baselines.py --server granian
+	$(BIN)/python bench/http_baselines.py --server uvicorn --peers $(BENCH_ARGS)
+	$(BIN)/python bench/http_baselines.py --server granian $(BENCH_ARGS)
+	$(BIN)/python bench/processes.py $(BENCH_ARGS)
+	$(BIN)/python bench/volume.py $(BENCH_ARGS)
 
 ## bench-volume: each request path's plans (fails on a Seq Scan over a table of more
 ## than 10,000 rows) and p50/p99 at 10x, 100x and 1000x the demo (bench/volume.py);
