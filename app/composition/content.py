@@ -25,6 +25,7 @@ def build_content(infra: Infrastructure) -> ContentContext:
         settings.content_max_body_chars,
         settings.content_cache_seconds,
         infra.memory_invalidation,
+        reader=infra.unit_of_work(PostgresContentRepos, autocommit=True),
     )
     return ContentContext(
         content=content,

@@ -92,9 +92,14 @@ class Infrastructure:
     memory_invalidation: PostgresMemoryInvalidation
 
     def unit_of_work(
-        self, make_repos: Callable[[Session], R]
+        self, make_repos: Callable[[Session], R], *, autocommit: bool = False
     ) -> Callable[[], PostgresUnitOfWork[R]]:
-        return unit_of_work_factory(self.database, make_repos, cipher=self.cipher, clock=self.clock)
+        """A factory of units of work; ``autocommit``: reading ones, for one-statement
+        reads (no BEGIN/COMMIT round trips)."""
+        return unit_of_work_factory(
+            self.database, make_repos, cipher=self.cipher, clock=self.clock,
+            autocommit=autocommit,
+        )  # fmt: skip
 
 
 def build_infrastructure(settings: Settings, database: Database, clock: Clock) -> Infrastructure:

@@ -19,24 +19,43 @@ ON CONFLICT DO NOTHING;
 
 -- name: queue(status, after_urgent, after_sla_due_at, after_id, limit)
 -- Crisis and self-harm first, then by SLA: what must be seen soonest on top; a page
--- after the item (after_urgent, after_sla_due_at, after_id) when given.
-SELECT id, kind, status, topic_code, sla_due_at, created_at, triggers, urgent
-FROM (
-    SELECT i.id, i.kind, i.status, i.topic_code, i.sla_due_at, i.created_at,
-           coalesce(array_agg(t.code ORDER BY t.code) FILTER (WHERE t.code IS NOT NULL),
-                    '{}') AS triggers,
-           bool_or(t.code IN ('crisis', 'self_harm')) IS TRUE AS urgent
-    FROM ugc_items AS i
-    LEFT JOIN ugc_triggers AS t ON t.ugc_item_id = i.id
-    WHERE i.status = :status
-    GROUP BY i.id
-) AS q
-WHERE CAST(:after_urgent AS boolean) IS NULL
-   OR (CAST(:after_urgent AS boolean) AND NOT q.urgent)
-   OR (q.urgent = CAST(:after_urgent AS boolean)
-       AND (q.sla_due_at, q.id) > (CAST(:after_sla_due_at AS timestamptz),
-                                   CAST(:after_id AS uuid)))
-ORDER BY urgent DESC, sla_due_at, id
+-- after the item (after_urgent, after_sla_due_at, after_id) when given. Each of the two
+-- parts takes at most a page from ugc_items_status_sla_due_at_idx (in SLA order, stopping
+-- at the page's end), so a long queue costs no more than a short one; only the page's
+-- items are grouped with their triggers.
+WITH page AS (
+    (SELECT i.id, TRUE AS urgent
+     FROM ugc_items AS i
+     WHERE i.status = :status
+       AND EXISTS (SELECT 1 FROM ugc_triggers AS t
+                   WHERE t.ugc_item_id = i.id AND t.code IN ('crisis', 'self_harm'))
+       AND (CAST(:after_urgent AS boolean) IS NULL
+            OR (CAST(:after_urgent AS boolean)
+                AND (i.sla_due_at, i.id) > (CAST(:after_sla_due_at AS timestamptz),
+                                            CAST(:after_id AS uuid))))
+     ORDER BY i.sla_due_at, i.id
+     LIMIT :limit)
+    UNION ALL
+    (SELECT i.id, FALSE AS urgent
+     FROM ugc_items AS i
+     WHERE i.status = :status
+       AND NOT EXISTS (SELECT 1 FROM ugc_triggers AS t
+                       WHERE t.ugc_item_id = i.id AND t.code IN ('crisis', 'self_harm'))
+       AND (CAST(:after_urgent AS boolean) IS NOT FALSE
+            OR (i.sla_due_at, i.id) > (CAST(:after_sla_due_at AS timestamptz),
+                                       CAST(:after_id AS uuid)))
+     ORDER BY i.sla_due_at, i.id
+     LIMIT :limit)
+)
+SELECT i.id, i.kind, i.status, i.topic_code, i.sla_due_at, i.created_at,
+       coalesce(array_agg(t.code ORDER BY t.code) FILTER (WHERE t.code IS NOT NULL),
+                '{}') AS triggers,
+       p.urgent
+FROM page AS p
+JOIN ugc_items AS i ON i.id = p.id
+LEFT JOIN ugc_triggers AS t ON t.ugc_item_id = i.id
+GROUP BY i.id, p.urgent
+ORDER BY p.urgent DESC, i.sla_due_at, i.id
 LIMIT :limit;
 
 -- name: queue_entry(id)^

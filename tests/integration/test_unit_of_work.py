@@ -167,3 +167,25 @@ async def test_repositories_are_unusable_after_the_block(core: Core) -> None:
         await work.commit()
         with pytest.raises(RuntimeError):
             _ = work.repos
+
+
+async def test_a_reading_unit_runs_outside_a_transaction_and_cannot_publish(
+    core: Core,
+) -> None:
+    reader = core.infrastructure.unit_of_work(lambda s: s, autocommit=True)
+    async with reader() as work:
+        conn = work.repos.conn
+        await conn.execute("SELECT 1")
+        # No BEGIN was sent: after a statement the connection is idle, not in a transaction.
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        event = TagCreated(
+            event_id=uuid.uuid4(), occurred_at=core.clock.now(), aggregate_id="x", slug="x"
+        )
+        work.publish(event)
+        with pytest.raises(RuntimeError, match="cannot publish"):
+            await work.commit()
+    # The connection went back to the pool as the pool hands them out: transactional.
+    async with core.unit_of_work(lambda s: s)() as work:
+        await work.repos.conn.execute("SELECT 1")
+        assert work.repos.conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        assert not work.repos.conn.autocommit

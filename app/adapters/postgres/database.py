@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiosql
+import msgspec
 import psycopg
 import structlog
 from psycopg.rows import dict_row
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 logger = structlog.get_logger(__name__)
@@ -52,6 +55,21 @@ class QueueFigures:
     job_last_success: tuple[tuple[str, datetime], ...]
 
 
+def _loads(data: str | bytes) -> Any:
+    """json and jsonb columns (the aggregated topics and tags of a content list, event
+    props) decoded by msgspec, several times faster than the standard library; what it
+    refuses and the standard library takes (a number beyond a float, ``1e400``) still
+    decodes."""
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return json.loads(data)
+
+
+async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:
+    set_json_loads(_loads, conn)
+
+
 class Database:
     """Owns the pool for the life of the process; hands out connections and queries."""
 
@@ -70,6 +88,7 @@ class Database:
             max_size=max_size,
             timeout=timeout,  # how long a request waits for a connection before a 503
             kwargs={"row_factory": dict_row},
+            configure=_configure,
             open=False,
             name="app",
             # A connection the server dropped (restart, failover, pg_terminate_backend) is

@@ -51,17 +51,21 @@ class ContentService:
         max_body_chars: int,
         cache_seconds: float = 0,
         invalidation: MemoryInvalidation | None = None,
+        reader: Callable[[], ContentUoW] | None = None,
     ) -> None:
         """``cache_seconds``: how long this process remembers a published item or a page
         of the public list (0: not); ``invalidation`` tells the other processes when an
-        editorial write committed (one announcement, heard by both memories)."""
+        editorial write committed (one announcement, heard by both memories);
+        ``reader``: units of work for the public reads, each one statement (outside a
+        transaction where the adapter can), else ``uow``."""
         published: PublishedMemory = RecentReads(
             cache_seconds, _shared, name=PUBLISHED_MEMORY, invalidation=invalidation
         )
         pages: PageMemory = RecentReads(cache_seconds, _shared_page, name=PUBLISHED_MEMORY)
         self.published, self.pages = published, pages
         tx = ContentTransactions(uow, published, pages)
-        self.public = PublicContent(tx, published, pages)
+        public_tx = ContentTransactions(reader, published, pages) if reader else tx
+        self.public = PublicContent(public_tx, published, pages)
         self.editorial = Editorial(tx, clock, max_body_chars)
         self.taxonomy = Taxonomy(tx, max_body_chars)
         self.media = MediaLibrary(tx)
