@@ -4,26 +4,28 @@
 
 -- name: export_events(user_id, anonymous_ids, lead_ids)
 -- index: analytics_events_user_id_idx, _anonymous_id_idx, _appointment_idx (0038)
--- Three look-ups joined by their ids: the person's appointments are a (small) list the
--- planner sees, where `= ANY(ARRAY(subquery))` was guessed at thousands of rows and
--- started parallel workers for a handful of events.
+-- Three index look-ups, their rows united (an event found twice is one row: the id is in
+-- the row). The person's appointments are a small list the planner sees, where
+-- `= ANY(ARRAY(subquery))` was guessed at thousands of rows and started parallel
+-- workers for a handful of events.
 WITH theirs AS MATERIALIZED (
     SELECT a.id::text AS id FROM appointments AS a
     WHERE a.client_user_id = :user_id OR a.lead_id = ANY(CAST(:lead_ids AS uuid[]))
-), matched AS (
-    SELECT e.id FROM analytics_events AS e WHERE e.user_id = :user_id
+)
+SELECT event_name, occurred_at, deep_link_code, props
+FROM (
+    SELECT e.id, e.event_name, e.occurred_at, e.deep_link_code, e.props
+    FROM analytics_events AS e WHERE e.user_id = :user_id
     UNION
-    SELECT e.id FROM analytics_events AS e
-    WHERE e.anonymous_id = ANY(CAST(:anonymous_ids AS text[]))
+    SELECT e.id, e.event_name, e.occurred_at, e.deep_link_code, e.props
+    FROM analytics_events AS e WHERE e.anonymous_id = ANY(CAST(:anonymous_ids AS text[]))
     UNION
-    SELECT e.id FROM theirs
+    SELECT e.id, e.event_name, e.occurred_at, e.deep_link_code, e.props
+    FROM theirs
     JOIN analytics_events AS e
       ON e.props ->> 'appointment' = theirs.id AND e.props ->> 'appointment' IS NOT NULL
-)
-SELECT e.event_name, e.occurred_at, e.deep_link_code, e.props
-FROM analytics_events AS e
-WHERE e.id IN (SELECT id FROM matched)
-ORDER BY e.occurred_at, e.id;
+) AS found
+ORDER BY occurred_at, id;
 
 -- name: erase_events(user_id, anonymous_ids, lead_ids)!
 -- Deleted rather than stripped: a person's self-check results and crisis flags are

@@ -86,7 +86,8 @@ LIMIT :limit;
 -- name: get_published(type, slug)^
 SELECT ci.id, ci.type, ci.slug, ci.title, ci.summary, ci.body_markdown, ci.seo_title,
        ci.seo_description, ci.published_at, ci.updated_at, ci.version,
-       coalesce((SELECT json_agg(json_build_object('code', t.code, 'title', t.title)
+       coalesce((SELECT json_agg(json_build_object('code', t.code, 'title', t.title,
+                                                   'description', t.description)
                                  ORDER BY t.sort_order, t.code)
                  FROM content_item_topics cit JOIN topics t ON t.id = cit.topic_id
                  WHERE cit.content_item_id = ci.id), '[]') AS topics,

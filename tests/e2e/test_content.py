@@ -77,6 +77,10 @@ async def test_editorial_workflow(
     assert shown.status_code == 200
     assert shown.json()["title"] == "Как справиться с тревогой"
     assert [t["code"] for t in shown.json()["topics"]] == ["anxiety"]
+    # The item's topics are the catalogue's, description included.
+    catalogue = {t["code"]: t for t in (await client.get("/api/v1/topics")).json()["items"]}
+    assert shown.json()["topics"] == [catalogue["anxiety"]]
+    assert catalogue["anxiety"]["description"]
 
     edited = await client.patch(
         f"{ADMIN}/{item['id']}",
