@@ -13,7 +13,7 @@ from litestar import Litestar, get, post
 from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
 
-from app.adapters.http.app import build_http_app
+from app.adapters.http.app import STAFF_ONLY, build_http_app
 from app.adapters.http.strict_input import strict_input
 from app.adapters.http.webhooks import YooKassaEvent
 from app.adapters.observability.logging import configure_logging
@@ -343,3 +343,18 @@ def test_no_route_replaces_the_strict_input_hook(app: Litestar) -> None:
     assert len(api) > 100
     for handler in api:
         assert handler.resolve_before_request() is strict_input, handler
+
+
+def test_every_staff_path_is_guarded_and_public_reads_carry_no_guard(app: Litestar) -> None:
+    staff_unguarded: list[str] = []
+    public_guarded: list[str] = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            guarded = STAFF_ONLY in handler.resolve_guards()
+            if route.path.startswith("/api/v1/admin/") and not guarded:
+                staff_unguarded.append(route.path)
+            if route.path.startswith(("/api/v1/content", "/api/v1/services")) and guarded:
+                public_guarded.append(route.path)
+    assert staff_unguarded == [], "staff paths outside the role guard"
+    # Litestar copies the handler for each guard on each request: the public reads skip it.
+    assert public_guarded == []

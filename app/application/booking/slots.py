@@ -4,6 +4,7 @@ answer)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -46,6 +47,10 @@ class ServiceSlots:
         self._tx = tx
         self._clock = clock
         self._calendar = calendar
+        # Lists being read now, by key: a request that asks for one waits for that read
+        # instead of starting its own (when a remembered list lapses, the requests in
+        # flight would otherwise all read the same thing at once).
+        self._reading: dict[object, asyncio.Future[list[datetime]]] = {}
 
     async def services(self) -> list[Service]:
         async def work(uow: BookingUoW) -> list[Service]:
@@ -74,6 +79,35 @@ class ServiceSlots:
         remembered = self._tx.slot_lists.get(key)
         if remembered is not None:
             return remembered
+        pending = self._reading.get(key)
+        if pending is not None:
+            try:
+                return list(await asyncio.shield(pending))
+            except asyncio.CancelledError:
+                if not pending.cancelled():
+                    raise  # this request was cancelled, not the read it waited for
+            # the read it waited for was cancelled: read here
+        reading: asyncio.Future[list[datetime]] = asyncio.get_running_loop().create_future()
+        self._reading[key] = reading
+        try:
+            found = await self._read(slug, window, now, viewer)
+        except asyncio.CancelledError:
+            reading.cancel()
+            raise
+        except BaseException as exc:
+            reading.set_exception(exc)
+            reading.exception()  # retrieved here: the waiters (if any) raise it too
+            raise
+        else:
+            reading.set_result(found)
+        finally:
+            del self._reading[key]
+        self._tx.slot_lists.put(key, found)
+        return found
+
+    async def _read(
+        self, slug: str, window: TimeRange, now: datetime, viewer: uuid.UUID | None
+    ) -> list[datetime]:
         day = timedelta(days=1)
         external = await external_busy(self._calendar, window.expanded(day, day))
 
@@ -95,9 +129,7 @@ class ServiceSlots:
                 now=now,
             )
 
-        found = await self._tx.read(work)
-        self._tx.slot_lists.put(key, found)
-        return found
+        return await self._tx.read(work)
 
     async def practice_timezone(self) -> str:
         """The practice's zone (``practitioner.timezone``), as staff set it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -110,3 +111,37 @@ async def test_slots_leave_out_a_held_time() -> None:
     after = await w.booking.slots.slots("session", *window)
     assert TOMORROW_10 in before
     assert TOMORROW_10 not in after
+
+
+async def test_requests_for_the_same_slots_at_once_share_one_read() -> None:
+    w = world()
+    day = START + timedelta(days=1)
+    window = (day - timedelta(hours=9), day + timedelta(hours=15))
+    reads = 0
+    busy_in = w.repos.appointments.busy_in
+
+    async def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal reads
+        reads += 1
+        await asyncio.sleep(0.01)  # the others arrive while this read is in flight
+        return await busy_in(*args, **kwargs)
+
+    w.repos.appointments.busy_in = counted  # type: ignore[method-assign]
+    answers = await asyncio.gather(*(w.booking.slots.slots("session", *window) for _ in range(5)))
+    assert reads == 1
+    assert all(answer == answers[0] for answer in answers)
+    assert TOMORROW_10 in answers[0]
+    assert len({id(answer) for answer in answers}) == 5, "each caller gets its own list"
+
+    async def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.01)
+        raise RuntimeError("database went away")
+
+    w.repos.appointments.busy_in = failing  # type: ignore[method-assign]
+    later = (window[0] + timedelta(days=1), window[1] + timedelta(days=1))
+    failed = await asyncio.gather(
+        *(w.booking.slots.slots("session", *later) for _ in range(3)), return_exceptions=True
+    )
+    assert all(isinstance(f, RuntimeError) for f in failed), "every waiter hears the failure"
+    w.repos.appointments.busy_in = busy_in  # type: ignore[method-assign]
+    assert await w.booking.slots.slots("session", *later), "and the next request reads again"
