@@ -1,12 +1,24 @@
 -- Provider notifications (recorded once, processed by the worker) and what the worker
 -- asks the provider about: payments and refunds by the provider's ids, reconciliation.
 
--- name: record_notification(id, provider, event, object_id, now)^
--- The idempotency record: a redelivered notification inserts nothing.
-INSERT INTO provider_webhook_events (id, provider, event, object_id, received_at)
-VALUES (:id, :provider, :event, :object_id, :now)
+-- name: record_notification(id, provider, event, object_id, refund, rejected, now)^
+-- The idempotency record (a redelivered notification inserts nothing), with whether the
+-- object is ours in the same statement: one about a payment or refund we do not have is
+-- recorded finished, its outcome `rejected`. One round trip where there were three.
+-- index: payments_provider_payment_id_key, refunds_provider_refund_id_key
+INSERT INTO provider_webhook_events (id, provider, event, object_id, received_at,
+                                     processed_at, outcome)
+SELECT :id, :provider, :event, :object_id, :now,
+       CASE WHEN known.ours THEN NULL ELSE CAST(:now AS timestamptz) END,
+       CASE WHEN known.ours THEN NULL ELSE CAST(:rejected AS text) END
+FROM (SELECT CASE WHEN CAST(:refund AS boolean)
+                  THEN EXISTS (SELECT 1 FROM refunds
+                               WHERE provider_refund_id = CAST(:object_id AS text))
+                  ELSE EXISTS (SELECT 1 FROM payments
+                               WHERE provider_payment_id = CAST(:object_id AS text))
+             END AS ours) AS known
 ON CONFLICT (provider, event, object_id) DO NOTHING
-RETURNING id;
+RETURNING id, outcome IS NULL AS ours;
 
 -- name: finish_notification(id, outcome, now)!
 UPDATE provider_webhook_events SET processed_at = :now, outcome = :outcome WHERE id = :id;

@@ -125,7 +125,10 @@ def refuse_malformed_json(body: bytes) -> None:
 def _nul_outside_body(request: Request[Any, Any, Any]) -> bool:
     if "\x00" in request.scope["path"]:
         return True
-    if not request.scope.get("query_string"):
+    raw = request.scope.get("query_string") or b""
+    # A NUL reaches a decoded parameter only as a raw byte or as %00: without either,
+    # the query need not be parsed here (most requests).
+    if b"\x00" not in raw and b"%00" not in raw:
         return False
     return any("\x00" in name or "\x00" in value
                for name, value in request.query_params.multi_items())  # fmt: skip

@@ -18,6 +18,7 @@ from app.application.payments.ports import (
     PaymentProblem,
     PaymentRecord,
     PaymentWindow,
+    RecordedNotification,
     RefundLine,
     RefundToRequest,
 )
@@ -227,12 +228,14 @@ class PostgresNotificationLog:
         self._s = session
         self._q = session.queries.payments
 
-    async def record(self, provider: str, event: str, object_id: str) -> uuid.UUID | None:
+    async def record(
+        self, provider: str, event: str, object_id: str, *, refund: bool, rejected: str
+    ) -> RecordedNotification | None:
         row = await self._q.record_notification(
             self._s.conn, id=new_id(), provider=provider, event=event, object_id=object_id,
-            now=self._s.clock.now(),
+            refund=refund, rejected=rejected, now=self._s.clock.now(),
         )  # fmt: skip
-        return row["id"] if row else None
+        return RecordedNotification(id=row["id"], ours=row["ours"]) if row else None
 
     async def finish(self, record_id: uuid.UUID, outcome: str) -> None:
         await self._q.finish_notification(

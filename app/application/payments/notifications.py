@@ -74,17 +74,19 @@ class PaymentNotifications:
             raise ValidationFailed("not a notification this service handles", field="event")
 
         async def work(uow: PaymentsUoW) -> str:
-            record_id = await uow.repos.notifications.record(self._provider, event, object_id)
-            if record_id is None:
+            recorded = await uow.repos.notifications.record(
+                self._provider, event, object_id, refund=_is_refund(event),
+                rejected=REJECTED_UNKNOWN,
+            )  # fmt: skip
+            if recorded is None:
                 return "duplicate"
-            if not await self._is_ours(uow, event, object_id):
-                await uow.repos.notifications.finish(record_id, REJECTED_UNKNOWN)
+            if not recorded.ours:
                 return "rejected"
             uow.publish(
                 PaymentNotificationReceived(
                     event_id=new_id(),
                     occurred_at=self._clock.now(),
-                    aggregate_id=str(record_id),
+                    aggregate_id=str(recorded.id),
                     provider=self._provider,
                     event=event,
                     object_id=object_id,
@@ -95,12 +97,6 @@ class PaymentNotifications:
         outcome = await in_transaction(self._uow, work)
         logger.info("webhook_received", notification=event, outcome=outcome)
         return outcome
-
-    @staticmethod
-    async def _is_ours(uow: PaymentsUoW, event: str, object_id: str) -> bool:
-        if _is_refund(event):
-            return await uow.repos.refunds.refund_by_provider_id(object_id) is not None
-        return await uow.repos.payments.by_provider_id(object_id) is not None
 
     async def process(self, notification: PaymentNotificationReceived) -> None:
         """Worker: fetch the object from the API, verify it, apply forward-only changes."""

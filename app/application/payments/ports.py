@@ -252,11 +252,25 @@ class RefundStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedNotification:
+    """A notification recorded for the first time; ``ours``: it names a payment or a
+    refund of ours (one that is not was recorded finished, as rejected)."""
+
+    id: uuid.UUID
+    ours: bool
+
+
 class NotificationLog(Protocol):
     """The idempotency record of provider notifications: ``(provider, event, object)``."""
 
-    async def record(self, provider: str, event: str, object_id: str) -> uuid.UUID | None:
-        """The new record's id; None when this notification was recorded before."""
+    async def record(
+        self, provider: str, event: str, object_id: str, *, refund: bool, rejected: str
+    ) -> RecordedNotification | None:
+        """Record the notification and whether its object (a refund when ``refund``, else
+        a payment) is ours, in one step; one about an object that is not ours is
+        recorded finished with the outcome ``rejected``. None when this notification was
+        recorded before."""
         ...
 
     async def finish(self, record_id: uuid.UUID, outcome: str) -> None: ...

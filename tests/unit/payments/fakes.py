@@ -25,6 +25,7 @@ from app.application.payments.ports import (
     PaymentsUoW,
     ProviderPayment,
     ProviderRefund,
+    RecordedNotification,
     RefundLine,
     RefundOrder,
     RefundToRequest,
@@ -229,12 +230,25 @@ class FakeNotificationLog:
     def __init__(self) -> None:
         self.records: dict[tuple[str, str, str], uuid.UUID] = {}
         self.outcomes: dict[uuid.UUID, str] = {}
+        # set by Repos: where "ours" is looked up
+        self.payments: FakePaymentStore | None = None
+        self.refunds: FakeRefundStore | None = None
 
-    async def record(self, provider: str, event: str, object_id: str) -> uuid.UUID | None:
+    async def record(
+        self, provider: str, event: str, object_id: str, *, refund: bool, rejected: str
+    ) -> RecordedNotification | None:
         if (provider, event, object_id) in self.records:
             return None
+        assert self.payments is not None
+        assert self.refunds is not None
         record_id = self.records[(provider, event, object_id)] = uuid.uuid4()
-        return record_id
+        if refund:
+            ours = await self.refunds.refund_by_provider_id(object_id) is not None
+        else:
+            ours = await self.payments.by_provider_id(object_id) is not None
+        if not ours:
+            self.outcomes[record_id] = rejected
+        return RecordedNotification(record_id, ours)
 
     async def finish(self, record_id: uuid.UUID, outcome: str) -> None:
         self.outcomes[record_id] = outcome
@@ -262,6 +276,10 @@ class Repos:
     refunds: FakeRefundStore
     notifications: FakeNotificationLog = field(default_factory=FakeNotificationLog)
     appointments: FakeAppointments = field(default_factory=FakeAppointments)
+
+    def __post_init__(self) -> None:
+        self.notifications.payments = self.payments
+        self.notifications.refunds = self.refunds
 
 
 class FakeGateway:
