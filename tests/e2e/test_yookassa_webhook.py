@@ -327,3 +327,32 @@ async def test_pending_refunds_are_polled(
     assert await core.payments.reconcile(clock.now()) == 1
     postgresql.commit()
     assert postgresql.execute("SELECT status FROM refunds").fetchone() == ("succeeded",)
+
+
+@respx.mock
+async def test_a_notification_about_an_object_not_ours_is_recorded_rejected_and_never_fetched(
+    yookassa: AsyncTestClient[Any], core: Core, held: dict[str, Any],
+    postgresql: psycopg.Connection[Any],
+) -> None:  # fmt: skip
+    fetched = respx.get(url__startswith=API).mock(return_value=httpx.Response(404))
+    for event, object_id in (("payment.succeeded", "yk-9999"), ("refund.succeeded", "rf-9999")):
+        body = notification(event, object_id)
+        answers = [(await yookassa.post("/webhooks/yookassa", json=body)) for _ in range(2)]
+        assert [(a.status_code, a.json()["status"]) for a in answers] == [
+            (200, "rejected"), (200, "duplicate"),
+        ]  # fmt: skip
+    await drain(core)
+    postgresql.commit()
+    rows = postgresql.execute(
+        "SELECT event, object_id, outcome, processed_at IS NOT NULL FROM provider_webhook_events"
+        " ORDER BY event"
+    ).fetchall()
+    assert rows == [
+        ("payment.succeeded", "yk-9999", "rejected_unknown_object", True),
+        ("refund.succeeded", "rf-9999", "rejected_unknown_object", True),
+    ]
+    assert postgresql.execute(
+        "SELECT count(*) FROM outbox_events WHERE event_type LIKE 'payments.%'"
+    ).fetchone() == (0,)
+    assert fetched.call_count == 0
+    assert state(postgresql)[:2] == ("pending", "pending_payment")
