@@ -243,7 +243,8 @@ def sql_scripts() -> dict[str, str]:
     notification = query("payments/webhooks.sql", "record_notification")
     for name, value in (("id", "gen_random_uuid()"), ("provider", "'yookassa'"),
                         ("event", "'payment.succeeded'"),
-                        ("object_id", "gen_random_uuid()::text"),
+                        ("object_id", "gen_random_uuid()::text"), ("refund", "false"),
+                        ("rejected", "'rejected_unknown_object'"),
                         ("now", "now()")):  # fmt: skip
         notification = notification.replace(f":{name}", value)
     outbox = query("events/outbox.sql", "insert_event")
@@ -251,7 +252,7 @@ def sql_scripts() -> dict[str, str]:
                         ("event_type", "'payments.notification_received'"),
                         ("aggregate_type", "'payment_notification'"),
                         ("aggregate_id", "'x'"), ("payload", "'{}'"),
-                        ("occurred_at", "now()")):  # fmt: skip
+                        ("occurred_at", "now()"), ("request_id", "NULL")):  # fmt: skip
         outbox = outbox.replace(f":{name}", value)
     return {
         "S5": "BEGIN;\n" + notification.rstrip(";") + ";\n" + outbox.rstrip(";") + ";\nCOMMIT;\n",
