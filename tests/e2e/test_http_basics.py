@@ -349,9 +349,10 @@ def test_every_staff_path_is_guarded_and_public_reads_carry_no_guard(app: Litest
     staff_unguarded: list[str] = []
     public_guarded: list[str] = []
     for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
+        handlers = getattr(route, "route_handlers", None) or [route.route_handler]  # type: ignore[attr-defined]
+        for handler in handlers:
             guarded = STAFF_ONLY in handler.resolve_guards()
-            if route.path.startswith("/api/v1/admin/") and not guarded:
+            if f"{route.path.rstrip('/')}/".startswith("/api/v1/admin/") and not guarded:
                 staff_unguarded.append(route.path)
             if route.path.startswith(("/api/v1/content", "/api/v1/services")) and guarded:
                 public_guarded.append(route.path)

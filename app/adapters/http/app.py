@@ -13,7 +13,7 @@ from litestar import Controller, Litestar, Request, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
-from litestar.handlers import HTTPRouteHandler
+from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig
@@ -21,6 +21,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.routes import HTTPRoute
 from litestar.stores.base import Store
 from litestar.types import ControllerRouterHandler, Message, Scope
+from litestar.utils.path import normalize_path
 
 from app.adapters.http.auth import AUTH_DEPENDENCIES, role_guard
 from app.adapters.http.health import HealthController
@@ -107,12 +108,19 @@ STAFF_ONLY = role_guard(*STAFF_ROLES, under=STAFF_PATH)
 def _paths(handler: ControllerRouterHandler) -> list[str]:
     """Every path ``handler`` answers on: a controller's path joined to its handlers'."""
     if isinstance(handler, type) and issubclass(handler, Controller):
-        base = str(getattr(handler, "path", "/")).rstrip("/")
+        base = normalize_path(str(getattr(handler, "path", "/"))).rstrip("/")
         found = (getattr(handler, name, None) for name in dir(handler))  # inherited too
-        members = [m for m in found if isinstance(m, HTTPRouteHandler)]
-        return [f"{base}/{p.lstrip('/')}".rstrip("/") or "/" for m in members for p in m.paths]
+        members = [m for m in found if isinstance(m, BaseRouteHandler)]
+        if any(not isinstance(m, HTTPRouteHandler) for m in members):
+            return ["?"]  # a websocket or ASGI handler: treated as possibly staff-only
+        return [
+            normalize_path(f"{base}/{p}").rstrip("/") or "/"
+            for m in members
+            if isinstance(m, HTTPRouteHandler)
+            for p in m.paths
+        ]
     if isinstance(handler, HTTPRouteHandler):
-        return list(handler.paths)
+        return [normalize_path(p) for p in handler.paths]
     return ["?"]  # anything else (a router): treated as possibly staff-only
 
 

@@ -139,7 +139,10 @@ class PostgresUnitOfWork(Generic[R]):
         if conn is not None:
             try:
                 if self._autocommit and not conn.closed:
-                    await conn.set_autocommit(False)  # as the pool hands connections out
+                    try:
+                        await conn.set_autocommit(False)  # as the pool hands them out
+                    except psycopg.Error:
+                        await conn.close()  # never back in the pool still autocommitting
                 elif not self._committed and not conn.closed:
                     await conn.rollback()
             finally:

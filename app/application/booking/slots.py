@@ -79,14 +79,14 @@ class ServiceSlots:
         remembered = self._tx.slot_lists.get(key)
         if remembered is not None:
             return remembered
-        pending = self._reading.get(key)
-        if pending is not None:
+        while (pending := self._reading.get(key)) is not None:
             try:
                 return list(await asyncio.shield(pending))
             except asyncio.CancelledError:
-                if not pending.cancelled():
-                    raise  # this request was cancelled, not the read it waited for
-            # the read it waited for was cancelled: read here
+                task = asyncio.current_task()
+                if not pending.cancelled() or (task is not None and task.cancelling()):
+                    raise  # this request was cancelled, not (only) the read it waited for
+            # the read it waited for was cancelled: wait for another one, or read here
         reading: asyncio.Future[list[datetime]] = asyncio.get_running_loop().create_future()
         self._reading[key] = reading
         try:
@@ -101,7 +101,8 @@ class ServiceSlots:
         else:
             reading.set_result(found)
         finally:
-            del self._reading[key]
+            if self._reading.get(key) is reading:
+                del self._reading[key]
         self._tx.slot_lists.put(key, found)
         return found
 

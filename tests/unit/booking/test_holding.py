@@ -145,3 +145,39 @@ async def test_requests_for_the_same_slots_at_once_share_one_read() -> None:
     assert all(isinstance(f, RuntimeError) for f in failed), "every waiter hears the failure"
     w.repos.appointments.busy_in = busy_in  # type: ignore[method-assign]
     assert await w.booking.slots.slots("session", *later), "and the next request reads again"
+
+
+async def test_a_cancelled_shared_read_leaves_its_waiters_to_read_and_a_cancelled_waiter_stops() -> (
+    None
+):
+    w = world()
+    day = START + timedelta(days=1)
+    window = (day - timedelta(hours=9), day + timedelta(hours=15))
+    busy_in = w.repos.appointments.busy_in
+    started = asyncio.Event()
+
+    async def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.set()
+        await asyncio.sleep(0.05)
+        return await busy_in(*args, **kwargs)
+
+    w.repos.appointments.busy_in = slow  # type: ignore[method-assign]
+    leader = asyncio.create_task(w.booking.slots.slots("session", *window))
+    await started.wait()
+    waiters = [asyncio.create_task(w.booking.slots.slots("session", *window)) for _ in range(2)]
+    await asyncio.sleep(0)
+    leader.cancel()
+    answers = await asyncio.gather(*waiters)
+    assert answers[0] == answers[1]
+    assert TOMORROW_10 in answers[0]
+
+    later = (window[0] + timedelta(days=1), window[1] + timedelta(days=1))
+    started.clear()
+    reader = asyncio.create_task(w.booking.slots.slots("session", *later))
+    await started.wait()
+    waiter = asyncio.create_task(w.booking.slots.slots("session", *later))
+    await asyncio.sleep(0)
+    waiter.cancel()
+    results = await asyncio.gather(reader, waiter, return_exceptions=True)
+    assert TOMORROW_10 + timedelta(days=1) in results[0]  # type: ignore[operator]
+    assert isinstance(results[1], asyncio.CancelledError)
