@@ -159,7 +159,16 @@ def paced_latency(target: str, rate: int, seconds: int, start: str) -> tuple[flo
     return found["50"], found["99"]
 
 
-def wrk(url: str, seconds: int, lua: str | None = None, connections: int = CONNECTIONS) -> float:
+def wrk(
+    url: str,
+    seconds: int,
+    lua: str | None = None,
+    connections: int = CONNECTIONS,
+    *,
+    threads: int = 1,
+    pin: bool = True,
+) -> float:
+    """Requests per second; ``pin``: on CPU 0 (the server on CPU 1)."""
     script: list[str] = []
     lua = lua or (NOTIFICATION_SCRIPT if url.endswith("/webhooks/yookassa")
                   else SLUGS_SCRIPT if "/content/article/" in url else None)  # fmt: skip
@@ -167,8 +176,9 @@ def wrk(url: str, seconds: int, lua: str | None = None, connections: int = CONNE
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
             file.write(lua)
         script = ["-s", file.name]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", *script, url]
     out = subprocess.run(
-        pinned(0, ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", *script, url]),
+        (pinned(0, command) if pin else command),
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

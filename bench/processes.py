@@ -20,7 +20,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.content_read import fill, free_port, scratch_database  # noqa: E402
-from bench.http_baselines import SERVICE, SLUGS_SCRIPT  # noqa: E402
+from bench.http_baselines import SERVICE, SLUGS_SCRIPT, wrk  # noqa: E402
 
 CONNECTIONS = 64
 DB = "eb_bench_processes"
@@ -63,21 +62,6 @@ def start(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit(f"granian --workers {workers} did not become ready")
 
 
-def wrk(url: str, seconds: int, lua: str | None) -> float:
-    script: list[str] = []
-    if lua is not None:
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
-            file.write(lua)
-        script = ["-s", file.name]
-    out = subprocess.run(
-        [shutil.which("wrk") or "wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", *script, url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    if "Non-2xx or 3xx responses" in out:
-        raise SystemExit(f"{url}: error responses\n{out}")
-    return float(out.split("Requests/sec:")[1].split()[0])
-
-
 def measure(url: str, workers: int, seconds: int, repetitions: int) -> dict[str, float]:
     server, base = start(url, workers)
     day = (datetime.now(UTC) + timedelta(days=1)).date()
@@ -89,11 +73,11 @@ def measure(url: str, workers: int, seconds: int, repetitions: int) -> dict[str,
     }  # fmt: skip
     try:
         for target, lua in targets.values():  # warm-up
-            wrk(target, 2, lua)
+            wrk(target, 2, lua, CONNECTIONS, threads=2, pin=False)
         runs: dict[str, list[float]] = {name: [] for name in targets}
         for _ in range(repetitions):
             for name, (target, lua) in targets.items():
-                runs[name].append(wrk(target, seconds, lua))
+                runs[name].append(wrk(target, seconds, lua, CONNECTIONS, threads=2, pin=False))
     finally:
         server.terminate()
         server.wait(timeout=30)
