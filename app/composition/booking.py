@@ -16,7 +16,7 @@ from app.adapters.postgres.crm import PostgresLeadStore
 from app.adapters.postgres.payments import PostgresBookingPayments
 from app.adapters.postgres.session import Session
 from app.application.booking.staff_day import StaffDay
-from app.application.booking.transactions import SlotQuery
+from app.application.booking.transactions import RefusedStart, SlotQuery
 from app.application.booking.use_cases import Booking, BookingConfig, build_booking
 from app.application.payments.links import ProviderLinks
 from app.application.recent_reads import RecentReads
@@ -47,6 +47,7 @@ class BookingContext:
     calendar_health: Callable[[], str]
     wiring: Wiring
     slot_lists: RecentReads[SlotQuery, list[datetime]]
+    refused_starts: RecentReads[RefusedStart, bool]
 
 
 def booking_repos(settings: Settings, session: Session) -> PostgresBookingRepos:
@@ -72,6 +73,11 @@ def build_booking_context(
         settings.slots_cache_seconds, list, name=SLOTS_MEMORY,
         invalidation=infra.memory_invalidation,
     )  # fmt: skip
+    # Holds refused because the start was taken; forgotten with the slot lists (one
+    # name, so one announcement from another process forgets both).
+    refused_starts: RecentReads[RefusedStart, bool] = RecentReads(
+        settings.slots_cache_seconds, bool, name=SLOTS_MEMORY
+    )
     booking = build_booking(
         infra.unit_of_work(repos),
         infra.clock,
@@ -84,6 +90,7 @@ def build_booking_context(
         calendar,
         payment_links,
         slot_lists,
+        refused_starts,
     )
     staff_day = StaffDay(infra.unit_of_work(PostgresStaffDayViews))
 
@@ -109,6 +116,7 @@ def build_booking_context(
         booking=booking,
         calendar_health=calendar_health,
         slot_lists=slot_lists,
+        refused_starts=refused_starts,
         wiring=Wiring(
             subscriptions=(
                 # The calendar first: its Meet link goes into the confirmation.

@@ -258,7 +258,10 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         worker_telemetry=telemetry,
         wiring=http_order,
         memories=ProcessMemories(
-            content.content.published, content.content.pages, booking.slot_lists
+            content.content.published,
+            content.content.pages,
+            booking.slot_lists,
+            booking.refused_starts,
         ),
         assistants=assistants,
     )
@@ -282,8 +285,9 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Litestar:
     # Other processes' writes reach this one's memories through the database (one more
     # connection, only when some memory is on).
     memory_listener = MemoryInvalidationListener(
-        settings.database_url, core.database.queries, core.memories
-    )
+        settings.database_url, core.database.queries, core.memories,
+        origin=core.infrastructure.memory_invalidation.origin,
+    )  # fmt: skip
     app = build_http_app(
         settings,
         database=core.database,

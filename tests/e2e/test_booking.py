@@ -13,7 +13,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.bootstrap import build_core, create_app
+from app.bootstrap import Core, build_core, create_app
 from app.config import Settings
 from tests.conftest import FixedClock, make_settings
 from tests.e2e.identity_helpers import bearer
@@ -35,8 +35,13 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def client(settings: Settings, clock: FixedClock) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(settings, core=build_core(settings, clock=clock))
+def core(settings: Settings, clock: FixedClock) -> Core:
+    return build_core(settings, clock=clock)
+
+
+@pytest.fixture
+async def client(settings: Settings, core: Core) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    app = create_app(settings, core=core)
     async with AsyncTestClient(app=app, timeout=60) as test_client:
         yield test_client
 
@@ -396,3 +401,68 @@ async def test_free_slots_are_remembered_briefly_and_forgotten_on_a_booking_writ
     now_free = (await client.get(url, params=window)).json()["slots"]
     assert "2030-06-04T09:00:00+03:00" not in now_free
     assert "2030-06-04T10:00:00+03:00" not in now_free
+
+
+async def test_a_crowd_racing_for_one_start_gets_one_hold_and_409s_until_it_is_freed(
+    client: AsyncTestClient[Litestar], service: str, postgresql: psycopg.Connection[Any]
+) -> None:
+    # One request at a time asks the database about a contended start; once it is taken
+    # the others are refused from memory; the winner's retry under its key gets its hold
+    # back; a cancellation through this process frees the start for the next guest.
+    start = datetime(2030, 6, 4, 8, tzinfo=UTC)
+    answers = await asyncio.gather(*(hold(client, start, **guest(n)) for n in range(12)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201] + [409] * 11, statuses
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"slot_unavailable"}
+    won = next(a for a in answers if a.status_code == 201).json()
+    postgresql.commit()
+    live = postgresql.execute(
+        "SELECT count(*) FROM appointments WHERE start_at = %s"
+        " AND status IN ('pending_payment', 'confirmed')",
+        (start,),
+    ).fetchone()
+    assert live == (1,)
+
+    key = {"Idempotency-Key": "crowd-winner-retry"}
+    body = {"service_slug": "konsultatsiya", "start_at": start.isoformat(),
+            "format": "online", **guest(99)}  # fmt: skip
+    first = await client.post(
+        "/api/v1/appointments", json=body | {"start_at": "2030-06-04T11:00:00+00:00"}, headers=key
+    )
+    assert first.status_code == 201, first.text
+    loser = await hold(client, datetime(2030, 6, 4, 11, tzinfo=UTC), **guest(98))
+    assert loser.status_code == 409
+    retried = await client.post(
+        "/api/v1/appointments", json=body | {"start_at": "2030-06-04T11:00:00+00:00"}, headers=key
+    )
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["appointment"]["id"] == first.json()["appointment"]["id"]
+
+    canceled = await client.post(
+        f"/api/v1/appointments/{won['appointment']['id']}/cancel", json={},
+        headers={"X-Manage-Token": won["manage_token"]},
+    )  # fmt: skip
+    assert canceled.status_code == 200, canceled.text
+    again = await hold(client, start, **guest(50))
+    assert again.status_code == 201, again.text
+
+
+async def test_a_start_freed_elsewhere_is_refused_until_that_process_announces_it(
+    client: AsyncTestClient[Litestar], service: str, core: Core,
+    postgresql: psycopg.Connection[Any],
+) -> None:  # fmt: skip
+    # A cancellation behind this process's back (straight in the database) is not heard:
+    # the start stays refused from memory for at most SLOTS_CACHE_SECONDS. Another
+    # process's write announces the slot lists, and this one forgets its refusals too.
+    start = datetime(2030, 6, 4, 9, tzinfo=UTC)
+    won = await hold(client, start, **guest(1))
+    assert won.status_code == 201, won.text
+    postgresql.execute(
+        "UPDATE appointments SET status = 'canceled', canceled_at = now() WHERE id = %s",
+        (won.json()["appointment"]["id"],),
+    )
+    postgresql.commit()
+    assert (await hold(client, start, **guest(2))).status_code == 409
+    assert core.memories.forget("slots")  # what the listener does on an announcement
+    again = await hold(client, start, **guest(3))
+    assert again.status_code == 201, again.text

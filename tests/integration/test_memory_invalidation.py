@@ -74,6 +74,27 @@ async def test_an_announcement_clears_the_named_memory_in_the_listening_process(
     await eventually(lambda: memories.held() == (None, None))
 
 
+async def test_a_process_passes_its_own_announcements_by(core: Core) -> None:
+    # The writer forgot at its commit; what it remembered since (a start just found
+    # taken) must not be dropped when its own announcement comes back a moment later.
+    memories = Memories()
+    own = PostgresMemoryInvalidation(core.database)
+    listener = MemoryInvalidationListener(
+        str(core.settings.database_url), core.database.queries, memories.process,
+        origin=own.origin, first_retry=0.01, max_retry=0.05,
+    )  # fmt: skip
+    await listener.start()
+    try:
+        memories.fill()
+        await own.announce("slots")
+        await PostgresMemoryInvalidation(core.database).announce("content")
+        # In commit order: its own came first and was passed by; the other's was heard.
+        await eventually(lambda: memories.content.get("article") is None)
+        assert memories.held() == (None, "old")
+    finally:
+        await listener.close()
+
+
 async def test_the_relays_own_wakeups_clear_nothing(
     core: Core, listening: tuple[Memories, MemoryInvalidationListener],
     postgresql: psycopg.Connection[Any],

@@ -2,8 +2,10 @@
 
 A write that changes published content or free time announces the memory's name on
 the ``outbox_events`` channel the worker already listens on (payload
-``memory:<name>``, after the write committed); every API process listens on a
-connection of its own and forgets the named memory when it hears one. The outbox
+``memory:<name>@<origin>``, after the write committed); every API process listens on a
+connection of its own and forgets the named memory when it hears one from another
+process (the writer forgot its own at commit; hearing its own announcement a moment
+later would drop what it remembered since, such as a start just found taken). The outbox
 triggers' notifications (empty payload) are ignored here. While the listener is away
 (the database restarts, the network drops) it reconnects with a growing pause, logs
 ``memory_listener_unavailable``, and the memories fall back to their time expiry; on
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from typing import Any
 
 import psycopg
@@ -32,15 +35,19 @@ MAX_RETRY_SECONDS = 30.0
 
 
 class PostgresMemoryInvalidation:
-    """Sends the announcement on a pooled connection (one statement, autocommit)."""
+    """Sends the announcement on a pooled connection (one statement, autocommit),
+    signed with this process's ``origin`` so that its own listener passes it by."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, origin: str | None = None) -> None:
         self._database = database
+        self.origin = origin or uuid.uuid4().hex
 
     async def announce(self, memory: str) -> None:
         try:
             async with self._database.pool.connection() as conn:
-                await self._database.queries.events.announce_memory_change(conn, memory=memory)
+                await self._database.queries.events.announce_memory_change(
+                    conn, memory=f"{memory}@{self.origin}"
+                )
         except (PoolTimeout, psycopg.Error):
             # The write has committed; the other processes forget by time instead.
             logger.warning("memory_change_not_announced", memory=memory)
@@ -55,12 +62,14 @@ class MemoryInvalidationListener:
         queries: Any,
         memories: ProcessMemories,
         *,
+        origin: str | None = None,
         first_retry: float = FIRST_RETRY_SECONDS,
         max_retry: float = MAX_RETRY_SECONDS,
     ) -> None:
         self._url = database_url
         self._queries = queries
         self._memories = memories
+        self._origin = origin
         self._first_retry = first_retry
         self._max_retry = max_retry
         self._task: asyncio.Task[None] | None = None
@@ -112,6 +121,8 @@ class MemoryInvalidationListener:
         logger.info("memory_listener_started", memories=list(self._memories.names))
         async for notice in self._conn.notifies():
             if notice.payload.startswith(PAYLOAD_PREFIX):
-                name = notice.payload.removeprefix(PAYLOAD_PREFIX)
+                name, _, origin = notice.payload.removeprefix(PAYLOAD_PREFIX).partition("@")
+                if origin and origin == self._origin:
+                    continue  # this process's own write: forgotten at its commit
                 if self._memories.forget(name):
                     logger.debug("memory_forgotten", memory=name)

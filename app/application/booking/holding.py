@@ -14,12 +14,17 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from app.application.booking.callers import Caller, who_books
+from app.application.booking.hot_starts import HotStarts
 from app.application.booking.messages import appointment_link
 from app.application.booking.ports import CalendarGateway, GuestContact
 from app.application.booking.read_models import RememberedHold
 from app.application.booking.slot_check import SlotCheck
 from app.application.booking.slots import external_busy, published
-from app.application.booking.transactions import BookingTransactions, BookingUoW
+from app.application.booking.transactions import (
+    BookingTransactions,
+    BookingUoW,
+    RefusedStart,
+)
 from app.application.ports import Clock
 from app.domain.booking.appointment import Appointment
 from app.domain.booking.place import place_at_booking
@@ -101,6 +106,7 @@ class HoldSlot:
         self._links = links
         self._site = site
         self._held = held
+        self._hot = HotStarts(tx.refused_starts)
 
     async def hold(
         self, caller: Caller, request: HoldRequest, idempotency_key: str | None = None
@@ -112,6 +118,29 @@ class HoldSlot:
             raise ValidationFailed("tz must be an IANA time zone", field="timezone") from None
         if request.metadata:
             ensure_p0(request.metadata, where="appointment metadata")
+        async with self._hot.turn(
+            self._refusal_key(caller, request), lambda: self._made(idempotency_key)
+        ):
+            outcome = await self._write(caller, request, idempotency_key)
+        if not outcome.confirmation_url and self._links is not None:
+            # The held appointment and its payment row are committed; now the provider,
+            # which sends the client back to the appointment's page after paying.
+            back = (
+                appointment_link(self._site, outcome.appointment, outcome.manage_token)
+                if self._site else None
+            )  # fmt: skip
+            url = await self._links.confirmation_url(outcome.payment_id, back)
+            outcome = HoldOutcome(
+                outcome.appointment, outcome.payment_id, url, outcome.manage_token,
+                outcome.replayed,
+            )  # fmt: skip
+        if self._held is not None and outcome.manage_token and not outcome.replayed:
+            await self._held.send_held(outcome)
+        return outcome
+
+    async def _write(
+        self, caller: Caller, request: HoldRequest, idempotency_key: str | None
+    ) -> HoldOutcome:
         day = timedelta(days=1)
         external = await external_busy(
             self._calendar, TimeRange(request.start_at - day, request.start_at + day)
@@ -139,22 +168,25 @@ class HoldSlot:
                 )  # fmt: skip
             return outcome
 
-        outcome = await self._tx.write(work)
-        if not outcome.confirmation_url and self._links is not None:
-            # The held appointment and its payment row are committed; now the provider,
-            # which sends the client back to the appointment's page after paying.
-            back = (
-                appointment_link(self._site, outcome.appointment, outcome.manage_token)
-                if self._site else None
-            )  # fmt: skip
-            url = await self._links.confirmation_url(outcome.payment_id, back)
-            outcome = HoldOutcome(
-                outcome.appointment, outcome.payment_id, url, outcome.manage_token,
-                outcome.replayed,
-            )  # fmt: skip
-        if self._held is not None and outcome.manage_token and not outcome.replayed:
-            await self._held.send_held(outcome)
-        return outcome
+        return await self._tx.write(work)
+
+    @staticmethod
+    def _refusal_key(caller: Caller, request: HoldRequest) -> RefusedStart | None:
+        """What a refusal is remembered by; a hold with a waitlist offer's token takes a
+        slot kept for it, so it is never answered from memory."""
+        if request.offer_token is not None:
+            return None
+        return (request.service_slug, request.start_at, request.format, caller.user_id)
+
+    async def _made(self, idempotency_key: str | None) -> bool:
+        """Whether a hold was made under this key (its retry gets it back)."""
+        if idempotency_key is None:
+            return False
+
+        async def work(uow: BookingUoW) -> bool:
+            return await uow.repos.idempotency.find_hold(idempotency_key) is not None
+
+        return await self._tx.read(work)
 
     @staticmethod
     async def _taken_offer(

@@ -137,5 +137,6 @@ class ServiceSlots:
         return await self._tx.read(practice_timezone)
 
     def forget_remembered(self) -> None:
-        """Drop remembered slot lists (a setting that shapes free time has changed)."""
-        self._tx.slot_lists.clear()
+        """Drop remembered slot lists and refused starts (a setting that shapes free time
+        has changed)."""
+        self._tx.forget()

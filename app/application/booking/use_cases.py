@@ -21,7 +21,12 @@ from app.application.booking.slots import ServiceSlots
 from app.application.booking.staff_appointments import StaffAppointments
 from app.application.booking.staff_booking import StaffBooking
 from app.application.booking.staff_schedule import StaffSchedule
-from app.application.booking.transactions import BookingTransactions, BookingUoW, SlotQuery
+from app.application.booking.transactions import (
+    BookingTransactions,
+    BookingUoW,
+    RefusedStart,
+    SlotQuery,
+)
 from app.application.booking.waitlist import Waitlist
 from app.application.ports import Clock
 from app.application.recent_reads import RecentReads
@@ -63,8 +68,9 @@ def build_booking(
     uow: Callable[[], BookingUoW], clock: Clock, config: BookingConfig,
     calendar: CalendarGateway | None = None, links: PaymentLinks | None = None,
     slot_lists: RecentReads[SlotQuery, list[datetime]] | None = None,
+    refused_starts: RecentReads[RefusedStart, bool] | None = None,
 ) -> Booking:  # fmt: skip
-    tx = BookingTransactions(uow, slot_lists)
+    tx = BookingTransactions(uow, slot_lists, refused_starts)
     site = config.site_links or SiteLinks(config.public_base_url)
     guest_links = GuestLinks(tx, clock, site)
     return Booking(
