@@ -96,6 +96,9 @@ def build_engagement(
             ),
             jobs=(
                 PeriodicJob("analytics.retention", timedelta(hours=6), analytics.purge),
+                PeriodicJob(
+                    "analytics.funnel_rollup", timedelta(minutes=5), analytics.roll_up_funnel
+                ),
                 PeriodicJob("interactives.abandon_stale", timedelta(hours=1), abandon_stale),
                 PeriodicJob(
                     "health_facts.seal_legacy", timedelta(hours=1), seal_legacy_health_facts

@@ -23,19 +23,80 @@ WHERE a.id = :appointment_id
 DELETE FROM analytics_events WHERE occurred_at < :before;
 
 -- name: booking_funnel(date_from, date_to, tz)
--- index: analytics_events_event_name_occurred_at_idx
-SELECT (e.occurred_at AT TIME ZONE :tz)::date AS day,
-       coalesce(e.props ->> 'entry_point', 'web') AS entry_point,
-       count(*) FILTER (WHERE e.event_name = 'booking.started') AS started,
-       count(*) FILTER (WHERE e.event_name = 'booking.slot_selected') AS slot_selected,
-       count(*) FILTER (WHERE e.event_name = 'booking.held') AS held,
-       count(*) FILTER (WHERE e.event_name = 'booking.paid') AS paid
-FROM analytics_events AS e
-WHERE e.event_name IN ('booking.started', 'booking.slot_selected', 'booking.held',
-                       'booking.paid')
-  AND e.occurred_at >= :date_from AND e.occurred_at < :date_to
+-- index: booking_funnel_buckets_pkey (0059); analytics_events_funnel_received_at_idx (0060)
+-- The rolled-up quarter hours of the period plus the funnel events received since the
+-- roll-up's mark, in one snapshot (so an event is counted in exactly one of them). The
+-- period's bounds are local midnights: quarter hours, like the buckets.
+WITH mark AS (
+    SELECT rolled_through FROM analytics_rollups WHERE name = 'booking_funnel'
+), counted AS (
+    SELECT b.bucket AS at, b.entry_point, b.started, b.slot_selected, b.held, b.paid
+    FROM booking_funnel_buckets AS b
+    WHERE b.bucket >= :date_from AND b.bucket < :date_to
+    UNION ALL
+    SELECT e.occurred_at, coalesce(e.props ->> 'entry_point', 'web'),
+           (e.event_name = 'booking.started')::int, (e.event_name = 'booking.slot_selected')::int,
+           (e.event_name = 'booking.held')::int, (e.event_name = 'booking.paid')::int
+    FROM analytics_events AS e
+    WHERE e.event_name IN ('booking.started', 'booking.slot_selected', 'booking.held',
+                           'booking.paid')
+      AND e.received_at >= coalesce((SELECT rolled_through FROM mark), '-infinity')
+      AND e.occurred_at >= :date_from AND e.occurred_at < :date_to
+)
+SELECT (c.at AT TIME ZONE :tz)::date AS day, c.entry_point,
+       sum(c.started)::bigint AS started, sum(c.slot_selected)::bigint AS slot_selected,
+       sum(c.held)::bigint AS held, sum(c.paid)::bigint AS paid
+FROM counted AS c
 GROUP BY 1, 2
 ORDER BY 1, 2;
+
+-- name: roll_up_booking_funnel(settle)^
+-- index: analytics_events_funnel_received_at_idx (0060)
+-- Adds the funnel events received since the mark to their quarter hours and moves the
+-- mark. It stops :settle ago (a minute, for clock steps), and before the start of the
+-- oldest transaction still open in this database: an event's received_at is its transaction's start, so an event
+-- not yet committed is never older than that, and none is skipped or counted twice.
+-- The mark's row lock keeps two runs from adding the same events.
+WITH mark AS (
+    SELECT rolled_through FROM analytics_rollups WHERE name = 'booking_funnel' FOR UPDATE
+), cut AS (
+    SELECT least(now() - :settle,
+                 (SELECT min(a.xact_start) FROM pg_stat_activity AS a
+                  WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+                    AND a.xact_start IS NOT NULL)) AS at
+), fresh AS (
+    SELECT date_bin('15 minutes', e.occurred_at, TIMESTAMPTZ '2000-01-01 00:00+00') AS bucket,
+           coalesce(e.props ->> 'entry_point', 'web') AS entry_point,
+           count(*) FILTER (WHERE e.event_name = 'booking.started') AS started,
+           count(*) FILTER (WHERE e.event_name = 'booking.slot_selected') AS slot_selected,
+           count(*) FILTER (WHERE e.event_name = 'booking.held') AS held,
+           count(*) FILTER (WHERE e.event_name = 'booking.paid') AS paid,
+           count(*) AS events
+    FROM analytics_events AS e, mark, cut
+    WHERE e.event_name IN ('booking.started', 'booking.slot_selected', 'booking.held',
+                           'booking.paid')
+      AND e.received_at >= mark.rolled_through AND e.received_at < cut.at
+    GROUP BY 1, 2
+), added AS (
+    INSERT INTO booking_funnel_buckets AS b
+        (bucket, entry_point, started, slot_selected, held, paid)
+    SELECT f.bucket, f.entry_point, f.started, f.slot_selected, f.held, f.paid FROM fresh AS f
+    ON CONFLICT (bucket, entry_point) DO UPDATE
+    SET started = b.started + excluded.started,
+        slot_selected = b.slot_selected + excluded.slot_selected,
+        held = b.held + excluded.held, paid = b.paid + excluded.paid
+), moved AS (
+    UPDATE analytics_rollups AS r SET rolled_through = cut.at
+    FROM mark, cut
+    WHERE r.name = 'booking_funnel' AND cut.at > mark.rolled_through
+    RETURNING r.rolled_through
+)
+SELECT (SELECT coalesce(sum(f.events), 0) FROM fresh AS f)::bigint AS events,
+       (SELECT m.rolled_through FROM moved AS m) AS rolled_through;
+
+-- name: purge_booking_funnel(before)!
+-- The quarter hours that ended before the analytics retention's cut go with their events.
+DELETE FROM booking_funnel_buckets WHERE bucket <= :before - interval '15 minutes';
 
 -- name: interactive_runs(date_from, date_to)
 -- index: interactive_runs_definition_id_started_at_idx

@@ -56,6 +56,8 @@ EXPECTED_TABLES = {
     # assistants: LangGraph's checkpoints, conversation owners, the model gate (0049)
     "checkpoint_migrations", "checkpoints", "checkpoint_blobs", "checkpoint_writes",
     "assistant_threads", "assistant_call_counts", "llm_token_days",
+    # the booking funnel's quarter-hour counts and the roll-up's mark (0059)
+    "booking_funnel_buckets", "analytics_rollups",
 }  # fmt: skip
 YOYO_TABLES = {"_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock"}
 

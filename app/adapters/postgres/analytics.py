@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -14,10 +14,15 @@ from app.application.analytics.ports import (
     Attendance,
     EventProps,
     FunnelDay,
+    FunnelRollUp,
     ModerationSla,
     RunCounts,
 )
 from app.application.identity.personal_data import DataSubject
+
+
+# The funnel roll-up stops this long before now (and before the oldest open transaction).
+SETTLE = timedelta(minutes=1)
 
 
 class PostgresAnalyticsStore:
@@ -62,6 +67,13 @@ class PostgresAnalyticsStore:
     ) -> list[FunnelDay]:
         rows = self._q.booking_funnel(self._s.conn, date_from=date_from, date_to=date_to, tz=tz)
         return [msgspec.convert(r, FunnelDay) async for r in rows]
+
+    async def roll_up_booking_funnel(self, settle: timedelta = SETTLE) -> FunnelRollUp:
+        row = await self._q.roll_up_booking_funnel(self._s.conn, settle=settle)
+        return msgspec.convert(row, FunnelRollUp)
+
+    async def purge_booking_funnel(self, before: datetime) -> int:
+        return int(await self._q.purge_booking_funnel(self._s.conn, before=before))
 
     async def interactive_runs(self, date_from: datetime, date_to: datetime) -> list[RunCounts]:
         rows = self._q.interactive_runs(self._s.conn, date_from=date_from, date_to=date_to)

@@ -13,6 +13,14 @@ EventProps = Mapping[str, str | int | float | bool | None]
 """The P0 props of an event (checked against the tracking plan before they are kept)."""
 
 
+class FunnelRollUp(msgspec.Struct, frozen=True, kw_only=True):
+    """What one roll-up of the booking funnel counted, and the mark it moved to (``None``:
+    it stayed where it was)."""
+
+    events: int
+    rolled_through: datetime | None
+
+
 class FunnelDay(msgspec.Struct, frozen=True, kw_only=True):
     """The booking funnel of one local day and entry point."""
 
@@ -119,6 +127,13 @@ class AnalyticsStore(Protocol):
     async def booking_funnel(
         self, date_from: datetime, date_to: datetime, tz: str
     ) -> list[FunnelDay]: ...
+
+    async def roll_up_booking_funnel(self) -> FunnelRollUp:
+        """Count the funnel events received since the last roll-up into their quarter
+        hours (those whose transactions may still be open wait for the next one)."""
+        ...
+
+    async def purge_booking_funnel(self, before: datetime) -> int: ...
 
     async def interactive_runs(self, date_from: datetime, date_to: datetime) -> list[RunCounts]: ...
 

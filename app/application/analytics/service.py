@@ -19,6 +19,7 @@ from app.application.analytics.ports import (
     DashboardReport,
     DashboardRow,
     EventProps,
+    FunnelRollUp,
     NoShowRate,
 )
 from app.application.ports import Clock, UnitOfWork
@@ -71,6 +72,7 @@ class AnalyticsService:
         async def work(uow: AnalyticsUoW) -> tuple[int, int]:
             days = await uow.repos.retention_days()
             webhook_days = await uow.repos.webhook_retention_days()
+            await uow.repos.purge_booking_funnel(now - timedelta(days=days))
             return (
                 await uow.repos.purge(now - timedelta(days=days)),
                 await uow.repos.purge_webhook_events(now - timedelta(days=webhook_days)),
@@ -79,6 +81,19 @@ class AnalyticsService:
         events, webhooks = await in_transaction(self._uow, work)
         if events or webhooks:
             logger.info("analytics_purged", events=events, webhook_events=webhooks)
+
+    async def roll_up_funnel(self, now: datetime) -> None:
+        """Job: the booking funnel's new events into their quarter hours, so the
+        dashboard sums buckets instead of reading a month of events."""
+
+        async def work(uow: AnalyticsUoW) -> FunnelRollUp:
+            return await uow.repos.roll_up_booking_funnel()
+
+        done = await in_transaction(self._uow, work)
+        if done.events:
+            logger.info("booking_funnel_rolled_up", events=done.events,
+                        rolled_through=done.rolled_through.isoformat()
+                        if done.rolled_through else None)  # fmt: skip
 
     def _period(self, date_from: date | None, date_to: date | None) -> tuple[datetime, datetime]:
         """Local days [from, to] (the last 30 by default) as UTC instants [start, end)."""

@@ -12,6 +12,7 @@ from app.application.analytics.ports import (
     Attendance,
     EventProps,
     FunnelDay,
+    FunnelRollUp,
     ModerationSla,
     RunCounts,
 )
@@ -39,6 +40,8 @@ class AnalyticsState:
                                                                       items_handled=0))  # fmt: skip
     attendance: list[Attendance] = field(default_factory=list)
     periods: list[tuple[str, datetime, datetime]] = field(default_factory=list)
+    roll_ups: int = 0
+    funnel_purged_before: datetime | None = None
 
 
 class FakeAnalyticsStore:
@@ -84,6 +87,14 @@ class FakeAnalyticsStore:
     ) -> list[FunnelDay]:
         self._state.periods.append((tz, date_from, date_to))
         return list(self._state.funnel)
+
+    async def roll_up_booking_funnel(self) -> FunnelRollUp:
+        self._state.roll_ups += 1
+        return FunnelRollUp(events=0, rolled_through=None)
+
+    async def purge_booking_funnel(self, before: datetime) -> int:
+        self._state.funnel_purged_before = before
+        return 0
 
     async def interactive_runs(self, date_from: datetime, date_to: datetime) -> list[RunCounts]:
         self._state.periods.append(("", date_from, date_to))

@@ -107,6 +107,12 @@ async def test_retention_purges_by_the_days_the_owner_set(world: World) -> None:
     await world.analytics.purge(now)
     assert sorted((now - e.occurred_at).days for e in world.state.events) == [1, 29]
     assert world.state.webhook_events == [now - timedelta(days=6)]
+    assert world.state.funnel_purged_before == now - timedelta(days=30)  # its quarter hours too
+
+
+async def test_the_funnel_roll_up_job_runs_one_roll_up(world: World) -> None:
+    await world.analytics.roll_up_funnel(world.clock.current)
+    assert world.state.roll_ups == 1
 
 
 async def test_a_dashboard_covers_whole_local_days(world: World) -> None:
