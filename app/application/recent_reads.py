@@ -58,6 +58,9 @@ class RecentReads(Generic[K, V]):
         self._max = max_items
         self._now = monotonic
         self._values: dict[K, tuple[float, V]] = {}
+        self.generation = 0
+        """How many times this memory was cleared: a reader that started before a clear
+        passes it to :meth:`put`, so what it read before the change is not kept."""
         self.name = name
         self._invalidation = invalidation
 
@@ -75,8 +78,10 @@ class RecentReads(Generic[K, V]):
             return None
         return self._copy(value)
 
-    def put(self, key: K, value: V) -> None:
-        if not self.enabled:
+    def put(self, key: K, value: V, *, since: int | None = None) -> None:
+        """Remember ``value``; not when the memory was cleared after ``since`` (its
+        :attr:`generation` when the value was read)."""
+        if not self.enabled or (since is not None and since != self.generation):
             return
         if len(self._values) >= self._max:
             # Oldest first (dicts keep insertion order).
@@ -85,6 +90,7 @@ class RecentReads(Generic[K, V]):
 
     def clear(self) -> None:
         self._values.clear()
+        self.generation += 1
 
     async def forget_everywhere(self) -> None:
         """Forget here, and tell the other processes to forget their copies."""

@@ -146,3 +146,15 @@ async def test_an_unreachable_database_delays_the_start_briefly_and_fails_nothin
         assert memories.held() == ("old", "old")  # time expiry only, meanwhile
         await listener.close()
     assert "memory_listener_unavailable" in [entry["event"] for entry in logs]
+
+
+async def test_an_announcement_without_an_origin_is_still_heard(
+    listening: tuple[Memories, MemoryInvalidationListener], postgresql: psycopg.Connection[Any]
+) -> None:
+    # A process of the previous release announces ``memory:<name>`` without its origin.
+    memories, _ = listening
+    memories.fill()
+    postgresql.execute("SELECT pg_notify('outbox_events', 'memory:slots')")
+    postgresql.commit()
+    await eventually(lambda: memories.slots.get("first-session") is None)
+    assert memories.held() == ("old", None)

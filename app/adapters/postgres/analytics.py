@@ -20,7 +20,6 @@ from app.application.analytics.ports import (
 )
 from app.application.identity.personal_data import DataSubject
 
-
 # The funnel roll-up stops this long before now (and before the oldest open transaction).
 SETTLE = timedelta(minutes=1)
 

@@ -121,7 +121,9 @@ class MemoryInvalidationListener:
         logger.info("memory_listener_started", memories=list(self._memories.names))
         async for notice in self._conn.notifies():
             if notice.payload.startswith(PAYLOAD_PREFIX):
-                name, _, origin = notice.payload.removeprefix(PAYLOAD_PREFIX).partition("@")
+                name, _, origin = notice.payload.removeprefix(PAYLOAD_PREFIX).rpartition("@")
+                if not name:  # a payload without an origin (``memory:<name>``)
+                    name, origin = origin, ""
                 if origin and origin == self._origin:
                     continue  # this process's own write: forgotten at its commit
                 if self._memories.forget(name):

@@ -120,8 +120,10 @@ class HoldSlot:
             ensure_p0(request.metadata, where="appointment metadata")
         async with self._hot.turn(
             self._refusal_key(caller, request), lambda: self._made(idempotency_key)
-        ):
+        ) as turn:
             outcome = await self._write(caller, request, idempotency_key)
+            if not outcome.replayed:  # a replay's hold may since have been released
+                self._hot.held(turn)
         if not outcome.confirmation_url and self._links is not None:
             # The held appointment and its payment row are committed; now the provider,
             # which sends the client back to the appointment's page after paying.

@@ -15,6 +15,7 @@ from app.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from app.application.access import Principal
 from app.application.booking.callers import Caller
 from app.application.booking.holding import HoldRequest
+from app.application.booking.hot_starts import HotStarts
 from app.application.booking.ports import GuestContact
 from app.application.booking.transactions import BookingTransactions, RefusedStart
 from app.application.booking.use_cases import Booking, BookingConfig, build_booking
@@ -221,3 +222,47 @@ async def test_a_refused_write_keeps_the_refusals_and_other_writes_forget_them()
     memory.put(key, True)
     await tx.write(commit)
     assert memory.get(key) is None
+
+
+async def test_a_replay_of_a_released_hold_does_not_mark_its_start_taken() -> None:
+    w = Counted()
+    first = await w.booking.holding.hold(Caller(None), guest(1), idempotency_key="k-1")
+    await w.booking.client.cancel(Caller(None, first.manage_token), first.appointment.id)
+    replayed = await w.booking.holding.hold(Caller(None), guest(1), idempotency_key="k-1")
+    assert replayed.replayed
+    again = await w.booking.holding.hold(Caller(None), guest(2))  # the start is free
+    assert again.appointment.session.start == TOMORROW_10
+
+
+async def test_requests_that_waited_for_one_that_failed_otherwise_go_on_together() -> None:
+    w = Counted(lookup_pause=0.05)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    answers = await asyncio.gather(
+        *(w.booking.holding.hold(Caller(None), guest(n, consents=())) for n in range(10)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(a, ConsentRequired) for a in answers)
+    # Two rounds (the first asker, then all the others at once), not ten in a row.
+    assert loop.time() - began < 0.05 * 5
+
+
+async def test_a_refusal_read_before_a_write_freed_the_start_is_not_remembered() -> None:
+    memory: RecentReads[RefusedStart, bool] = RecentReads(60, bool)
+    hot = HotStarts(memory)
+    key: RefusedStart = ("session", TOMORROW_10, "online", None)
+
+    async def never() -> bool:
+        return False
+
+    async def refused_after(clear: bool) -> None:
+        with pytest.raises(SlotUnavailable):
+            async with hot.turn(key, never):
+                if clear:
+                    memory.clear()  # a write freed the start while this one was reading
+                raise SlotUnavailable()
+
+    await refused_after(clear=True)
+    assert memory.get(key) is None
+    await refused_after(clear=False)
+    assert memory.get(key)
