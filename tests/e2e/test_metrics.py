@@ -65,6 +65,31 @@ async def test_api_metrics_are_per_process_requests_by_template_and_the_pool(
     assert "balance_job_last_success" not in text
 
 
+async def test_each_request_is_counted_and_timed_once_by_method_template_and_status(
+    client: AsyncTestClient[Litestar], internal: AsyncTestClient[Litestar]
+) -> None:
+    labels = 'app_name="balance",method="GET",path="/api/v1/content/{type_name}/{slug}"'
+    missing = f'{{{labels},status_code="404"}}'
+    running = f'{{{labels},status_code="200"}}'
+
+    async def scrape() -> dict[str, float]:
+        return samples((await internal.get("/metrics")).text)
+
+    before = await scrape()
+    for slug in ("net-takoi", "i-takoi-net"):
+        assert (await client.get(f"/api/v1/content/article/{slug}")).status_code == 404
+    after = await scrape()
+
+    def grew(series: str) -> float:
+        return after.get(series, 0) - before.get(series, 0)
+
+    assert grew(f"balance_requests_total{missing}") == 2
+    assert grew(f"balance_request_duration_seconds_count{missing}") == 2
+    assert grew(f"balance_request_duration_seconds_sum{missing}") > 0
+    assert after[f"balance_requests_in_progress{running}"] == 0  # answered, none open
+    assert grew(f"balance_requests_error_total{missing}") == 0  # a 404 is no error
+
+
 async def test_worker_metrics_report_the_queues_jobs_and_its_rounds(
     core: Core, postgresql: psycopg.Connection[Any]
 ) -> None:
