@@ -234,6 +234,11 @@ def statements(conn: psycopg.Connection[Any]) -> list[Statement]:
     user_id, lead_ids = user[0], [person[1]]
     month = {"date_from": now - timedelta(days=30), "date_to": now}
     page = {"limit": 51}
+    mark = conn.execute(
+        "SELECT rolled_through FROM analytics_rollups WHERE name = 'booking_funnel'"
+        " AND isfinite(rolled_through)"
+    ).fetchone()
+    assert mark is not None
     out = [
         Statement("S1 content by slug", "content.get_published",
                   {"type": "article", "slug": "vol-42"}),
@@ -270,7 +275,8 @@ def statements(conn: psycopg.Connection[Any]) -> list[Statement]:
         Statement("moderation queue", "moderation.queue",
                   {"status": "pending", "after_urgent": None, "after_sla_due_at": None,
                    "after_id": None, **page}),
-        Statement("dashboard booking-funnel", "analytics.booking_funnel", {**month, "tz": TZ}),
+        Statement("dashboard booking-funnel", "analytics.booking_funnel",
+                  {**month, "tz": TZ, "since": mark[0]}),
         Statement("dashboard interactives", "analytics.interactive_runs", month),
         Statement("dashboard moderation-sla", "analytics.moderation_sla", {**month, "now": now}),
         Statement("dashboard no-show-rate", "analytics.no_show_rate", month),

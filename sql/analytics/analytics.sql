@@ -22,11 +22,19 @@ WHERE a.id = :appointment_id
 -- name: purge(before)!
 DELETE FROM analytics_events WHERE occurred_at < :before;
 
--- name: booking_funnel(date_from, date_to, tz)
+-- name: booking_funnel_mark()^
+-- NULL until the first roll-up ('-infinity' has no Python datetime).
+SELECT CASE WHEN isfinite(rolled_through) THEN rolled_through END AS rolled_through
+FROM analytics_rollups WHERE name = 'booking_funnel';
+
+-- name: booking_funnel(date_from, date_to, tz, since)
 -- index: booking_funnel_buckets_pkey (0059); analytics_events_funnel_received_at_idx (0060)
 -- The rolled-up quarter hours of the period plus the funnel events received since the
 -- roll-up's mark, in one snapshot (so an event is counted in exactly one of them). The
--- period's bounds are local midnights: quarter hours, like the buckets.
+-- period's bounds are local midnights: quarter hours, like the buckets. :since is the
+-- mark as read just before (booking_funnel_mark): with it the planner knows how few
+-- events are not rolled up yet and reads them from the received_at index; the mark in
+-- this statement's snapshot (never older) decides.
 WITH mark AS (
     SELECT rolled_through FROM analytics_rollups WHERE name = 'booking_funnel'
 ), counted AS (
@@ -40,6 +48,7 @@ WITH mark AS (
     FROM analytics_events AS e
     WHERE e.event_name IN ('booking.started', 'booking.slot_selected', 'booking.held',
                            'booking.paid')
+      AND e.received_at >= coalesce(:since::timestamptz, '-infinity')
       AND e.received_at >= coalesce((SELECT rolled_through FROM mark), '-infinity')
       AND e.occurred_at >= :date_from AND e.occurred_at < :date_to
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiosql
 import psycopg
 import pytest
 from litestar import Litestar
@@ -14,7 +15,7 @@ from psycopg.types.json import Jsonb
 
 from app.bootstrap import build_core
 from app.config import Settings
-from tests.conftest import FixedClock
+from tests.conftest import PROJECT_ROOT, FixedClock
 from tests.e2e.identity_helpers import bearer
 from tests.e2e.staff import signed_in
 from tests.integration import rows
@@ -98,6 +99,23 @@ async def test_the_dashboards_count_what_happened(
         for r in funnel["items"]
     ] == [
         ("2030-06-03", "telegram", 1, 0, 1, 0),
+        ("2030-06-03", "web", 3, 2, 2, 1),
+        ("2030-06-04", "web", 1, 0, 0, 0),
+    ]
+    # The same after the roll-up job has counted them into quarter hours, and an event
+    # received after it is added from the events themselves.
+    queries = aiosql.from_path(PROJECT_ROOT / "sql", "psycopg")
+    postgresql.execute(queries.analytics.roll_up_booking_funnel.sql, {"settle": timedelta(0)})
+    event(postgresql, "booking.paid", DAY1, "telegram")
+    postgresql.commit()
+    [(buckets,)] = postgresql.execute("SELECT count(*) FROM booking_funnel_buckets").fetchall()
+    assert buckets == 4  # web and telegram at DAY1, web at LATE and five days before
+    rolled = await dashboard(client, owner, "booking-funnel")
+    assert [
+        (r["day"], r["entry_point"], r["started"], r["slot_selected"], r["held"], r["paid"])
+        for r in rolled["items"]
+    ] == [
+        ("2030-06-03", "telegram", 1, 0, 1, 1),
         ("2030-06-03", "web", 3, 2, 2, 1),
         ("2030-06-04", "web", 1, 0, 0, 0),
     ]

@@ -49,7 +49,8 @@ def _events(conn: psycopg.Connection[Any], count: int, received_ago: timedelta) 
 
 
 def _dashboard(conn: psycopg.Connection[Any], tz: str) -> list[tuple[Any, ...]]:
-    params = {"date_from": FROM, "date_to": TO, "tz": tz}
+    [(since,)] = conn.execute(QUERIES.analytics.booking_funnel_mark.sql).fetchall()
+    params = {"date_from": FROM, "date_to": TO, "tz": tz, "since": since}
     rows = conn.execute(QUERIES.analytics.booking_funnel.sql, params).fetchall()
     conn.commit()
     return [tuple(r) for r in rows]

@@ -64,7 +64,11 @@ class PostgresAnalyticsStore:
     async def booking_funnel(
         self, date_from: datetime, date_to: datetime, tz: str
     ) -> list[FunnelDay]:
-        rows = self._q.booking_funnel(self._s.conn, date_from=date_from, date_to=date_to, tz=tz)
+        mark = await self._q.booking_funnel_mark(self._s.conn)
+        since = mark["rolled_through"] if mark is not None else None  # None: none rolled up
+        rows = self._q.booking_funnel(
+            self._s.conn, date_from=date_from, date_to=date_to, tz=tz, since=since
+        )
         return [msgspec.convert(r, FunnelDay) async for r in rows]
 
     async def roll_up_booking_funnel(self, settle: timedelta = SETTLE) -> FunnelRollUp:
