@@ -11,6 +11,7 @@ because it works around a Litestar 2 bug (litestar-org/litestar#4169) that v3 fi
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 from datetime import time
@@ -20,14 +21,20 @@ from typing import Annotated
 import msgspec
 import pytest
 from litestar import Controller, Litestar, Router, get, patch, post
+from litestar._kwargs.dependencies import resolve_dependency
+from litestar._kwargs.kwargs_model import KwargsModel
 from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotAuthorizedException
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath, JSONBody
+from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from app.adapters.http.app import AllowEveryMethod
+from app.adapters.http.dependency_order import InTurnKwargsModel, resolve_in_turn
 from app.adapters.http.openapi_problems import document_problems
 from app.adapters.http.openapi_structs import TIME_OF_DAY, ClosedStructSchemaPlugin
 
@@ -178,3 +185,62 @@ def test_the_document_gets_its_problems_when_first_built_not_before() -> None:
     responses = document["paths"]["/openings"]["post"]["responses"]
     assert {"400", "422", "503"} <= set(responses)
     assert "Problem" in document["components"]["schemas"]
+
+
+def test_the_private_dependency_resolution_still_has_the_shape_we_replace() -> None:
+    source = inspect.getsource(KwargsModel.resolve_dependencies)
+    assert "dependency_batches" in source, "KwargsModel no longer resolves by batches"
+    assert "create_task_group" in source, (
+        "KwargsModel.resolve_dependencies changed: check that "
+        "app/adapters/http/dependency_order.py still does the same in turn"
+    )
+    assert list(inspect.signature(resolve_dependency).parameters) == [
+        "dependency", "connection", "kwargs", "cleanup_group",
+    ]  # fmt: skip
+
+
+def _two_dependencies_app(fail: bool = False) -> tuple[Litestar, dict[str, object]]:
+    seen: dict[str, object] = {}
+
+    async def first() -> str:
+        seen["first"] = asyncio.current_task()
+        return "one"
+
+    async def second() -> str:
+        seen["second"] = asyncio.current_task()
+        if fail:
+            raise NotAuthorizedException()
+        return "two"
+
+    @get("/both", dependencies={"first": Provide(first), "second": Provide(second)})
+    async def both(first: NamedDependency[str], second: NamedDependency[str]) -> str:
+        seen["handler"] = asyncio.current_task()
+        return f"{first}+{second}"
+
+    app = Litestar([both])
+    assert resolve_in_turn(app) >= 1
+    return app, seen
+
+
+def test_two_dependencies_of_one_level_are_resolved_in_the_requests_own_task() -> None:
+    app, seen = _two_dependencies_app()
+    with TestClient(app) as client:
+        answer = client.get("/both")
+    assert answer.text == "one+two"
+    assert seen["first"] is seen["second"] is seen["handler"]  # no task group
+
+
+def test_a_failing_dependency_still_answers_its_error() -> None:
+    app, _ = _two_dependencies_app(fail=True)
+    with TestClient(app) as client:
+        assert client.get("/both").status_code == 401
+
+
+def test_every_http_route_of_the_api_resolves_in_turn(app: Litestar) -> None:
+    models = [
+        model for route in app.routes if isinstance(route, HTTPRoute)
+        for _, model in route.route_handler_map.values()
+    ]  # fmt: skip
+    assert len(models) > 50
+    assert all(type(m) is InTurnKwargsModel for m in models)
+    assert not any(type(m) is KwargsModel for m in models)

@@ -24,6 +24,7 @@ from litestar.types import ControllerRouterHandler, Message, Scope
 from litestar.utils.path import normalize_path
 
 from app.adapters.http.auth import AUTH_DEPENDENCIES, role_guard
+from app.adapters.http.dependency_order import resolve_in_turn
 from app.adapters.http.health import HealthController
 from app.adapters.http.internal import InternalListener, serving
 from app.adapters.http.openapi_problems import document_problems
@@ -323,6 +324,7 @@ def build_http_app(
         debug=False,
     )
     allow_every_method.index(app)
+    resolve_in_turn(app)  # dependencies in the request's task, not a task group each
     if openapi is not None:
         document_problems(app)
     # Wrap Litestar's own handler, outside routing, so 404/405 get a request id too.
