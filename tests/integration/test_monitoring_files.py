@@ -23,6 +23,7 @@ from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.adapters.llm.metrics import default_metrics as default_llm_metrics
 from app.adapters.observability.metrics import request_metrics
 from app.application.worker import run_round
 from app.bootstrap import Core
@@ -72,6 +73,7 @@ async def exposed(
     )
     postgresql.commit()
     await client.get("/api/v1/content")  # the request metrics exist once a request is seen
+    default_llm_metrics()  # as in a process with a model configured (else never made)
     await _crash_once()  # and the error counter once a request has raised
     await run_round(core.relay, core.sender, core.scheduler)
     core.worker_telemetry.round_finished(failed=False)
