@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -237,14 +237,22 @@ async def internal(
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """The API's internal listener (``/health/ready``, ``/metrics``) for ``app``, whose
     lifespan (``client``) holds the pool open."""
-    async with internal_client(app) as test_client:
+    async with internal_client(app, client) as test_client:
         yield test_client
 
 
-def internal_client(app: Litestar) -> AsyncTestClient[Litestar]:
-    """A client of the internal app ``create_app`` built beside ``app``."""
+@asynccontextmanager
+async def internal_client(
+    app: Litestar, beside: AsyncTestClient[Litestar]
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A client of the internal app ``create_app`` built beside ``app``, answering in the
+    event loop of ``beside`` (the client whose lifespan opened the app's pool): a pool's
+    connections and waits belong to the loop that opened it, and a probe run in another
+    loop hung whenever it had to wait for a connection."""
     internal_app: Litestar = app.state.internal_app
-    return AsyncTestClient(app=internal_app)
+    test_client = AsyncTestClient(app=internal_app)
+    test_client.blocking_portal = beside.blocking_portal
+    yield test_client  # nothing to close: its transport calls the app in that portal
 
 
 def worker_internal_client(core: Core) -> httpx.AsyncClient:

@@ -44,7 +44,7 @@ async def test_ready_when_database_is_migrated(internal: AsyncTestClient[Litesta
 
 async def test_not_ready_while_migrations_are_pending(empty_database_url: str) -> None:
     app = create_app(make_settings(empty_database_url))
-    async with AsyncTestClient(app=app), internal_client(app) as internal:
+    async with AsyncTestClient(app=app) as main, internal_client(app, main) as internal:
         response = await internal.get("/health/ready")
     assert response.status_code == 503
     body = response.json()
@@ -56,7 +56,7 @@ async def test_not_ready_while_migrations_are_pending(empty_database_url: str) -
 
 async def test_not_ready_when_database_is_unreachable() -> None:
     app = create_app(make_settings("postgresql://postgres@127.0.0.1:1/nothing?connect_timeout=1"))
-    async with AsyncTestClient(app=app), internal_client(app) as internal:
+    async with AsyncTestClient(app=app) as main, internal_client(app, main) as internal:
         response = await internal.get("/health/ready")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"

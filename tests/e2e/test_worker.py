@@ -172,7 +172,7 @@ async def test_serve_runs_the_worker_in_process_in_dev(database_url: str, postgr
     finally:
         await queuing.database.close()
     app = create_app(settings)
-    async with AsyncTestClient(app=app), internal_client(app) as internal:
+    async with AsyncTestClient(app=app) as main, internal_client(app, main) as internal:
         assert (await internal.get("/health/ready")).status_code == 200
         # The worker runs here, so the API's metrics carry its figures too.
         metrics = (await internal.get("/metrics")).text

@@ -22,7 +22,7 @@ async def test_the_pool_recovers_when_every_connection_is_killed(
     settings: Settings, clock: FixedClock, postgresql: psycopg.Connection[Any]
 ) -> None:
     app: Litestar = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as client, internal_client(app) as internal:
+    async with AsyncTestClient(app=app) as client, internal_client(app, client) as internal:
 
         async def traffic() -> list[int]:
             answers = await asyncio.gather(
@@ -47,7 +47,7 @@ async def test_a_request_during_an_outage_is_a_503_and_nothing_is_half_written(
 ) -> None:
     settings = make_settings(database_url, DATABASE_POOL_TIMEOUT="2")
     app: Litestar = create_app(settings, core=build_core(settings, clock=clock))
-    async with AsyncTestClient(app=app) as client, internal_client(app) as internal:
+    async with AsyncTestClient(app=app) as client, internal_client(app, client) as internal:
         assert (await internal.get("/health/ready")).status_code == 200
         # Refuse new connections to this database for a moment (from the maintenance
         # database), then kill the open ones.
