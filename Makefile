@@ -114,9 +114,14 @@ lint: install
 ## (embedded by default, or the server in TEST_DATABASE_URL).
 ## TEST_WORKERS: pytest-xdist processes (each with its own template database). The suite
 ## mostly waits on servers and subprocesses, so more workers than cores still pays.
+## TEST_TIMEOUT: seconds the suite may take before it is interrupted (SIGINT: pytest
+## prints what ran and fails), so a hung test fails the run instead of stalling it; a
+## test running over 5 minutes also gets every thread's stack printed (pyproject.toml).
 TEST_WORKERS ?= 4
+TEST_TIMEOUT ?= 1200
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report=term --durations=15
+	timeout --signal=INT --kill-after=60 $(TEST_TIMEOUT) \
+		$(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report=term --durations=15
 
 format: install
 	$(BIN)/ruff check --fix .
