@@ -116,3 +116,9 @@ def test_two_concurrent_migrate_runs_apply_each_migration_once(
     assert _applied_rows(empty_database_url) == sorted(migration_ids(MIGRATIONS))
     with psycopg.connect(empty_database_url) as conn:
         assert conn.execute("SELECT count(*) FROM yoyo_lock").fetchone() == (0,)
+
+
+def test_the_ids_read_without_yoyo_are_yoyos_in_yoyos_order() -> None:
+    from yoyo import read_migrations  # noqa: PLC0415 - the app does not load yoyo for this
+
+    assert migration_ids(MIGRATIONS) == tuple(m.id for m in read_migrations(str(MIGRATIONS)))

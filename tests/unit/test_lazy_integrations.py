@@ -23,7 +23,7 @@ from app.config import load_settings
 core = build_core(load_settings())  # as `python -m app worker` builds it
 worker_internal_app(core.database, core.calendar_health, core.scheduler, core.worker_telemetry)
 HEAVY = (
-    "aiogram", "aiohttp", "pydantic_settings", "googleapiclient", "google.oauth2",
+    "aiogram", "aiohttp", "pydantic", "pydantic_settings", "yoyo", "sqlparse", "googleapiclient", "google.oauth2",
     "google_auth_httplib2", "httplib2", "httpx", "jinja2", "markdown_it", "icalendar",
     "langchain_core", "langchain_openai", "langgraph", "openai", "redis",
     "opentelemetry.sdk", "opentelemetry.exporter", "opentelemetry.instrumentation.psycopg",

@@ -244,3 +244,19 @@ def test_every_http_route_of_the_api_resolves_in_turn(app: Litestar) -> None:
     assert len(models) > 50
     assert all(type(m) is InTurnKwargsModel for m in models)
     assert not any(type(m) is KwargsModel for m in models)
+
+
+def test_the_default_plugins_method_we_replace_still_has_its_shape() -> None:
+    method = inspect.getattr_static(Litestar, "_get_default_plugins")
+    assert isinstance(method, staticmethod), "Litestar._get_default_plugins is no longer static"
+    assert list(inspect.signature(Litestar._get_default_plugins).parameters) == ["plugins"]
+    source = inspect.getsource(Litestar._get_default_plugins)
+    assert "MsgspecDIPlugin" in source, "Litestar's default plugins changed: see msgspec_app.py"
+
+
+def test_our_apps_have_the_msgspec_plugin_and_none_of_pydantic(app: Litestar) -> None:
+    names = {type(p).__name__ for p in app.plugins}
+    assert "MsgspecDIPlugin" in names
+    assert not any("Pydantic" in n for n in names), names
+    internal = app.state.internal_app
+    assert not any("Pydantic" in type(p).__name__ for p in internal.plugins)

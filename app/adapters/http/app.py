@@ -27,6 +27,7 @@ from app.adapters.http.auth import AUTH_DEPENDENCIES, role_guard
 from app.adapters.http.dependency_order import resolve_in_turn
 from app.adapters.http.health import HealthController
 from app.adapters.http.internal import InternalListener, serving
+from app.adapters.http.msgspec_app import MsgspecLitestar
 from app.adapters.http.openapi_problems import document_problems
 from app.adapters.http.openapi_structs import ClosedStructSchemaPlugin
 from app.adapters.http.problems import EXCEPTION_HANDLERS
@@ -291,7 +292,7 @@ def build_http_app(
         exception_handlers[HTTPException] = console.http_exception_handler(
             exception_handlers[HTTPException]
         )
-    app = Litestar(
+    app = MsgspecLitestar(
         # Strict input checks cover the API; the liveness probe takes no input and stays
         # as light as it can be (readiness and metrics are on the internal listener). No
         # controller sets its own before_request hook (it would replace this one):

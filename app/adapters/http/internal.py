@@ -20,6 +20,7 @@ import uvicorn
 from litestar import Litestar, Response, get
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from app.adapters.http.msgspec_app import MsgspecLitestar
 from app.config import ConfigError
 
 logger = structlog.get_logger(__name__)
@@ -63,7 +64,7 @@ def build_internal_app(endpoints: InternalEndpoints) -> Litestar:
     async def metrics() -> Response[bytes]:
         return Response(await endpoints.metrics(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    return Litestar(
+    return MsgspecLitestar(
         route_handlers=[live, ready, metrics],
         openapi_config=None,
         logging_config=None,
