@@ -50,6 +50,16 @@ SYSTEM = (
 )
 
 
+# Hex digits as letters: a suffix of digits beside a title's numbers ("Дыхание 4-7-8")
+# could read as a phone number to the audit log's personal-data check, and the draft
+# would be refused at random.
+_HEX_AS_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
+def _letters(hex_digits: str) -> str:
+    return hex_digits.translate(_HEX_AS_LETTERS)
+
+
 class DraftRefused(DomainError):
     """The model's draft read as a diagnosis, treatment advice or a promise; not saved."""
 
@@ -116,7 +126,7 @@ class EditorDrafts:
         title, body = split_title(verdict.text)
         title = (brief.title or title or f"Черновик: {topic_title}")[:MAX_TITLE].strip()
         fields = ItemFields(
-            slug=slug_from_title(title, suffix=new_id().hex[:6]), title=title,
+            slug=slug_from_title(title, suffix=_letters(new_id().hex[:6])), title=title,
             body_markdown=body, topics=(brief.topic,),
         )  # fmt: skip
         return await self._editorial.create(actor, brief.kind, fields, assisted_by=ASSISTANT)

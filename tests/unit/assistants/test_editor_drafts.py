@@ -4,6 +4,7 @@ that reads as a diagnosis, treatment or promise is refused and nothing is saved.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -186,3 +187,14 @@ async def test_a_failing_or_empty_model_is_unavailable_and_nothing_is_saved(
     with pytest.raises(AssistantUnavailable):
         await world.drafts.draft(EDITOR, BRIEF)
     assert world.state.items == {}
+
+
+async def test_a_title_with_numbers_never_makes_a_slug_that_reads_as_a_phone() -> None:
+    # The suffix once was six hex digits: all digits about one time in sixteen, and with
+    # the title's "4-7-8" the audit log's check took the slug for a phone number.
+    for _ in range(40):
+        world = World(recording(DRAFT))
+        brief = DraftBrief(topic="anxiety", audience="все", key_points=("дыхание",),
+                           kind=ContentType.PRACTICE, title="Дыхание 4-7-8")  # fmt: skip
+        item = await world.drafts.draft(OWNER, brief)
+        assert re.fullmatch(r"dykhanie-4-7-8-[a-p]{6}", item.slug), item.slug
