@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import structlog
 from litestar.middleware.base import DefineMiddleware
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import (
     REGISTRY,
@@ -42,7 +43,6 @@ OUTBOX_OUTCOMES = ("processed", "retried", "parked")
 
 
 APP_NAME = "balance"
-HTTP_500 = 500
 
 
 class _RequestFamilies:
@@ -93,7 +93,7 @@ class RequestMetrics:
             f = self._families
             found = (
                 f.count.labels(*values), f.duration.labels(*values),
-                f.errors.labels(*values) if status >= HTTP_500 else None,
+                f.errors.labels(*values) if status >= HTTP_500_INTERNAL_SERVER_ERROR else None,
             )  # fmt: skip
             self._series[key] = found
         return found

@@ -73,11 +73,16 @@ def a_client(w: Counted) -> Caller:
     return Caller(Principal(user, uuid.uuid4(), frozenset({Role.CLIENT})))
 
 
-async def test_a_start_found_taken_is_refused_again_without_a_transaction() -> None:
-    w = Counted()
+async def taken_and_refused(w: Counted) -> None:
+    """Guest 1 holds the start; guest 2 is refused by the database (then remembered)."""
     await w.booking.holding.hold(Caller(None), guest(1))
     with pytest.raises(SlotUnavailable):
         await w.booking.holding.hold(Caller(None), guest(2))
+
+
+async def test_a_start_found_taken_is_refused_again_without_a_transaction() -> None:
+    w = Counted()
+    await taken_and_refused(w)
     before = w.transactions
     for n in range(3, 8):
         with pytest.raises(SlotUnavailable):
@@ -178,9 +183,7 @@ async def test_a_hold_with_an_offer_token_always_asks_the_database() -> None:
 
 async def test_a_signed_in_client_has_memory_of_their_own() -> None:
     w = Counted()
-    await w.booking.holding.hold(Caller(None), guest(1))
-    with pytest.raises(SlotUnavailable):
-        await w.booking.holding.hold(Caller(None), guest(2))
+    await taken_and_refused(w)
     before = w.transactions
     with pytest.raises(SlotUnavailable):  # not the guests' memory: asks for itself
         await w.booking.holding.hold(a_client(w), guest(contact=None, consents=()))
